@@ -1,0 +1,334 @@
+"""The `briefings` command line: parse options, call the library, render.
+
+No SQL and no HTML parsing here. Errors become one line on stderr with a
+non-zero exit: 1 for an operation that failed, 2 for a usage error.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+import sys
+from pathlib import Path
+
+import click
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+from . import __version__, export, query, render
+from .dates import parse_user_date
+from .models import TURN_KINDS
+from .people import Entities
+from .sources import FAMILIES
+from .store import Archive, ArchiveError
+
+DEFAULT_DB = os.path.join("data", "archive.db")
+CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
+
+
+# -- shared options --------------------------------------------------------
+
+
+def db_option(f):
+    return click.option(
+        "--db",
+        "db_path",
+        envvar="BRIEFINGS_DB",
+        default=DEFAULT_DB,
+        show_default=True,
+        type=click.Path(dir_okay=False, path_type=Path),
+        help="Archive file (environment: BRIEFINGS_DB).",
+    )(f)
+
+
+def json_option(f):
+    return click.option("--json", "as_json", is_flag=True, help="Print JSON for scripts.")(f)
+
+
+def _date_callback(end: bool):
+    def convert(ctx, param, value):
+        if value is None:
+            return None
+        try:
+            return parse_user_date(value, end=end)
+        except ValueError as exc:
+            raise click.BadParameter(str(exc)) from None
+
+    return convert
+
+
+def date_options(f):
+    f = click.option("--until", callback=_date_callback(True), metavar="DATE",
+                     help="Only on or before this day (YYYY, YYYY-MM or YYYY-MM-DD).")(f)
+    f = click.option("--since", callback=_date_callback(False), metavar="DATE",
+                     help="Only on or after this day (YYYY, YYYY-MM or YYYY-MM-DD).")(f)
+    return f
+
+
+def source_option(f):
+    return click.option("--source", type=click.Choice(FAMILIES), help="Only this page family.")(f)
+
+
+def speaker_option(f):
+    return click.option("--speaker", metavar="NAME",
+                        help="Only this speaker: a person or an outlet, any spelling the archive knows.")(f)
+
+
+def handle_errors(f):
+    """Library errors become one clear line and exit 1, never a traceback."""
+
+    @functools.wraps(f)
+    def wrapper(*args, **kwargs):
+        try:
+            return f(*args, **kwargs)
+        except (ArchiveError, OSError) as exc:
+            message = str(exc) if isinstance(exc, ArchiveError) else f"{exc.strerror or exc}: {exc.filename or ''}".rstrip(": ")
+            raise click.ClickException(message) from None
+        except query.QueryError as exc:
+            raise click.UsageError(str(exc)) from None
+
+    return wrapper
+
+
+def open_archive(path: Path, write: bool = False) -> Archive:
+    return Archive(path, write=write)
+
+
+def load_entities(db_path: Path) -> Entities:
+    try:
+        return Entities.load(db_path.parent / "entities.json")
+    except ValueError as exc:
+        raise click.ClickException(str(exc)) from None
+
+
+def emit(text: str) -> None:
+    click.echo(text, nl=not text.endswith("\n"))
+
+
+# -- commands --------------------------------------------------------------
+
+
+@click.group(context_settings=CONTEXT)
+@click.version_option(__version__, "--version", prog_name="briefings")
+def cli():
+    """An archive of government press-briefing transcripts: who said what, when.
+
+    \b
+    Build it:   briefings ingest data/raw
+    Ask it:     briefings search smuggling --speaker "Sun Meijun"
+    Read it:    briefings list; briefings show ID; briefings export ID
+    """
+
+
+@cli.command()
+@click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
+@click.option("--source", type=click.Choice(FAMILIES), help="Treat every page as this family.")
+@db_option
+@json_option
+@handle_errors
+def ingest(paths, source, db_path, as_json):
+    """Parse raw pages (files or folders; HTML or plain text) into the archive.
+
+    Pages of one transcript are grouped and stored as one briefing. A page that
+    cannot be parsed is reported with its reason and the run goes on. Running
+    it again on the same pages changes nothing.
+
+    \b
+    Example:
+      briefings ingest data/raw ../shared/corpus/mfa/en
+    """
+    from .ingest import ingest as run, plan
+
+    entities = load_entities(db_path)
+    with open_archive(db_path, write=True) as archive:
+        groups, unreadable = plan(paths, source)
+        err = render.console(stderr=True)
+        show_progress = err.is_terminal and not as_json
+        if show_progress:
+            with Progress(TextColumn("ingesting"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                          console=err, transient=True) as bar:
+                task = bar.add_task("ingest", total=len(groups))
+                report = run(paths, archive, entities, source=source, groups=groups,
+                             on_group=lambda g: bar.advance(task))
+        else:
+            report = run(paths, archive, entities, source=source, groups=groups)
+        report.rejected[:0] = unreadable
+    if as_json:
+        emit(render.dumps(report.to_dict()))
+        return
+    for path, reason in report.rejected:
+        click.echo(f"rejected {path}: {reason}", err=True)
+    for bid, missing in report.incomplete:
+        click.echo(f"incomplete {bid}: page(s) {', '.join(map(str, missing))} missing", err=True)
+    click.echo(report.summary())
+
+
+@cli.command()
+@click.argument("text")
+@speaker_option
+@date_options
+@source_option
+@click.option("--kind", type=click.Choice(TURN_KINDS), help="Only turns of this kind.")
+@click.option("--outlet", metavar="NAME", help="Only questions asked by this outlet.")
+@click.option("--all-kinds", is_flag=True, help="Include the chair's procedural turns (left out by default).")
+@click.option("--raw", is_flag=True, help="Pass TEXT to SQLite FTS5 as a query (AND, OR, NOT, NEAR, prefix*).")
+@click.option("--sort", type=click.Choice(["rank", "date"]), default="rank", show_default=True,
+              help="Best match first, or newest first.")
+@click.option("--limit", "-n", type=click.IntRange(1, 10000), default=20, show_default=True,
+              help="At most this many turns.")
+@db_option
+@json_option
+@handle_errors
+def search(text, speaker, since, until, source, kind, outlet, all_kinds, raw, sort, limit, db_path, as_json):
+    """Turns that say TEXT, best match first, with the matching words highlighted.
+
+    Words are matched with stemming (smuggle finds smuggling); "quoted phrases"
+    match exactly. Punctuation is safe: U.S., COVID-19 and stray quotes are
+    searched as words.
+
+    \b
+    Examples:
+      briefings search smuggling
+      briefings search '"Belt and Road"' --since 2019 --json
+      briefings search Taiwan --outlet Reuters --kind question
+    """
+    filters = query.Filters(speaker=speaker, since=since, until=until, source=source, kind=kind,
+                            outlet=outlet, all_kinds=all_kinds)
+    with open_archive(db_path) as archive:
+        rows = query.search(archive.db, text, filters, limit=limit, raw=raw, sort=sort,
+                            entities=load_entities(db_path))
+    if as_json:
+        emit(render.dumps(render.search_records(rows)))
+        return
+    con = render.console()
+    if not rows:
+        con.print("No turns match.")
+        return
+    con.print(render.search_table(rows))
+
+
+@cli.command(name="list")
+@speaker_option
+@date_options
+@source_option
+@click.option("--limit", "-n", type=click.IntRange(1, None), help="At most this many briefings.")
+@db_option
+@json_option
+@handle_errors
+def list_(speaker, since, until, source, limit, db_path, as_json):
+    """Briefings in the archive, newest first.
+
+    \b
+    Examples:
+      briefings list --since 2025
+      briefings list --speaker "Geng Shuang" --json
+    """
+    filters = query.Filters(speaker=speaker, since=since, until=until, source=source)
+    with open_archive(db_path) as archive:
+        rows = query.list_briefings(archive.db, filters, limit=limit, entities=load_entities(db_path))
+    if as_json:
+        emit(render.dumps(rows))
+        return
+    con = render.console()
+    if not rows:
+        con.print("No briefings match.")
+        return
+    con.print(render.list_table(rows))
+
+
+@cli.command()
+@click.option("--limit", "-n", type=click.IntRange(1, None), help="At most this many speakers.")
+@db_option
+@json_option
+@handle_errors
+def speakers(limit, db_path, as_json):
+    """People and outlets with their roles, turn counts and first and last dates.
+
+    \b
+    Example:
+      briefings speakers --limit 10
+    """
+    with open_archive(db_path) as archive:
+        rows = query.speakers(archive.db, limit=limit)
+    if as_json:
+        emit(render.dumps(rows))
+        return
+    con = render.console()
+    if not rows:
+        con.print("The archive has no speakers yet.")
+        return
+    con.print(render.speakers_table(rows))
+
+
+def _get(db_path: Path, briefing_id: str) -> dict:
+    with open_archive(db_path) as archive:
+        b = query.get_briefing(archive.db, briefing_id)
+        if b is None:
+            near = query.similar_ids(archive.db, briefing_id)
+            hint = f"; did you mean {', '.join(near)}?" if near else "; `briefings list` shows the ids"
+            raise click.ClickException(f"no briefing with id {briefing_id!r}{hint}")
+    return b
+
+
+@cli.command()
+@click.argument("briefing_id", metavar="ID")
+@db_option
+@json_option
+@handle_errors
+def show(briefing_id, db_path, as_json):
+    """Read one briefing in the terminal.
+
+    \b
+    Example:
+      briefings show scio-118230968
+    """
+    b = _get(db_path, briefing_id)
+    if as_json:
+        emit(export.to_json(b))
+        return
+    render.show_briefing(render.console(), b)
+
+
+@cli.command(name="export")
+@click.argument("briefing_id", metavar="ID")
+@click.option("--format", "fmt", type=click.Choice(["md", "json"]), default="md", show_default=True,
+              help="Markdown to read and cite from, or JSON for scripts.")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
+              help="Write to this file instead of standard output.")
+@click.option("--force", is_flag=True, help="Overwrite the output file if it exists.")
+@db_option
+@handle_errors
+def export_(briefing_id, fmt, output, force, db_path):
+    """Export one briefing as Markdown or JSON.
+
+    \b
+    Examples:
+      briefings export scio-118230968 > customs.md
+      briefings export scio-118230968 --format json -o customs.json
+    """
+    b = _get(db_path, briefing_id)
+    text = export.to_markdown(b) if fmt == "md" else export.to_json(b)
+    if output is None:
+        emit(text)
+        return
+    write_new_file(output, text, force)
+    click.echo(f"wrote {output}", err=True)
+
+
+def write_new_file(path: Path, text: str, force: bool) -> None:
+    """Write exactly this path; refuse to replace a file unless forced."""
+    if path.exists() and not force:
+        raise click.ClickException(f"{path} exists; use --force to overwrite it")
+    mode = "w" if force else "x"
+    try:
+        with open(path, mode, encoding="utf-8", newline="\n") as fh:
+            fh.write(text)
+    except FileExistsError:
+        raise click.ClickException(f"{path} exists; use --force to overwrite it") from None
+
+
+def main() -> None:  # pragma: no cover - the console script entry point
+    cli(prog_name="briefings")
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,106 @@
+"""Dates as these sites print them, to ISO `YYYY-MM-DD`.
+
+AP style (`Aug. 25, 2025`, `Sept. 12`), a missing space (`January 13,2025`),
+`2024/05/08`, the Chinese `2018年5月11日`, and dates inside URL paths.
+Month-name parsing is left to python-dateutil; finding the date in a line is
+done here, with patterns narrow enough that a number in prose is never taken
+for a date.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+from dateutil import parser as dateparser
+
+_MONTH = (
+    r"(?:Jan(?:uary)?|Feb(?:ruary)?|Mar(?:ch)?|Apr(?:il)?|May|June?|July?|Aug(?:ust)?"
+    r"|Sep(?:t(?:ember)?)?|Oct(?:ober)?|Nov(?:ember)?|Dec(?:ember)?)"
+)
+MONTH_DAY_YEAR = re.compile(rf"\b({_MONTH})\.?\s*(\d{{1,2}})\s*,\s*(\d{{4}})\b", re.IGNORECASE)
+DAY_MONTH_YEAR = re.compile(rf"\b(\d{{1,2}})\s+({_MONTH})\.?\s*,?\s*(\d{{4}})\b", re.IGNORECASE)
+NUMERIC = re.compile(r"\b(\d{4})[/\-.](\d{1,2})[/\-.](\d{1,2})\b")
+CHINESE = re.compile(r"(\d{4})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日")
+URL_DATE = re.compile(r"/(\d{4})-?(\d{2})/(\d{2})/")
+URL_COMPACT = re.compile(r"/t(\d{4})(\d{2})(\d{2})_")
+
+
+def _iso(y: int, m: int, d: int) -> str | None:
+    try:
+        return dt.date(y, m, d).isoformat()
+    except ValueError:
+        return None
+
+
+def _month_number(name: str) -> int | None:
+    try:
+        return dateparser.parse(f"{name} 1 2000").month
+    except (ValueError, OverflowError):
+        return None
+
+
+def find_date(text: str) -> str | None:
+    """The first date written in text, or None."""
+    best: tuple[int, str] | None = None
+    for pattern, order in ((MONTH_DAY_YEAR, "mdy"), (DAY_MONTH_YEAR, "dmy"), (NUMERIC, "ymd"), (CHINESE, "ymd")):
+        m = pattern.search(text)
+        if not m:
+            continue
+        a, b, c = m.groups()
+        if order == "mdy":
+            month = _month_number(a)
+            iso = _iso(int(c), month, int(b)) if month else None
+        elif order == "dmy":
+            month = _month_number(b)
+            iso = _iso(int(c), month, int(a)) if month else None
+        else:
+            iso = _iso(int(a), int(b), int(c))
+        if iso and (best is None or m.start() < best[0]):
+            best = (m.start(), iso)
+    return best[1] if best else None
+
+
+def date_in_url(url: str | None) -> str | None:
+    if not url:
+        return None
+    m = URL_DATE.search(url) or URL_COMPACT.search(url)
+    return _iso(*(int(x) for x in m.groups())) if m else None
+
+
+def is_date_line(line: str) -> bool:
+    """A line that is a date and nothing more (page headers, repeated date lines)."""
+    stripped = re.sub(r"^(?:Date|Time|Updated)\s*[:：]\s*", "", line.strip(), flags=re.IGNORECASE)
+    for pattern in (MONTH_DAY_YEAR, DAY_MONTH_YEAR, NUMERIC, CHINESE):
+        m = pattern.fullmatch(stripped.rstrip(". "))
+        if m:
+            return True
+    return False
+
+
+def parse_user_date(value: str, *, end: bool = False) -> str:
+    """`--since`/`--until` values: YYYY, YYYY-MM or YYYY-MM-DD. Raises ValueError.
+
+    A partial date covers its whole period: `--until 2019` means to Dec. 31.
+    """
+    value = value.strip()
+    m = re.fullmatch(r"(\d{4})(?:-(\d{1,2})(?:-(\d{1,2}))?)?", value)
+    if not m:
+        raise ValueError(f"{value!r} is not a date; use YYYY, YYYY-MM or YYYY-MM-DD")
+    y = int(m.group(1))
+    if m.group(3):
+        iso = _iso(y, int(m.group(2)), int(m.group(3)))
+    elif m.group(2):
+        month = int(m.group(2))
+        if not 1 <= month <= 12:
+            iso = None
+        elif end:
+            nxt = dt.date(y + (month == 12), month % 12 + 1, 1)
+            iso = (nxt - dt.timedelta(days=1)).isoformat()
+        else:
+            iso = dt.date(y, month, 1).isoformat()
+    else:
+        iso = f"{y:04d}-12-31" if end else f"{y:04d}-01-01"
+    if iso is None:
+        raise ValueError(f"{value!r} is not a real date")
+    return iso

@@ -1,0 +1,60 @@
+"""Bytes to text, in the order a careful browser would trust the evidence.
+
+The header charset first, then the page's own <meta> declaration, then UTF-8,
+then gb18030 (a superset of GBK/GB2312, which older Chinese pages use without
+saying so). The recorded MFA pages send `text/html` with no charset and declare
+UTF-8 in a <meta> tag: trusting the header default (Latin-1) garbles them.
+"""
+
+from __future__ import annotations
+
+import codecs
+import re
+
+_META_CHARSET = re.compile(
+    rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9_:.\-]+)""", re.IGNORECASE
+)
+_HEADER_CHARSET = re.compile(r"""charset\s*=\s*["']?([A-Za-z0-9_:.\-]+)""", re.IGNORECASE)
+
+
+def _known(name: str | None) -> str | None:
+    if not name:
+        return None
+    name = name.strip().lower()
+    if name in ("gb2312", "gbk", "x-gbk"):
+        name = "gb18030"  # the superset decodes everything the subsets do
+    try:
+        return codecs.lookup(name).name
+    except LookupError:
+        return None
+
+
+def header_charset(headers: dict | None) -> str | None:
+    for key, value in (headers or {}).items():
+        if key.lower() == "content-type" and value:
+            m = _HEADER_CHARSET.search(value)
+            if m:
+                return _known(m.group(1))
+    return None
+
+
+def meta_charset(body: bytes) -> str | None:
+    m = _META_CHARSET.search(body[:4096])
+    return _known(m.group(1).decode("ascii", "replace")) if m else None
+
+
+def decode(body: bytes, headers: dict | None = None, charset: str | None = None) -> tuple[str, str]:
+    """Return (text, charset used). Never raises: the last resort replaces bytes."""
+    if body.startswith(codecs.BOM_UTF8):
+        return body[3:].decode("utf-8", "replace"), "utf-8"
+    candidates = [_known(charset), header_charset(headers), meta_charset(body), "utf-8", "gb18030"]
+    seen = set()
+    for name in candidates:
+        if not name or name in seen:
+            continue
+        seen.add(name)
+        try:
+            return body.decode(name), name
+        except (UnicodeDecodeError, LookupError):
+            continue
+    return body.decode("utf-8", "replace"), "utf-8"

@@ -1,0 +1,117 @@
+"""Raw pages in, briefings stored: the parse -> store step, one transcript at a time.
+
+Pages are first only peeked at (a few kilobytes each) to group the pages of
+each transcript; full bodies are read one transcript at a time, so memory does
+not grow with the size of the raw store. A transcript that cannot be parsed is
+recorded with its reason and the run goes on.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable, Iterable
+
+from .models import Rejected
+from .people import Entities
+from .raw import iter_page_files, load_page
+from .sources import Group, group, parse_group
+from .store import Archive
+
+PEEK = 64 * 1024
+
+
+@dataclass
+class IngestReport:
+    added: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    pages: int = 0
+    rejected: list[tuple[str, str]] = field(default_factory=list)
+    incomplete: list[tuple[str, tuple[int, ...]]] = field(default_factory=list)
+    ids: list[str] = field(default_factory=list)
+
+    @property
+    def briefings(self) -> int:
+        return self.added + self.updated + self.unchanged
+
+    def summary(self) -> str:
+        parts = [
+            f"{self.briefings} briefing{'s' if self.briefings != 1 else ''} from {self.pages} page{'s' if self.pages != 1 else ''}",
+            f"{self.added} added",
+            f"{self.updated} updated",
+            f"{self.unchanged} unchanged",
+            f"{len(self.rejected)} rejected",
+        ]
+        if self.incomplete:
+            parts.append(f"{len(self.incomplete)} incomplete")
+        return ", ".join(parts)
+
+    def to_dict(self) -> dict:
+        return {
+            "briefings": self.briefings,
+            "pages": self.pages,
+            "added": self.added,
+            "updated": self.updated,
+            "unchanged": self.unchanged,
+            "rejected": [{"path": p, "reason": r} for p, r in self.rejected],
+            "incomplete": [{"id": i, "missing_pages": list(m)} for i, m in self.incomplete],
+            "ids": self.ids,
+        }
+
+
+def plan(paths: Iterable[str | Path], source: str | None = None) -> tuple[list[Group], list[tuple[str, str]]]:
+    """Group the page files under paths into transcripts, reading only their heads."""
+    manifests: dict = {}
+    peeks = []
+    unreadable = []
+    for path in iter_page_files(paths):
+        try:
+            peeks.append(load_page(path, manifests, limit=PEEK))
+        except OSError as exc:
+            unreadable.append((str(path), f"cannot read: {exc.strerror or exc}"))
+    return group(peeks, source), unreadable
+
+
+def ingest(
+    paths: Iterable[str | Path],
+    archive: Archive,
+    entities: Entities,
+    *,
+    source: str | None = None,
+    on_group: Callable[[Group], None] | None = None,
+    groups: list[Group] | None = None,
+) -> IngestReport:
+    report = IngestReport()
+    if groups is None:
+        groups, unreadable = plan(paths, source)
+        for path, reason in unreadable:
+            report.rejected.append((path, reason))
+    manifests: dict = {}
+    for g in groups:
+        page_paths = tuple(p.path for _, p in g.pages)
+        report.pages += len(page_paths)
+        try:
+            full = Group(g.key, g.family, tuple((n, load_page(Path(p.path), manifests)) for n, p in g.pages))
+            briefing = parse_group(full, entities)
+        except Rejected as exc:
+            reason = exc.reason
+            path = exc.path or page_paths[0]
+            report.rejected.append((path, reason))
+            archive.record_reject(path, reason)
+        except OSError as exc:
+            report.rejected.append((page_paths[0], f"cannot read: {exc.strerror or exc}"))
+        except (RecursionError, MemoryError, ValueError, LookupError, TypeError, AttributeError) as exc:
+            # A page shaped like nothing the parsers expect: report it, keep going.
+            reason = f"cannot parse: {type(exc).__name__}: {exc}"[:300]
+            report.rejected.append((page_paths[0], reason))
+            archive.record_reject(page_paths[0], reason)
+        else:
+            outcome = archive.save(briefing, page_paths)
+            setattr(report, outcome, getattr(report, outcome) + 1)
+            report.ids.append(briefing.id)
+            if briefing.missing_pages:
+                report.incomplete.append((briefing.id, briefing.missing_pages))
+        if on_group is not None:
+            on_group(g)
+    return report

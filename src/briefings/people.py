@@ -1,0 +1,139 @@
+"""People and outlets: canonical names, aliases, and roles as of a date.
+
+Labels are printed many ways ("Bloomberg News", "Bloomberg", "Hua chunying",
+"Mr. Zhang"); the archive keeps the label as printed and resolves it here to
+one canonical name, so that a search by speaker or outlet finds every turn.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field
+from functools import lru_cache
+from importlib import resources
+from pathlib import Path
+
+from .models import Participant
+
+TITLES = re.compile(
+    r"^(?:(?:Mr|Mrs|Ms|Miss|Madam|Mme|Dr|Prof|Professor|H\.E|Ambassador)\.?\s+)+", re.IGNORECASE
+)
+
+
+def strip_title(name: str) -> str:
+    return TITLES.sub("", name.strip()).strip()
+
+
+def name_key(name: str) -> str:
+    """A comparison key: no titles, case, spaces, dots or hyphens."""
+    return re.sub(r"[\s.\-'’·]", "", strip_title(name)).casefold()
+
+
+@dataclass(frozen=True)
+class Role:
+    role: str
+    start: str | None = None
+    end: str | None = None
+
+    def holds_on(self, date: str | None) -> bool:
+        if date is None:
+            return self.end is None
+        return (self.start is None or self.start <= date) and (self.end is None or date <= self.end)
+
+
+@dataclass
+class Person:
+    name: str
+    aliases: list[str] = field(default_factory=list)
+    roles: list[Role] = field(default_factory=list)
+
+    def role_on(self, date: str | None) -> str | None:
+        held = [r for r in self.roles if r.holds_on(date)]
+        if held:
+            return held[-1].role
+        return None
+
+
+class Entities:
+    """The known people and outlets, from the packaged list plus a user file."""
+
+    def __init__(self, data: list[dict]):
+        self.people: dict[str, Person] = {}
+        self.outlets: dict[str, str] = {}  # canonical name -> canonical name
+        self._person_keys: dict[str, str] = {}
+        self._outlet_keys: dict[str, str] = {}
+        for doc in data:
+            for p in doc.get("people", []):
+                person = Person(
+                    name=p["name"],
+                    aliases=list(p.get("aliases", [])),
+                    roles=[Role(r["role"], r.get("from"), r.get("to")) for r in p.get("roles", [])],
+                )
+                self.people[person.name] = person
+                for n in [person.name, *person.aliases]:
+                    self._person_keys[name_key(n)] = person.name
+            for o in doc.get("outlets", []):
+                self.outlets[o["name"]] = o["name"]
+                for n in [o["name"], *o.get("aliases", [])]:
+                    self._outlet_keys[name_key(n)] = o["name"]
+
+    @classmethod
+    def load(cls, extra: Path | None = None) -> "Entities":
+        docs = [_packaged()]
+        if extra is not None and extra.is_file():
+            try:
+                docs.append(json.loads(extra.read_text(encoding="utf-8")))
+            except (OSError, json.JSONDecodeError) as exc:
+                raise ValueError(f"cannot read entities file {extra}: {exc}") from exc
+        return cls(docs)
+
+    def outlet(self, label: str) -> str | None:
+        return self._outlet_keys.get(name_key(label))
+
+    def person(self, label: str) -> Person | None:
+        name = self._person_keys.get(name_key(label))
+        return self.people.get(name) if name else None
+
+    def outlet_aliases(self, name: str) -> list[str]:
+        canonical = self.outlet(name) or name
+        return sorted({k for k, v in self._outlet_keys.items() if v == canonical})
+
+
+@lru_cache(maxsize=1)
+def _packaged() -> dict:
+    text = resources.files("briefings").joinpath("data/entities.json").read_text(encoding="utf-8")
+    return json.loads(text)
+
+
+@lru_cache(maxsize=4)
+def default_entities(extra: str | None = None) -> Entities:
+    return Entities.load(Path(extra) if extra else None)
+
+
+class Roster:
+    """The briefing's own participants, matched against turn labels.
+
+    A roster prints "Ms. Sun Meijun, minister of ..." and turns print
+    "Sun Meijun:", "Ms. Sun:" or "Sun Mei jun:"; all are one person. A short
+    form resolves only when exactly one participant fits, never by guessing.
+    """
+
+    def __init__(self, participants: list[Participant]):
+        self.participants = list(participants)
+
+    def match(self, label: str) -> Participant | None:
+        key = name_key(label)
+        if not key:
+            return None
+        for p in self.participants:
+            if name_key(p.name) == key:
+                return p
+        bare = strip_title(label)
+        words = bare.split()
+        if len(words) == 1 and words[0][:1].isupper():
+            surname = words[0].casefold()
+            hits = [p for p in self.participants if p.name.split()[0].casefold() == surname]
+            if len(hits) == 1:
+                return hits[0]
+        return None

@@ -1,0 +1,115 @@
+"""The raw store on disk: page bodies exactly as received, plus where they came from.
+
+Layout, shared by `fetch` (which writes it) and `ingest` (which reads it):
+
+    <raw-dir>/<source>/<file>          body bytes as received
+    <raw-dir>/<source>/manifest.jsonl  one JSON object per fetched page
+    <file>.meta.json                   optional sidecar for a hand-placed page
+    .history/                          superseded versions; never ingested
+
+A manifest line (the same keys as the recorded corpus, extended):
+    file, url, final_url, status, headers, fetched_at, sha256, bytes,
+    charset, source, what
+Later lines for the same file win, so a refetch simply appends.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from pathlib import Path
+from typing import Iterable, Iterator
+
+from .models import RawPage
+
+MANIFEST = "manifest.jsonl"
+SIDECAR_SUFFIX = ".meta.json"
+PAGE_SUFFIXES = {".html", ".htm", ".shtml", ".txt", ".xhtml", ""}
+
+
+def sha256(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def read_manifest(folder: Path) -> dict[str, dict]:
+    """Manifest entries of a folder keyed by file name; later lines win."""
+    entries: dict[str, dict] = {}
+    path = folder / MANIFEST
+    if not path.is_file():
+        return entries
+    with path.open(encoding="utf-8") as fh:
+        for line in fh:
+            line = line.strip()
+            if not line:
+                continue
+            try:
+                entry = json.loads(line)
+            except json.JSONDecodeError:
+                continue  # a torn last line from an interrupted fetch
+            if isinstance(entry, dict) and entry.get("file"):
+                entries[entry["file"]] = entry
+    return entries
+
+
+def append_manifest(folder: Path, entry: dict) -> None:
+    """Append one entry; a single write of one line, flushed and synced."""
+    folder.mkdir(parents=True, exist_ok=True)
+    line = json.dumps(entry, ensure_ascii=False, sort_keys=True) + "\n"
+    with (folder / MANIFEST).open("a", encoding="utf-8") as fh:
+        fh.write(line)
+        fh.flush()
+        os.fsync(fh.fileno())
+
+
+def _is_page_file(path: Path) -> bool:
+    name = path.name
+    if name.startswith((".", "_")) or name == MANIFEST or name.endswith(SIDECAR_SUFFIX):
+        return False
+    return path.suffix.lower() in PAGE_SUFFIXES
+
+
+def iter_page_files(paths: Iterable[str | Path]) -> Iterator[Path]:
+    """Files named, and page files under folders named, in a stable order."""
+    for p in paths:
+        p = Path(p)
+        if p.is_dir():
+            for root, dirs, files in os.walk(p):
+                dirs[:] = sorted(d for d in dirs if not d.startswith((".", "_")))
+                for name in sorted(files):
+                    f = Path(root) / name
+                    if _is_page_file(f):
+                        yield f
+        else:
+            yield p
+
+
+def load_page(path: Path, manifests: dict[Path, dict[str, dict]] | None = None,
+              limit: int | None = None) -> RawPage:
+    """Read one page (or its first `limit` bytes) with its manifest entry or sidecar.
+
+    Raises OSError."""
+    manifests = {} if manifests is None else manifests
+    folder = path.parent
+    if folder not in manifests:
+        manifests[folder] = read_manifest(folder)
+    meta = dict(manifests[folder].get(path.name, {}))
+    sidecar = path.with_name(path.name + SIDECAR_SUFFIX)
+    if sidecar.is_file():
+        try:
+            meta.update(json.loads(sidecar.read_text(encoding="utf-8")))
+        except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+            raise OSError(f"unreadable metadata file {sidecar}: {exc}") from exc
+    if limit is None:
+        body = path.read_bytes()
+    else:
+        with path.open("rb") as fh:
+            body = fh.read(limit)
+    return RawPage(
+        path=str(path),
+        body=body,
+        url=meta.get("final_url") or meta.get("url"),
+        source=meta.get("source"),
+        headers=meta.get("headers") or {},
+        charset=meta.get("charset"),
+    )

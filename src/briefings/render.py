@@ -1,0 +1,150 @@
+"""Human output through rich; machine output (JSON, NDJSON, CSV) never through rich.
+
+Transcript text goes into rich as `Text`, never as markup, so a bracket in
+what someone said is printed, not interpreted.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+
+from rich.console import Console
+from rich.table import Table
+from rich.text import Text
+
+from .query import MARK_END, MARK_START
+
+HIT_STYLE = "bold black on yellow"
+
+
+def console(stderr: bool = False) -> Console:
+    return Console(stderr=stderr, highlight=False, soft_wrap=False)
+
+
+def marked_snippet(snippet: str) -> str:
+    """Snippet for JSON: matched words between <mark> and </mark>."""
+    return snippet.replace(MARK_START, "<mark>").replace(MARK_END, "</mark>")
+
+
+def plain_snippet(snippet: str) -> str:
+    return snippet.replace(MARK_START, "").replace(MARK_END, "")
+
+
+def snippet_text(snippet: str) -> Text:
+    out = Text()
+    rest = snippet
+    while MARK_START in rest:
+        before, _, after = rest.partition(MARK_START)
+        hit, _, rest = after.partition(MARK_END)
+        out.append(before)
+        out.append(hit, style=HIT_STYLE)
+    out.append(rest)
+    return out
+
+
+SEARCH_KEYS = ("briefing_id", "date", "title", "seq", "speaker", "kind", "outlet", "role", "label",
+               "answers", "snippet", "text", "url", "source")
+
+
+def search_records(rows: list[dict]) -> list[dict]:
+    return [{k: (marked_snippet(r[k]) if k == "snippet" else r.get(k)) for k in SEARCH_KEYS} for r in rows]
+
+
+def dumps(data) -> str:
+    return json.dumps(data, ensure_ascii=False, indent=2)
+
+
+def ndjson(records: list[dict]) -> str:
+    return "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records)
+
+
+def to_csv(records: list[dict]) -> str:
+    if not records:
+        return ""
+    buf = io.StringIO()
+    writer = csv.DictWriter(buf, fieldnames=list(records[0]), lineterminator="\n")
+    writer.writeheader()
+    for r in records:
+        writer.writerow({k: (json.dumps(v) if isinstance(v, (list, dict)) else v) for k, v in r.items()})
+    return buf.getvalue()
+
+
+def search_table(rows: list[dict]) -> Table:
+    table = Table(show_lines=True, expand=True)
+    table.add_column("Date", no_wrap=True)
+    table.add_column("Speaker", ratio=1)
+    table.add_column("Kind", no_wrap=True)
+    table.add_column("Says", ratio=4)
+    table.add_column("Turn", no_wrap=True)
+    for r in rows:
+        who = Text(r["speaker"] or r["label"] or "unattributed")
+        table.add_row(r["date"] or "", who, r["kind"], snippet_text(r["snippet"]), f"{r['briefing_id']}#{r['seq']}")
+    return table
+
+
+def list_table(rows: list[dict]) -> Table:
+    table = Table(expand=True)
+    table.add_column("Date", no_wrap=True)
+    table.add_column("Id", no_wrap=True)
+    table.add_column("Source", no_wrap=True)
+    table.add_column("Title", ratio=1)
+    table.add_column("Turns", justify="right")
+    for r in rows:
+        title = Text(r["title"])
+        if r.get("incomplete"):
+            title.append(" (incomplete)", style="yellow")
+        table.add_row(r["date"] or "", r["id"], r["source"], title, str(r["turns"]))
+    return table
+
+
+def speakers_table(rows: list[dict]) -> Table:
+    table = Table(expand=True)
+    table.add_column("Speaker", ratio=1)
+    table.add_column("Kind", no_wrap=True)
+    table.add_column("Roles", ratio=2)
+    table.add_column("Turns", justify="right")
+    table.add_column("Briefings", justify="right")
+    table.add_column("First", no_wrap=True)
+    table.add_column("Last", no_wrap=True)
+    for r in rows:
+        table.add_row(Text(r["name"]), r["kind"], Text("; ".join(r["roles"])), str(r["turns"]),
+                      str(r["briefings"]), r["first"] or "", r["last"] or "")
+    return table
+
+
+def show_briefing(con: Console, b: dict) -> None:
+    con.print(Text(b["title"], style="bold"))
+    meta = Text()
+    meta.append(f"{b['date'] or 'date unknown'}")
+    if b.get("published") and b["published"] != b["date"]:
+        meta.append(f" (published {b['published']})")
+    meta.append(f" · {b['source']} · {b['id']}")
+    con.print(meta)
+    if b.get("url"):
+        con.print(Text(b["url"], style="dim"))
+    if b.get("missing_pages"):
+        con.print(Text(f"Incomplete: page(s) {', '.join(map(str, b['missing_pages']))} missing", style="yellow"))
+    if b["participants"]:
+        con.print()
+        for p in b["participants"]:
+            line = Text("  ")
+            line.append(p["name"], style="bold")
+            if p["kind"] == "chair":
+                line.append(" (chairperson)")
+            if p.get("role"):
+                line.append(f", {p['role']}")
+            con.print(line)
+    for t in b["turns"]:
+        con.print()
+        head = Text()
+        head.append(t["speaker"] or t["label"] or "Unattributed", style="bold cyan")
+        tags = [t["kind"]]
+        if t.get("role"):
+            tags.insert(0, t["role"])
+        head.append(f"  ({'; '.join(tags)})", style="dim")
+        con.print(head)
+        for para in t["text"].split("\n\n"):
+            con.print(Text(para))
+            con.print()

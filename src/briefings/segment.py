@@ -1,0 +1,245 @@
+"""Paragraphs to speaker turns: the one place attribution is decided.
+
+Every page family ends here with a list of paragraphs and what it knows about
+the people on stage. A paragraph either opens a turn (it starts with, or is, a
+speaker label) or continues the turn before it, across page breaks too.
+
+Attribution rules, from the most to the least certain:
+- a label naming a roster participant (or a known person) is that person;
+- `Q:`, `Journalist:`, `Follow-up:` are questions from an unnamed journalist,
+  and a label naming a known outlet is a question from that outlet;
+- `A:` is the briefing's default answerer (the MFA spokesperson in the title);
+- an unknown label that reads like a name is kept as printed: an asking outlet
+  where the family's format makes every other label an outlet (MFA), otherwise
+  a turn of kind "other" that the quality report lists for a person to check.
+Nothing is ever attributed by guessing from position alone, except what a
+family declares: unlabelled MFA opening announcements are the spokesperson's.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from .models import Participant, Turn
+from .people import Entities, Roster, strip_title
+
+UNIDENTIFIED = "Unidentified journalist"
+
+_STANDALONE = re.compile(r"^(?P<label>[^:：]{1,80}?)\s*[:：]$")
+_INLINE = re.compile(r"^(?P<label>[^:：]{1,60}?)\s*[:：]\s*(?P<rest>\S.*)$", re.DOTALL)
+_QUESTION_LABELS = {
+    "q", "question", "questions", "journalist", "reporter", "follow-up", "follow up", "followup",
+    "follow-up question", "问", "记者", "追问",
+}
+_ASKER = re.compile(r"^(?:netizen|网友|audience member)\b[\s\d#]*$")
+_ANSWER_LABELS = {"a", "answer", "答"}
+_CONNECTORS = {
+    "of", "and", "the", "for", "de", "du", "des", "la", "le", "von", "van", "der", "da",
+    "di", "al", "el", "bin", "on", "in", "&", "y", "e", "del",
+}
+# Capitalised words that start sentences, not names: "However:", "Note:".
+_NOT_NAMES = {
+    "first", "second", "third", "fourth", "fifth", "finally", "note", "notes", "also",
+    "however", "but", "and", "so", "now", "here", "today", "this", "that", "these",
+    "those", "it", "we", "i", "he", "she", "they", "as", "at", "in", "on", "between",
+    "from", "since", "after", "before", "when", "while", "if", "our", "my", "let",
+    "please", "thank", "thanks", "next", "last", "what", "why", "how", "who", "where",
+    "address", "postcode", "tel", "fax", "email", "source", "editor", "photo", "time",
+    "date", "venue", "location", "title", "subject", "attachment", "links", "copyright",
+    "speakers", "speaker", "chairperson", "chair", "moderator", "host", "update", "updated",
+}
+_OUTLET_WORDS = re.compile(
+    r"\b(?:News|Agency|Daily|Times|TV|Television|Radio|Press|Post|Network|Media|Service|"
+    r"Journal|Broadcasting|Herald|Magazine|Weekly|Monthly|Tribune|Telegraph|Gazette|"
+    r"Channel|Newspaper|Review|Observer|Online|Net|Reporter|Correspondent|Shimbun|Ilbo)\b"
+)
+_SIMILAR = re.compile(
+    r"\((?:A\s+)?similar\s+questions?\s+(?:was\s+|were\s+)?(?:raised\s+|asked\s+)?(?:from|by)\s+([^)]+)\)\s*$",
+    re.IGNORECASE,
+)
+_ZH_REPORTER = re.compile(r"^(?P<outlet>.{1,15}?)记者$")
+_NOTES = re.compile(
+    r"^(?:The following questions? (?:was|were) (?:raised|asked|answered)\b.*|"
+    r"\(?The (?:press conference|briefing) (?:ended|concluded)\b.*)$",
+    re.IGNORECASE,
+)
+
+
+@dataclass
+class Context:
+    """What a page family knows before reading the turns."""
+
+    entities: Entities
+    roster: Roster = field(default_factory=lambda: Roster([]))
+    default: Participant | None = None  # answers `A:` and, if declared, the unlabelled opening
+    opening_is_default: bool = False
+    unknown_labels_are_outlets: bool = False
+    date: str | None = None
+
+
+@dataclass
+class _Who:
+    label: str | None
+    speaker: str | None
+    role: str | None
+    kind: str  # question | answer | person | other
+    person_kind: str | None = None
+    outlet: str | None = None
+
+
+def looks_like_name(label: str) -> bool:
+    """Could this be a speaker's or an outlet's name, and not a sentence?"""
+    if re.search(r"[,;?!\"“”()\[\]]", label) or len(label) > 60:
+        return False
+    if re.fullmatch(r"[\u4e00-\u9fff·]{2,15}", label):
+        return True  # Chinese names are judged by resolution, not by shape
+    words = label.split()
+    if not 1 <= len(words) <= 7:
+        return False
+    if strip_title(label).split()[:1] and strip_title(label).split()[0].casefold() in _NOT_NAMES:
+        return False
+    for w in words:
+        if w.casefold() in _CONNECTORS and not w[:1].isupper():
+            continue
+        if w.isdigit() or not w[:1].isupper():
+            return False
+    return True
+
+
+def _resolve(label: str, ctx: Context) -> _Who | None:
+    bare = label.strip().rstrip(".")
+    low = bare.casefold()
+    if low in _QUESTION_LABELS:
+        return _Who(label, UNIDENTIFIED, None, "question")
+    if _ASKER.match(low):
+        return _Who(label, bare, None, "question")
+    if low in _ANSWER_LABELS:
+        d = ctx.default
+        return _Who(label, d.name if d else None, d.role if d else None, "answer", d.kind if d else None)
+    hit = ctx.roster.match(bare)
+    if hit is None and ctx.default is not None:
+        hit = Roster([ctx.default]).match(bare)
+    if hit is not None:
+        return _Who(label, hit.name, hit.role, "person", hit.kind)
+    person = ctx.entities.person(bare)
+    if person is not None:
+        return _Who(label, person.name, person.role_on(ctx.date), "person", "official")
+    outlet = ctx.entities.outlet(bare)
+    if outlet is not None:
+        return _Who(label, outlet, None, "question", outlet=outlet)
+    m = _ZH_REPORTER.match(bare)
+    if m:
+        name = ctx.entities.outlet(m.group("outlet")) or m.group("outlet")
+        return _Who(label, name, None, "question", outlet=name)
+    if not looks_like_name(bare):
+        return None
+    if re.fullmatch(r"[\u4e00-\u9fff·]{2,15}", bare):
+        return None  # an unknown Chinese phrase before a colon is prose, not a label
+    if ctx.unknown_labels_are_outlets or _OUTLET_WORDS.search(bare):
+        return _Who(label, bare, None, "question", outlet=bare)
+    return _Who(label, strip_title(bare), None, "other")
+
+
+def split_label(paragraph: str, ctx: Context) -> tuple[_Who | None, str]:
+    """(who, rest of the paragraph) if it opens with a label, else (None, paragraph)."""
+    m = _STANDALONE.match(paragraph)
+    if m:
+        who = _resolve(m.group("label"), ctx)
+        if who is not None:
+            return who, ""
+    m = _INLINE.match(paragraph)
+    if m:
+        who = _resolve(m.group("label"), ctx)
+        if who is not None:
+            return who, m.group("rest").strip()
+    return None, paragraph
+
+
+def similar_outlets(text: str, entities: Entities) -> tuple[str, ...]:
+    m = _SIMILAR.search(text)
+    if not m:
+        return ()
+    names = re.split(r"\s*(?:,|\band\b|&|、)\s*", m.group(1))
+    return tuple(entities.outlet(n) or n.strip() for n in names if n.strip())
+
+
+@dataclass
+class _Open:
+    who: _Who
+    kind: str
+    page: int
+    answers: int | None
+    paragraphs: list[str] = field(default_factory=list)
+
+
+def segment(paragraphs: list[tuple[int, str]], ctx: Context) -> list[Turn]:
+    """Turn (page number, paragraph) pairs into speaker turns in reading order."""
+    turns: list[Turn] = []
+    current: _Open | None = None
+    open_question: int | None = None
+
+    def close() -> None:
+        nonlocal current, open_question
+        if current is None or not current.paragraphs:
+            current = None
+            return
+        text = "\n\n".join(current.paragraphs)
+        who = current.who
+        seq = len(turns) + 1
+        also = similar_outlets(text, ctx.entities) if current.kind == "question" else ()
+        turns.append(
+            Turn(
+                seq=seq,
+                label=who.label,
+                speaker=who.speaker,
+                role=who.role,
+                kind=current.kind,
+                outlet=who.outlet,
+                text=text,
+                answers=current.answers,
+                also_asked=also,
+                page=current.page,
+            )
+        )
+        if current.kind == "question":
+            open_question = seq
+        current = None
+
+    for page, para in paragraphs:
+        if _NOTES.match(para):
+            close()
+            current = _Open(_Who(None, None, None, "other"), "other", page, None, [para])
+            close()
+            continue
+        who, rest = split_label(para, ctx)
+        if who is None:
+            if current is None:
+                if ctx.opening_is_default and ctx.default is not None and not turns:
+                    d = ctx.default
+                    current = _Open(_Who(None, d.name, d.role, "person", d.kind), "statement", page, None)
+                else:
+                    current = _Open(_Who(None, None, None, "other"), "other", page, None)
+            current.paragraphs.append(para)
+            continue
+        if current is not None and not current.paragraphs and current.who.speaker == who.speaker:
+            current.who = who  # the same label printed twice in a row
+        else:
+            close()
+            if who.kind == "question":
+                kind, answers = "question", None
+                open_question = None
+            elif who.kind == "answer":
+                kind, answers = "answer", open_question
+            elif who.kind == "person" and who.person_kind == "chair":
+                kind, answers = "moderator", None
+            elif who.kind == "person":
+                kind = "answer" if open_question is not None else "statement"
+                answers = open_question
+            else:
+                kind, answers = "other", None
+            current = _Open(who, kind, page, answers)
+        if rest:
+            current.paragraphs.append(rest)
+    close()
+    return turns

@@ -1,0 +1,147 @@
+"""Page families: which one a page belongs to, and raw pages -> Briefing.
+
+The family comes from the URL when there is one, else from markers in the
+page, else from the raw store's metadata; `source` given by the user wins.
+Pages of one transcript are grouped by the sites' `content_<id>_<n>` pattern.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass
+from pathlib import PurePosixPath
+from urllib.parse import urlparse
+
+from ..models import Briefing, RawPage, Rejected
+from ..people import Entities
+from . import base, gac, mfa, scio
+
+FAMILIES = ("scio", "chinaorg", "gac", "mfa", "text")
+
+_HOSTS = (
+    ("scio.gov.cn", "scio"),
+    ("china.org.cn", "chinaorg"),
+    ("customs.gov.cn", "gac"),
+    ("fmprc.gov.cn", "mfa"),
+    ("mfa.gov.cn", "mfa"),
+)
+_PAGE = re.compile(r"content_(?P<id>\d+)(?:_(?P<n>\d+))?\.(?:s?html?)$", re.I)
+_MFA_ID = re.compile(r"t(?:\d{8}_)?(?P<id>\d+)\.s?html?$", re.I)
+_UUID = re.compile(r"([0-9a-f]{8})-?([0-9a-f]{4})-?([0-9a-f]{4})", re.I)
+
+
+def family_from_url(url: str | None) -> str | None:
+    if not url:
+        return None
+    host = (urlparse(url).hostname or "").lower()
+    for suffix, family in _HOSTS:
+        if host == suffix or host.endswith("." + suffix):
+            return family
+    return None
+
+
+def family_from_markers(head: bytes) -> str:
+    text = head[:200_000].decode("utf-8", "ignore")
+    if "enpcontent" in text or "scio.gov.cn" in text or re.search(r"^\s*(Speakers?|Chairperson)\s*:", text, re.M):
+        return "scio"
+    if "container_txt" in text or "china.org.cn" in text:
+        return "chinaorg"
+    if "customs.gov.cn" in text or "Home|中文站" in text or "General Administration of Customs of the People" in text:
+        return "gac"
+    if "fmprc.gov.cn" in text or "mfa.gov.cn" in text or re.search(r"Foreign Ministry Spokesperson|外交部发言人", text):
+        return "mfa"
+    return "text"
+
+
+def family_of(page: RawPage, forced: str | None = None) -> str:
+    return forced or family_from_url(page.url) or (page.source if page.source in FAMILIES else None) \
+        or family_from_markers(page.body)
+
+
+@dataclass(frozen=True)
+class Group:
+    key: str
+    family: str
+    pages: tuple[tuple[int, RawPage], ...]
+
+
+def page_slot(page: RawPage, family: str) -> tuple[str, int]:
+    """(transcript key, page number) from the URL, else the file name."""
+    name = PurePosixPath(urlparse(page.url).path).name if page.url else PurePosixPath(page.path).name
+    m = _PAGE.search(name) or _PAGE.search(PurePosixPath(page.path).name)
+    if m and family in ("scio", "chinaorg", "text"):
+        folder = "" if page.url else str(PurePosixPath(page.path).parent)
+        return f"{family}:{folder}:{m.group('id')}", int(m.group("n") or 1)
+    return f"{family}:{page.url or page.path}", 1
+
+
+def group(pages: list[RawPage], forced: str | None = None) -> list[Group]:
+    """Pages of the same transcript together, in reading order; first-seen order kept."""
+    groups: dict[str, tuple[str, dict[int, RawPage]]] = {}
+    for page in pages:
+        family = family_of(page, forced)
+        key, n = page_slot(page, family)
+        fam, slots = groups.setdefault(key, (family, {}))
+        slots.setdefault(n, page)
+    return [Group(k, fam, tuple(sorted(slots.items()))) for k, (fam, slots) in groups.items()]
+
+
+def briefing_id(family: str, first: RawPage) -> str:
+    """Stable across re-ingest: from the site's own document id, else the page bytes."""
+    name = PurePosixPath(urlparse(first.url).path).name if first.url else ""
+    m = _PAGE.search(name)
+    if m:
+        return f"{family}-{m.group('id')}"
+    m = _MFA_ID.search(name)
+    if m and family == "mfa":
+        return f"mfa-{m.group('id')}"
+    m = _UUID.search(first.url or "")
+    if m and family == "gac":
+        return "gac-" + "".join(m.groups()).lower()[:12]
+    if first.url:
+        return f"{family}-" + hashlib.sha256(first.url.encode()).hexdigest()[:12]
+    return f"{family}-" + hashlib.sha256(first.body).hexdigest()[:12]
+
+
+_READERS = {"scio": scio.read_scio, "chinaorg": scio.read_chinaorg, "gac": gac.read, "mfa": mfa.read}
+
+
+def parse_group(g: Group, entities: Entities) -> Briefing:
+    """One transcript's pages -> Briefing. Raises Rejected with the reason."""
+    first = g.pages[0][1]
+    if not first.body.strip():
+        raise Rejected("empty page", first.path)
+    _reject_non_transcripts(first)
+    reader = _READERS.get(g.family)
+    texts = []
+    for n, page in g.pages:
+        if reader is not None:
+            texts.append(reader(page, n))
+        elif page.is_html:
+            lines, title, _ = base.html_lines(base.decoded(page), ("article", "#content", ".content", "main"), ("h1",))
+            texts.append(base.page_text(page, n, lines, title=title))
+        else:
+            texts.append(base.page_text(page, n, base.plain_lines(page)))
+    bid = briefing_id(g.family, first)
+    if g.family == "mfa":
+        return mfa.build(bid, texts, entities)
+    if g.family == "gac":
+        return gac.build(bid, texts, entities)
+    return base.roster_briefing(g.family, bid, texts, entities)
+
+
+_LISTING = re.compile(rb'class="newsLst_mod"|id="autopage"|class="list"', re.I)
+_NOTICE = re.compile(r"^\s*Notice of (?:the )?SCIO press conference", re.I | re.M)
+
+
+def _reject_non_transcripts(page: RawPage) -> None:
+    name = PurePosixPath(page.path).name
+    if re.match(r"^(?:default|index|node_\d+_\d+)(?:_\d+)?\.s?html?$", name) and _LISTING.search(page.body[:400_000]):
+        if b'class="content"' not in page.body and b"enpcontent" not in page.body:
+            raise Rejected("listing page, not a transcript", page.path)
+    head = page.body[:20_000].decode("utf-8", "ignore")
+    m = re.search(r"<title[^>]*>(.*?)</title>", head, re.I | re.S)
+    title = m.group(1) if m else head.lstrip().split("\n", 1)[0]
+    if _NOTICE.search(title):
+        raise Rejected("notice of a press conference, not a transcript", page.path)

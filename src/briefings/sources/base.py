@@ -1,0 +1,290 @@
+"""What every page family shares: a page's text, its header, the briefing record.
+
+A family module turns one raw page into a `PageText` (title, dates it shows,
+body lines) and says what it knows about who speaks; `assemble` joins the
+pages of one transcript in order, drops what pages 2..n repeat, reads the
+roster and hands the paragraphs to the segmenter.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass, field
+
+from .. import chrome
+from ..dates import date_in_url, find_date, is_date_line
+from ..decode import decode
+from ..html import first, largest_text_block, paragraphs, soup
+from ..models import Briefing, Participant, RawPage, Rejected, Turn
+from ..people import Entities, Roster, strip_title
+from ..segment import Context, looks_like_name, segment
+from ..text import clean_line, looks_chinese, text_paragraphs
+
+# Bump when parsing changes what a page yields: re-ingest then rewrites it.
+PARSER_VERSION = "1"
+
+
+@dataclass
+class PageText:
+    number: int
+    url: str | None
+    path: str
+    sha256: str
+    lines: list[str]
+    title: str | None = None
+    published: str | None = None
+    held: str | None = None
+    pager_total: int | None = None
+    raw_head: list[str] = field(default_factory=list)  # the first lines before chrome removal
+
+
+def page_text(page: RawPage, number: int, body_lines: list[str], *, title: str | None = None,
+              published: str | None = None, held: str | None = None) -> PageText:
+    cleaned, total = chrome.clean(body_lines)
+    return PageText(
+        number=number,
+        url=page.url,
+        path=page.path,
+        sha256=hashlib.sha256(page.body).hexdigest(),
+        lines=cleaned,
+        title=clean_line(title) if title else None,
+        published=published,
+        held=held,
+        pager_total=total,
+        raw_head=body_lines[:20],
+    )
+
+
+def decoded(page: RawPage) -> str:
+    return decode(page.body, page.headers, page.charset)[0]
+
+
+def html_lines(text: str, body_selectors: tuple[str, ...], title_selectors: tuple[str, ...],
+               *, markers: tuple[str, str] | None = None) -> tuple[list[str], str | None, object]:
+    """Body lines and title of an HTML page, with the generic extractor as fallback."""
+    doc = soup(text)
+    title_node = first(doc, *title_selectors) if title_selectors else None
+    title = clean_line(title_node.get_text("")) if title_node is not None else None
+    lines: list[str] = []
+    if markers:
+        inner = _between(text, *markers)
+        if inner is not None:
+            lines = paragraphs(soup(inner).body or soup(inner))
+    if not lines:
+        node = first(doc, *body_selectors) if body_selectors else None
+        lines = paragraphs(node)
+    if not lines:
+        lines = paragraphs(largest_text_block(doc))
+    if not title:
+        t = doc.title.get_text("") if doc.title else ""
+        title = clean_line(re.split(r"\s+[-—|_]\s+", t)[0]) if t.strip() else None
+    return lines, title, doc
+
+
+def _between(text: str, start: str, end: str) -> str | None:
+    i = text.find(start)
+    j = text.find(end, i + len(start)) if i >= 0 else -1
+    return text[i + len(start) : j] if i >= 0 and j >= 0 else None
+
+
+def plain_lines(page: RawPage) -> list[str]:
+    return text_paragraphs(decoded(page))
+
+
+_BYLINE_DATE = re.compile(r"^(?:China\.org\.cn|Source|Updated|Beijing|english\.scio\.gov\.cn)\b.*", re.I)
+_ROSTER_KEY = re.compile(
+    r"^(?P<key>Speakers?|Chairpersons?|Chair|Moderator|Host|Date|Time|Venue|Location)\s*[:：]\s*(?P<value>.*)$",
+    re.IGNORECASE,
+)
+_ROSTER_KINDS = {
+    "speaker": "official", "speakers": "official", "chairperson": "chair", "chairpersons": "chair",
+    "chair": "chair", "moderator": "chair", "host": "chair", "date": "date", "time": "date",
+    "venue": "skip", "location": "skip",
+}
+_DATELINE = re.compile(r"^Beijing\s*\|\s*(.+)$")
+_ROLE_START = re.compile(r"^(?:Mr|Mrs|Ms|Madam|Dr|Prof)\.?\s", re.I)
+
+
+def participant_from(value: str, kind: str) -> Participant | None:
+    """ "Ms. Sun Meijun, minister of the GAC" -> Sun Meijun, role "minister of the GAC"."""
+    value = clean_line(value).rstrip(";；")
+    name, _, role = value.partition(",")
+    name = strip_title(name)
+    if not name or not (looks_like_name(name) or re.fullmatch(r"[\u4e00-\u9fff·]{2,8}", name)):
+        return None
+    return Participant(name=name, role=role.strip() or None, kind=kind, label=value.partition(",")[0].strip())
+
+
+@dataclass
+class Header:
+    title: str | None
+    published: str | None
+    date: str | None
+    participants: list[Participant]
+    body: list[str]
+
+
+def read_header(page: PageText) -> Header:
+    """Title, dates and roster at the top of page 1; the rest is the body."""
+    title = page.title
+    published = page.published
+    date = page.held
+    participants: list[Participant] = []
+    for raw in page.raw_head:
+        if _BYLINE_DATE.match(raw) and not published:
+            published = find_date(raw)
+    key: str | None = None
+    body_start = 0
+    lines = page.lines
+    i = 0
+    seen_roster = False
+    while i < len(lines):
+        line = lines[i]
+        m = _ROSTER_KEY.match(line)
+        dl = _DATELINE.match(line)
+        if m:
+            key = _ROSTER_KINDS[m.group("key").casefold()]
+            seen_roster = True
+            value = m.group("value").strip()
+            if value:
+                _take(key, value, participants, lambda d: None)
+                if key == "date":
+                    date = date or find_date(value)
+                    key = None
+            i += 1
+            body_start = i
+            continue
+        if dl:
+            date = date or find_date(dl.group(1))
+            i += 1
+            body_start = i
+            continue
+        if key == "date":
+            if find_date(line):
+                date = date or find_date(line)
+                key = None
+                i += 1
+                body_start = i
+                continue
+            key = None
+        if key in ("official", "chair"):
+            p = participant_from(line, key) if ":" not in line and "：" not in line else None
+            if p is not None:
+                participants.append(p)
+                i += 1
+                body_start = i
+                continue
+            key = None
+        if key == "skip":
+            key = None
+            i += 1
+            body_start = i
+            continue
+        if not seen_roster and i < 6:
+            if title is None and not is_date_line(line) and not _looks_like_label(line):
+                title = line
+                i += 1
+                body_start = i
+                continue
+            if title is not None and _same(line, title):
+                i += 1
+                body_start = i
+                continue
+            if is_date_line(line):
+                published = published or find_date(line)
+                i += 1
+                body_start = i
+                continue
+        break
+    unique: dict[str, Participant] = {}
+    for p in participants:
+        unique.setdefault(p.name, p)
+    return Header(title, published, date, list(unique.values()), lines[body_start:])
+
+
+def _take(key, value, participants, _):
+    if key in ("official", "chair"):
+        for part in re.split(r"\s*;\s*", value):
+            p = participant_from(part, key)
+            if p is not None:
+                participants.append(p)
+
+
+def _looks_like_label(line: str) -> bool:
+    return bool(re.match(r"^[^:：]{1,60}[:：]", line)) and line.rstrip().endswith((":", "："))
+
+
+def _same(a: str, b: str) -> bool:
+    return re.sub(r"\W+", "", a).casefold() == re.sub(r"\W+", "", b).casefold()
+
+
+def later_page_body(page: PageText, title: str | None) -> list[str]:
+    """Pages 2..n repeat the title, date line and sometimes the roster: keep the rest."""
+    out = []
+    head = True
+    for line in page.lines:
+        if head and ((title and _same(line, title)) or is_date_line(line) or _DATELINE.match(line)
+                     or _ROSTER_KEY.match(line) and _ROSTER_KEY.match(line).group("key").casefold() in ("date", "time")):
+            continue
+        head = False
+        out.append(line)
+    return out
+
+
+def fingerprint(pages: list[PageText]) -> str:
+    h = hashlib.sha256(PARSER_VERSION.encode())
+    for p in pages:
+        h.update(f"{p.number}:{p.sha256};".encode())
+    return h.hexdigest()
+
+
+def missing_pages(pages: list[PageText], declared: int | None = None) -> tuple[int, ...]:
+    numbers = {p.number for p in pages}
+    total = max([declared or 0, *(p.pager_total or 0 for p in pages), *numbers])
+    return tuple(n for n in range(1, total + 1) if n not in numbers)
+
+
+def make_briefing(*, id: str, source: str, pages: list[PageText], title: str | None, date: str | None,
+                  published: str | None, participants: list[Participant], turns: list[Turn],
+                  text_sample: str) -> Briefing:
+    if not turns:
+        raise Rejected("no transcript text found after removing page chrome")
+    if not title:
+        raise Rejected("no title found")
+    first_page = min(pages, key=lambda p: p.number)
+    return Briefing(
+        id=id,
+        source=source,
+        url=first_page.url,
+        title=title,
+        date=date or published,
+        published=published,
+        language="zh" if looks_chinese(text_sample) else "en",
+        participants=tuple(participants),
+        turns=tuple(turns),
+        pages=tuple(p.url or p.path for p in pages),
+        missing_pages=missing_pages(pages),
+        fingerprint=fingerprint(pages),
+    )
+
+
+def roster_briefing(source: str, id: str, pages: list[PageText], entities: Entities,
+                    *, default: Participant | None = None) -> Briefing:
+    """Assemble a transcript whose speakers are named in a roster (SCIO, china.org.cn, generic)."""
+    pages = sorted(pages, key=lambda p: p.number)
+    head = read_header(pages[0])
+    published = head.published or pages[0].published or date_in_url(pages[0].url)
+    paras = [(pages[0].number, line) for line in head.body]
+    for p in pages[1:]:
+        paras.extend((p.number, line) for line in later_page_body(p, head.title))
+    ctx = Context(entities=entities, roster=Roster(head.participants), default=default,
+                  date=head.date or published)
+    turns = segment(paras, ctx)
+    return make_briefing(id=id, source=source, pages=pages, title=head.title, date=head.date,
+                         published=published, participants=head.participants, turns=turns,
+                         text_sample=" ".join(t.text for t in turns[:5]))
+
+
+def is_role_line(line: str) -> bool:
+    return bool(_ROLE_START.match(line)) and "," in line

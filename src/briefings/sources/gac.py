@@ -1,0 +1,101 @@
+"""Customs (GACC) English site: speeches and online interviews.
+
+Speeches carry no speaker labels: the speaker is named once in a header line
+("Mr. Wang Lingjun, Vice Minister of ..."), and the page's own date may
+precede the date of the speech given in the body ("January 13,2025").
+Online interviews print each turn as `[Name]: text MM/DD/YYYY HH:MM:SS`.
+"""
+
+from __future__ import annotations
+
+import re
+
+from ..dates import find_date, is_date_line
+from ..models import Participant, RawPage, Turn
+from ..people import Entities, Roster, strip_title
+from ..segment import Context, segment
+from .base import PageText, decoded, html_lines, is_role_line, make_briefing, page_text, participant_from, plain_lines
+
+BODY = (".content", "#content", ".article", ".TRS_Editor", ".detail", "#detail", ".main")
+TITLE = ("h1", ".title", "h2")
+_INTERVIEW = re.compile(
+    r"^\[(?P<name>[^\]]{1,80})\]\s*[:：]\s*(?P<text>.*?)\s*(?P<when>\d{1,2}/\d{1,2}/\d{4}\s+\d{1,2}:\d{2}(?::\d{2})?)?$"
+)
+_HOST = re.compile(r"\b(?:host|moderator|presenter|anchor)\b|主持人", re.I)
+_NETIZEN = re.compile(r"\b(?:netizen|user|visitor|guest user|audience)\b|网友", re.I)
+
+
+def read(page: RawPage, number: int) -> PageText:
+    if not page.is_html:
+        return page_text(page, number, plain_lines(page))
+    lines, title, _doc = html_lines(decoded(page), BODY, TITLE)
+    return page_text(page, number, lines, title=title)
+
+
+def _interview_date(when: str) -> str | None:
+    m = re.match(r"(\d{1,2})/(\d{1,2})/(\d{4})", when)
+    return f"{m.group(3)}-{int(m.group(1)):02d}-{int(m.group(2)):02d}" if m else None
+
+
+def build(id: str, pages: list[PageText], entities: Entities):
+    pages = sorted(pages, key=lambda p: p.number)
+    lines = [ln for p in pages for ln in p.lines]
+    title = pages[0].title
+    published = date = None
+    participants: list[Participant] = []
+    body_start = 0
+    for i, line in enumerate(lines[:12]):
+        if title is None and not is_date_line(line):
+            title = line
+        elif title is not None and re.sub(r"\W", "", line).casefold() == re.sub(r"\W", "", title).casefold():
+            pass
+        elif is_date_line(line):
+            if re.match(r"^\d{4}[/-]\d{1,2}[/-]\d{1,2}$", line.strip()):
+                published = published or find_date(line)
+            else:
+                date = date or find_date(line)
+        elif is_role_line(line) and not _INTERVIEW.match(line):
+            p = participant_from(line, "official")
+            if p is None:
+                break
+            participants.append(p)
+        else:
+            break
+        body_start = i + 1
+    body = lines[body_start:]
+    if any(_INTERVIEW.match(b) for b in body):
+        turns, people, when = _interview(body, participants, entities, date or published)
+        participants = people
+        date = date or when
+    else:
+        speaker = participants[0] if len(participants) == 1 else None
+        ctx = Context(entities=entities, roster=Roster(participants), default=speaker,
+                      opening_is_default=speaker is not None, date=date or published)
+        turns = segment([(1, b) for b in body], ctx)
+    return make_briefing(id=id, source="gac", pages=pages, title=title, date=date, published=published,
+                         participants=participants, turns=turns,
+                         text_sample=" ".join(t.text for t in turns[:3]))
+
+
+def _interview(body: list[str], roster: list[Participant], entities: Entities, date: str | None):
+    """Interview turns: hosts moderate, netizens ask, everyone else answers."""
+    people = {p.name: p for p in roster}
+    paras: list[tuple[int, str]] = []
+    first_when = None
+    for line in body:
+        m = _INTERVIEW.match(line)
+        if not m:
+            paras.append((1, line))
+            continue
+        name = strip_title(m.group("name"))
+        if m.group("when") and first_when is None:
+            first_when = _interview_date(m.group("when"))
+        if _NETIZEN.search(name):
+            paras.append((1, f"{m.group('name').strip()}: {m.group('text')}"))
+            continue
+        if name not in people:
+            kind = "chair" if _HOST.search(name) else "official"
+            people[name] = Participant(name=name, role=None, kind=kind, label=m.group("name"))
+        paras.append((1, f"{name}: {m.group('text')}"))
+    ctx = Context(entities=entities, roster=Roster(list(people.values())), date=date or first_when)
+    return segment(paras, ctx), list(people.values()), first_when

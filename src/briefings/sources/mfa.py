@@ -1,0 +1,66 @@
+"""Foreign ministry press conferences (fmprc.gov.cn, mfa.gov.cn), English and Chinese.
+
+The title names the spokesperson and the day ("Foreign Ministry Spokesperson
+Geng Shuang's Regular Press Conference on May 11, 2018"); the page's date
+element is empty and old conferences were re-published under new dates, so
+the title is the only trustworthy date. `A:` turns and the unlabelled
+opening announcements are the spokesperson's; every other label is an asker.
+"""
+
+from __future__ import annotations
+
+import re
+
+from ..dates import find_date
+from ..models import Participant, RawPage
+from ..people import Entities, Roster
+from ..segment import Context, segment
+from .base import PageText, decoded, html_lines, make_briefing, page_text, plain_lines
+
+BODY = ("div.content_mod div.content", "#News_Body_Txt_A", ".content_text", "#content", "div.content")
+TITLE = ("div.content_mod h2.title", "#News_Body_Title", ".news_header_title", "h2.title", "h1")
+_EN_SPOKESPERSON = re.compile(r"Spokesperson\s+(?P<name>[A-Z][\w.\- ]+?)['’]s\b")
+_ZH_SPOKESPERSON = re.compile(r"发言人(?P<name>[\u4e00-\u9fff]{2,4}?)(?:主持|答记者问|就|在|发表)")
+ROLE_EN = "Foreign Ministry spokesperson"
+ROLE_ZH = "外交部发言人"
+
+
+def read(page: RawPage, number: int) -> PageText:
+    if not page.is_html:
+        lines = plain_lines(page)
+        title = lines[0] if lines else None
+        return page_text(page, number, lines[1:], title=title, held=find_date(title or ""))
+    text = decoded(page)
+    lines, title, doc = html_lines(text, BODY, TITLE)
+    dated = doc.select_one(".xltime") or doc.select_one("#News_Body_Time")
+    published = find_date(dated.get_text(" ")) if dated is not None else None
+    return page_text(page, number, lines, title=title, published=published, held=find_date(title or ""))
+
+
+def spokesperson(title: str, entities: Entities, date: str | None) -> Participant | None:
+    m = _EN_SPOKESPERSON.search(title) or _ZH_SPOKESPERSON.search(title)
+    if not m:
+        return None
+    printed = m.group("name").strip()
+    known = entities.person(printed)
+    name = known.name if known else printed
+    zh = bool(_ZH_SPOKESPERSON.search(title))
+    role = (known.role_on(date) if known else None) or (ROLE_ZH if zh else ROLE_EN)
+    return Participant(name=name, role=role, kind="spokesperson", label=printed)
+
+
+def build(id: str, pages: list[PageText], entities: Entities):
+    pages = sorted(pages, key=lambda p: p.number)
+    head = pages[0]
+    date = head.held
+    speaker = spokesperson(head.title or "", entities, date)
+    participants = [speaker] if speaker else []
+    ctx = Context(entities=entities, roster=Roster(participants), default=speaker,
+                  opening_is_default=speaker is not None, unknown_labels_are_outlets=True, date=date)
+    paras = []
+    for p in pages:
+        paras.extend((p.number, line) for line in p.lines if not (head.title and line == head.title))
+    turns = segment(paras, ctx)
+    return make_briefing(id=id, source="mfa", pages=pages, title=head.title, date=date,
+                         published=head.published, participants=participants, turns=turns,
+                         text_sample=(head.title or "") + " ".join(t.text for t in turns[:3]))

@@ -1,0 +1,34 @@
+"""SCIO transcripts (english.scio.gov.cn) and their china.org.cn republications.
+
+Both print the same transcript text (roster, `Date:` line, bare-name labels);
+they differ in where the body sits in the DOM, which is reported rather than
+seen, so each selector list ends in the generic extractor.
+"""
+
+from __future__ import annotations
+
+from ..dates import date_in_url, find_date
+from ..models import RawPage
+from .base import PageText, decoded, html_lines, page_text, plain_lines
+
+SCIO_BODY = ("#content", ".content", ".TRS_Editor", "#Zoom", ".article", "#article", ".main-content")
+SCIO_TITLE = ("h1", ".title h1", "#title", ".tit", "h2.title", ".title")
+CHINAORG_BODY = ("#container_txt", "#artibody", "#content", ".content")
+CHINAORG_TITLE = ("#title", "h1", ".title")
+
+
+def read_scio(page: RawPage, number: int) -> PageText:
+    if not page.is_html:
+        return page_text(page, number, plain_lines(page))
+    lines, title, _doc = html_lines(decoded(page), SCIO_BODY, SCIO_TITLE,
+                                    markers=("<!--enpcontent-->", "<!--/enpcontent-->"))
+    return page_text(page, number, lines, title=title, published=date_in_url(page.url))
+
+
+def read_chinaorg(page: RawPage, number: int) -> PageText:
+    if not page.is_html:
+        return page_text(page, number, plain_lines(page))
+    lines, title, doc = html_lines(decoded(page), CHINAORG_BODY, CHINAORG_TITLE)
+    byline = doc.select_one("#guild > dd") or doc.select_one("#guild")
+    published = find_date(byline.get_text(" ")) if byline is not None else None
+    return page_text(page, number, lines, title=title, published=published or date_in_url(page.url))

@@ -1,0 +1,284 @@
+"""The archive on disk: the only module that writes SQLite.
+
+Schema is ensured on every open and migrated in place, in one transaction,
+through the numbered steps in MIGRATIONS; an archive from a newer version is
+refused rather than guessed at. Each briefing is written in one transaction,
+so a crash leaves the archive as it was before that briefing, never half of it.
+Turn text is indexed by an external-content FTS5 table kept in sync by
+triggers; it needs the explicit integer primary key `turns.pk`, because
+implicit rowids are not stable across VACUUM.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import json
+import os
+import sqlite3
+from pathlib import Path
+
+import sqlite_utils
+
+from .models import Briefing
+
+SCHEMA_VERSION = 1
+APPLICATION = "briefings"
+
+# FTS5 settings as data: Porter stemming over unicode61 word splitting, with
+# diacritics folded, so "smuggle" finds "smuggling" and "Kyōdo" finds "Kyodo".
+FTS_TOKENIZE = "porter unicode61 remove_diacritics 2"
+
+_V1 = [
+    """CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)""",
+    """CREATE TABLE briefings (
+        pk INTEGER PRIMARY KEY,
+        id TEXT NOT NULL UNIQUE,
+        source TEXT NOT NULL,
+        url TEXT,
+        title TEXT NOT NULL,
+        date TEXT,
+        published TEXT,
+        language TEXT NOT NULL,
+        pages TEXT NOT NULL DEFAULT '[]',
+        missing_pages TEXT NOT NULL DEFAULT '[]',
+        turn_count INTEGER NOT NULL DEFAULT 0,
+        fingerprint TEXT NOT NULL,
+        ingested_at TEXT NOT NULL
+    )""",
+    "CREATE INDEX briefings_date ON briefings(date)",
+    """CREATE TABLE participants (
+        pk INTEGER PRIMARY KEY,
+        briefing_pk INTEGER NOT NULL REFERENCES briefings(pk),
+        position INTEGER NOT NULL,
+        name TEXT NOT NULL,
+        role TEXT,
+        kind TEXT NOT NULL,
+        label TEXT
+    )""",
+    "CREATE INDEX participants_briefing ON participants(briefing_pk)",
+    """CREATE TABLE turns (
+        pk INTEGER PRIMARY KEY,
+        briefing_pk INTEGER NOT NULL REFERENCES briefings(pk),
+        seq INTEGER NOT NULL,
+        label TEXT,
+        speaker TEXT,
+        role TEXT,
+        kind TEXT NOT NULL,
+        outlet TEXT,
+        answers INTEGER,
+        also_asked TEXT NOT NULL DEFAULT '[]',
+        page INTEGER NOT NULL DEFAULT 1,
+        text TEXT NOT NULL,
+        UNIQUE (briefing_pk, seq)
+    )""",
+    "CREATE INDEX turns_speaker ON turns(speaker)",
+    "CREATE INDEX turns_outlet ON turns(outlet)",
+    f"""CREATE VIRTUAL TABLE turns_fts USING fts5(
+        text, content='turns', content_rowid='pk', tokenize='{FTS_TOKENIZE}'
+    )""",
+    """CREATE TRIGGER turns_ai AFTER INSERT ON turns BEGIN
+        INSERT INTO turns_fts (rowid, text) VALUES (new.pk, new.text);
+    END""",
+    """CREATE TRIGGER turns_ad AFTER DELETE ON turns BEGIN
+        INSERT INTO turns_fts (turns_fts, rowid, text) VALUES ('delete', old.pk, old.text);
+    END""",
+    """CREATE TRIGGER turns_au AFTER UPDATE ON turns BEGIN
+        INSERT INTO turns_fts (turns_fts, rowid, text) VALUES ('delete', old.pk, old.text);
+        INSERT INTO turns_fts (rowid, text) VALUES (new.pk, new.text);
+    END""",
+    """CREATE TABLE rejects (
+        pk INTEGER PRIMARY KEY,
+        path TEXT NOT NULL UNIQUE,
+        reason TEXT NOT NULL,
+        at TEXT NOT NULL
+    )""",
+]
+
+# Each entry takes the archive from version i to i + 1.
+MIGRATIONS: list[list[str]] = [_V1]
+
+
+class ArchiveError(Exception):
+    """Anything wrong with the archive file itself, worded for the user."""
+
+
+def _now() -> str:
+    return dt.datetime.now(dt.timezone.utc).replace(microsecond=0).isoformat()
+
+
+class Archive:
+    """An open archive. Read-only opens never create or change the file."""
+
+    def __init__(self, path: str | Path, *, write: bool = False):
+        self.path = Path(path)
+        self.write = write
+        if not write and not self.path.exists():
+            raise ArchiveError(f"no archive at {self.path}; build one with `briefings ingest PATH`")
+        if write:
+            parent = self.path.parent
+            if not parent.exists():
+                try:
+                    parent.mkdir(parents=True, exist_ok=True)
+                except OSError as exc:
+                    raise ArchiveError(f"cannot create {parent}: {exc.strerror}") from exc
+        try:
+            if write:
+                conn = sqlite3.connect(str(self.path), timeout=30, isolation_level=None)
+            else:
+                uri = self.path.resolve().as_uri() + "?mode=ro"
+                conn = sqlite3.connect(uri, uri=True, timeout=30, isolation_level=None)
+            conn.execute("PRAGMA busy_timeout = 30000")
+            self.db = sqlite_utils.Database(conn)
+            self._check_and_migrate()
+        except sqlite3.DatabaseError as exc:
+            raise ArchiveError(_explain(exc, self.path)) from exc
+
+    def close(self) -> None:
+        self.db.conn.close()
+
+    def __enter__(self) -> "Archive":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    # -- schema -------------------------------------------------------------
+
+    def version(self) -> int:
+        if "meta" not in self.db.table_names():
+            return 0
+        row = self.db.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
+        return int(row[0]) if row else 0
+
+    def _check_and_migrate(self) -> None:
+        tables = self.db.table_names()
+        if tables and "meta" not in tables:
+            raise ArchiveError(f"{self.path} is a SQLite database but not a briefings archive")
+        current = self.version()
+        if current > SCHEMA_VERSION:
+            raise ArchiveError(
+                f"{self.path} has schema version {current}, newer than this briefings "
+                f"(version {SCHEMA_VERSION}); upgrade briefings to open it"
+            )
+        if current == SCHEMA_VERSION:
+            if self.write:
+                self.db.execute("PRAGMA journal_mode = WAL")
+            return
+        if not self.write:
+            if current == 0:
+                raise ArchiveError(f"{self.path} is not a briefings archive")
+            raise ArchiveError(
+                f"{self.path} has schema version {current}; open it once with a writing command "
+                f"(such as `briefings ingest`) to migrate it to version {SCHEMA_VERSION}"
+            )
+        self.db.execute("PRAGMA journal_mode = WAL")
+        with self.transaction() as conn:
+            if self.version() != current:
+                return  # another process migrated it while we waited for the lock
+            for step in MIGRATIONS[current:]:
+                for statement in step:
+                    conn.execute(statement)
+            conn.execute(
+                "INSERT OR REPLACE INTO meta (key, value) VALUES ('schema_version', ?)",
+                (str(SCHEMA_VERSION),),
+            )
+            conn.execute(
+                "INSERT OR IGNORE INTO meta (key, value) VALUES ('application', ?)", (APPLICATION,)
+            )
+
+    # -- writing ------------------------------------------------------------
+
+    def save(self, b: Briefing, paths: tuple[str, ...] = ()) -> str:
+        """Write one briefing atomically: 'added', 'updated' or 'unchanged'.
+
+        `paths` are the raw files it came from: an earlier rejection of them is cleared.
+        """
+        with self.transaction() as conn:
+            row = conn.execute("SELECT pk, fingerprint FROM briefings WHERE id = ?", (b.id,)).fetchone()
+            if row and row[1] == b.fingerprint:
+                conn.executemany("DELETE FROM rejects WHERE path = ?", [(p,) for p in paths])
+                return "unchanged"
+            values = {
+                "id": b.id,
+                "source": b.source,
+                "url": b.url,
+                "title": b.title,
+                "date": b.date,
+                "published": b.published,
+                "language": b.language,
+                "pages": json.dumps(list(b.pages), ensure_ascii=False),
+                "missing_pages": json.dumps(list(b.missing_pages)),
+                "turn_count": len(b.turns),
+                "fingerprint": b.fingerprint,
+                "ingested_at": _now(),
+            }
+            if row:
+                pk = row[0]
+                conn.execute("DELETE FROM turns WHERE briefing_pk = ?", (pk,))
+                conn.execute("DELETE FROM participants WHERE briefing_pk = ?", (pk,))
+                sets = ", ".join(f"{k} = :{k}" for k in values)
+                conn.execute(f"UPDATE briefings SET {sets} WHERE pk = :pk", {**values, "pk": pk})
+                outcome = "updated"
+            else:
+                cols = ", ".join(values)
+                params = ", ".join(f":{k}" for k in values)
+                pk = conn.execute(f"INSERT INTO briefings ({cols}) VALUES ({params})", values).lastrowid
+                outcome = "added"
+            conn.executemany(
+                "INSERT INTO participants (briefing_pk, position, name, role, kind, label) VALUES (?, ?, ?, ?, ?, ?)",
+                [(pk, i, p.name, p.role, p.kind, p.label) for i, p in enumerate(b.participants, 1)],
+            )
+            conn.executemany(
+                "INSERT INTO turns (briefing_pk, seq, label, speaker, role, kind, outlet, answers, also_asked, page, text)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                [
+                    (pk, t.seq, t.label, t.speaker, t.role, t.kind, t.outlet, t.answers,
+                     json.dumps(list(t.also_asked), ensure_ascii=False), t.page, t.text)
+                    for t in b.turns
+                ],
+            )
+            conn.executemany("DELETE FROM rejects WHERE path = ?", [(p,) for p in paths])
+        return outcome
+
+    def record_reject(self, path: str, reason: str) -> None:
+        with self.transaction() as conn:
+            conn.execute(
+                "INSERT INTO rejects (path, reason, at) VALUES (?, ?, ?) "
+                "ON CONFLICT(path) DO UPDATE SET reason = excluded.reason, at = excluded.at",
+                (path, reason, _now()),
+            )
+
+    @contextlib.contextmanager
+    def transaction(self):
+        """BEGIN IMMEDIATE ... COMMIT, rolled back on any error; SQLite errors reworded."""
+        conn = self.db.conn
+        try:
+            conn.execute("BEGIN IMMEDIATE")
+        except sqlite3.OperationalError as exc:
+            raise ArchiveError(_explain(exc, self.path)) from exc
+        try:
+            yield conn
+            conn.execute("COMMIT")
+        except BaseException as exc:
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
+            if isinstance(exc, sqlite3.DatabaseError):
+                raise ArchiveError(_explain(exc, self.path)) from exc
+            raise
+
+
+def _explain(exc: sqlite3.DatabaseError, path: Path) -> str:
+    msg = str(exc)
+    if "file is not a database" in msg or "file is encrypted" in msg:
+        return f"{path} is not a briefings archive (not a SQLite database)"
+    if "readonly" in msg or "read-only" in msg:
+        return f"{path} is read-only; cannot write to the archive"
+    if "locked" in msg or "busy" in msg:
+        return f"{path} is busy: another briefings process is writing; try again when it finishes"
+    if "disk is full" in msg or "database or disk is full" in msg:
+        return f"no space left to write {path}; nothing was changed"
+    if "unable to open" in msg:
+        reason = "permission denied" if path.exists() and not os.access(path, os.R_OK) else msg
+        return f"cannot open archive {path}: {reason}"
+    return f"archive error in {path}: {msg}"
