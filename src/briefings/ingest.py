@@ -73,6 +73,25 @@ def plan(paths: Iterable[str | Path], source: str | None = None) -> tuple[list[G
     return group(peeks, source), unreadable
 
 
+def load_group(g: Group, manifests: dict | None = None) -> Group:
+    """The same group with full page bodies."""
+    manifests = {} if manifests is None else manifests
+    return Group(g.key, g.family, tuple((n, load_page(Path(p.path), manifests)) for n, p in g.pages))
+
+
+def parse_paths(paths: Iterable[str | Path], entities: Entities, source: str | None = None):
+    """Yield (group, Briefing or Rejected) for every transcript under paths, storing nothing."""
+    groups, unreadable = plan(paths, source)
+    for path, reason in unreadable:
+        yield None, Rejected(reason, path)
+    manifests: dict = {}
+    for g in groups:
+        try:
+            yield g, parse_group(load_group(g, manifests), entities)
+        except Rejected as exc:
+            yield g, exc
+
+
 def ingest(
     paths: Iterable[str | Path],
     archive: Archive,
@@ -92,8 +111,7 @@ def ingest(
         page_paths = tuple(p.path for _, p in g.pages)
         report.pages += len(page_paths)
         try:
-            full = Group(g.key, g.family, tuple((n, load_page(Path(p.path), manifests)) for n, p in g.pages))
-            briefing = parse_group(full, entities)
+            briefing = parse_group(load_group(g, manifests), entities)
         except Rejected as exc:
             reason = exc.reason
             path = exc.path or page_paths[0]

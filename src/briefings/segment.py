@@ -59,10 +59,13 @@ _SIMILAR = re.compile(
     re.IGNORECASE,
 )
 _ZH_REPORTER = re.compile(r"^(?P<outlet>.{1,15}?)记者$")
+# Editorial notes are nobody's turn; when a note introduces a question
+# ("The following question was raised after the press conference: ..."),
+# the text after it is that question.
 _NOTES = re.compile(
-    r"^(?:The following questions? (?:was|were) (?:raised|asked|answered)\b.*|"
-    r"\(?The (?:press conference|briefing) (?:ended|concluded)\b.*)$",
-    re.IGNORECASE,
+    r"^(?P<note>(?:The following questions? (?:was|were) (?P<asked>raised|asked)\b[^:：]*"
+    r"|\(?The (?:press conference|briefing) (?:ended|concluded)\b[^:：]*)[:：.)]?)\s*(?P<rest>.*)$",
+    re.IGNORECASE | re.DOTALL,
 )
 
 
@@ -207,11 +210,17 @@ def segment(paragraphs: list[tuple[int, str]], ctx: Context) -> list[Turn]:
         current = None
 
     for page, para in paragraphs:
-        if _NOTES.match(para):
+        note = _NOTES.match(para)
+        if note:
             close()
-            current = _Open(_Who(None, None, None, "other"), "other", page, None, [para])
+            current = _Open(_Who(None, None, None, "other"), "other", page, None, [note.group("note")])
             close()
-            continue
+            if not note.group("rest"):
+                continue
+            para = note.group("rest")
+            if note.group("asked"):
+                open_question = None
+                current = _Open(_Who(None, UNIDENTIFIED, None, "question"), "question", page, None)
         who, rest = split_label(para, ctx)
         if who is None:
             if current is None:

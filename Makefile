@@ -1,0 +1,28 @@
+# Two commands set everything up on a fresh machine with Python 3.11:
+#   make demo   create .venv, install, ingest data/raw into data/archive.db, run a sample search
+#   make test   create .venv if needed and run the whole test suite
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: demo test bench clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	touch $(STAMP)
+
+demo: $(STAMP)
+	$(BIN)/briefings ingest data/raw
+	$(BIN)/briefings search smuggling --limit 3
+
+test: $(STAMP)
+	$(BIN)/python -m pytest
+
+bench: $(STAMP)
+	$(BIN)/python bench/run.py
+
+clean:
+	rm -rf $(VENV) data/archive.db data/archive.db-wal data/archive.db-shm

@@ -1,0 +1,382 @@
+"""Find transcripts on each site's listing pages and fetch the ones in range.
+
+Listing parsing is a pure function of (source, URL, HTML): links are picked by
+the shape of a transcript URL rather than by page layout, because only the MFA
+listings have been seen and the other layouts are reported or guessed. Which
+links are transcripts and which are notices is a table of patterns, so a new
+kind of non-transcript is one line.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import Callable, Iterable
+from urllib.parse import urljoin, urlsplit, urlunsplit
+
+from bs4 import BeautifulSoup
+from dateutil import parser as dateparser
+
+from .decode import decode
+from .fetch import (
+    SOURCE_HOSTS,
+    FetchError,
+    Fetcher,
+    FetchReport,
+    PageResult,
+    PoliteClient,
+    Skipped,
+)
+
+
+@dataclass(frozen=True)
+class StartPage:
+    """Where a source's listing begins, and the span of dates it covers."""
+
+    url: str
+    first: date | None = None
+    last: date | None = None
+    evidence: str = "reported"
+
+
+# The first listing page of each source. "seen" = recorded in ../corpus;
+# "reported" = used by public scrapers, unverified here. Override with `start`.
+START_PAGES: dict[str, tuple[StartPage, ...]] = {
+    "scio": (StartPage("https://english.scio.gov.cn/pressroom/node_8020819.html"),),
+    "chinaorg": (StartPage("http://www.china.org.cn/china/node_7075073.htm"),),
+    "gac": (StartPage("http://english.customs.gov.cn/News/"),),
+    "mfa": (
+        StartPage("https://www.mfa.gov.cn/eng/xw/fyrbt/lxjzh/", first=date(2021, 1, 1)),
+        StartPage(
+            "https://www.fmprc.gov.cn/mfa_eng/xwfw_665399/s2510_665401/2511_665403/default.shtml",
+            last=date(2021, 12, 31),
+            evidence="seen",
+        ),
+    ),
+}
+
+# What a transcript link looks like on each site (see docs/sites.md).
+TRANSCRIPT_URL: dict[str, re.Pattern[str]] = {
+    "scio": re.compile(r"/pressroom/\d{4}-\d{2}/\d{2}/content_\d+\.html?$"),
+    "chinaorg": re.compile(r"^/(china/)?\d{4}-\d{2}/\d{2}/content_\d+\.s?html?$"),
+    "gac": re.compile(
+        r"^/(statics/[0-9a-f-]{36}\.html|onlineinterview/detail/[0-9a-f-]{36})$", re.IGNORECASE
+    ),
+    "mfa": re.compile(r"/t\d+\.shtml$|/t\d{8}_\d+\.s?html$"),
+}
+
+# (source or "*", pattern on the link title, reason to skip). A link that
+# matches no rule is a transcript; a rule with reason None keeps it.
+TITLE_RULES: tuple[tuple[str, re.Pattern[str], str | None], ...] = (
+    ("*", re.compile(r"^\s*notice\b|\bnotice of\b.*\bpress conference", re.I), "notice of a coming briefing, not a transcript"),
+    ("*", re.compile(r"^\s*(live|video|photos?|in pics|infographics?)\s*[:|]", re.I), "media item, not a transcript"),
+    ("mfa", re.compile(r"regular press conference|daily briefing online|press conference", re.I), None),
+    ("mfa", re.compile(r"'s remarks on (jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.? \d{1,2}, \d{4}\s*$", re.I), None),
+    ("mfa", re.compile(r"例行记者会|答记者问"), None),
+    ("mfa", re.compile(r"."), "not a regular press conference (a statement or news item)"),
+    ("gac", re.compile(r"press conference|briefing|interview|speech|remarks|q\s*&\s*a|answers? questions", re.I), None),
+    ("gac", re.compile(r"."), "news item, not a briefing or speech"),
+)
+
+_URL_DATE = (
+    re.compile(r"/(\d{4})-(\d{2})/(\d{2})/"),
+    re.compile(r"/t(\d{4})(\d{2})(\d{2})_\d+"),
+    re.compile(r"/(\d{4})(\d{2})/t"),
+)
+_TEXT_DATE = (
+    re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})"),
+    re.compile(r"(\d{4})/(\d{1,2})/(\d{1,2})"),
+    re.compile(r"(\d{4})年(\d{1,2})月(\d{1,2})日"),
+)
+_TITLE_DATE = re.compile(
+    r"\b(?:on\s+)?((?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)[a-z]*\.?\s+\d{1,2},\s*\d{4})"
+)
+_PAGER_VARS = re.compile(r"countPage\s*=\s*(\d+).*?currentPage\s*=\s*(\d+)|currentPage\s*=\s*(\d+).*?countPage\s*=\s*(\d+)", re.S)
+_PAGER_NAME = re.compile(r"""["'](\w+)["']\s*\+\s*["']_["']\s*\+\s*nextPage\s*\+\s*["']\.["']\s*\+\s*["'](\w+)""")
+_CREATE_PAGE = re.compile(r"""createPageHTML\(\s*(\d+)\s*,\s*(\d+)\s*,\s*["'](\w+)["']\s*,\s*["'](\w+)["']""")
+_NEXT_TEXT = re.compile(r"^\s*(next( page)?|下一页|>|»|›)\s*$", re.I)
+_PAGE_N = re.compile(r"^(?P<stem>.+?)_(?P<n>\d{1,4})$")
+
+
+@dataclass(frozen=True)
+class ListingItem:
+    url: str
+    title: str
+    date: date | None
+
+
+@dataclass(frozen=True)
+class Listing:
+    url: str
+    items: tuple[ListingItem, ...]
+    next_url: str | None
+
+
+def _mkdate(y: str, m: str, d: str) -> date | None:
+    try:
+        return date(int(y), int(m), int(d))
+    except ValueError:
+        return None
+
+
+def item_date(source: str, url: str, title: str, context: str) -> date | None:
+    """The briefing's date as the listing shows it.
+
+    MFA titles carry the date of the conference (old ones were re-published
+    under new dates), so the title wins there; elsewhere the date printed
+    beside the link, then the date in the URL.
+    """
+    if source == "mfa":
+        m = _TITLE_DATE.search(title)
+        if m:
+            try:
+                return dateparser.parse(m.group(1).replace("Sept", "Sep")).date()
+            except (ValueError, OverflowError):
+                pass
+        for pattern in _TEXT_DATE[2:]:
+            m = pattern.search(title)
+            if m and (d := _mkdate(*m.groups())):
+                return d
+    for pattern in _TEXT_DATE[:2]:
+        m = pattern.search(context.replace(title, " "))
+        if m and (d := _mkdate(*m.groups())):
+            return d
+    path = urlsplit(url).path
+    for pattern in _URL_DATE[:2]:
+        m = pattern.search(path)
+        if m and (d := _mkdate(*m.groups())):
+            return d
+    return None
+
+
+def skip_reason(source: str, title: str) -> str | None:
+    """Why a listed link is not a transcript, or None when it is one."""
+    for rule_source, pattern, reason in TITLE_RULES:
+        if rule_source in ("*", source) and pattern.search(title):
+            return reason
+    return None
+
+
+def _page_number(url: str) -> tuple[str, int]:
+    path = urlsplit(url).path
+    name = path.rsplit("/", 1)[-1]
+    stem = name.rsplit(".", 1)[0]
+    m = _PAGE_N.match(stem)
+    if m:
+        return m.group("stem"), int(m.group("n"))
+    return stem, 0
+
+
+def next_listing_url(url: str, html: str, soup: BeautifulSoup | None = None) -> str | None:
+    """The listing page after this one.
+
+    Seen on MFA: the pager is written by script from `currentPage` and
+    `countPage` (`default_<n>.shtml`, counting from 0). Otherwise the lowest
+    numbered `<stem>_<n>` link after this page, then a link labelled "Next".
+    """
+    m = _CREATE_PAGE.search(html)
+    if m:
+        count, current, name, ext = int(m.group(1)), int(m.group(2)), m.group(3), m.group(4)
+        return urljoin(url, f"{name}_{current + 1}.{ext}") if current + 1 < count else None
+    m = _PAGER_VARS.search(html)
+    if m:
+        if m.group(1):
+            count, current = int(m.group(1)), int(m.group(2))
+        else:
+            current, count = int(m.group(3)), int(m.group(4))
+        if current + 1 >= count:
+            return None
+        named = _PAGER_NAME.search(html)
+        if named:
+            name, ext = named.group(1), named.group(2)
+        else:
+            stem, _ = _page_number(url)
+            last = urlsplit(url).path.rsplit("/", 1)[-1]
+            name = stem or "index"
+            ext = last.rsplit(".", 1)[-1] if "." in last else "html"
+        return urljoin(url, f"{name}_{current + 1}.{ext}")
+
+    soup = soup or BeautifulSoup(html, "lxml")
+    stem, current = _page_number(url)
+    here = urlsplit(url)
+    folder = here.path.rsplit("/", 1)[0]
+    best: tuple[int, str] | None = None
+    fallback: str | None = None
+    for a in soup.find_all("a", href=True):
+        target = urljoin(url, a["href"])
+        parts = urlsplit(target)
+        if parts.netloc != here.netloc:
+            continue
+        t_stem, n = _page_number(target)
+        if parts.path.rsplit("/", 1)[0] == folder and t_stem == stem and n > current:
+            if best is None or n < best[0]:
+                best = (n, urlunsplit(parts._replace(fragment="")))
+        rel = a.get("rel") or []
+        if fallback is None and ("next" in rel or _NEXT_TEXT.match(a.get_text(" ", strip=True))):
+            if target != url:
+                fallback = urlunsplit(parts._replace(fragment=""))
+    if best:
+        return best[1]
+    return fallback
+
+
+def parse_listing(source: str, url: str, html: str) -> Listing:
+    """Transcript links on one listing page, in page order, and the next page."""
+    pattern = TRANSCRIPT_URL[source]
+    soup = BeautifulSoup(html, "lxml")
+    items: list[ListingItem] = []
+    seen: set[str] = set()
+    for a in soup.find_all("a", href=True):
+        href = a["href"].strip()
+        if href.startswith(("javascript:", "mailto:", "#")):
+            continue
+        target = urlunsplit(urlsplit(urljoin(url, href))._replace(fragment=""))
+        if not pattern.search(urlsplit(target).path) or target in seen:
+            continue
+        title = " ".join(a.get_text(" ", strip=True).split()) or (a.get("title") or "").strip()
+        if not title:
+            continue  # an image link beside the titled one
+        seen.add(target)
+        holder = a.find_parent(["li", "tr", "dd", "p", "div"]) or a
+        context = holder.get_text(" ", strip=True)
+        items.append(ListingItem(target, title, item_date(source, target, title, context)))
+    return Listing(url, tuple(items), next_listing_url(url, html, soup))
+
+
+def _as_date(value: date | str | None) -> date | None:
+    if value is None or isinstance(value, date):
+        return value
+    return date.fromisoformat(value)
+
+
+class Mirror:
+    """Maps the live sites' URLs onto a mirror (for tests, or a local copy)."""
+
+    def __init__(self, source: str, base_url: str | None):
+        self.base = base_url.rstrip("/") if base_url else None
+        self.hosts = SOURCE_HOSTS[source]
+
+    def __call__(self, url: str) -> str:
+        if not self.base:
+            return url
+        parts = urlsplit(url)
+        host = (parts.hostname or "").lower()
+        if any(host == h or host.endswith("." + h) for h in self.hosts):
+            base = urlsplit(self.base)
+            return urlunsplit((base.scheme, base.netloc, base.path + parts.path, parts.query, ""))
+        return url
+
+    def on_site(self, url: str, listing_url: str) -> bool:
+        host = (urlsplit(url).hostname or "").lower()
+        if host == (urlsplit(listing_url).hostname or "").lower():
+            return True
+        return any(host == h or host.endswith("." + h) for h in self.hosts)
+
+
+def crawl(
+    source: str,
+    *,
+    since: date | str | None = None,
+    until: date | str | None = None,
+    limit: int | None = None,
+    base_url: str | None = None,
+    start: Iterable[str] | None = None,
+    raw_dir: str | Path = "data/raw",
+    rate: float = 1.0,
+    refresh: bool = False,
+    insecure_http: bool = False,
+    client: PoliteClient | None = None,
+    on_page: Callable[[PageResult], None] | None = None,
+    max_listing_pages: int = 2000,
+) -> FetchReport:
+    """Walk a source's listings newest first and fetch the transcripts in range.
+
+    Stops paging once a whole listing page is older than `since`, or after
+    `limit` transcripts (already stored ones count, so a rerun resumes the same
+    selection and fetches only what is missing).
+    """
+    if source not in TRANSCRIPT_URL:
+        raise ValueError(f"unknown source {source!r}; expected one of {', '.join(TRANSCRIPT_URL)}")
+    since, until = _as_date(since), _as_date(until)
+    if since and until and since > until:
+        raise ValueError("--since is after --until")
+    mirror = Mirror(source, base_url)
+    if start:
+        starts = [StartPage(u) for u in start]
+    else:
+        starts = [
+            s
+            for s in START_PAGES[source]
+            if not (since and s.last and s.last < since) and not (until and s.first and s.first > until)
+        ]
+
+    own = client is None
+    client = client or PoliteClient(rate=rate)
+    fetcher = Fetcher(client, raw_dir, refresh=refresh, insecure_http=insecure_http, on_page=on_page)
+    report = fetcher.report
+    chosen: set[str] = set()
+    try:
+        for start_page in starts:
+            url: str | None = fetcher.prepare(mirror(start_page.url), source)
+            visited: set[str] = set()
+            while url and url not in visited and report.listing_pages < max_listing_pages:
+                visited.add(url)
+                try:
+                    resp = client.get(url)
+                except FetchError as exc:
+                    report.errors.append(f"listing {url}: {exc.reason}")
+                    break
+                if resp.status != 200:
+                    report.errors.append(f"listing {url}: HTTP {resp.status}")
+                    break
+                report.listing_pages += 1
+                text, _ = decode(resp.body, resp.headers)
+                listing = parse_listing(source, resp.final_url, text)
+                dated = [i.date for i in listing.items if i.date]
+                for item in listing.items:
+                    target = fetcher.prepare(mirror(item.url), source)
+                    if target in chosen:
+                        continue
+                    if not mirror.on_site(target, resp.final_url):
+                        report.skipped.append(Skipped(target, "link to another site", item.title))
+                        continue
+                    reason = skip_reason(source, item.title)
+                    if reason is None and item.date and until and item.date > until:
+                        reason = f"dated {item.date}, after --until {until}"
+                    if reason is None and item.date and since and item.date < since:
+                        reason = f"dated {item.date}, before --since {since}"
+                    if reason:
+                        report.skipped.append(Skipped(target, reason, item.title))
+                        continue
+                    if limit is not None and len(chosen) >= limit:
+                        return report
+                    chosen.add(target)
+                    fetcher.fetch_transcript(target, source)
+                if limit is not None and len(chosen) >= limit:
+                    return report
+                if since and dated and max(dated) < since:
+                    break  # listings run newest first: everything further is older
+                url = listing.next_url
+                if url:
+                    url = fetcher.prepare(mirror(url), source)
+        return report
+    finally:
+        if own:
+            client.close()
+
+
+__all__ = [
+    "START_PAGES",
+    "TRANSCRIPT_URL",
+    "TITLE_RULES",
+    "StartPage",
+    "ListingItem",
+    "Listing",
+    "parse_listing",
+    "next_listing_url",
+    "skip_reason",
+    "item_date",
+    "crawl",
+]

@@ -1,0 +1,873 @@
+"""Download transcript pages politely into the raw store, and say honestly what came back.
+
+Only HTTP and files live here: a client that keeps to a per-host rate, reads
+robots.txt, retries what is worth retrying and never mistakes a cut-off body for
+a page; and a writer for the raw store described in `raw.py`. Parsing listings
+belongs to `crawl.py`; parsing transcripts to `sources/`.
+
+Time and randomness come in through `Clock` and `rng` so that tests can assert
+the waits without waiting.
+"""
+
+from __future__ import annotations
+
+import os
+import random
+import re
+import shutil
+import ssl
+import time
+from dataclasses import asdict, dataclass, field
+from datetime import datetime, timezone
+from email.utils import parsedate_to_datetime
+from pathlib import Path
+from typing import Callable, Iterable
+from urllib.parse import urljoin, urlsplit, urlunsplit
+from urllib.robotparser import RobotFileParser
+
+import httpx
+
+from . import __version__
+from .decode import decode
+from .raw import MANIFEST, SIDECAR_SUFFIX, append_manifest, read_manifest, sha256
+
+PROJECT_URL = "https://github.com/briefings-archive/briefings"
+USER_AGENT = f"briefings/{__version__} (+{PROJECT_URL})"
+
+# Which site a URL belongs to, by host; the path patterns cover mirrors and
+# local copies whose host says nothing.
+SOURCE_HOSTS: dict[str, tuple[str, ...]] = {
+    "scio": ("scio.gov.cn",),
+    "chinaorg": ("china.org.cn",),
+    "gac": ("customs.gov.cn",),
+    "mfa": ("fmprc.gov.cn", "mfa.gov.cn"),
+}
+SOURCE_PATHS: tuple[tuple[str, re.Pattern[str]], ...] = (
+    ("scio", re.compile(r"^/(m/)?(pressroom|topnews)/")),
+    ("gac", re.compile(r"^/(statics|onlineinterview)/", re.IGNORECASE)),
+    ("mfa", re.compile(r"^/(mfa_eng|eng/xw|web/wjdt|web/fyrbt)/")),
+    ("chinaorg", re.compile(r"^/(china/)?\d{4}-\d{2}/\d{2}/content_\d+")),
+)
+# Families whose transcripts run over several pages named `<stem>_<n>.<ext>`.
+PAGED_SOURCES = frozenset({"scio", "chinaorg", "gac"})
+
+# `_<n>` with at most three digits is a page number; longer runs are ids
+# (MFA's t20240105_11218830.html is one page, not page 11218830).
+_PAGE_SUFFIX = re.compile(r"^(?P<stem>.+?)_(?P<n>\d{1,3})$")
+_HREF = re.compile(r"""href\s*=\s*["']([^"'#\s]+)""", re.IGNORECASE)
+_REDIRECTS = (301, 302, 303, 307, 308)
+_HOP_BY_HOP = {"connection", "keep-alive", "transfer-encoding", "te", "trailer", "upgrade"}
+
+
+class FetchError(Exception):
+    """A page that could not be had, with a reason a person can act on."""
+
+    def __init__(self, url: str, reason: str, status: int | None = None):
+        super().__init__(f"{url}: {reason}")
+        self.url = url
+        self.reason = reason
+        self.status = status
+
+
+class TLSError(FetchError):
+    """The server's certificate did not verify; retrying will not help."""
+
+
+class Disallowed(FetchError):
+    """robots.txt asks us not to fetch this URL."""
+
+
+class Clock:
+    """Real time. Tests substitute one whose sleep records and advances."""
+
+    def monotonic(self) -> float:
+        return time.monotonic()
+
+    def time(self) -> float:
+        return time.time()
+
+    def sleep(self, seconds: float) -> None:
+        if seconds > 0:
+            time.sleep(seconds)
+
+
+@dataclass(frozen=True)
+class Response:
+    url: str
+    final_url: str
+    status: int
+    headers: dict[str, str]
+    body: bytes
+    attempts: int = 1
+
+
+def detect_source(url: str) -> str | None:
+    """The page family of a URL, from its host, else from its path shape."""
+    parts = urlsplit(url)
+    host = (parts.hostname or "").lower()
+    for source, hosts in SOURCE_HOSTS.items():
+        if any(host == h or host.endswith("." + h) for h in hosts):
+            return source
+    for source, pattern in SOURCE_PATHS:
+        if pattern.search(parts.path):
+            return source
+    return None
+
+
+def split_page(url: str) -> tuple[str, int]:
+    """(URL of page 1, page number) for a `<stem>_<n>.<ext>` page URL."""
+    parts = urlsplit(url)
+    folder, _, name = parts.path.rpartition("/")
+    stem, dot, ext = name.rpartition(".")
+    if not dot:
+        stem, ext = name, ""
+    m = _PAGE_SUFFIX.match(stem)
+    if not m or int(m.group("n")) < 2:
+        return url, 1
+    first = f"{folder}/{m.group('stem')}{dot}{ext}"
+    return urlunsplit((parts.scheme, parts.netloc, first, parts.query, "")), int(m.group("n"))
+
+
+def page_links(url: str, text: str) -> dict[int, str]:
+    """Links from a page to other pages of the same document, by page number.
+
+    Matches `<stem>_<n>.htm[l]`/`.shtml` in the same folder as page 1, which is
+    how SCIO, china.org.cn and the pager links of both name later pages.
+    """
+    first, _ = split_page(url)
+    parts = urlsplit(first)
+    folder, _, name = parts.path.rpartition("/")
+    stem = name.rsplit(".", 1)[0]
+    pattern = re.compile(
+        re.escape(f"{folder}/{stem}") + r"_(\d{1,3})\.(s?html?)$", re.IGNORECASE
+    )
+    found: dict[int, str] = {}
+    for href in _HREF.findall(text):
+        target = urlsplit(urljoin(url, href.strip()))
+        if target.netloc and target.netloc != parts.netloc:
+            continue
+        m = pattern.search(target.path)
+        if m and int(m.group(1)) >= 2:
+            found.setdefault(
+                int(m.group(1)), urlunsplit((parts.scheme, parts.netloc, target.path, "", ""))
+            )
+    return found
+
+
+def nth_page(first: str, n: int) -> str:
+    """The conventional URL of page n, when no pager link names it."""
+    parts = urlsplit(first)
+    folder, _, name = parts.path.rpartition("/")
+    stem, dot, ext = name.rpartition(".")
+    if not dot:
+        stem, ext = name, ""
+    return urlunsplit((parts.scheme, parts.netloc, f"{folder}/{stem}_{n}{dot}{ext}", "", ""))
+
+
+def parse_retry_after(value: str | None, now: float) -> float | None:
+    """Seconds to wait from a Retry-After header: delta-seconds or an HTTP date."""
+    if not value:
+        return None
+    value = value.strip()
+    if value.isdigit():
+        return float(value)
+    try:
+        when = parsedate_to_datetime(value)
+    except (TypeError, ValueError, IndexError):
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=timezone.utc)
+    return max(0.0, when.timestamp() - now)
+
+
+def _header(headers: dict | None, name: str) -> str | None:
+    for key, value in (headers or {}).items():
+        if key.lower() == name.lower():
+            return value
+    return None
+
+
+def _is_tls_failure(exc: BaseException) -> bool:
+    seen: set[int] = set()
+    cur: BaseException | None = exc
+    while cur is not None and id(cur) not in seen:
+        seen.add(id(cur))
+        if isinstance(cur, ssl.SSLError):
+            return True
+        if "CERTIFICATE_VERIFY_FAILED" in str(cur) or "SSL:" in str(cur):
+            return True
+        cur = cur.__cause__ or cur.__context__
+    return False
+
+
+def _as_http(url: str) -> str:
+    parts = urlsplit(url)
+    if parts.scheme == "https":
+        return urlunsplit(("http",) + tuple(parts[1:]))
+    return url
+
+
+class PoliteClient:
+    """An HTTP GET that waits its turn per host, obeys robots.txt and retries sensibly.
+
+    `get` returns any final answer the server gave on purpose (2xx, 304, 4xx);
+    it raises FetchError when the server kept failing (5xx, 429, timeouts,
+    resets, bodies shorter than their Content-Length) past the retry budget.
+    """
+
+    def __init__(
+        self,
+        *,
+        rate: float = 1.0,
+        timeout: float = 30.0,
+        retries: int = 3,
+        backoff: float = 1.0,
+        max_backoff: float = 60.0,
+        retry_after_cap: float = 120.0,
+        max_redirects: int = 5,
+        user_agent: str = USER_AGENT,
+        robots: bool = True,
+        insecure_hosts: Iterable[str] = (),
+        clock: Clock | None = None,
+        rng: Callable[[], float] | None = None,
+        transport: httpx.BaseTransport | None = None,
+    ):
+        if rate <= 0:
+            raise ValueError("rate must be a positive number of requests per second")
+        self.interval = 1.0 / rate
+        self.retries = retries
+        self.backoff = backoff
+        self.max_backoff = max_backoff
+        self.retry_after_cap = retry_after_cap
+        self.max_redirects = max_redirects
+        self.user_agent = user_agent
+        self.use_robots = robots
+        self.insecure_hosts = set(insecure_hosts)
+        self.clock = clock or Clock()
+        self.rng = rng or random.random
+        self._next_slot: dict[str, float] = {}
+        self._robots: dict[str, RobotFileParser | bool] = {}
+        self._http = httpx.Client(
+            timeout=httpx.Timeout(timeout),
+            headers={"User-Agent": user_agent, "Accept": "text/html,*/*;q=0.8"},
+            follow_redirects=False,
+            transport=transport,
+        )
+
+    def __enter__(self) -> "PoliteClient":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def close(self) -> None:
+        self._http.close()
+
+    def rewrite(self, url: str) -> str:
+        """Plain http for hosts the user allowed to skip TLS."""
+        if urlsplit(url).hostname in self.insecure_hosts:
+            return _as_http(url)
+        return url
+
+    def get(self, url: str, headers: dict[str, str] | None = None) -> Response:
+        url = self.rewrite(url)
+        current = url
+        attempts = 0
+        for _ in range(self.max_redirects + 1):
+            self._check_robots(current)
+            resp, tries = self._send(current, headers or {})
+            attempts += tries
+            location = resp.headers.get("location")
+            if resp.status_code in _REDIRECTS and location:
+                current = self.rewrite(urljoin(current, location))
+                continue
+            return Response(
+                url=url,
+                final_url=current,
+                status=resp.status_code,
+                headers=_plain_headers(resp.headers),
+                body=resp.content,
+                attempts=attempts,
+            )
+        raise FetchError(url, f"more than {self.max_redirects} redirects")
+
+    def allowed(self, url: str) -> bool:
+        try:
+            self._check_robots(self.rewrite(url))
+        except Disallowed:
+            return False
+        return True
+
+    # -- politeness ---------------------------------------------------------
+
+    def _wait_turn(self, host: str) -> None:
+        now = self.clock.monotonic()
+        wait = self._next_slot.get(host, now) - now
+        if wait > 0:
+            self.clock.sleep(wait)
+        self._next_slot[host] = self.clock.monotonic() + self._interval_for(host)
+
+    def _interval_for(self, host: str) -> float:
+        rules = self._robots.get(host)
+        if isinstance(rules, RobotFileParser):
+            delay = rules.crawl_delay(self.user_agent)
+            if delay:
+                return max(self.interval, float(delay))
+        return self.interval
+
+    def _check_robots(self, url: str) -> None:
+        if not self.use_robots:
+            return
+        parts = urlsplit(url)
+        if parts.path == "/robots.txt":
+            return
+        host = parts.netloc
+        if host not in self._robots:
+            self._robots[host] = self._load_robots(f"{parts.scheme}://{host}/robots.txt")
+        rules = self._robots[host]
+        if rules is True:
+            return
+        if rules is False:
+            raise Disallowed(url, "robots.txt could not be read (server error), so nothing is fetched from this host")
+        if not rules.can_fetch(self.user_agent, url):
+            raise Disallowed(url, "disallowed by robots.txt")
+
+    def _load_robots(self, robots_url: str) -> RobotFileParser | bool:
+        """RFC 9309: a 4xx means no rules; a server error means stay away."""
+        try:
+            resp = self.get(robots_url)
+        except FetchError:
+            return False
+        if resp.status >= 500:
+            return False
+        if resp.status >= 400 or resp.status in _REDIRECTS:
+            return True
+        text, _ = decode(resp.body, resp.headers)
+        parser = RobotFileParser(robots_url)
+        parser.parse(text.splitlines())
+        return parser
+
+    # -- retries ------------------------------------------------------------
+
+    def _backoff_delay(self, attempt: int) -> float:
+        base = min(self.max_backoff, self.backoff * (2**attempt))
+        return base * (0.5 + self.rng())  # jitter: between half and one and a half times
+
+    def _send(self, url: str, headers: dict[str, str]) -> tuple[httpx.Response, int]:
+        host = urlsplit(url).netloc
+        reason = "no attempt made"
+        status: int | None = None
+        for attempt in range(self.retries + 1):
+            self._wait_turn(host)
+            delay: float | None = None
+            try:
+                resp = self._http.get(url, headers=headers)
+            except httpx.ConnectError as exc:
+                if _is_tls_failure(exc):
+                    raise TLSError(url, f"TLS certificate check failed for {urlsplit(url).hostname}: {exc}") from exc
+                reason, status = f"connection failed: {exc}", None
+            except httpx.TimeoutException:
+                reason, status = f"timed out after {self._http.timeout.read}s", None
+            except httpx.RemoteProtocolError as exc:
+                reason, status = f"connection closed before the whole body arrived: {exc}", None
+            except httpx.TransportError as exc:
+                reason, status = f"network error: {type(exc).__name__}: {exc}", None
+            else:
+                status = resp.status_code
+                short = _truncated(resp)
+                if short:
+                    reason = short
+                elif status == 429 or status >= 500:
+                    reason = f"HTTP {status}"
+                    if status in (429, 503):
+                        after = parse_retry_after(resp.headers.get("retry-after"), self.clock.time())
+                        if after is not None:
+                            delay = min(after, self.retry_after_cap)
+                else:
+                    return resp, attempt + 1
+            if attempt == self.retries:
+                break
+            self.clock.sleep(delay if delay is not None else self._backoff_delay(attempt))
+        raise FetchError(url, f"{reason} (gave up after {self.retries + 1} attempts)", status)
+
+
+def _truncated(resp: httpx.Response) -> str | None:
+    """A body shorter than its declared length is damaged, whatever the status."""
+    declared = resp.headers.get("content-length")
+    if not declared or not declared.strip().isdigit():
+        return None
+    if resp.headers.get("content-encoding", "identity").lower() not in ("", "identity"):
+        return None  # the length counts compressed bytes
+    got = len(resp.content)
+    if got < int(declared):
+        return f"body shorter than Content-Length: got {got} of {declared} bytes"
+    return None
+
+
+def _plain_headers(headers: httpx.Headers) -> dict[str, str]:
+    out: dict[str, str] = {}
+    for key, value in headers.multi_items():
+        if key.lower() in _HOP_BY_HOP:
+            continue
+        name = "-".join(w.capitalize() for w in key.split("-"))
+        out[name] = f"{out[name]}, {value}" if name in out else value
+    return out
+
+
+# -- reporting ---------------------------------------------------------------
+
+
+@dataclass
+class PageResult:
+    """What happened to one page. outcome: fetched | changed | unchanged | present | skipped | failed."""
+
+    url: str
+    outcome: str
+    source: str | None = None
+    file: str | None = None
+    status: int | None = None
+    reason: str | None = None
+    page: int | None = None
+
+
+@dataclass
+class MissingPage:
+    page: int
+    url: str
+    reason: str
+
+
+@dataclass
+class Incomplete:
+    """A transcript some of whose pages could not be had."""
+
+    url: str
+    source: str
+    missing: list[MissingPage]
+    pages: int | None = None
+
+
+@dataclass
+class Skipped:
+    """Something not fetched on purpose (a notice, a date out of range, robots)."""
+
+    url: str
+    reason: str
+    title: str | None = None
+
+
+@dataclass
+class FetchReport:
+    pages: list[PageResult] = field(default_factory=list)
+    incomplete: list[Incomplete] = field(default_factory=list)
+    skipped: list[Skipped] = field(default_factory=list)
+    transcripts: int = 0
+    listing_pages: int = 0
+    errors: list[str] = field(default_factory=list)  # listing or setup failures
+
+    def _count(self, outcome: str) -> int:
+        return sum(1 for p in self.pages if p.outcome == outcome)
+
+    @property
+    def fetched(self) -> int:
+        """Pages written: new ones and changed ones."""
+        return self._count("fetched") + self._count("changed")
+
+    @property
+    def changed(self) -> int:
+        return self._count("changed")
+
+    @property
+    def unchanged(self) -> int:
+        return self._count("unchanged")
+
+    @property
+    def present(self) -> int:
+        return self._count("present")
+
+    @property
+    def failed(self) -> list[PageResult]:
+        return [p for p in self.pages if p.outcome == "failed"]
+
+    @property
+    def ok(self) -> bool:
+        return not self.failed and not self.incomplete and not self.errors
+
+    def summary(self) -> str:
+        parts = [f"{self.transcripts} transcript{'s' if self.transcripts != 1 else ''}"]
+        parts.append(f"{self.fetched} page{'s' if self.fetched != 1 else ''} fetched")
+        if self.changed:
+            parts[-1] += f" ({self.changed} changed)"
+        parts.append(f"{self.unchanged} unchanged")
+        parts.append(f"{self.present} already stored")
+        skipped = len(self.skipped) + self._count("skipped")
+        parts.append(f"{skipped} skipped")
+        parts.append(f"{len(self.failed) + len(self.errors)} failed")
+        line = ", ".join(parts)
+        if self.incomplete:
+            n = len(self.incomplete)
+            line += f"; {n} transcript{'s' if n != 1 else ''} incomplete"
+        return line
+
+    def to_dict(self) -> dict:
+        return {
+            "transcripts": self.transcripts,
+            "listing_pages": self.listing_pages,
+            "fetched": self.fetched,
+            "changed": self.changed,
+            "unchanged": self.unchanged,
+            "present": self.present,
+            "skipped": [asdict(s) for s in self.skipped]
+            + [{"url": p.url, "reason": p.reason, "title": None} for p in self.pages if p.outcome == "skipped"],
+            "failed": [asdict(p) for p in self.failed],
+            "errors": list(self.errors),
+            "incomplete": [asdict(i) for i in self.incomplete],
+            "pages": [asdict(p) for p in self.pages],
+        }
+
+
+# -- the raw store -----------------------------------------------------------
+
+
+def _stamp(epoch: float | None) -> str:
+    when = datetime.fromtimestamp(epoch or 0, tz=timezone.utc)
+    return when.strftime("%Y%m%dT%H%M%SZ")
+
+
+class RawStore:
+    """Writes `<raw-dir>/<source>/` in the layout `raw.py` reads."""
+
+    def __init__(self, root: str | Path):
+        self.root = Path(root)
+        self._entries: dict[str, dict[str, dict]] = {}
+        self._by_url: dict[str, dict[str, str]] = {}
+
+    def folder(self, source: str) -> Path:
+        return self.root / source
+
+    def entries(self, source: str) -> dict[str, dict]:
+        if source not in self._entries:
+            self._entries[source] = read_manifest(self.folder(source))
+            self._by_url[source] = {e["url"]: n for n, e in self._entries[source].items() if e.get("url")}
+        return self._entries[source]
+
+    def _remember(self, source: str, name: str, entry: dict) -> None:
+        self.entries(source)[name] = entry
+        self._by_url[source][entry["url"]] = name
+
+    def lookup(self, source: str, url: str) -> tuple[str, dict] | None:
+        """The latest manifest entry for a URL, and its file name."""
+        entries = self.entries(source)
+        name = self._by_url[source].get(url)
+        if name is None or entries.get(name, {}).get("url") != url:
+            return None
+        return name, entries[name]
+
+    def stored(self, source: str, url: str) -> tuple[str, dict] | None:
+        """The entry of a URL whose file is on disk and matches its recorded hash."""
+        found = self.lookup(source, url)
+        if not found:
+            return None
+        name, entry = found
+        path = self.folder(source) / name
+        if not entry.get("sha256") or not path.is_file():
+            return None
+        if path.stat().st_size != entry.get("bytes") or sha256(path.read_bytes()) != entry["sha256"]:
+            return None
+        return found
+
+    def file_for(self, source: str, url: str) -> str:
+        """A file name that keeps the URL's last segment and is unique in the folder."""
+        found = self.lookup(source, url)
+        if found:
+            return found[0]
+        path = urlsplit(url).path
+        name = path.rstrip("/").rsplit("/", 1)[-1] or "index.html"
+        name = re.sub(r"[^A-Za-z0-9._-]", "_", name).lstrip("._") or "index.html"
+        if "." not in name:
+            name += ".html"
+        taken = self.entries(source)
+        folder = self.folder(source)
+        if name in taken or (folder / (name + SIDECAR_SUFFIX)).exists() or name == MANIFEST:
+            stem, _, ext = name.rpartition(".")
+            name = f"{stem}--{sha256(url.encode())[:8]}.{ext}"
+        return name
+
+    def save(self, source: str, url: str, resp: Response, *, fetched_at: float, extra: dict) -> tuple[dict, bool]:
+        """Store a body atomically, then record it. Returns (entry, replaced an older version)."""
+        folder = self.folder(source)
+        folder.mkdir(parents=True, exist_ok=True)
+        name = self.file_for(source, url)
+        _, charset = decode(resp.body, resp.headers)
+        entry = {
+            "file": name,
+            "url": url,
+            "final_url": resp.final_url,
+            "status": resp.status,
+            "headers": resp.headers,
+            "fetched_at": fetched_at,
+            "sha256": sha256(resp.body),
+            "bytes": len(resp.body),
+            "charset": charset,
+            "source": source,
+            **extra,
+        }
+        tmp = folder / f".tmp-{os.getpid()}-{name}"
+        with tmp.open("wb") as fh:
+            fh.write(resp.body)
+            fh.flush()
+            os.fsync(fh.fileno())
+        target = folder / name
+        old = self.entries(source).get(name)
+        replaced = False
+        if target.is_file() and old and old.get("sha256") and old["sha256"] != entry["sha256"]:
+            self._keep_history(folder, name, old)
+            replaced = True
+        os.replace(tmp, target)
+        append_manifest(folder, entry)
+        self._remember(source, name, entry)
+        return entry, replaced
+
+    def touch(self, source: str, name: str, old: dict, resp: Response, fetched_at: float) -> None:
+        """Same bytes, new validators: record them so the next refresh can use them."""
+        entry = dict(old, headers=resp.headers, fetched_at=fetched_at, final_url=resp.final_url)
+        append_manifest(self.folder(source), entry)
+        self._remember(source, name, entry)
+
+    def record_failure(self, source: str, url: str, *, status: int | None, error: str, fetched_at: float, extra: dict) -> dict:
+        """An entry with status and error and no file: ingest reads it as a missing page."""
+        folder = self.folder(source)
+        name = self.file_for(source, url)
+        entry = {
+            "file": name,
+            "url": url,
+            "status": status,
+            "error": error,
+            "fetched_at": fetched_at,
+            "source": source,
+            **extra,
+        }
+        append_manifest(folder, entry)
+        self._remember(source, name, entry)
+        return entry
+
+    def _keep_history(self, folder: Path, name: str, old: dict) -> None:
+        history = folder / ".history"
+        history.mkdir(exist_ok=True)
+        stem, dot, ext = name.rpartition(".")
+        kept = f"{stem}.{_stamp(old.get('fetched_at'))}{dot}{ext}"
+        shutil.move(str(folder / name), str(history / kept))
+        append_manifest(history, dict(old, file=kept))
+
+    def read_text(self, source: str, name: str, entry: dict) -> str:
+        body = (self.folder(source) / name).read_bytes()
+        return decode(body, entry.get("headers"), entry.get("charset"))[0]
+
+
+# -- fetching transcripts ----------------------------------------------------
+
+
+def _insecure_sources(value: bool | Iterable[str]) -> frozenset[str]:
+    if value is True:
+        return frozenset(SOURCE_HOSTS)
+    if not value:
+        return frozenset()
+    return frozenset(value)
+
+
+class Fetcher:
+    """Fetches whole transcripts (every page) into a RawStore and keeps the report."""
+
+    def __init__(
+        self,
+        client: PoliteClient,
+        raw_dir: str | Path = "data/raw",
+        *,
+        refresh: bool = False,
+        insecure_http: bool | Iterable[str] = False,
+        report: FetchReport | None = None,
+        on_page: Callable[[PageResult], None] | None = None,
+    ):
+        self.client = client
+        self.store = RawStore(raw_dir)
+        self.refresh = refresh
+        self.insecure = _insecure_sources(insecure_http)
+        self.report = report if report is not None else FetchReport()
+        self.on_page = on_page
+
+    def _result(self, result: PageResult) -> PageResult:
+        self.report.pages.append(result)
+        if self.on_page:
+            self.on_page(result)
+        return result
+
+    def prepare(self, url: str, source: str) -> str:
+        """Apply the per-source plain-http choice to a URL and its host."""
+        if source in self.insecure:
+            host = urlsplit(url).hostname
+            if host:
+                self.client.insecure_hosts.add(host)
+            return _as_http(url)
+        return url
+
+    def fetch_transcript(self, url: str, source: str | None = None) -> Incomplete | None:
+        """Fetch page 1 and every later page; returns the gap, if any."""
+        source = source or detect_source(url)
+        if source is None:
+            self._result(
+                PageResult(url, "failed", reason="cannot tell which site this URL belongs to; pass --source scio|chinaorg|gac|mfa")
+            )
+            self.report.errors.append(f"{url}: unknown source")
+            return None
+        url = self.prepare(url, source)
+        self.report.transcripts += 1
+        paged = source in PAGED_SOURCES
+        first = split_page(url)[0] if paged else url
+        missing: list[MissingPage] = []
+
+        got = self._page(source, first, page=1, total=None, transcript=first, missing=missing)
+        if got is None:
+            incomplete = Incomplete(first, source, missing, pages=None)
+            self.report.incomplete.append(incomplete)
+            return incomplete
+        text, base = got  # later pages hang off where page 1 really was, after redirects
+        links: dict[int, str] = page_links(base, text) if paged else {}
+        total = max(links, default=1)
+        n = 2
+        while n <= total:
+            page_url = links.get(n) or nth_page(base, n)
+            got = self._page(source, page_url, page=n, total=total, transcript=first, missing=missing)
+            if got is not None:
+                more = page_links(base, got[0])
+                for k, v in more.items():
+                    links.setdefault(k, v)
+                total = max(total, max(more, default=1))
+            n += 1
+        if missing:
+            incomplete = Incomplete(first, source, missing, pages=total)
+            self.report.incomplete.append(incomplete)
+            return incomplete
+        return None
+
+    def _page(
+        self, source: str, url: str, *, page: int, total: int | None, transcript: str, missing: list[MissingPage]
+    ) -> tuple[str, str] | None:
+        """Get one page (from disk when already stored); returns (text, final URL) or None."""
+        what = f"transcript page {page} of {total}" if total else "transcript page 1"
+        extra = {"what": what, "transcript": transcript, "page": page}
+        have = self.store.stored(source, url)
+        if have and not self.refresh:
+            name, entry = have
+            self._result(PageResult(url, "present", source, name, entry.get("status"), page=page))
+            return self._stored_text(source, name, entry)
+
+        headers: dict[str, str] = {}
+        if have:
+            etag = _header(have[1].get("headers"), "etag")
+            modified = _header(have[1].get("headers"), "last-modified")
+            if etag:
+                headers["If-None-Match"] = etag
+            if modified:
+                headers["If-Modified-Since"] = modified
+
+        try:
+            resp = self.client.get(url, headers=headers)
+        except TLSError as exc:
+            reason = (
+                f"{exc.reason}. The {source} site is known to serve broken certificates; "
+                f"rerun with --insecure-http (insecure_http={{'{source}'}}) to fetch it over plain http"
+            )
+            return self._failed(source, url, None, reason, extra, have, missing, page)
+        except Disallowed as exc:
+            self._record_missing(source, url, None, exc.reason, extra, have)
+            missing.append(MissingPage(page, url, exc.reason))
+            self._result(PageResult(url, "skipped", source, status=None, reason=exc.reason, page=page))
+            return None
+        except FetchError as exc:
+            return self._failed(source, url, exc.status, exc.reason, extra, have, missing, page)
+
+        now = self.client.clock.time()
+        if resp.status == 304 and have:
+            name, entry = have
+            self._result(PageResult(url, "unchanged", source, name, 304, page=page))
+            return self._stored_text(source, name, entry)
+        if resp.status != 200:
+            return self._failed(source, url, resp.status, f"HTTP {resp.status}", extra, have, missing, page)
+
+        if total is None and source in PAGED_SOURCES:
+            text, _ = decode(resp.body, resp.headers)
+            n = max(page_links(resp.final_url, text), default=1)
+            extra["what"] = f"transcript page 1 of {n}"
+        elif total is None:
+            extra["what"] = "transcript page 1 of 1"
+        if have and have[1].get("sha256") == sha256(resp.body):
+            name, entry = have
+            if resp.headers != entry.get("headers"):
+                self.store.touch(source, name, entry, resp, now)
+            self._result(PageResult(url, "unchanged", source, name, 200, page=page))
+            return self._stored_text(source, name, self.store.entries(source)[name])
+        entry, replaced = self.store.save(source, url, resp, fetched_at=now, extra=extra)
+        self._result(PageResult(url, "changed" if replaced else "fetched", source, entry["file"], 200, page=page))
+        return self._stored_text(source, entry["file"], entry)
+
+    def _stored_text(self, source: str, name: str, entry: dict) -> tuple[str, str]:
+        return self.store.read_text(source, name, entry), entry.get("final_url") or entry["url"]
+
+    def _record_missing(self, source, url, status, reason, extra, have) -> None:
+        if have:
+            return  # the stored copy is still good; the failure is in the report
+        self.store.record_failure(source, url, status=status, error=reason, fetched_at=self.client.clock.time(), extra=extra)
+
+    def _failed(self, source, url, status, reason, extra, have, missing, page) -> str | None:
+        self._record_missing(source, url, status, reason, extra, have)
+        self._result(PageResult(url, "failed", source, status=status, reason=reason, page=page))
+        if have:
+            return self._stored_text(source, have[0], have[1])
+        missing.append(MissingPage(page, url, reason))
+        return None
+
+
+def fetch(
+    urls: Iterable[str],
+    *,
+    raw_dir: str | Path = "data/raw",
+    source: str | None = None,
+    refresh: bool = False,
+    rate: float = 1.0,
+    insecure_http: bool | Iterable[str] = False,
+    client: PoliteClient | None = None,
+    on_page: Callable[[PageResult], None] | None = None,
+) -> FetchReport:
+    """Fetch each URL's whole transcript into `<raw_dir>/<source>/`."""
+    own = client is None
+    client = client or PoliteClient(rate=rate)
+    try:
+        fetcher = Fetcher(client, raw_dir, refresh=refresh, insecure_http=insecure_http, on_page=on_page)
+        for url in urls:
+            fetcher.fetch_transcript(url, source)
+        return fetcher.report
+    finally:
+        if own:
+            client.close()
+
+
+__all__ = [
+    "USER_AGENT",
+    "Clock",
+    "PoliteClient",
+    "Response",
+    "FetchError",
+    "TLSError",
+    "Disallowed",
+    "RawStore",
+    "Fetcher",
+    "FetchReport",
+    "PageResult",
+    "Incomplete",
+    "MissingPage",
+    "Skipped",
+    "fetch",
+    "detect_source",
+    "split_page",
+    "page_links",
+]

@@ -1,0 +1,114 @@
+"""Invariants over every real foreign-ministry page in ../shared/corpus/mfa/en, plus goldens."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from briefings.dates import find_date
+from briefings.ingest import parse_paths
+from briefings.models import Briefing, Rejected
+from conftest import CORPUS, GOLDEN, check_golden
+from helpers import entities, golden_dict, parse_one
+
+# A label as a reader would recognise one: Q, A, or a capitalised name of up to six words.
+LABEL_START = re.compile(
+    r"^(?:Q|A|Follow-up|Journalist|[A-Z][\w.&'-]*(?: (?:[A-Z][\w.&'-]*|of|and|the|de)){0,5})\s*[:：]\s"
+)
+CHROME_TEXT = ("Copyright", "Suggest to a friend", "Please enter", "Appendix:", "Regular Press Conference")
+CHROME_PARAGRAPHS = {"Print", "Close", "Print Close", "Share", "Top"}
+TITLE_SPOKESPERSON = re.compile(r"Spokesperson (.+?)'s")
+
+
+@pytest.fixture(scope="module")
+def parsed():
+    folder = CORPUS / "en"
+    if not folder.is_dir():
+        pytest.skip("../shared/corpus/mfa/en is not present")
+    return list(parse_paths([folder], entities()))
+
+
+def briefings(parsed) -> list[Briefing]:
+    return [r for _, r in parsed if isinstance(r, Briefing)]
+
+
+def test_every_transcript_parses(parsed):
+    rejected = [(g.pages[0][1].path, r.reason) for g, r in parsed if isinstance(r, Rejected)]
+    # The only pages left out are the recorded listing pages.
+    assert all("default" in path and "listing" in reason for path, reason in rejected), rejected
+    assert len(briefings(parsed)) == 125
+
+
+def test_date_is_the_titles_date(parsed):
+    for b in briefings(parsed):
+        assert b.date == find_date(b.title), b.id
+
+
+def test_answers_belong_to_the_titled_spokesperson(parsed):
+    for b in briefings(parsed):
+        name = TITLE_SPOKESPERSON.search(b.title).group(1)
+        for t in b.turns:
+            if t.label == "A":
+                assert t.speaker == name, (b.id, t.seq)
+                assert t.kind == "answer"
+
+
+def test_unlabelled_opening_is_the_spokesperson(parsed):
+    for b in briefings(parsed):
+        first = b.turns[0]
+        if first.label is None:
+            assert first.speaker == TITLE_SPOKESPERSON.search(b.title).group(1), b.id
+            assert first.kind == "statement"
+
+
+def test_questions_have_an_asker(parsed):
+    for b in briefings(parsed):
+        for t in b.turns:
+            if t.kind == "question":
+                assert t.speaker, (b.id, t.seq)
+                if t.label not in ("Q", "Follow-up", "Journalist"):
+                    assert t.outlet == t.speaker, (b.id, t.seq)
+
+
+def test_no_turn_text_begins_with_a_label(parsed):
+    for b in briefings(parsed):
+        for t in b.turns:
+            assert not LABEL_START.match(t.text), (b.id, t.seq, t.text[:60])
+
+
+def test_no_page_chrome_inside_turns(parsed):
+    for b in briefings(parsed):
+        for t in b.turns:
+            for bit in CHROME_TEXT:
+                assert bit not in t.text, (b.id, t.seq, bit)
+            for para in t.text.split("\n\n"):
+                assert para not in CHROME_PARAGRAPHS, (b.id, t.seq, para)
+
+
+def test_every_paragraph_is_kept(parsed):
+    """Labels and turn text, in order, spell out the page body: nothing dropped, nothing added."""
+    from briefings.html import paragraphs, soup
+    from briefings.decode import decode
+
+    for g, b in parsed:
+        if not isinstance(b, Briefing):
+            continue
+        page = g.pages[0][1]
+        doc = soup(decode(open(page.path, "rb").read())[0])
+        body = paragraphs(doc.select_one("div.content_mod div.content"))
+        squeeze = lambda s: re.sub(r"[\s:：]", "", s)  # noqa: E731
+        page_text = squeeze("".join(body))
+        turns_text = squeeze("".join((t.label or "") + t.text for t in b.turns))
+        assert turns_text == page_text, b.id
+
+
+GOLDEN_PAGES = ["t1558711", "t1625726", "t1677852", "t1764201", "t1789220", "t1793427"]
+
+
+@pytest.mark.parametrize("name", GOLDEN_PAGES)
+def test_golden(name, update_golden):
+    path = CORPUS / "en" / f"{name}.html"
+    if not path.exists():
+        pytest.skip(f"{path} is not present")
+    check_golden(golden_dict(parse_one(path)), GOLDEN / "mfa" / f"{name}.json", update_golden)
