@@ -51,9 +51,10 @@ SOURCE_PATHS: tuple[tuple[str, re.Pattern[str]], ...] = (
 # Families whose transcripts run over several pages named `<stem>_<n>.<ext>`.
 PAGED_SOURCES = frozenset({"scio", "chinaorg", "gac"})
 
-# `_<n>` with at most three digits is a page number; longer runs are ids
-# (MFA's t20240105_11218830.html is one page, not page 11218830).
-_PAGE_SUFFIX = re.compile(r"^(?P<stem>.+?)_(?P<n>\d{1,3})$")
+# `_<n>` with at most three digits after an id is a page number; longer runs
+# are ids (MFA's t20240105_11218830.html is one page, not page 11218830), and
+# a word is no id (`content_2.html` is not page 2 of `content.html`).
+_PAGE_SUFFIX = re.compile(r"^(?P<stem>.*[0-9A-Fa-f]{4})_(?P<n>\d{1,3})$")
 _HREF = re.compile(r"""href\s*=\s*["']([^"'#\s]+)""", re.IGNORECASE)
 _REDIRECTS = (301, 302, 303, 307, 308)
 _HOP_BY_HOP = {"connection", "keep-alive", "transfer-encoding", "te", "trailer", "upgrade"}

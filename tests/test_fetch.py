@@ -1,0 +1,492 @@
+"""The polite client and the raw store, against a local site that misbehaves on cue."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import ssl
+import subprocess
+from email.utils import formatdate
+from pathlib import Path
+
+import pytest
+from pytest_httpserver import HTTPServer
+from site_server import CORPUS, FIXTURES, FakeClock, FakeSite, RawServer
+
+from briefings import __version__
+from briefings.fetch import (
+    USER_AGENT,
+    Fetcher,
+    PoliteClient,
+    detect_source,
+    fetch,
+    page_links,
+    parse_retry_after,
+    split_page,
+)
+from briefings.raw import iter_page_files, load_page, read_manifest, sha256
+
+T1 = "/pressroom/2025-12/16/content_900001.html"
+T1_PAGES = [T1] + [f"/pressroom/2025-12/16/content_900001_{n}.html" for n in (2, 3, 4)]
+T2 = "/pressroom/2025-12/10/content_900002.html"
+GAC = "/Statics/3f1c2a9e-5b7d-4e21-9c0a-7d3b8e6f1a25.html"
+
+
+@pytest.fixture(scope="module")
+def servers():
+    """Two hosts (two ports), started once: stopping a server costs half a second."""
+    with FakeSite() as a, FakeSite() as b:
+        yield a, b
+
+
+@pytest.fixture
+def site(servers):
+    servers[0].reset()
+    servers[0].add_fixtures()
+    return servers[0]
+
+
+@pytest.fixture
+def other(servers):
+    servers[1].reset()
+    return servers[1]
+
+
+@pytest.fixture
+def clock():
+    return FakeClock()
+
+
+def client_for(clock, **kw) -> PoliteClient:
+    kw.setdefault("rng", lambda: 0.5)  # jitter factor exactly 1.0
+    kw.setdefault("timeout", 2.0)
+    return PoliteClient(clock=clock, **kw)
+
+
+def run(urls, raw, clock, *, source=None, refresh=False, insecure_http=False, **kw):
+    with client_for(clock, **kw) as client:
+        return fetch(urls, raw_dir=raw, source=source, refresh=refresh, insecure_http=insecure_http, client=client)
+
+
+def page_requests(site, paths):
+    return [s.path for s in site.log if s.path in paths]
+
+
+# -- URL helpers ----------------------------------------------------------------
+
+
+def test_split_page_knows_page_suffixes_from_ids():
+    assert split_page("http://h/pressroom/2025-12/16/content_118230968_3.html") == (
+        "http://h/pressroom/2025-12/16/content_118230968.html",
+        3,
+    )
+    assert split_page("http://h/pressroom/2025-12/16/content_118230968.html")[1] == 1
+    # MFA's date_id names are one page, not page 11218830
+    url = "https://www.mfa.gov.cn/eng/xw/fyrbt/lxjzh/202401/t20240105_11218830.html"
+    assert split_page(url) == (url, 1)
+    assert split_page("http://h/x/content_2.html")[1] == 1  # no id before the suffix
+    uuid = "http://h/Statics/3f1c2a9e-5b7d-4e21-9c0a-7d3b8e6f1a25"
+    assert split_page(uuid + "_2.html") == (uuid + ".html", 2)
+
+
+def test_page_links_reads_the_pager_including_gaps():
+    text = (FIXTURES / T1.lstrip("/")).read_text(encoding="utf-8")
+    links = page_links("http://h" + T1, text)
+    assert sorted(links) == [2, 4]  # "1 2 ... 4 >": page 3 is implied, not linked
+    assert links[4] == "http://h/pressroom/2025-12/16/content_900001_4.html"
+
+
+def test_detect_source_by_host_then_path():
+    assert detect_source("https://english.scio.gov.cn/pressroom/2025-12/16/content_9001.html") == "scio"
+    assert detect_source("http://www.china.org.cn/china/2024-08/21/content_1.htm") == "chinaorg"
+    assert detect_source("https://www.fmprc.gov.cn/mfa_eng/x/t1.shtml") == "mfa"
+    assert detect_source("http://english.customs.gov.cn/Statics/x.html") == "gac"
+    assert detect_source("http://127.0.0.1:1" + T1) == "scio"
+    assert detect_source("http://127.0.0.1:1/china/2024-08/21/content_7.htm") == "chinaorg"
+    assert detect_source("http://127.0.0.1:1/somewhere/page.html") is None
+
+
+def test_retry_after_seconds_and_http_date():
+    assert parse_retry_after("7", now=0) == 7.0
+    assert parse_retry_after(formatdate(1000 + 30, usegmt=True), now=1000) == pytest.approx(30)
+    assert parse_retry_after(formatdate(500, usegmt=True), now=1000) == 0.0
+    assert parse_retry_after("soon", now=0) is None
+
+
+# -- a whole transcript ---------------------------------------------------------
+
+
+def test_fetches_every_page_and_writes_the_manifest(site, clock, tmp_path):
+    report = run([site.url(T1)], tmp_path, clock)
+
+    assert report.fetched == 4 and not report.failed and not report.incomplete
+    folder = tmp_path / "scio"
+    names = sorted(p.name for p in folder.iterdir() if p.is_file() and p.name != "manifest.jsonl")
+    assert names == ["content_900001.html", "content_900001_2.html", "content_900001_3.html", "content_900001_4.html"]
+    entries = read_manifest(folder)
+    e3 = entries["content_900001_3.html"]
+    body = (folder / "content_900001_3.html").read_bytes()
+    assert body == (FIXTURES / T1_PAGES[2].lstrip("/")).read_bytes()
+    assert e3["url"] == site.url(T1_PAGES[2]) == e3["final_url"]
+    assert e3["status"] == 200
+    assert e3["sha256"] == sha256(body) and e3["bytes"] == len(body)
+    assert e3["charset"] == "utf-8"
+    assert e3["source"] == "scio"
+    assert e3["what"] == "transcript page 3 of 4"
+    assert e3["headers"]["Etag"].startswith('"')
+    assert e3["fetched_at"] == pytest.approx(clock.time(), abs=10)
+    assert entries["content_900001.html"]["what"] == "transcript page 1 of 4"
+    assert not list(folder.glob(".tmp-*"))
+
+
+def test_a_later_page_url_fetches_the_whole_transcript(site, clock, tmp_path):
+    report = run([site.url(T1_PAGES[2])], tmp_path, clock)
+    assert [p.page for p in report.pages] == [1, 2, 3, 4]
+    assert report.fetched == 4
+
+
+def test_ingest_can_load_what_fetch_wrote(site, clock, tmp_path):
+    run([site.url(GAC)], tmp_path, clock)
+    files = list(iter_page_files([tmp_path]))
+    assert [f.name for f in files] == [GAC.rsplit("/", 1)[1], GAC.rsplit("/", 1)[1].replace(".html", "_2.html")]
+    page = load_page(files[1])
+    assert page.source == "gac"
+    assert page.url == site.url(GAC.replace(".html", "_2.html"))
+    assert page.charset == "gb18030"  # declared gb2312 in <meta>; decode.py widens it
+    assert "谢谢" in page.body.decode(page.charset)
+
+
+def test_recorded_mfa_page_is_replayed_and_stored_byte_for_byte(other, clock, tmp_path):
+    if not (CORPUS / "en" / "manifest.jsonl").is_file():
+        pytest.skip("recorded corpus not present")
+    recorded = {}
+    for line in (CORPUS / "en" / "manifest.jsonl").read_text(encoding="utf-8").splitlines():
+        entry = json.loads(line)
+        recorded[entry["file"]] = entry
+    other.add_corpus(CORPUS / "en")
+    path = "/mfa_eng/xwfw_665399/s2510_665401/2511_665403/t1558711.shtml"
+    report = run([other.url(path)], tmp_path, clock, source="mfa")
+    assert report.fetched == 1
+    entry = read_manifest(tmp_path / "mfa")["t1558711.shtml"]
+    assert entry["sha256"] == recorded["t1558711.html"]["sha256"]
+    assert entry["bytes"] == recorded["t1558711.html"]["bytes"]
+    assert entry["headers"]["Content-Type"] == "text/html"  # no charset in the header...
+    assert entry["charset"] == "utf-8"  # ...so the <meta> declaration decides
+    assert entry["what"] == "transcript page 1 of 1"
+
+
+def test_same_last_segment_from_two_urls_gets_two_files(site, clock, tmp_path):
+    mobile = "/m" + T1
+    site.add(mobile, "<html><p>mobile copy</p></html>", {"Content-Type": "text/html"})
+    run([site.url(mobile)], tmp_path, clock)
+    run([site.url(T1)], tmp_path, clock)
+    entries = read_manifest(tmp_path / "scio")
+    by_url = {e["url"]: name for name, e in entries.items()}
+    first, second = by_url[site.url(mobile)], by_url[site.url(T1)]
+    assert first == "content_900001.html"
+    assert second != first and second.startswith("content_900001") and second.endswith(".html")
+    assert (tmp_path / "scio" / second).read_bytes() == (FIXTURES / T1.lstrip("/")).read_bytes()
+
+
+def test_unknown_source_is_an_error_naming_the_option(other, clock, tmp_path):
+    other.add("/somewhere/page.html", "<html></html>")
+    report = run([other.url("/somewhere/page.html")], tmp_path, clock)
+    assert not other.requests("/somewhere/page.html")
+    assert report.failed and "--source" in report.failed[0].reason
+
+
+def test_forced_source_is_used_for_a_url_that_does_not_tell(other, clock, tmp_path):
+    other.add("/somewhere/page.html", "<html><p>hello</p></html>", {"Content-Type": "text/html"})
+    report = run([other.url("/somewhere/page.html")], tmp_path, clock, source="gac")
+    assert report.fetched == 1
+    assert read_manifest(tmp_path / "gac")["page.html"]["source"] == "gac"
+
+
+# -- politeness -----------------------------------------------------------------
+
+
+def test_rate_limit_spaces_requests_per_host(site, clock, tmp_path):
+    run([site.url(T1)], tmp_path, clock, rate=1.0)
+    # robots.txt + 4 pages = 5 requests, so 4 waits of a second each
+    assert clock.sleeps == [pytest.approx(1.0)] * 4
+
+    clock2 = FakeClock()
+    run([site.url(T1)], tmp_path / "again", clock2, rate=4.0)
+    assert clock2.sleeps == [pytest.approx(0.25)] * 4
+
+
+def test_rate_limit_is_per_host(site, other, clock, tmp_path):
+    other.add_fixtures()
+    with client_for(clock, rate=1.0) as client:
+        fetcher = Fetcher(client, tmp_path)
+        fetcher.fetch_transcript(site.url(GAC))  # robots + 2 pages on host A
+        waits_after_a = len(clock.sleeps)
+        fetcher.fetch_transcript(other.url("/pressroom/2025-11/20/content_900003.html"))
+    assert waits_after_a == 2
+    # host B's robots.txt went out at once; only its second request waited
+    assert len(clock.sleeps) == 3
+
+
+def test_user_agent_names_tool_and_version(site, clock, tmp_path):
+    run([site.url(GAC)], tmp_path, clock)
+    agents = {s.headers.get("User-Agent") for s in site.log}
+    assert agents == {USER_AGENT}
+    assert USER_AGENT.startswith(f"briefings/{__version__} (+https://github.com/")
+
+
+def test_robots_disallow_is_honoured_and_read_once(site, clock, tmp_path):
+    site.robots("User-agent: *\nDisallow: /pressroom/2025-12/10/\n")
+    report = run([site.url(T2), site.url(T1)], tmp_path, clock)
+    assert not site.requests(T2)
+    assert len(site.requests("/robots.txt")) == 1
+    skipped = [p for p in report.pages if p.outcome == "skipped"]
+    assert [p.url for p in skipped] == [site.url(T2)]
+    assert skipped[0].reason == "disallowed by robots.txt"
+    assert report.fetched == 4
+    entry = read_manifest(tmp_path / "scio")["content_900002.html"]
+    assert entry["error"] == "disallowed by robots.txt"
+    assert not (tmp_path / "scio" / "content_900002.html").exists()
+
+
+def test_robots_disallowing_one_page_leaves_the_transcript_incomplete(site, clock, tmp_path):
+    site.robots("User-agent: briefings\nDisallow: /pressroom/2025-12/16/content_900001_4.html\n")
+    report = run([site.url(T1)], tmp_path, clock)
+    assert report.fetched == 3
+    [gap] = report.incomplete
+    assert [(m.page, m.reason) for m in gap.missing] == [(4, "disallowed by robots.txt")]
+
+
+def test_robots_server_error_keeps_us_away(site, clock, tmp_path):
+    site.fault("/robots.txt", 500, 500, 500, 500)
+    report = run([site.url(GAC)], tmp_path, clock)
+    assert not site.requests(GAC)
+    assert report.fetched == 0
+    assert "robots.txt" in report.pages[0].reason
+
+
+# -- robustness -----------------------------------------------------------------
+
+
+def test_server_error_then_success_backs_off_exponentially(site, clock, tmp_path):
+    site.fault(T1_PAGES[1], 500, 502)
+    report = run([site.url(T1)], tmp_path, clock, backoff=1.0)
+    assert report.fetched == 4 and not report.failed
+    assert page_requests(site, [T1_PAGES[1]]) == [T1_PAGES[1]] * 3
+    # backoff 1 s then 2 s (jitter factor pinned to 1.0), between the rate-limit waits
+    assert 1.0 in clock.sleeps and 2.0 in clock.sleeps
+
+
+def test_backoff_jitter_varies_the_wait(site, clock, tmp_path):
+    site.fault(T1_PAGES[1], 500)
+    run([site.url(T1)], tmp_path, clock, backoff=4.0, rng=lambda: 0.9)
+    assert pytest.approx(4.0 * 1.4) in clock.sleeps
+
+
+@pytest.mark.parametrize("status", [429, 503])
+def test_retry_after_seconds_is_honoured(site, clock, tmp_path, status):
+    site.fault(GAC, ("retry-after", status, "7"))
+    report = run([site.url(GAC)], tmp_path, clock)
+    assert report.fetched == 2
+    assert 7.0 in clock.sleeps
+
+
+def test_retry_after_http_date_is_honoured_and_capped(site, clock, tmp_path):
+    when = formatdate(clock.time() + 30, usegmt=True)
+    site.fault(GAC, ("retry-after", 503, when), ("retry-after", 429, "86400"))
+    report = run([site.url(GAC)], tmp_path, clock, retry_after_cap=120.0)
+    assert report.fetched == 2
+    waits = [s for s in clock.sleeps if s > 5]
+    assert waits[0] == pytest.approx(30, abs=2)
+    assert waits[1] == 120.0
+
+
+def test_a_page_that_keeps_failing_is_recorded_as_missing(site, clock, tmp_path):
+    site.fault(T1_PAGES[1], 500, 500, 500, 500)
+    report = run([site.url(T1)], tmp_path, clock, retries=3)
+    assert report.fetched == 3
+    [failed] = report.failed
+    assert failed.status == 500 and "HTTP 500" in failed.reason and "4 attempts" in failed.reason
+    [gap] = report.incomplete
+    assert gap.url == site.url(T1) and gap.pages == 4
+    assert [(m.page, m.url) for m in gap.missing] == [(2, site.url(T1_PAGES[1]))]
+    entry = read_manifest(tmp_path / "scio")["content_900001_2.html"]
+    assert entry["status"] == 500 and "HTTP 500" in entry["error"]
+    assert entry["what"] == "transcript page 2 of 4" and entry["transcript"] == site.url(T1)
+    assert "sha256" not in entry
+    assert not (tmp_path / "scio" / "content_900001_2.html").exists()
+
+
+def test_a_missing_page_is_not_retried_and_named(site, clock, tmp_path):
+    report = run([site.url(T2)], tmp_path, clock)
+    page2 = T2.replace(".html", "_2.html")
+    assert len(site.requests(page2)) == 1  # a 404 is an answer, not a hiccup
+    [gap] = report.incomplete
+    assert [(m.page, m.reason) for m in gap.missing] == [(2, "HTTP 404")]
+    assert read_manifest(tmp_path / "scio")["content_900002_2.html"]["status"] == 404
+    assert "1 transcript incomplete" in report.summary()
+
+
+def test_timeout_is_retried(site, clock, tmp_path):
+    site.fault(GAC, ("delay", 0.6))
+    report = run([site.url(GAC)], tmp_path, clock, timeout=0.2)
+    assert report.fetched == 2
+    assert len(site.requests(GAC)) == 2
+
+
+def test_timeout_every_time_fails_with_reason(site, clock, tmp_path):
+    site.fault(GAC, ("delay", 0.3), ("delay", 0.3))
+    report = run([site.url(GAC)], tmp_path, clock, timeout=0.1, retries=1)
+    assert report.fetched == 0
+    assert "timed out" in report.failed[0].reason
+
+
+def test_reset_connection_is_retried(clock, tmp_path):
+    body = b"<html><p>after a reset</p></html>"
+    with RawServer(["reset", ("ok", body)]) as raw:
+        report = run([raw.base + "/pressroom/2025-12/01/content_9001.html"], tmp_path, clock)
+        assert len(raw.served) == 2
+    assert report.fetched == 1
+    assert (tmp_path / "scio" / "content_9001.html").read_bytes() == body
+
+
+def test_truncated_body_is_never_stored(clock, tmp_path):
+    full = b"<html><p>" + b"x" * 200 + b"</p></html>"
+    url = "/pressroom/2025-12/01/content_9002.html"
+    with RawServer([("truncate", full[:50], len(full))] * 3) as raw:
+        report = run([raw.base + url], tmp_path, clock, retries=2)
+    assert report.fetched == 0
+    assert "body" in report.failed[0].reason
+    assert not (tmp_path / "scio" / "content_9002.html").exists()
+    entry = read_manifest(tmp_path / "scio")["content_9002.html"]
+    assert "error" in entry and "sha256" not in entry
+
+    with RawServer([("truncate", full[:50], len(full)), ("ok", full)]) as raw:
+        report = run([raw.base + url], tmp_path / "second", clock)
+    assert report.fetched == 1
+    assert (tmp_path / "second" / "scio" / "content_9002.html").read_bytes() == full
+
+
+def test_redirect_records_requested_and_final_url(site, clock, tmp_path):
+    old = T1.replace(".html", ".htm")
+    site.fault(old, ("redirect", T1, 301))
+    report = run([site.url(old)], tmp_path, clock)
+    assert report.fetched == 4  # later pages follow the page where page 1 really was
+    entry = read_manifest(tmp_path / "scio")["content_900001.htm"]
+    assert entry["url"] == site.url(old)
+    assert entry["final_url"] == site.url(T1)
+
+
+# -- resuming and refreshing ----------------------------------------------------
+
+
+def test_rerun_fetches_only_what_is_missing(site, clock, tmp_path):
+    site.fault(T1_PAGES[2], 500, 500, 500, 500)
+    first = run([site.url(T1)], tmp_path, clock)
+    assert first.fetched == 3 and first.incomplete
+    site.log.clear()
+
+    second = run([site.url(T1)], tmp_path, clock)
+    assert [s.path for s in site.log if s.path != "/robots.txt"] == [T1_PAGES[2]]
+    assert second.present == 3 and second.fetched == 1 and not second.incomplete
+    assert read_manifest(tmp_path / "scio")["content_900001_3.html"]["status"] == 200
+
+
+def test_a_page_lost_from_disk_is_fetched_again(site, clock, tmp_path):
+    run([site.url(T1)], tmp_path, clock)
+    (tmp_path / "scio" / "content_900001_4.html").unlink()
+    (tmp_path / "scio" / "content_900001_2.html").write_bytes(b"torn")
+    site.log.clear()
+    report = run([site.url(T1)], tmp_path, clock)
+    assert sorted(s.path for s in site.log if s.path != "/robots.txt") == sorted([T1_PAGES[1], T1_PAGES[3]])
+    assert report.fetched == 2 and report.present == 2
+
+
+def test_refresh_sends_validators_and_keeps_old_versions(site, clock, tmp_path):
+    run([site.url(T1)], tmp_path, clock)
+    old_body = (tmp_path / "scio" / "content_900001_2.html").read_bytes()
+    site.log.clear()
+
+    same = run([site.url(T1)], tmp_path, clock, refresh=True)
+    assert same.unchanged == 4 and same.fetched == 0
+    sent = site.requests(T1_PAGES[1])[0].headers
+    assert sent["If-None-Match"].startswith('"') and "If-Modified-Since" in sent
+
+    new_body = old_body.replace(b"simplify clearance procedures", b"simplify and digitise clearance")
+    site.add(T1_PAGES[1], new_body, {"Content-Type": "text/html", "ETag": '"v2"'})
+    changed = run([site.url(T1)], tmp_path, clock, refresh=True)
+    assert changed.changed == 1 and changed.unchanged == 3
+    folder = tmp_path / "scio"
+    assert (folder / "content_900001_2.html").read_bytes() == new_body
+    [kept] = [p for p in (folder / ".history").iterdir() if p.name != "manifest.jsonl"]
+    assert kept.read_bytes() == old_body
+    assert kept.name.startswith("content_900001_2.") and kept.suffix == ".html"
+    history = read_manifest(folder / ".history")
+    assert history[kept.name]["sha256"] == sha256(old_body)
+    assert read_manifest(folder)["content_900001_2.html"]["sha256"] == sha256(new_body)
+    # the history folder is invisible to ingest
+    assert all(".history" not in str(p) for p in iter_page_files([tmp_path]))
+
+
+def test_refresh_failure_keeps_the_good_copy(site, clock, tmp_path):
+    run([site.url(GAC)], tmp_path, clock)
+    site.fault(GAC, 500, 500, 500, 500)
+    report = run([site.url(GAC)], tmp_path, clock, refresh=True)
+    assert report.failed and not report.incomplete
+    entry = read_manifest(tmp_path / "gac")[GAC.rsplit("/", 1)[1]]
+    assert entry["status"] == 200 and "error" not in entry
+
+
+# -- TLS --------------------------------------------------------------------------
+
+
+@pytest.fixture
+def tls_server(tmp_path):
+    if not shutil.which("openssl"):
+        pytest.skip("openssl not available to make a self-signed certificate")
+    key, cert = tmp_path / "key.pem", tmp_path / "cert.pem"
+    subprocess.run(
+        ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", str(key), "-out", str(cert),
+         "-days", "1", "-subj", "/CN=127.0.0.1"],
+        check=True,
+        capture_output=True,
+    )
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    ctx.load_cert_chain(cert, key)
+    server = HTTPServer(host="127.0.0.1", port=0, ssl_context=ctx)
+    server.expect_request(T1).respond_with_data("<html></html>", content_type="text/html")
+    server.start()
+    yield server
+    server.clear()
+    server.stop()
+
+
+def test_broken_certificate_names_the_plain_http_option(tls_server, clock, tmp_path):
+    url = f"https://127.0.0.1:{tls_server.port}{T1}"
+    report = run([url], tmp_path, clock, robots=False)
+    [failed] = report.failed
+    assert "TLS certificate" in failed.reason and "--insecure-http" in failed.reason
+    assert "scio" in failed.reason
+    assert len(tls_server.log) == 0  # no retries against a bad certificate
+
+
+def test_insecure_http_fetches_over_plain_http(site, clock, tmp_path):
+    url = site.url(GAC).replace("http://", "https://")
+    report = run([url], tmp_path, clock, insecure_http={"gac"})
+    assert report.fetched == 2
+    entry = read_manifest(tmp_path / "gac")[GAC.rsplit("/", 1)[1]]
+    assert entry["url"].startswith("http://127.0.0.1:")
+
+
+# -- the report -------------------------------------------------------------------
+
+
+def test_report_summary_and_json(site, clock, tmp_path):
+    report = run([site.url(T1), site.url(T2)], tmp_path, clock)
+    assert report.summary() == (
+        "2 transcripts, 5 pages fetched, 0 unchanged, 0 already stored, 0 skipped, 1 failed; 1 transcript incomplete"
+    )
+    data = json.loads(json.dumps(report.to_dict()))
+    assert data["fetched"] == 5 and data["transcripts"] == 2
+    assert data["failed"][0]["status"] == 404
+    assert data["incomplete"][0]["missing"][0]["page"] == 2
+    assert not report.ok
