@@ -162,6 +162,139 @@ def ingest(paths, source, db_path, as_json):
     click.echo(report.summary())
 
 
+# -- fetch and crawl: they write the raw store only, never the archive -----------
+
+FETCH_SOURCES = ("scio", "chinaorg", "gac", "mfa")
+
+
+def raw_dir_option(f):
+    return click.option("--raw-dir", default=os.path.join("data", "raw"), show_default=True,
+                        type=click.Path(file_okay=False, path_type=Path),
+                        help="Raw store: pages go to RAW_DIR/<source>/ with a manifest.jsonl.")(f)
+
+
+def rate_option(f):
+    return click.option("--rate", type=click.FloatRange(min=0, min_open=True), default=1.0, show_default=True,
+                        help="At most this many requests per second to any one host.")(f)
+
+
+def insecure_option(f):
+    return click.option("--insecure-http", is_flag=True,
+                        help="Use plain http for sites whose TLS certificate is broken (SCIO, GACC have been).")(f)
+
+
+def unused_db_option(f):
+    return click.option("--db", "db_path", envvar="BRIEFINGS_DB", hidden=True,
+                        help="Accepted like every command; fetching writes only the raw store.")(f)
+
+
+def _run_with_progress(as_json: bool, label: str, work):
+    """Run work(on_page) with a live page counter when stderr is a terminal."""
+    err = render.console(stderr=True)
+    if not err.is_terminal or as_json:
+        return work(None)
+    with Progress(TextColumn(label), BarColumn(), TextColumn("{task.completed} pages"),
+                  TextColumn("{task.description}"), TimeElapsedColumn(), console=err, transient=True) as bar:
+        task = bar.add_task("", total=None)
+
+        def on_page(result):
+            bar.update(task, advance=1, description=result.url.rsplit("/", 1)[-1][:40])
+
+        return work(on_page)
+
+
+def _report_fetch(report, as_json: bool) -> None:
+    if as_json:
+        emit(render.dumps(report.to_dict()))
+    else:
+        for page in report.failed:
+            click.echo(f"failed {page.url}: {page.reason}", err=True)
+        for gap in report.incomplete:
+            pages = ", ".join(str(m.page) for m in gap.missing)
+            click.echo(f"incomplete {gap.url}: page(s) {pages} missing", err=True)
+        for line in report.errors:
+            click.echo(f"failed {line}", err=True)
+        click.echo(report.summary())
+    if not report.ok:
+        raise click.ClickException("some pages could not be fetched; rerun the same command to fetch only what is missing")
+
+
+@cli.command()
+@click.argument("urls", nargs=-1, required=True, metavar="URL...")
+@raw_dir_option
+@click.option("--source", type=click.Choice(FETCH_SOURCES), help="Page family, for a URL whose host does not tell.")
+@click.option("--refresh", is_flag=True, help="Ask again for stored pages (conditional requests); keep old versions in .history/.")
+@rate_option
+@insecure_option
+@json_option
+@unused_db_option
+def fetch(urls, raw_dir, source, refresh, rate, insecure_http, as_json, db_path):
+    """Download transcripts, every page of each, into the raw store.
+
+    Pages already stored are not asked for again unless --refresh. Follows
+    robots.txt and waits between requests to the same host.
+
+    \b
+    Examples:
+      briefings fetch https://english.scio.gov.cn/pressroom/2025-12/16/content_118230968.html
+      briefings fetch http://127.0.0.1:8000/x/t1558711.shtml --source mfa --json
+    """
+    from .fetch import fetch as run
+
+    for url in urls:
+        if not url.lower().startswith(("http://", "https://")):
+            raise click.UsageError(f"{url!r} is not an http(s) URL")
+    try:
+        report = _run_with_progress(
+            as_json, "fetching",
+            lambda on_page: run(urls, raw_dir=raw_dir, source=source, refresh=refresh, rate=rate,
+                                insecure_http=insecure_http, on_page=on_page),
+        )
+    except OSError as exc:
+        raise click.ClickException(f"{exc.strerror or exc}: {exc.filename or ''}".rstrip(": ")) from None
+    _report_fetch(report, as_json)
+
+
+@cli.command()
+@click.argument("source", type=click.Choice(FETCH_SOURCES))
+@date_options
+@click.option("--limit", "-n", type=click.IntRange(1, None), help="At most this many transcripts.")
+@click.option("--base-url", metavar="URL", help="Crawl a mirror at this address instead of the live site.")
+@click.option("--start", multiple=True, metavar="URL", help="Begin at this listing page instead of the default.")
+@raw_dir_option
+@rate_option
+@insecure_option
+@json_option
+@unused_db_option
+def crawl(source, since, until, limit, base_url, start, raw_dir, rate, insecure_http, as_json, db_path):
+    """Discover a source's transcripts on its listing pages and fetch them.
+
+    Listings are read newest first; notices and news items are skipped with
+    their reason. A rerun fetches only what is missing.
+
+    \b
+    Examples:
+      briefings crawl mfa --since 2020-06 --until 2020-06
+      briefings crawl scio --limit 5 --base-url http://127.0.0.1:8000
+    """
+    from .crawl import crawl as run
+
+    if since and until and since > until:
+        raise click.UsageError("--since is after --until")
+    if base_url and not base_url.lower().startswith(("http://", "https://")):
+        raise click.UsageError(f"--base-url {base_url!r} is not an http(s) URL")
+    try:
+        report = _run_with_progress(
+            as_json, f"crawling {source}",
+            lambda on_page: run(source, since=since, until=until, limit=limit, base_url=base_url,
+                                start=start or None, raw_dir=raw_dir, rate=rate,
+                                insecure_http=insecure_http, on_page=on_page),
+        )
+    except OSError as exc:
+        raise click.ClickException(f"{exc.strerror or exc}: {exc.filename or ''}".rstrip(": ")) from None
+    _report_fetch(report, as_json)
+
+
 @cli.command()
 @click.argument("text")
 @speaker_option

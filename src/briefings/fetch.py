@@ -363,6 +363,8 @@ class PoliteClient:
             delay: float | None = None
             try:
                 resp = self._http.get(url, headers=headers)
+            except (httpx.UnsupportedProtocol, httpx.InvalidURL) as exc:
+                raise FetchError(url, f"not a URL that can be fetched: {exc}") from exc
             except httpx.ConnectError as exc:
                 if _is_tls_failure(exc):
                     raise TLSError(url, f"TLS certificate check failed for {urlsplit(url).hostname}: {exc}") from exc
