@@ -7,7 +7,6 @@ import shutil
 import ssl
 import subprocess
 from email.utils import formatdate
-from pathlib import Path
 
 import pytest
 from pytest_httpserver import HTTPServer
