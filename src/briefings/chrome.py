@@ -23,6 +23,8 @@ RULES: list[tuple[str, re.Pattern[str], str]] = [
     ("forum link", re.compile(r"^Go to Forum\s*>>", re.I), "drop"),
     ("photo caption", re.compile(r"^\[?\s*(?:Photo|Photos|Image)\s*(?:by|/|:)\s*[^\]]*\]?$", re.I), "drop"),
     ("photo caption", re.compile(r"^\[.{0,200}/China SCIO\]$", re.I), "drop"),
+    # A caption paragraph: a description of the picture ending in its credit.
+    ("photo caption", re.compile(r"^.{0,400}\[(?:Photo|Photos)\s*(?:by\s+|/)[^\]]{1,120}\]$", re.I), "drop"),
     ("photo caption", re.compile(r"^\(Photo[^)]*\)$", re.I), "drop"),
     ("translation note", re.compile(r"^\(The Chinese version shall prevail\.?\)$", re.I), "drop"),
     ("footer", re.compile(r"^STATEMENT$"), "cut"),
@@ -30,6 +32,7 @@ RULES: list[tuple[str, re.Pattern[str], str]] = [
     ("footer", re.compile(r"^Copyright\s*(?:©|\(c\)|&copy;)", re.I), "cut"),
     ("footer", re.compile(r"^Suggest to a friend", re.I), "cut"),
     ("footer", re.compile(r"^Address\s*[:：].{0,200}Postcode\s*[:：]", re.I), "cut"),
+    ("advert", re.compile(r"^(?:Advertisement|Advertising|Sponsored)$", re.I), "drop"),
     ("back to top", re.compile(r"^(?:Back to top|Top)$", re.I), "drop"),
 ]
 

@@ -20,7 +20,7 @@ _MONTH = (
 )
 MONTH_DAY_YEAR = re.compile(rf"\b({_MONTH})\.?\s*(\d{{1,2}})\s*,\s*(\d{{4}})\b", re.IGNORECASE)
 DAY_MONTH_YEAR = re.compile(rf"\b(\d{{1,2}})\s+({_MONTH})\.?\s*,?\s*(\d{{4}})\b", re.IGNORECASE)
-NUMERIC = re.compile(r"\b(\d{4})[/\-.](\d{1,2})[/\-.](\d{1,2})\b")
+NUMERIC = re.compile(r"(?<!\d)(\d{4})[/\-.](\d{1,2})[/\-.](\d{1,2})(?!\d)")
 CHINESE = re.compile(r"(\d{4})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日")
 URL_DATE = re.compile(r"/(\d{4})-?(\d{2})/(\d{2})/")
 URL_COMPACT = re.compile(r"/t(\d{4})(\d{2})(\d{2})_")

@@ -209,7 +209,13 @@ def segment(paragraphs: list[tuple[int, str]], ctx: Context) -> list[Turn]:
             open_question = seq
         current = None
 
+    last_page = paragraphs[0][0] if paragraphs else 1
     for page, para in paragraphs:
+        if page > last_page + 1:
+            # A page is missing: what follows cannot be joined to, or answer, anything before it.
+            close()
+            open_question = None
+        last_page = page
         note = _NOTES.match(para)
         if note:
             close()

@@ -15,7 +15,7 @@ from urllib.parse import urlparse
 
 from ..models import Briefing, RawPage, Rejected
 from ..people import Entities
-from . import base, gac, mfa, scio
+from . import base, gac, generic, mfa, scio
 
 FAMILIES = ("scio", "chinaorg", "gac", "mfa", "text")
 
@@ -104,7 +104,8 @@ def briefing_id(family: str, first: RawPage) -> str:
     return f"{family}-" + hashlib.sha256(first.body).hexdigest()[:12]
 
 
-_READERS = {"scio": scio.read_scio, "chinaorg": scio.read_chinaorg, "gac": gac.read, "mfa": mfa.read}
+_READERS = {"scio": scio.read_scio, "chinaorg": scio.read_chinaorg, "gac": gac.read, "mfa": mfa.read,
+            "text": generic.read}
 
 
 def parse_group(g: Group, entities: Entities) -> Briefing:
@@ -113,21 +114,15 @@ def parse_group(g: Group, entities: Entities) -> Briefing:
     if not first.body.strip():
         raise Rejected("empty page", first.path)
     _reject_non_transcripts(first)
-    reader = _READERS.get(g.family)
-    texts = []
-    for n, page in g.pages:
-        if reader is not None:
-            texts.append(reader(page, n))
-        elif page.is_html:
-            lines, title, _ = base.html_lines(base.decoded(page), ("article", "#content", ".content", "main"), ("h1",))
-            texts.append(base.page_text(page, n, lines, title=title))
-        else:
-            texts.append(base.page_text(page, n, base.plain_lines(page)))
+    reader = _READERS[g.family]
+    texts = [reader(page, n) for n, page in g.pages]
     bid = briefing_id(g.family, first)
     if g.family == "mfa":
         return mfa.build(bid, texts, entities)
     if g.family == "gac":
         return gac.build(bid, texts, entities)
+    if g.family == "text":
+        return generic.build(bid, texts, entities)
     return base.roster_briefing(g.family, bid, texts, entities)
 
 

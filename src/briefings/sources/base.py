@@ -93,12 +93,12 @@ def plain_lines(page: RawPage) -> list[str]:
 
 
 _BYLINE_DATE = re.compile(r"^(?:China\.org\.cn|Source|Updated|Beijing|english\.scio\.gov\.cn)\b.*", re.I)
-_ROSTER_KEY = re.compile(
-    r"^(?P<key>Speakers?|Chairpersons?|Chair|Moderator|Host|Date|Time|Venue|Location)\s*[:：]\s*(?P<value>.*)$",
+ROSTER_KEY = re.compile(
+    r"^(?P<key>Speakers?|Guests?|Chairpersons?|Chair|Moderator|Host|Date|Time|Venue|Location)\s*[:：]\s*(?P<value>.*)$",
     re.IGNORECASE,
 )
-_ROSTER_KINDS = {
-    "speaker": "official", "speakers": "official", "chairperson": "chair", "chairpersons": "chair",
+ROSTER_KINDS = {
+    "speaker": "official", "speakers": "official", "guest": "official", "guests": "official", "chairperson": "chair", "chairpersons": "chair",
     "chair": "chair", "moderator": "chair", "host": "chair", "date": "date", "time": "date",
     "venue": "skip", "location": "skip",
 }
@@ -141,10 +141,10 @@ def read_header(page: PageText) -> Header:
     seen_roster = False
     while i < len(lines):
         line = lines[i]
-        m = _ROSTER_KEY.match(line)
+        m = ROSTER_KEY.match(line)
         dl = _DATELINE.match(line)
         if m:
-            key = _ROSTER_KINDS[m.group("key").casefold()]
+            key = ROSTER_KINDS[m.group("key").casefold()]
             seen_roster = True
             value = m.group("value").strip()
             if value:
@@ -225,7 +225,7 @@ def later_page_body(page: PageText, title: str | None) -> list[str]:
     head = True
     for line in page.lines:
         if head and ((title and _same(line, title)) or is_date_line(line) or _DATELINE.match(line)
-                     or _ROSTER_KEY.match(line) and _ROSTER_KEY.match(line).group("key").casefold() in ("date", "time")):
+                     or ROSTER_KEY.match(line) and ROSTER_KEY.match(line).group("key").casefold() in ("date", "time")):
             continue
         head = False
         out.append(line)
@@ -281,8 +281,11 @@ def roster_briefing(source: str, id: str, pages: list[PageText], entities: Entit
     ctx = Context(entities=entities, roster=Roster(head.participants), default=default,
                   date=head.date or published)
     turns = segment(paras, ctx)
+    participants = head.participants
+    if default is not None and all(p.name != default.name for p in participants):
+        participants = [*participants, default]
     return make_briefing(id=id, source=source, pages=pages, title=head.title, date=head.date,
-                         published=published, participants=head.participants, turns=turns,
+                         published=published, participants=participants, turns=turns,
                          text_sample=" ".join(t.text for t in turns[:5]))
 
 

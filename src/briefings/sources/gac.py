@@ -9,12 +9,13 @@ Online interviews print each turn as `[Name]: text MM/DD/YYYY HH:MM:SS`.
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 
 from ..dates import find_date, is_date_line
 from ..models import Participant, RawPage, Turn
 from ..people import Entities, Roster, strip_title
 from ..segment import Context, segment
-from .base import PageText, decoded, html_lines, is_role_line, make_briefing, page_text, participant_from, plain_lines
+from .base import ROSTER_KEY, ROSTER_KINDS, PageText, decoded, html_lines, is_role_line, make_briefing, page_text, participant_from, plain_lines
 
 BODY = (".content", "#content", ".article", ".TRS_Editor", ".detail", "#detail", ".main")
 TITLE = ("h1", ".title", "h2")
@@ -44,7 +45,7 @@ def build(id: str, pages: list[PageText], entities: Entities):
     published = date = None
     participants: list[Participant] = []
     body_start = 0
-    for i, line in enumerate(lines[:12]):
+    for i, line in enumerate(lines[:16]):
         if title is None and not is_date_line(line):
             title = line
         elif title is not None and re.sub(r"\W", "", line).casefold() == re.sub(r"\W", "", title).casefold():
@@ -54,6 +55,18 @@ def build(id: str, pages: list[PageText], entities: Entities):
                 published = published or find_date(line)
             else:
                 date = date or find_date(line)
+        elif ROSTER_KEY.match(line):
+            m = ROSTER_KEY.match(line)
+            kind = ROSTER_KINDS[m.group("key").casefold()]
+            value = m.group("value").strip()
+            if kind == "date":
+                date = date or find_date(value)
+            elif kind in ("official", "chair") and value:
+                p = participant_from(value, kind)
+                if p is not None:
+                    if p.role is None:
+                        p = replace(p, role=m.group("key").capitalize())
+                    participants.append(p)
         elif is_role_line(line) and not _INTERVIEW.match(line):
             p = participant_from(line, "official")
             if p is None:
