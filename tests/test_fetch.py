@@ -230,7 +230,7 @@ def test_user_agent_names_tool_and_version(site, clock, tmp_path):
     run([site.url(GAC)], tmp_path, clock)
     agents = {s.headers.get("User-Agent") for s in site.log}
     assert agents == {USER_AGENT}
-    assert USER_AGENT.startswith(f"briefings/{__version__} (+https://github.com/")
+    assert USER_AGENT.startswith(f"briefings/{__version__} ")
 
 
 def test_robots_disallow_is_honoured_and_read_once(site, clock, tmp_path):

@@ -122,10 +122,11 @@ def cli():
 @cli.command()
 @click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
 @click.option("--source", type=click.Choice(FAMILIES), help="Treat every page as this family.")
+@click.option("-v", "--verbose", is_flag=True, help="Also list the pages skipped as not transcripts.")
 @db_option
 @json_option
 @handle_errors
-def ingest(paths, source, db_path, as_json):
+def ingest(paths, source, verbose, db_path, as_json):
     """Parse raw pages (files or folders; HTML or plain text) into the archive.
 
     Pages of one transcript are grouped and stored as one briefing. A page that
@@ -157,6 +158,9 @@ def ingest(paths, source, db_path, as_json):
         return
     for path, reason in report.rejected:
         click.echo(f"rejected {path}: {reason}", err=True)
+    if verbose:
+        for path, reason in report.skipped:
+            click.echo(f"skipped {path}: {reason}", err=True)
     for bid, missing in report.incomplete:
         click.echo(f"incomplete {bid}: page(s) {', '.join(map(str, missing))} missing", err=True)
     click.echo(report.summary())

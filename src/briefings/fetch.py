@@ -31,8 +31,7 @@ from . import __version__
 from .decode import decode
 from .raw import MANIFEST, SIDECAR_SUFFIX, append_manifest, read_manifest, sha256
 
-PROJECT_URL = "https://github.com/briefings-archive/briefings"
-USER_AGENT = f"briefings/{__version__} (+{PROJECT_URL})"
+USER_AGENT = f"briefings/{__version__} (archive of government press-briefing transcripts)"
 
 # Which site a URL belongs to, by host; the path patterns cover mirrors and
 # local copies whose host says nothing.

@@ -8,14 +8,14 @@ recorded with its reason and the run goes on.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Callable, Iterable
 
 from .models import Rejected
 from .people import Entities
-from .raw import iter_page_files, load_page
-from .sources import Group, group, parse_group
+from .raw import failed_pages, iter_page_files, load_page
+from .sources import Group, group, parse_group, transcript_key
 from .store import Archive
 
 PEEK = 64 * 1024
@@ -28,6 +28,7 @@ class IngestReport:
     unchanged: int = 0
     pages: int = 0
     rejected: list[tuple[str, str]] = field(default_factory=list)
+    skipped: list[tuple[str, str]] = field(default_factory=list)
     incomplete: list[tuple[str, tuple[int, ...]]] = field(default_factory=list)
     ids: list[str] = field(default_factory=list)
 
@@ -43,6 +44,8 @@ class IngestReport:
             f"{self.unchanged} unchanged",
             f"{len(self.rejected)} rejected",
         ]
+        if self.skipped:
+            parts.append(f"{len(self.skipped)} skipped")
         if self.incomplete:
             parts.append(f"{len(self.incomplete)} incomplete")
         return ", ".join(parts)
@@ -55,6 +58,7 @@ class IngestReport:
             "updated": self.updated,
             "unchanged": self.unchanged,
             "rejected": [{"path": p, "reason": r} for p, r in self.rejected],
+            "skipped": [{"path": p, "reason": r} for p, r in self.skipped],
             "incomplete": [{"id": i, "missing_pages": list(m)} for i, m in self.incomplete],
             "ids": self.ids,
         }
@@ -70,7 +74,15 @@ def plan(paths: Iterable[str | Path], source: str | None = None) -> tuple[list[G
             peeks.append(load_page(path, manifests, limit=PEEK))
         except OSError as exc:
             unreadable.append((str(path), f"cannot read: {exc.strerror or exc}"))
-    return group(peeks, source), unreadable
+    groups = group(peeks, source)
+    failed: dict[str, set[int]] = {}
+    for manifest in manifests.values():
+        for (family, transcript), numbers in failed_pages(manifest).items():
+            failed.setdefault(transcript_key(source or family or "text", transcript), set()).update(numbers)
+    if failed:
+        groups = [replace(g, missing=tuple(sorted(failed[g.key] - {n for n, _ in g.pages})))
+                  if g.key in failed else g for g in groups]
+    return groups, unreadable
 
 
 def load_group(g: Group, manifests: dict | None = None) -> Group:
@@ -115,8 +127,11 @@ def ingest(
         except Rejected as exc:
             reason = exc.reason
             path = exc.path or page_paths[0]
-            report.rejected.append((path, reason))
-            archive.record_reject(path, reason)
+            if exc.skip:
+                report.skipped.append((path, reason))
+            else:
+                report.rejected.append((path, reason))
+                archive.record_reject(path, reason)
         except OSError as exc:
             report.rejected.append((page_paths[0], f"cannot read: {exc.strerror or exc}"))
         except (RecursionError, MemoryError, ValueError, LookupError, TypeError, AttributeError) as exc:

@@ -22,6 +22,8 @@ class RawPage:
     source: str | None = None
     headers: dict = field(default_factory=dict, hash=False, compare=False)
     charset: str | None = None
+    transcript: str | None = None  # page 1's URL, as the fetcher recorded it
+    page: int | None = None  # this page's number in its transcript, as recorded
 
     @property
     def is_html(self) -> bool:
@@ -107,10 +109,11 @@ class Briefing:
 class Rejected(Exception):
     """A page or transcript that cannot be turned into a briefing, and why."""
 
-    def __init__(self, reason: str, path: str | None = None):
+    def __init__(self, reason: str, path: str | None = None, *, skip: bool = False):
         super().__init__(reason)
         self.reason = reason
         self.path = path
+        self.skip = skip  # not a transcript at all (a listing, a notice): nothing is lost
 
 
 __all__ = ["RawPage", "Participant", "Turn", "Briefing", "Rejected", "SOURCES", "TURN_KINDS", "asdict"]

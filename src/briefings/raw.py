@@ -112,4 +112,15 @@ def load_page(path: Path, manifests: dict[Path, dict[str, dict]] | None = None,
         source=meta.get("source"),
         headers=meta.get("headers") or {},
         charset=meta.get("charset"),
+        transcript=meta.get("transcript"),
+        page=meta.get("page") if isinstance(meta.get("page"), int) else None,
     )
+
+
+def failed_pages(manifest: dict[str, dict]) -> dict[tuple[str | None, str], set[int]]:
+    """Pages the fetcher could not get, by (source, transcript URL): they make a briefing incomplete."""
+    out: dict[tuple[str | None, str], set[int]] = {}
+    for entry in manifest.values():
+        if entry.get("error") and not entry.get("sha256") and entry.get("transcript") and isinstance(entry.get("page"), int):
+            out.setdefault((entry.get("source"), entry["transcript"]), set()).add(entry["page"])
+    return out

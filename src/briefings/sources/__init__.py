@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import PurePosixPath
 from urllib.parse import urlparse
 
@@ -64,15 +64,29 @@ class Group:
     key: str
     family: str
     pages: tuple[tuple[int, RawPage], ...]
+    missing: tuple[int, ...] = ()  # pages known to exist that could not be fetched
+
+
+def transcript_key(family: str, url: str) -> str:
+    """The same key for every page of a transcript: the URL without its `_<n>` page suffix."""
+    name = PurePosixPath(urlparse(url).path).name
+    m = _PAGE.search(name)
+    if m and family in ("scio", "chinaorg", "text"):
+        return f"{family}:{url[: url.rfind(name)]}content_{m.group('id')}"
+    return f"{family}:{url}"
 
 
 def page_slot(page: RawPage, family: str) -> tuple[str, int]:
-    """(transcript key, page number) from the URL, else the file name."""
+    """(transcript key, page number): as the fetcher recorded it, else from the URL or file name."""
+    if page.transcript and page.page:
+        return transcript_key(family, page.transcript), page.page
     name = PurePosixPath(urlparse(page.url).path).name if page.url else PurePosixPath(page.path).name
     m = _PAGE.search(name) or _PAGE.search(PurePosixPath(page.path).name)
     if m and family in ("scio", "chinaorg", "text"):
-        folder = "" if page.url else str(PurePosixPath(page.path).parent)
-        return f"{family}:{folder}:{m.group('id')}", int(m.group("n") or 1)
+        n = int(m.group("n") or 1)
+        if page.url:
+            return transcript_key(family, page.url), n
+        return f"{family}:{PurePosixPath(page.path).parent}:{m.group('id')}", n
     return f"{family}:{page.url or page.path}", 1
 
 
@@ -117,13 +131,17 @@ def parse_group(g: Group, entities: Entities) -> Briefing:
     reader = _READERS[g.family]
     texts = [reader(page, n) for n, page in g.pages]
     bid = briefing_id(g.family, first)
-    if g.family == "mfa":
-        return mfa.build(bid, texts, entities)
-    if g.family == "gac":
-        return gac.build(bid, texts, entities)
-    if g.family == "text":
-        return generic.build(bid, texts, entities)
-    return base.roster_briefing(g.family, bid, texts, entities)
+    builder = _BUILDERS.get(g.family)
+    if builder is not None:
+        b = builder(bid, texts, entities)
+    else:
+        b = base.roster_briefing(g.family, bid, texts, entities)
+    if g.missing:
+        b = replace(b, missing_pages=tuple(sorted(set(b.missing_pages) | set(g.missing))))
+    return b
+
+
+_BUILDERS = {"mfa": mfa.build, "gac": gac.build, "text": generic.build}
 
 
 _LISTING = re.compile(rb'class="newsLst_mod"|id="autopage"|class="list"', re.I)
@@ -134,9 +152,9 @@ def _reject_non_transcripts(page: RawPage) -> None:
     name = PurePosixPath(page.path).name
     if re.match(r"^(?:default|index|node_\d+_\d+)(?:_\d+)?\.s?html?$", name) and _LISTING.search(page.body[:400_000]):
         if b'class="content"' not in page.body and b"enpcontent" not in page.body:
-            raise Rejected("listing page, not a transcript", page.path)
+            raise Rejected("listing page, not a transcript", page.path, skip=True)
     head = page.body[:20_000].decode("utf-8", "ignore")
     m = re.search(r"<title[^>]*>(.*?)</title>", head, re.I | re.S)
     title = m.group(1) if m else head.lstrip().split("\n", 1)[0]
     if _NOTICE.search(title):
-        raise Rejected("notice of a press conference, not a transcript", page.path)
+        raise Rejected("notice of a press conference, not a transcript", page.path, skip=True)
