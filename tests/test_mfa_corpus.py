@@ -114,3 +114,42 @@ def test_golden(name, update_golden):
     if not path.exists():
         pytest.skip(f"{path} is not present")
     check_golden(golden_dict(parse_one(path)), GOLDEN / "mfa" / f"{name}.json", update_golden)
+
+
+# -- the Chinese pages ------------------------------------------------------------
+
+ZH_TITLE_SPOKESPERSON = re.compile(r"发言人([\u4e00-\u9fff]{2,4}?)(?:主持|答记者问)")
+ZH_LABEL_START = re.compile(r"^(?:问|答|[\u4e00-\u9fff]{1,12}记者|耿爽|华春莹|陆慷|赵立坚)[:：]")
+
+
+@pytest.fixture(scope="module")
+def parsed_zh():
+    folder = CORPUS / "zh"
+    if not folder.is_dir():
+        pytest.skip("../shared/corpus/mfa/zh is not present")
+    return list(parse_paths([folder], entities()))
+
+
+def test_zh_every_transcript_parses_and_listings_are_skipped(parsed_zh):
+    results = [r for _, r in parsed_zh]
+    skipped = [r for r in results if isinstance(r, Rejected)]
+    assert all(r.skip and "listing" in r.reason for r in skipped)
+    assert len([r for r in results if isinstance(r, Briefing)]) == 125
+
+
+def test_zh_attribution_invariants(parsed_zh):
+    known = {"耿爽": "Geng Shuang", "华春莹": "Hua Chunying", "陆慷": "Lu Kang", "赵立坚": "Zhao Lijian"}
+    for b in briefings(parsed_zh):
+        assert b.language == "zh", b.id
+        assert b.date, b.id
+        m = ZH_TITLE_SPOKESPERSON.search(b.title)
+        if m:
+            assert find_date(b.title) in (b.date, None), b.id
+            for t in b.turns:
+                if t.label == "答":
+                    assert (t.speaker, t.kind) == (known[m.group(1)], "answer"), (b.id, t.seq)
+        for t in b.turns:
+            if t.label == "问":
+                assert (t.speaker, t.kind) == (UNIDENTIFIED, "question"), (b.id, t.seq)
+            assert not ZH_LABEL_START.match(t.text), (b.id, t.seq, t.text[:30])
+            assert t.kind != "other", (b.id, t.seq, t.text[:30])

@@ -127,7 +127,7 @@ def parse_group(g: Group, entities: Entities) -> Briefing:
     first = g.pages[0][1]
     if not first.body.strip():
         raise Rejected("empty page", first.path)
-    _reject_non_transcripts(first)
+    _reject_non_transcripts(first, g.family)
     reader = _READERS[g.family]
     texts = [reader(page, n) for n, page in g.pages]
     bid = briefing_id(g.family, first)
@@ -144,15 +144,18 @@ def parse_group(g: Group, entities: Entities) -> Briefing:
 _BUILDERS = {"mfa": mfa.build, "gac": gac.build, "text": generic.build}
 
 
-_LISTING = re.compile(rb'class="newsLst_mod"|id="autopage"|class="list"', re.I)
+_LISTING = re.compile(rb'class="(?:newsLst_mod|rebox_news|list|news_list)"', re.I)
+_BODY_MARKERS = re.compile(rb'class="content"|enpcontent|News_Body_Txt|content_text|id="container_txt"', re.I)
 _NOTICE = re.compile(r"^\s*Notice of (?:the )?SCIO press conference", re.I | re.M)
 
 
-def _reject_non_transcripts(page: RawPage) -> None:
+def _reject_non_transcripts(page: RawPage, family: str) -> None:
+    """Listing pages and notices share the transcripts' paths: skip them, saying why."""
     name = PurePosixPath(page.path).name
-    if re.match(r"^(?:default|index|node_\d+_\d+)(?:_\d+)?\.s?html?$", name) and _LISTING.search(page.body[:400_000]):
-        if b'class="content"' not in page.body and b"enpcontent" not in page.body:
-            raise Rejected("listing page, not a transcript", page.path, skip=True)
+    listing_name = re.match(r"^(?:default|index|node_\d+_\d+)(?:_\d+)?\.s?html?$", name)
+    known_listing = family != "text" and _LISTING.search(page.body[:400_000])
+    if (listing_name or known_listing) and not _BODY_MARKERS.search(page.body):
+        raise Rejected("listing page, not a transcript", page.path, skip=True)
     head = page.body[:20_000].decode("utf-8", "ignore")
     m = re.search(r"<title[^>]*>(.*?)</title>", head, re.I | re.S)
     title = m.group(1) if m else head.lstrip().split("\n", 1)[0]

@@ -20,7 +20,10 @@ from .base import PageText, decoded, html_lines, make_briefing, page_text, plain
 BODY = ("div.content_mod div.content", "#News_Body_Txt_A", ".content_text", "#content", "div.content")
 TITLE = ("div.content_mod h2.title", "#News_Body_Title", ".news_header_title", "h2.title", "h1")
 _EN_SPOKESPERSON = re.compile(r"Spokesperson\s+(?P<name>[A-Z][\w.\- ]+?)['’]s\b")
-_ZH_SPOKESPERSON = re.compile(r"发言人(?P<name>[\u4e00-\u9fff]{2,4}?)(?:主持|答记者问|就|在|发表)")
+_ZH_SPOKESPERSON = re.compile(r"发言人(?P<name>[\u4e00-\u9fff]{2,4}?)(?:主持|答记者问|就|在|发表|宣布|表示)")
+# An announcement page whose title names no one opens "外交部发言人耿爽宣布：" or
+# "Foreign Ministry Spokesperson Geng Shuang announced:".
+_OPENING = re.compile(r"^(?:Foreign Ministry )?Spokesperson (?P<en>[A-Z][\w\- ]+?) (?:announced|said)\b|^外交部发言人(?P<zh>[\u4e00-\u9fff]{2,4}?)(?:宣布|表示)")
 ROLE_EN = "Foreign Ministry spokesperson"
 ROLE_ZH = "外交部发言人"
 
@@ -37,14 +40,18 @@ def read(page: RawPage, number: int) -> PageText:
     return page_text(page, number, lines, title=title, published=published, held=find_date(title or ""))
 
 
-def spokesperson(title: str, entities: Entities, date: str | None) -> Participant | None:
+def spokesperson(title: str, entities: Entities, date: str | None, opening: str = "") -> Participant | None:
     m = _EN_SPOKESPERSON.search(title) or _ZH_SPOKESPERSON.search(title)
-    if not m:
-        return None
-    printed = m.group("name").strip()
+    if m:
+        printed = m.group("name").strip()
+    else:
+        m = _OPENING.search(opening)
+        if not m:
+            return None
+        printed = (m.group("en") or m.group("zh")).strip()
     known = entities.person(printed)
     name = known.name if known else printed
-    zh = bool(_ZH_SPOKESPERSON.search(title))
+    zh = bool(re.search(r"[\u4e00-\u9fff]", printed))
     role = (known.role_on(date) if known else None) or (ROLE_ZH if zh else ROLE_EN)
     return Participant(name=name, role=role, kind="spokesperson", label=printed)
 
@@ -53,7 +60,7 @@ def build(id: str, pages: list[PageText], entities: Entities):
     pages = sorted(pages, key=lambda p: p.number)
     head = pages[0]
     date = head.held
-    speaker = spokesperson(head.title or "", entities, date)
+    speaker = spokesperson(head.title or "", entities, date or head.published, head.lines[0] if head.lines else "")
     participants = [speaker] if speaker else []
     ctx = Context(entities=entities, roster=Roster(participants), default=speaker,
                   opening_is_default=speaker is not None, unknown_labels_are_outlets=True, date=date)
