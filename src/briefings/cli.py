@@ -6,6 +6,7 @@ non-zero exit: 1 for an operation that failed, 2 for a usage error.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import os
 import sys
@@ -426,24 +427,53 @@ def show(briefing_id, db_path, as_json):
 
 
 @cli.command(name="export")
-@click.argument("briefing_id", metavar="ID")
-@click.option("--format", "fmt", type=click.Choice(["md", "json"]), default="md", show_default=True,
-              help="Markdown to read and cite from, or JSON for scripts.")
+@click.argument("briefing_id", metavar="[ID]", required=False)
+@click.option("--all", "export_all", is_flag=True,
+              help="Every briefing, one per line (JSON Lines): a backup `briefings ingest FILE.jsonl` restores.")
+@click.option("--format", "fmt", type=click.Choice(["md", "json", "jsonl"]), default=None,
+              help="Markdown to read and cite from, JSON for scripts, or JSON Lines (one line per briefing). "
+                   "[default: md; jsonl with --all]")
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
               help="Write to this file instead of standard output.")
 @click.option("--force", is_flag=True, help="Overwrite the output file if it exists.")
 @db_option
 @handle_errors
-def export_(briefing_id, fmt, output, force, db_path):
-    """Export one briefing as Markdown or JSON.
+def export_(briefing_id, export_all, fmt, output, force, db_path):
+    """Export one briefing as Markdown or JSON, or the whole archive as JSON Lines.
 
     \b
     Examples:
       briefings export scio-118230968 > customs.md
       briefings export scio-118230968 --format json -o customs.json
+      briefings export --all --format jsonl -o backup.jsonl
+      briefings ingest backup.jsonl --db restored.db
     """
+    if export_all:
+        if briefing_id is not None:
+            raise click.UsageError("give an ID or --all, not both")
+        if fmt not in (None, "jsonl"):
+            raise click.UsageError("--all writes JSON Lines; use --format jsonl (or leave --format out)")
+        from . import jsonl
+
+        with open_archive(db_path) as archive:
+            if output is None:
+                for record in jsonl.records(archive.db):
+                    click.echo(jsonl.line(record), nl=False)
+                return
+            with new_file(output, force) as fh:
+                n = jsonl.write(archive.db, fh)
+        click.echo(f"wrote {n} briefing{'s' if n != 1 else ''} to {output}", err=True)
+        return
+    if briefing_id is None:
+        raise click.UsageError("give the ID of a briefing (see `briefings list`), or --all for every one")
     b = _get(db_path, briefing_id)
-    text = export.to_markdown(b) if fmt == "md" else export.to_json(b)
+    fmt = fmt or "md"
+    if fmt == "jsonl":
+        from .jsonl import line
+
+        text = line(b)
+    else:
+        text = export.to_markdown(b) if fmt == "md" else export.to_json(b)
     if output is None:
         emit(text)
         return
@@ -453,14 +483,64 @@ def export_(briefing_id, fmt, output, force, db_path):
 
 def write_new_file(path: Path, text: str, force: bool) -> None:
     """Write exactly this path; refuse to replace a file unless forced."""
+    with new_file(path, force) as fh:
+        fh.write(text)
+
+
+@contextlib.contextmanager
+def new_file(path: Path, force: bool):
+    """Open exactly this path for writing; refuse to replace a file unless forced.
+
+    If writing fails part way, a file this call created is removed again, so a
+    failed export leaves nothing half-written behind."""
     if path.exists() and not force:
         raise click.ClickException(f"{path} exists; use --force to overwrite it")
-    mode = "w" if force else "x"
+    mode = "w" if force and path.exists() else "x"
     try:
-        with open(path, mode, encoding="utf-8", newline="\n") as fh:
-            fh.write(text)
+        fh = open(path, mode, encoding="utf-8", newline="\n")
     except FileExistsError:
         raise click.ClickException(f"{path} exists; use --force to overwrite it") from None
+    try:
+        with fh:
+            yield fh
+    except BaseException:
+        if mode == "x":
+            path.unlink(missing_ok=True)
+        raise
+
+
+@cli.command()
+@db_option
+@json_option
+@handle_errors
+def check(db_path, as_json):
+    """Check the archive is whole: exit 1 and one line per problem if not.
+
+    Checks SQLite's own integrity, that the search index matches the turns
+    (FTS5 integrity-check and a row-by-row comparison), that no turn or
+    participant has lost its briefing, that each briefing holds as many turns
+    as it says, and that turns are numbered 1, 2, 3 ... without gaps.
+
+    \b
+    Examples:
+      briefings check
+      briefings check --json --db backup.db
+    """
+    from .check import check_archive
+
+    with open_archive(db_path) as archive:
+        report = check_archive(archive.db.conn, archive.path)
+    if as_json:
+        emit(render.dumps(report.to_dict()))
+    else:
+        for note in report.skipped:
+            click.echo(note, err=True)
+        for p in report.problems:
+            click.echo(f"{p.check}: {p.message}")
+        if report.ok:
+            click.echo(f"ok: {report.briefings} briefings, {report.turns} turns, no problems found")
+    if not report.ok:
+        sys.exit(1)
 
 
 def main() -> None:  # pragma: no cover - the console script entry point

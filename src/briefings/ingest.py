@@ -12,6 +12,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Callable, Iterable
 
+from .jsonl import is_jsonl, read as read_jsonl
 from .models import Rejected
 from .people import Entities
 from .raw import failed_pages, iter_page_files, load_page
@@ -114,6 +115,7 @@ def ingest(
     groups: list[Group] | None = None,
 ) -> IngestReport:
     report = IngestReport()
+    paths = list(paths)  # read twice: pages, then .jsonl exports
     if groups is None:
         groups, unreadable = plan(paths, source)
         for path, reason in unreadable:
@@ -147,4 +149,25 @@ def ingest(
                 report.incomplete.append((briefing.id, briefing.missing_pages))
         if on_group is not None:
             on_group(g)
+    for path in (Path(p) for p in paths):
+        if is_jsonl(path) and not path.is_dir():
+            _ingest_jsonl(path, archive, report)
     return report
+
+
+def _ingest_jsonl(path: Path, archive: Archive, report: IngestReport) -> None:
+    """Briefings exported with `export --all --format jsonl`: each line saved like a parsed page."""
+    try:
+        for item in read_jsonl(path):
+            report.pages += 1
+            if isinstance(item, Rejected):
+                report.rejected.append((item.path, item.reason))
+                archive.record_reject(item.path, item.reason)
+                continue
+            outcome = archive.save(item, ())
+            setattr(report, outcome, getattr(report, outcome) + 1)
+            report.ids.append(item.id)
+            if item.missing_pages:
+                report.incomplete.append((item.id, item.missing_pages))
+    except OSError as exc:
+        report.rejected.append((str(path), f"cannot read: {exc.strerror or exc}"))

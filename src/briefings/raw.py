@@ -80,7 +80,7 @@ def iter_page_files(paths: Iterable[str | Path]) -> Iterator[Path]:
                     f = Path(root) / name
                     if _is_page_file(f):
                         yield f
-        else:
+        elif p.suffix.lower() != ".jsonl":  # a named .jsonl is an archive export: jsonl.py reads it
             yield p
 
 
