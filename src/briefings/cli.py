@@ -481,6 +481,43 @@ def export_(briefing_id, export_all, fmt, output, force, db_path):
     click.echo(f"wrote {output}", err=True)
 
 
+@cli.command()
+@click.argument("paths", nargs=-1, type=click.Path(exists=True, path_type=Path))
+@click.option("--source", type=click.Choice(FAMILIES), help="With PATHS: treat every page as this family.")
+@click.option("--limit", "-n", type=click.IntRange(1, None), default=10, show_default=True,
+              help="Cases shown per check (--json shows all).")
+@db_option
+@json_option
+@handle_errors
+def quality(paths, source, limit, db_path, as_json):
+    """Where attribution may be wrong or text lost: read this after each crawl.
+
+    Over the archive, or with PATHS over raw pages without storing them:
+    unknown speaker labels by frequency, turns with no speaker, briefings with
+    no questions or no answers, question/answer breaks, incomplete
+    transcripts, rejected pages with reasons, and paragraphs that still begin
+    like a speaker label.
+
+    \b
+    Examples:
+      briefings quality
+      briefings quality data/raw/mfa --json
+    """
+    from . import quality as q
+
+    entities = load_entities(db_path)
+    if paths:
+        report = q.from_pages(paths, entities, source)
+    else:
+        with open_archive(db_path) as archive:
+            report = q.from_archive(archive.db, entities)
+    if as_json:
+        emit(render.dumps(report.to_dict()))
+        return
+    for line in report.lines(limit):
+        click.echo(line)
+
+
 def write_new_file(path: Path, text: str, force: bool) -> None:
     """Write exactly this path; refuse to replace a file unless forced."""
     with new_file(path, force) as fh:

@@ -25,6 +25,22 @@ SKIP = frozenset(
     "img map area audio video canvas template head".split()
 )
 _WS = re.compile(r"[ \t\n\r\f\v]+")
+_BOLD = frozenset(("b", "strong"))
+
+
+class Para(str):
+    """A paragraph's text that remembers whether it was printed bold.
+
+    The MFA prints questions in bold and answers in plain type; where a page
+    drops the `A:` label, the change of type is the only sign of the answer.
+    """
+
+    bold: bool = False
+
+    def __new__(cls, text: str, bold: bool = False):
+        obj = super().__new__(cls, text)
+        obj.bold = bold
+        return obj
 
 
 def soup(text: str) -> BeautifulSoup:
@@ -37,18 +53,24 @@ def paragraphs(node: Tag | None) -> list[str]:
         return []
     out: list[str] = []
     buf: list[str] = []
+    bold_chars = [0]  # non-space characters inside <b>/<strong> in the current paragraph
 
     def flush() -> None:
         if buf:
-            for line in "".join(buf).split("\n"):
+            text = "".join(buf)
+            total = len(re.sub(r"\s", "", text))
+            bold = total > 0 and bold_chars[0] >= 0.9 * total
+            for line in text.split("\n"):
                 line = clean_line(line)
                 if line:
-                    out.append(line)
+                    out.append(Para(line, bold))
             buf.clear()
+        bold_chars[0] = 0
 
-    stack: list[tuple[object, bool]] = [(c, False) for c in reversed(list(node.children))]
+    # (node, closing?, inside <b>/<strong>?)
+    stack: list[tuple[object, bool, bool]] = [(c, False, False) for c in reversed(list(node.children))]
     while stack:
-        item, closing = stack.pop()
+        item, closing, in_bold = stack.pop()
         if closing:
             flush()
             continue
@@ -56,7 +78,10 @@ def paragraphs(node: Tag | None) -> list[str]:
             continue
         if isinstance(item, NavigableString):
             if type(item) is NavigableString:  # not CData, Doctype, ProcessingInstruction
-                buf.append(_WS.sub(" ", str(item)))
+                piece = _WS.sub(" ", str(item))
+                buf.append(piece)
+                if in_bold:
+                    bold_chars[0] += len(piece.replace(" ", ""))
             continue
         if not isinstance(item, Tag):
             continue
@@ -69,8 +94,9 @@ def paragraphs(node: Tag | None) -> list[str]:
         children = list(item.children)
         if name in BLOCK:
             flush()
-            stack.append((item, True))
-        stack.extend((c, False) for c in reversed(children))
+            stack.append((item, True, in_bold))
+        bold = in_bold or name in _BOLD
+        stack.extend((c, False, bold) for c in reversed(children))
     flush()
     return out
 
@@ -78,12 +104,8 @@ def paragraphs(node: Tag | None) -> list[str]:
 def between_comments(html_text: str, start: str, end: str) -> str | None:
     """The markup between two marker comments, e.g. <!--enpcontent-->."""
     i = html_text.find(start)
-    if i < 0:
-        return None
-    j = html_text.find(end, i + len(start))
-    if j < 0:
-        return None
-    return html_text[i + len(start) : j]
+    j = html_text.find(end, i + len(start)) if i >= 0 else -1
+    return html_text[i + len(start) : j] if i >= 0 and j >= 0 else None
 
 
 def first(doc: BeautifulSoup, *selectors: str) -> Tag | None:

@@ -242,3 +242,12 @@ def similar_ids(db: sqlite_utils.Database, briefing_id: str, limit: int = 3) -> 
         (briefing_id.split("-")[0] + "-%" + briefing_id[-3:] + "%" if "-" in briefing_id else f"%{briefing_id}%", limit),
     ).fetchall()
     return [r[0] for r in rows]
+
+
+def all_briefing_ids(db: sqlite_utils.Database) -> list[str]:
+    return [r[0] for r in db.execute("SELECT id FROM briefings ORDER BY date, id").fetchall()]
+
+
+def rejects(db: sqlite_utils.Database) -> list[tuple[str, str]]:
+    """Pages the last ingest of them could not parse, with the reason."""
+    return [(p, r) for p, r in db.execute("SELECT path, reason FROM rejects ORDER BY path").fetchall()]

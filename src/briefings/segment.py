@@ -78,6 +78,9 @@ class Context:
     default: Participant | None = None  # answers `A:` and, if declared, the unlabelled opening
     opening_is_default: bool = False
     unknown_labels_are_outlets: bool = False
+    # Questions are printed bold and answers plain (MFA): a plain paragraph after
+    # a bold question is the default answerer's, even where the `A:` label is missing.
+    bold_questions: bool = False
     date: str | None = None
 
 
@@ -174,6 +177,7 @@ class _Open:
     page: int
     answers: int | None
     paragraphs: list[str] = field(default_factory=list)
+    bold: bool = True  # every paragraph so far printed bold
 
 
 def segment(paragraphs: list[tuple[int, str]], ctx: Context) -> list[Turn]:
@@ -228,6 +232,12 @@ def segment(paragraphs: list[tuple[int, str]], ctx: Context) -> list[Turn]:
                 open_question = None
                 current = _Open(_Who(None, UNIDENTIFIED, None, "question"), "question", page, None)
         who, rest = split_label(para, ctx)
+        is_bold = getattr(para, "bold", False)
+        if (who is None and ctx.bold_questions and ctx.default is not None and current is not None
+                and current.kind == "question" and current.bold and current.paragraphs and not is_bold):
+            close()
+            d = ctx.default
+            current = _Open(_Who(None, d.name, d.role, "person", d.kind), "answer", page, open_question)
         if who is None:
             if current is None:
                 if ctx.opening_is_default and ctx.default is not None and not turns:
@@ -236,6 +246,7 @@ def segment(paragraphs: list[tuple[int, str]], ctx: Context) -> list[Turn]:
                 else:
                     current = _Open(_Who(None, None, None, "other"), "other", page, None)
             current.paragraphs.append(para)
+            current.bold = current.bold and is_bold
             continue
         if current is not None and not current.paragraphs and current.who.speaker == who.speaker:
             current.who = who  # the same label printed twice in a row
@@ -253,7 +264,7 @@ def segment(paragraphs: list[tuple[int, str]], ctx: Context) -> list[Turn]:
                 answers = open_question
             else:
                 kind, answers = "other", None
-            current = _Open(who, kind, page, answers)
+            current = _Open(who, kind, page, answers, bold=is_bold)
         if rest:
             current.paragraphs.append(rest)
     close()

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from .. import chrome
 from ..dates import date_in_url, find_date, is_date_line
 from ..decode import decode
-from ..html import first, largest_text_block, paragraphs, soup
+from ..html import between_comments, first, largest_text_block, paragraphs, soup
 from ..models import Briefing, Participant, RawPage, Rejected, Turn
 from ..people import Entities, Roster, strip_title
 from ..segment import Context, looks_like_name, segment
@@ -68,7 +68,7 @@ def html_lines(text: str, body_selectors: tuple[str, ...], title_selectors: tupl
     title = clean_line(title_node.get_text("")) if title_node is not None else None
     lines: list[str] = []
     if markers:
-        inner = _between(text, *markers)
+        inner = between_comments(text, *markers)
         if inner is not None:
             lines = paragraphs(soup(inner).body or soup(inner))
     if not lines:
@@ -80,12 +80,6 @@ def html_lines(text: str, body_selectors: tuple[str, ...], title_selectors: tupl
         t = doc.title.get_text("") if doc.title else ""
         title = clean_line(re.split(r"\s+[-—|_]\s+", t)[0]) if t.strip() else None
     return lines, title, doc
-
-
-def _between(text: str, start: str, end: str) -> str | None:
-    i = text.find(start)
-    j = text.find(end, i + len(start)) if i >= 0 else -1
-    return text[i + len(start) : j] if i >= 0 and j >= 0 else None
 
 
 def plain_lines(page: RawPage) -> list[str]:

@@ -1,0 +1,148 @@
+"""What a maintainer reads after a crawl: where attribution may be wrong or text lost.
+
+Works on briefings in the export shape, from the archive or straight from raw
+pages, so the same report can judge a crawl before it is ingested.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from dataclasses import dataclass, field
+
+from .models import Participant
+from .people import Entities, Roster
+from .segment import looks_like_name
+
+GENERIC_LABELS = {"q", "a", "question", "answer", "journalist", "reporter", "follow-up", "follow up",
+                  "问", "答", "记者", "追问"}
+# A paragraph that opens like a speaker label: "Reuters:", "Zhao Lijian:", "Q:".
+_LABEL_START = re.compile(r"^(?P<label>[^:：\n]{1,40}?)\s*[:：]\s")
+_SHOWN = 10
+
+
+@dataclass
+class Report:
+    briefings: int = 0
+    turns: int = 0
+    unknown_labels: Counter = field(default_factory=Counter)
+    unknown_examples: dict = field(default_factory=dict)
+    no_questions: list[str] = field(default_factory=list)
+    no_answers: list[str] = field(default_factory=list)
+    alternation: list[tuple[str, int, str]] = field(default_factory=list)
+    incomplete: list[tuple[str, list[int]]] = field(default_factory=list)
+    rejected: list[tuple[str, str]] = field(default_factory=list)
+    label_like: list[tuple[str, int, str]] = field(default_factory=list)
+    unattributed: list[tuple[str, int]] = field(default_factory=list)
+
+    @property
+    def problems(self) -> int:
+        return (sum(self.unknown_labels.values()) + len(self.alternation) + len(self.incomplete)
+                + len(self.rejected) + len(self.label_like) + len(self.unattributed))
+
+    def to_dict(self) -> dict:
+        return {
+            "briefings": self.briefings,
+            "turns": self.turns,
+            "unknown_labels": [
+                {"label": label, "count": n, "example": self.unknown_examples[label]}
+                for label, n in self.unknown_labels.most_common()
+            ],
+            "unattributed_turns": [{"id": i, "seq": s} for i, s in self.unattributed],
+            "no_questions": self.no_questions,
+            "no_answers": self.no_answers,
+            "alternation_breaks": [{"id": i, "seq": s, "reason": r} for i, s, r in self.alternation],
+            "incomplete": [{"id": i, "missing_pages": m} for i, m in self.incomplete],
+            "rejected": [{"path": p, "reason": r} for p, r in self.rejected],
+            "label_like_paragraphs": [{"id": i, "seq": s, "start": t} for i, s, t in self.label_like],
+        }
+
+    def lines(self, shown: int = _SHOWN) -> list[str]:
+        """The report as short lines: a count per check, then the first few cases."""
+        out = [f"{self.briefings} briefings, {self.turns} turns"]
+
+        def section(title: str, items: list[str]) -> None:
+            out.append(f"{title}: {len(items)}")
+            out.extend(f"  {item}" for item in items[:shown])
+            if len(items) > shown:
+                out.append(f"  ... and {len(items) - shown} more (--json for all)")
+
+        section("unknown speaker labels", [
+            f"{n} × {label!r} (e.g. {self.unknown_examples[label]})"
+            for label, n in self.unknown_labels.most_common()
+        ])
+        section("turns with no speaker", [f"{i}#{s}" for i, s in self.unattributed])
+        section("briefings with no questions", self.no_questions)
+        section("briefings with no answers", self.no_answers)
+        section("question/answer breaks", [f"{i}#{s}: {r}" for i, s, r in self.alternation])
+        section("incomplete transcripts", [f"{i}: page(s) {', '.join(map(str, m))} missing" for i, m in self.incomplete])
+        section("rejected pages", [f"{p}: {r}" for p, r in self.rejected])
+        section("paragraphs that begin like a label", [f"{i}#{s}: {t!r}" for i, s, t in self.label_like])
+        return out
+
+
+def _known(label: str, roster: Roster, entities: Entities) -> bool:
+    bare = label.strip().casefold()
+    return (bare in GENERIC_LABELS or re.match(r"^(?:netizen|网友)", bare) is not None
+            or roster.match(label) is not None or entities.person(label) is not None
+            or entities.outlet(label) is not None or label.endswith("记者") and entities.outlet(label[:-2]) is not None)
+
+
+def add_briefing(report: Report, b: dict, entities: Entities) -> None:
+    report.briefings += 1
+    report.turns += len(b["turns"])
+    roster = Roster([Participant(p["name"], p.get("role"), p["kind"]) for p in b["participants"]])
+    kinds = Counter(t["kind"] for t in b["turns"])
+    has_qa = kinds["question"] or kinds["answer"]
+    if has_qa and not kinds["question"]:
+        report.no_questions.append(b["id"])
+    if kinds["question"] and not kinds["answer"]:
+        report.no_answers.append(b["id"])
+    if not has_qa and len(b["turns"]) > 3:
+        report.no_questions.append(b["id"])
+    if b.get("missing_pages"):
+        report.incomplete.append((b["id"], list(b["missing_pages"])))
+    previous = None
+    for t in b["turns"]:
+        ref = f"{b['id']}#{t['seq']}"
+        label = t.get("label")
+        if label and not _known(label, roster, entities):
+            report.unknown_labels[label] += 1
+            report.unknown_examples.setdefault(label, ref)
+        if t["speaker"] is None:
+            report.unattributed.append((b["id"], t["seq"]))
+        if t["kind"] == "answer" and t.get("answers") is None:
+            report.alternation.append((b["id"], t["seq"], "an answer with no question before it"))
+        if t["kind"] == "question" and previous is not None and previous["kind"] == "question" \
+                and (t.get("label") or "").casefold() not in ("follow-up", "follow up", "追问"):
+            report.alternation.append((b["id"], t["seq"], "a question right after an unanswered question"))
+        for para in t["text"].split("\n\n"):
+            m = _LABEL_START.match(para)
+            if m and (looks_like_name(m.group("label").strip()) or m.group("label").strip().casefold() in GENERIC_LABELS):
+                report.label_like.append((b["id"], t["seq"], para[:50]))
+        if t["kind"] != "moderator":
+            previous = t
+
+
+def from_archive(db, entities: Entities) -> Report:
+    from .query import all_briefing_ids, get_briefing, rejects
+
+    report = Report()
+    for bid in all_briefing_ids(db):
+        add_briefing(report, get_briefing(db, bid), entities)
+    report.rejected = rejects(db)
+    return report
+
+
+def from_pages(paths, entities: Entities, source: str | None = None) -> Report:
+    from .ingest import parse_paths
+    from .models import Rejected
+
+    report = Report()
+    for group, result in parse_paths(paths, entities, source):
+        if isinstance(result, Rejected):
+            if not result.skip:
+                report.rejected.append((result.path or group.pages[0][1].path, result.reason))
+        else:
+            add_briefing(report, result.to_dict(), entities)
+    return report

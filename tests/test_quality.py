@@ -1,0 +1,69 @@
+"""`briefings quality`: the short, exact report a maintainer reads after a crawl."""
+
+from __future__ import annotations
+
+import json
+import shutil
+
+from click.testing import CliRunner
+
+from briefings.cli import cli
+from conftest import CORPUS, FIXTURES, ROOT
+
+
+def run(*args):
+    return CliRunner().invoke(cli, [str(a) for a in args])
+
+
+def test_real_corpus_has_no_unknown_labels_and_no_breaks(corpus_en, corpus_zh):
+    for folder in (corpus_en, corpus_zh):
+        report = json.loads(run("quality", folder, "--json").stdout)
+        assert report["briefings"] == 125
+        assert report["unknown_labels"] == []
+        assert report["alternation_breaks"] == []
+        assert report["label_like_paragraphs"] == []
+        assert report["rejected"] == [] and report["incomplete"] == []
+    en = json.loads(run("quality", corpus_en, "--json").stdout)
+    # Two editorial notes ("The following question was raised after the press conference") are nobody's.
+    assert en["unattributed_turns"] == [{"id": "mfa-1630327", "seq": 22}, {"id": "mfa-1682201", "seq": 34}]
+
+
+def test_report_over_the_archive(db_path, tmp_path):
+    raw = tmp_path / "raw"
+    shutil.copytree(ROOT / "data" / "raw", raw)
+    shutil.copytree(FIXTURES / "constructed" / "scio_missing_page", raw / "scio_missing_page")
+    (raw / "broken.html").write_bytes(b"<html><body><p>Menu</p></body></html>")
+    assert run("ingest", raw, "--db", db_path).exit_code == 0
+    result = run("quality", "--db", db_path)
+    assert result.exit_code == 0
+    lines = result.stdout.splitlines()
+    assert lines[0] == "3 briefings, 14 turns"
+    assert "unknown speaker labels: 0" in lines
+    assert "incomplete transcripts: 2" in lines
+    assert "  scio-78093456: page(s) 2 missing" in lines
+    assert "  scio-118230968: page(s) 2, 3, 4, 5, 6, 7, 8, 9, 10, 11 missing" in lines
+    assert "rejected pages: 1" in lines
+    assert f"  {raw / 'broken.html'}: no transcript text found after removing page chrome" in lines
+    assert "turns with no speaker: 1" in lines  # the text that opens page 3 after the lost page 2
+
+
+def test_unknown_labels_are_counted(tmp_path):
+    page = tmp_path / "content_1.html"
+    page.write_text(
+        "<html><head><title>SCIO press conference on ports</title></head><body>"
+        "<h1>SCIO press conference on ports</h1><!--enpcontent-->"
+        "<p>Speakers:</p><p>Mr. Li Ming, director of ports</p><p>Chairperson:</p><p>Ms. Hu Yan, spokesperson</p>"
+        "<p>Date:</p><p>May 5, 2024</p><p>Hu Yan:</p><p>Welcome.</p><p>Wang Dawei:</p><p>Thank you.</p>"
+        "<p>Ocean Weekly Gazette:</p><p>How many ports?</p><p>Li Ming:</p><p>Ten.</p>"
+        "<p>Wang Dawei:</p><p>Another point.</p><!--/enpcontent--></body></html>",
+        encoding="utf-8",
+    )
+    report = json.loads(run("quality", page, "--source", "scio", "--json").stdout)
+    found = [(u["label"], u["count"], u["example"].split("#")[1]) for u in report["unknown_labels"]]
+    assert found == [("Wang Dawei", 2, "2"), ("Ocean Weekly Gazette", 1, "3")]
+
+
+def test_quality_needs_an_archive_or_paths(db_path):
+    result = run("quality", "--db", db_path)
+    assert result.exit_code == 1
+    assert "no archive at" in result.stderr
