@@ -13,14 +13,15 @@ import sys
 from pathlib import Path
 
 import click
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from . import __version__, export, query, render
-from .dates import parse_user_date
+from .models import SOURCES as FAMILIES  # the page families; importing .sources would load the parsers
 from .models import TURN_KINDS
 from .people import Entities
-from .sources import FAMILIES
 from .store import Archive, ArchiveError
+
+# Start-up time is part of every search: rich.progress, dateutil and the page
+# parsers (bs4, lxml) are imported only by the commands that use them.
 
 DEFAULT_DB = os.path.join("data", "archive.db")
 CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
@@ -49,6 +50,8 @@ def _date_callback(end: bool):
     def convert(ctx, param, value):
         if value is None:
             return None
+        from .dates import parse_user_date
+
         try:
             return parse_user_date(value, end=end)
         except ValueError as exc:
@@ -116,6 +119,7 @@ def cli():
     \b
     Build it:   briefings ingest data/raw
     Ask it:     briefings search smuggling --speaker "Sun Meijun"
+    Count it:   briefings who smuggling; briefings timeline smuggling --by month
     Read it:    briefings list; briefings show ID; briefings export ID
     """
 
@@ -138,6 +142,8 @@ def ingest(paths, source, verbose, db_path, as_json):
     Example:
       briefings ingest data/raw ../shared/corpus/mfa/en
     """
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
     from .ingest import ingest as run, plan
 
     entities = load_entities(db_path)
@@ -198,6 +204,8 @@ def _run_with_progress(as_json: bool, label: str, work):
     err = render.console(stderr=True)
     if not err.is_terminal or as_json:
         return work(None)
+    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
     with Progress(TextColumn(label), BarColumn(), TextColumn("{task.completed} pages"),
                   TextColumn("{task.description}"), TimeElapsedColumn(), console=err, transient=True) as bar:
         task = bar.add_task("", total=None)
@@ -300,48 +308,156 @@ def crawl(source, since, until, limit, base_url, start, raw_dir, rate, insecure_
     _report_fetch(report, as_json)
 
 
+def query_options(f):
+    """What every command that takes a QUERY accepts: filters, --all-kinds, --raw."""
+    for option in reversed([
+        speaker_option,
+        date_options,
+        source_option,
+        click.option("--kind", type=click.Choice(TURN_KINDS), help="Only turns of this kind."),
+        click.option("--outlet", metavar="NAME", help="Only questions asked by this outlet."),
+        click.option("--all-kinds", is_flag=True, help="Include the chair's procedural turns (left out by default)."),
+        click.option("--raw", is_flag=True,
+                     help="Pass QUERY to SQLite FTS5 as a query (AND, OR, NOT, NEAR, prefix*)."),
+    ]):
+        f = option(f)
+    return f
+
+
+def output_options(f):
+    """--json, --nl, --csv: one machine format at a time; a table otherwise."""
+    f = click.option("--csv", "as_csv", is_flag=True, help="Print CSV with a header row.")(f)
+    f = click.option("--nl", "as_nl", is_flag=True, help="Print newline-delimited JSON, one object a line.")(f)
+    return json_option(f)
+
+
+def _output_format(as_json: bool, as_nl: bool, as_csv: bool) -> str | None:
+    chosen = [name for name, on in (("--json", as_json), ("--nl", as_nl), ("--csv", as_csv)) if on]
+    if len(chosen) > 1:
+        raise click.UsageError(f"choose one of {' and '.join(chosen)}")
+    return chosen[0][2:] if chosen else None
+
+
+def _emit_records(records: list[dict], fmt: str) -> None:
+    if fmt == "json":
+        emit(render.dumps(records))
+    elif fmt == "nl":
+        click.echo(render.ndjson(records), nl=False)
+    else:
+        click.echo(render.to_csv(records), nl=False)
+
+
 @cli.command()
-@click.argument("text")
-@speaker_option
-@date_options
-@source_option
-@click.option("--kind", type=click.Choice(TURN_KINDS), help="Only turns of this kind.")
-@click.option("--outlet", metavar="NAME", help="Only questions asked by this outlet.")
-@click.option("--all-kinds", is_flag=True, help="Include the chair's procedural turns (left out by default).")
-@click.option("--raw", is_flag=True, help="Pass TEXT to SQLite FTS5 as a query (AND, OR, NOT, NEAR, prefix*).")
+@click.argument("text", metavar="QUERY")
+@query_options
 @click.option("--sort", type=click.Choice(["rank", "date"]), default="rank", show_default=True,
               help="Best match first, or newest first.")
+@click.option("--context", "-C", "context", type=click.IntRange(0, 50), default=0, metavar="N",
+              help="Show the N turns before and after each hit.")
 @click.option("--limit", "-n", type=click.IntRange(1, 10000), default=20, show_default=True,
               help="At most this many turns.")
 @db_option
-@json_option
+@output_options
 @handle_errors
-def search(text, speaker, since, until, source, kind, outlet, all_kinds, raw, sort, limit, db_path, as_json):
-    """Turns that say TEXT, best match first, with the matching words highlighted.
+def search(text, speaker, since, until, source, kind, outlet, all_kinds, raw, sort, context, limit, db_path,
+           as_json, as_nl, as_csv):
+    """Turns that say QUERY, best match first, with the matching words highlighted.
 
     Words are matched with stemming (smuggle finds smuggling); "quoted phrases"
     match exactly. Punctuation is safe: U.S., COVID-19 and stray quotes are
-    searched as words.
+    searched as words. Ranking is BM25 over the turn's text.
+    Filters can also be written into QUERY: speaker:"Zhao Lijian", outlet:Reuters,
+    kind:question, source:mfa, since:2019, until:2020-03.
 
     \b
     Examples:
       briefings search smuggling
       briefings search '"Belt and Road"' --since 2019 --json
-      briefings search Taiwan --outlet Reuters --kind question
+      briefings search 'Taiwan outlet:Reuters kind:question' --context 1
+      briefings search 'vaccin* NOT trial' --raw --csv > hits.csv
     """
+    fmt = _output_format(as_json, as_nl, as_csv)
     filters = query.Filters(speaker=speaker, since=since, until=until, source=source, kind=kind,
                             outlet=outlet, all_kinds=all_kinds)
     with open_archive(db_path) as archive:
         rows = query.search(archive.db, text, filters, limit=limit, raw=raw, sort=sort,
-                            entities=load_entities(db_path))
-    if as_json:
-        emit(render.dumps(render.search_records(rows)))
+                            entities=load_entities(db_path), context=context)
+    if fmt:
+        _emit_records(render.search_records(rows), fmt)
         return
     con = render.console()
     if not rows:
         con.print("No turns match.")
         return
     con.print(render.search_table(rows))
+
+
+@cli.command()
+@click.argument("text", metavar="QUERY")
+@query_options
+@click.option("--limit", "-n", type=click.IntRange(1, None), help="At most this many speakers.")
+@db_option
+@output_options
+@handle_errors
+def who(text, speaker, since, until, source, kind, outlet, all_kinds, raw, limit, db_path, as_json, as_nl, as_csv):
+    """Who says QUERY: speakers ranked by their matching turns, with first and last dates.
+
+    QUERY is read as by `briefings search`, filters and all. A question's
+    speaker is the outlet that asked it.
+
+    \b
+    Examples:
+      briefings who "Belt and Road"
+      briefings who 'Huawei kind:question' --since 2019 --json
+    """
+    fmt = _output_format(as_json, as_nl, as_csv)
+    filters = query.Filters(speaker=speaker, since=since, until=until, source=source, kind=kind,
+                            outlet=outlet, all_kinds=all_kinds)
+    with open_archive(db_path) as archive:
+        rows = query.who(archive.db, text, filters, raw=raw, limit=limit, entities=load_entities(db_path))
+    if fmt:
+        _emit_records(rows, fmt)
+        return
+    con = render.console()
+    if not rows:
+        con.print("No turns match.")
+        return
+    con.print(render.who_table(rows))
+
+
+@cli.command()
+@click.argument("text", metavar="QUERY")
+@query_options
+@click.option("--by", type=click.Choice(["year", "month"]), default="year", show_default=True,
+              help="One bar per year or per month.")
+@db_option
+@output_options
+@handle_errors
+def timeline(text, speaker, since, until, source, kind, outlet, all_kinds, raw, by, db_path, as_json, as_nl, as_csv):
+    """How often QUERY is said over time: matching turns per 1,000 turns of each period.
+
+    Each period's count is divided by all the turns of that period that pass
+    the same filters, so a busy year does not look like a trend. QUERY is read
+    as by `briefings search`.
+
+    \b
+    Examples:
+      briefings timeline COVID-19 --by month --since 2020
+      briefings timeline 'Hong Kong speaker:"Hua Chunying"' --json
+    """
+    fmt = _output_format(as_json, as_nl, as_csv)
+    filters = query.Filters(speaker=speaker, since=since, until=until, source=source, kind=kind,
+                            outlet=outlet, all_kinds=all_kinds)
+    with open_archive(db_path) as archive:
+        rows = query.timeline(archive.db, text, filters, by=by, raw=raw, entities=load_entities(db_path))
+    if fmt:
+        _emit_records(rows, fmt)
+        return
+    con = render.console()
+    if not any(r["matches"] for r in rows):
+        con.print("No turns match.")
+        return
+    con.print(render.timeline_chart(rows, by))
 
 
 @cli.command(name="list")

@@ -10,15 +10,34 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
-import sqlite_utils
+from typing import TYPE_CHECKING
 
-# bm25() scores the single indexed column, turn text; FTS5 returns lower
-# (more negative) scores for better matches, so ranking is ascending.
-RANK = "bm25(turns_fts)"
+from .models import SOURCES, TURN_KINDS
+
+if TYPE_CHECKING:
+    import sqlite_utils
+
+# Ranking: Okapi BM25 as FTS5 computes it, over the one indexed column (turn
+# text), with FTS5's fixed k1 = 1.2 (repeats of a word add less and less) and
+# b = 0.75 (a long turn is discounted against a short one, so a one-line
+# answer that names the topic beats a long statement that mentions it once).
+# RANK_WEIGHTS names the column weights bm25() is given; with one column the
+# weight only scales every score alike, and it is written out so a second
+# indexed column (say, speaker) would have to say how much it counts.
+# FTS5 returns lower (more negative) scores for better matches, so ranking is
+# ascending; ties go to the newer briefing, then reading order.
+RANK_WEIGHTS = {"text": 1.0}
+RANK = f"bm25(turns_fts, {', '.join(str(w) for w in RANK_WEIGHTS.values())})"
 MARK_START, MARK_END = "\x02", "\x03"
 SNIPPET_TOKENS = 24
+# Ranked search first takes this many best-scoring turns from the index (or
+# more, see search()) before joining and filtering: joining every match of a
+# common word costs more than scoring it.
+RANK_WINDOW = 200
+RANK_WINDOW_MAX = 50_000
+TIMELINE_PERIODS = {"year": 4, "month": 7}
 
 
 class QueryError(ValueError):
@@ -26,6 +45,9 @@ class QueryError(ValueError):
 
 
 _TOKEN = re.compile(r'"([^"]*)"|(\S+)')
+FILTER_KEYS = ("speaker", "outlet", "kind", "source", "since", "until")
+# key:value or key:"two words", at the start of a word; other colons are text.
+_INLINE = re.compile(r'(?<!\S)(' + "|".join(FILTER_KEYS) + r'):(?:"([^"]*)"|(\S*))', re.IGNORECASE)
 
 
 def fts_query(text: str, raw: bool = False) -> str:
@@ -56,6 +78,51 @@ class Filters:
     kind: str | None = None
     outlet: str | None = None
     all_kinds: bool = False
+
+
+def parse_query(text: str, filters: Filters | None = None) -> tuple[str, Filters]:
+    """Split `speaker:"Zhao Lijian" outlet:Reuters trade war` into words and filters.
+
+    Inline filters are the options by another spelling; giving one both ways
+    with different values is an error, not a silent choice.
+    """
+    filters = replace(filters) if filters is not None else Filters()
+    inline: dict[str, str] = {}
+    for m in _INLINE.finditer(text):
+        key, value = m.group(1).lower(), (m.group(2) if m.group(2) is not None else m.group(3)).strip()
+        if not value:
+            raise QueryError(f"{key}: needs a value, as in {key}:{_EXAMPLE[key]}")
+        if key in inline and inline[key] != value:
+            raise QueryError(f"{key}: is given twice ({inline[key]!r} and {value!r}); keep one")
+        inline[key] = value
+    words = _INLINE.sub(" ", text)
+    for key, value in inline.items():
+        if key == "kind":
+            value = value.lower()
+            if value not in TURN_KINDS:
+                raise QueryError(f"kind:{value} is not a kind of turn; use one of {', '.join(TURN_KINDS)}")
+        elif key == "source":
+            value = value.lower()
+            if value not in SOURCES:
+                raise QueryError(f"source:{value} is not a source; use one of {', '.join(SOURCES)}")
+        elif key in ("since", "until"):
+            from .dates import parse_user_date  # dateutil: imported only when a date is given
+
+            try:
+                value = parse_user_date(value, end=key == "until")
+            except ValueError as exc:
+                raise QueryError(f"{key}: {exc}") from None
+        current = getattr(filters, key)
+        if current is not None and current != value:
+            raise QueryError(f"{key} is given both as an option ({current!r}) and in the query ({value!r}); keep one")
+        setattr(filters, key, value)
+    if filters.since and filters.until and filters.since > filters.until:
+        raise QueryError(f"since {filters.since} is after until {filters.until}; nothing can match")
+    return words.strip(), filters
+
+
+_EXAMPLE = {"speaker": '"Zhao Lijian"', "outlet": "Reuters", "kind": "question", "source": "mfa",
+            "since": "2019", "until": "2020-03"}
 
 
 def _where(db: sqlite_utils.Database, f: Filters, params: dict, entities=None) -> list[str]:
@@ -106,34 +173,165 @@ def speaker_names(db: sqlite_utils.Database, value: str, entities=None) -> list[
     return [r[0] for r in rows]
 
 
-def search(db: sqlite_utils.Database, query: str, filters: Filters, *, limit: int = 20,
-           raw: bool = False, sort: str = "rank", entities=None) -> list[dict]:
-    params: dict = {"q": fts_query(query, raw), "limit": limit}
-    clauses = ["turns_fts MATCH :q", *_where(db, filters, params, entities)]
-    order = f"{RANK}, b.date DESC" if sort == "rank" else "b.date DESC, t.briefing_pk DESC, t.seq"
-    sql = f"""
-        SELECT b.id AS briefing_id, b.date, b.title, b.source, b.url, t.seq, t.label, t.speaker,
-               t.role, t.kind, t.outlet, t.answers, t.text,
-               snippet(turns_fts, 0, '{MARK_START}', '{MARK_END}', '…', {SNIPPET_TOKENS}) AS snippet,
-               {RANK} AS score
-        FROM turns_fts
-        JOIN turns t ON t.pk = turns_fts.rowid
-        JOIN briefings b ON b.pk = t.briefing_pk
-        WHERE {' AND '.join(clauses)}
-        ORDER BY {order}
-        LIMIT :limit
-    """
+def _execute(db: sqlite_utils.Database, sql: str, params, query: str):
+    """Run SQL that has a MATCH; an FTS5 syntax error becomes a QueryError."""
     try:
-        cursor = db.execute(sql, params)
+        return db.execute(sql, params)
     except Exception as exc:  # sqlite3.OperationalError: FTS5 syntax
-        if "fts5" in str(exc) or "syntax error" in str(exc) or "no such column" in str(exc):
+        msg = str(exc)
+        if "fts5" in msg or "syntax error" in msg or "no such column" in msg or "unterminated" in msg \
+                or "unknown special query" in msg:  # --raw "*"
             raise QueryError(
-                f"cannot understand the query {query!r} ({exc}); drop --raw to search the words as typed, "
+                f"cannot understand the query {query!r} ({msg}); drop --raw to search the words as typed, "
                 "or see https://www.sqlite.org/fts5.html#full_text_query_syntax"
             ) from exc
         raise
+
+
+def _prepare(db, query: str, filters: Filters, raw: bool, entities) -> tuple[str, dict, list[str]]:
+    words, filters = parse_query(query, filters)
+    params: dict = {"q": fts_query(words, raw)}
+    return words, params, _where(db, filters, params, entities) or ["1"]
+
+
+_ROW = """b.id AS briefing_id, b.date, b.title, b.source, b.url, t.pk, t.briefing_pk, t.seq, t.label,
+          t.speaker, t.role, t.kind, t.outlet, t.answers, t.text"""
+
+
+def search(db: sqlite_utils.Database, query: str, filters: Filters, *, limit: int = 20,
+           raw: bool = False, sort: str = "rank", entities=None, context: int = 0) -> list[dict]:
+    """Matching turns, best first (or newest first), each with a marked snippet.
+
+    `query` may hold inline filters (see parse_query). With `context`, each hit
+    carries the `context` turns before and after it in its briefing.
+    """
+    words, params, clauses = _prepare(db, query, filters, raw, entities)
+    if sort == "rank":
+        rows = _ranked(db, words, params, clauses, limit)
+    else:
+        params["limit"] = limit
+        sql = f"""SELECT {_ROW}, NULL AS score
+                  FROM turns_fts JOIN turns t ON t.pk = turns_fts.rowid JOIN briefings b ON b.pk = t.briefing_pk
+                  WHERE turns_fts MATCH :q AND {' AND '.join(clauses)}
+                  ORDER BY b.date DESC, t.briefing_pk DESC, t.seq LIMIT :limit"""
+        rows = _dicts(_execute(db, sql, params, words))
+    _add_snippets(db, rows, params["q"], words)
+    if context:
+        _add_context(db, rows, context)
+    for r in rows:
+        del r["pk"], r["briefing_pk"]
+    return rows
+
+
+def _dicts(cursor) -> list[dict]:
     cols = [c[0] for c in cursor.description]
     return [dict(zip(cols, row)) for row in cursor.fetchall()]
+
+
+def _ranked(db, words: str, params: dict, clauses: list[str], limit: int) -> list[dict]:
+    """Best `limit` turns by RANK that pass the filters.
+
+    Scoring a match in the index is cheap; joining it to its turn and briefing
+    is not. So take the best `window` matches from the index alone, join and
+    filter only those, and widen the window only when filters threw out too
+    many; past RANK_WINDOW_MAX, join everything (a very selective filter).
+    """
+    window = max(RANK_WINDOW, 4 * limit)
+    where = " AND ".join(clauses)
+    while window <= RANK_WINDOW_MAX:
+        sql = f"""WITH best AS (
+                      SELECT rowid AS pk, {RANK} AS score FROM turns_fts
+                      WHERE turns_fts MATCH :q ORDER BY score LIMIT :window)
+                  SELECT {_ROW}, best.score, (SELECT COUNT(*) FROM best) AS _seen
+                  FROM best JOIN turns t ON t.pk = best.pk JOIN briefings b ON b.pk = t.briefing_pk
+                  WHERE {where}
+                  ORDER BY best.score, b.date DESC, t.briefing_pk DESC, t.seq LIMIT :limit"""
+        rows = _dicts(_execute(db, sql, {**params, "window": window, "limit": limit}, words))
+        seen = rows[0]["_seen"] if rows else db.execute(
+            f"SELECT COUNT(*) FROM (SELECT 1 FROM turns_fts WHERE turns_fts MATCH :q LIMIT :window)",
+            {"q": params["q"], "window": window}).fetchone()[0]
+        if len(rows) >= limit or seen < window:
+            for r in rows:
+                del r["_seen"]
+            return rows
+        window *= 8
+    sql = f"""SELECT {_ROW}, {RANK} AS score
+              FROM turns_fts JOIN turns t ON t.pk = turns_fts.rowid JOIN briefings b ON b.pk = t.briefing_pk
+              WHERE turns_fts MATCH :q AND {where}
+              ORDER BY score, b.date DESC, t.briefing_pk DESC, t.seq LIMIT :limit"""
+    return _dicts(_execute(db, sql, {**params, "limit": limit}, words))
+
+
+def _add_snippets(db, rows: list[dict], match: str, words: str) -> None:
+    sql = (f"SELECT snippet(turns_fts, 0, '{MARK_START}', '{MARK_END}', '…', {SNIPPET_TOKENS}) "
+           "FROM turns_fts WHERE turns_fts MATCH :q AND rowid = :pk")
+    for r in rows:
+        found = _execute(db, sql, {"q": match, "pk": r["pk"]}, words).fetchone()
+        r["snippet"] = found[0] if found else r["text"][:200]
+
+
+def _add_context(db, rows: list[dict], n: int) -> None:
+    sql = ("SELECT seq, label, speaker, role, kind, outlet, text FROM turns "
+           "WHERE briefing_pk = :b AND seq BETWEEN :lo AND :hi AND seq != :seq ORDER BY seq")
+    for r in rows:
+        cursor = db.execute(sql, {"b": r["briefing_pk"], "lo": r["seq"] - n, "hi": r["seq"] + n, "seq": r["seq"]})
+        r["context"] = _dicts(cursor)
+
+
+def count_matches(db: sqlite_utils.Database, query: str, filters: Filters, *, raw: bool = False,
+                  entities=None) -> int:
+    """How many turns match, filters applied."""
+    words, params, clauses = _prepare(db, query, filters, raw, entities)
+    sql = f"""SELECT COUNT(*) FROM turns_fts JOIN turns t ON t.pk = turns_fts.rowid
+              JOIN briefings b ON b.pk = t.briefing_pk WHERE turns_fts MATCH :q AND {' AND '.join(clauses)}"""
+    return _execute(db, sql, params, words).fetchone()[0]
+
+
+def who(db: sqlite_utils.Database, query: str, filters: Filters, *, raw: bool = False,
+        limit: int | None = None, entities=None) -> list[dict]:
+    """Speakers ranked by how many of their turns match, with first and last dates."""
+    words, params, clauses = _prepare(db, query, filters, raw, entities)
+    sql = f"""SELECT t.speaker AS name, COUNT(*) AS turns, COUNT(DISTINCT t.briefing_pk) AS briefings,
+                     MIN(b.date) AS first, MAX(b.date) AS last
+              FROM turns_fts JOIN turns t ON t.pk = turns_fts.rowid JOIN briefings b ON b.pk = t.briefing_pk
+              WHERE turns_fts MATCH :q AND t.speaker IS NOT NULL AND {' AND '.join(clauses)}
+              GROUP BY t.speaker
+              ORDER BY turns DESC, last DESC, name"""
+    if limit:
+        sql += " LIMIT :limit"
+        params["limit"] = limit
+    return _dicts(_execute(db, sql, params, words))
+
+
+def timeline(db: sqlite_utils.Database, query: str, filters: Filters, *, by: str = "year",
+             raw: bool = False, entities=None) -> list[dict]:
+    """Matching turns per year or month, and per 1,000 turns of that period.
+
+    The denominator is every turn of the period that passes the same filters,
+    so `speaker:X` gives how often X's turns say it. Periods with turns but no
+    match are kept (at 0); turns of undated briefings are left out.
+    """
+    if by not in TIMELINE_PERIODS:
+        raise QueryError(f"cannot group by {by!r}; use one of {', '.join(TIMELINE_PERIODS)}")
+    width = TIMELINE_PERIODS[by]
+    words, params, clauses = _prepare(db, query, filters, raw, entities)
+    where = " AND ".join(clauses + ["b.date IS NOT NULL"])
+    period = f"substr(b.date, 1, {width})"
+    sql = f"""WITH hits AS (
+                  SELECT {period} AS period, COUNT(*) AS matches
+                  FROM turns_fts JOIN turns t ON t.pk = turns_fts.rowid JOIN briefings b ON b.pk = t.briefing_pk
+                  WHERE turns_fts MATCH :q AND {where} GROUP BY period),
+              volume AS (
+                  SELECT {period} AS period, COUNT(*) AS turns
+                  FROM turns t JOIN briefings b ON b.pk = t.briefing_pk
+                  WHERE {where} GROUP BY period)
+              SELECT volume.period, COALESCE(hits.matches, 0) AS matches, volume.turns
+              FROM volume LEFT JOIN hits ON hits.period = volume.period
+              ORDER BY volume.period"""
+    rows = _dicts(_execute(db, sql, params, words))
+    for r in rows:
+        r["per_1000"] = round(1000 * r["matches"] / r["turns"], 2)
+    return rows
 
 
 def list_briefings(db: sqlite_utils.Database, filters: Filters, *, limit: int | None = None,

@@ -9,17 +9,23 @@ from __future__ import annotations
 import csv
 import io
 import json
-
-from rich.console import Console
-from rich.table import Table
-from rich.text import Text
+from typing import TYPE_CHECKING
 
 from .query import MARK_END, MARK_START
 
+if TYPE_CHECKING:  # rich is imported when a table is drawn, not for JSON
+    from rich.console import Console
+    from rich.table import Table
+    from rich.text import Text
+
 HIT_STYLE = "bold black on yellow"
+CONTEXT_CHARS = 240  # a context turn on the terminal is cut to about this much
+BAR_WIDTH = 40
 
 
 def console(stderr: bool = False) -> Console:
+    from rich.console import Console
+
     return Console(stderr=stderr, highlight=False, soft_wrap=False)
 
 
@@ -33,6 +39,8 @@ def plain_snippet(snippet: str) -> str:
 
 
 def snippet_text(snippet: str) -> Text:
+    from rich.text import Text
+
     out = Text()
     rest = snippet
     while MARK_START in rest:
@@ -45,11 +53,20 @@ def snippet_text(snippet: str) -> Text:
 
 
 SEARCH_KEYS = ("briefing_id", "date", "title", "seq", "speaker", "kind", "outlet", "role", "label",
-               "answers", "snippet", "text", "url", "source")
+               "answers", "snippet", "text", "url", "source", "score")
+CONTEXT_KEYS = ("seq", "speaker", "kind", "outlet", "role", "label", "text")
 
 
 def search_records(rows: list[dict]) -> list[dict]:
-    return [{k: (marked_snippet(r[k]) if k == "snippet" else r.get(k)) for k in SEARCH_KEYS} for r in rows]
+    """Search hits for JSON, NDJSON and CSV: snippets marked, context when asked."""
+    out = []
+    for r in rows:
+        rec = {k: r.get(k) for k in SEARCH_KEYS}
+        rec["snippet"] = marked_snippet(r["snippet"])
+        if "context" in r:
+            rec["context"] = [{k: c.get(k) for k in CONTEXT_KEYS} for c in r["context"]]
+        out.append(rec)
+    return out
 
 
 def dumps(data) -> str:
@@ -71,7 +88,21 @@ def to_csv(records: list[dict]) -> str:
     return buf.getvalue()
 
 
+def _context_text(turn: dict) -> Text:
+    from rich.text import Text
+
+    text = " ".join(turn["text"].split())
+    if len(text) > CONTEXT_CHARS:
+        text = text[:CONTEXT_CHARS].rsplit(" ", 1)[0] + "…"
+    out = Text(f"{turn['speaker'] or turn['label'] or 'Unattributed'}: ", style="dim bold")
+    out.append(text, style="dim")
+    return out
+
+
 def search_table(rows: list[dict]) -> Table:
+    from rich.table import Table
+    from rich.text import Text
+
     table = Table(show_lines=True, expand=True)
     table.add_column("Date", no_wrap=True)
     table.add_column("Speaker", ratio=1)
@@ -80,11 +111,52 @@ def search_table(rows: list[dict]) -> Table:
     table.add_column("Turn", no_wrap=True)
     for r in rows:
         who = Text(r["speaker"] or r["label"] or "unattributed")
-        table.add_row(r["date"] or "", who, r["kind"], snippet_text(r["snippet"]), f"{r['briefing_id']}#{r['seq']}")
+        says = snippet_text(r["snippet"])
+        if "context" in r:
+            before = [_context_text(c) for c in r["context"] if c["seq"] < r["seq"]]
+            after = [_context_text(c) for c in r["context"] if c["seq"] > r["seq"]]
+            says = Text("\n").join([*before, Text("» ").append_text(says), *after])
+        table.add_row(r["date"] or "", who, r["kind"], says, f"{r['briefing_id']}#{r['seq']}")
+    return table
+
+
+def who_table(rows: list[dict]) -> Table:
+    from rich.table import Table
+    from rich.text import Text
+
+    table = Table(expand=True)
+    table.add_column("Speaker", ratio=1)
+    table.add_column("Turns", justify="right")
+    table.add_column("Briefings", justify="right")
+    table.add_column("First", no_wrap=True)
+    table.add_column("Last", no_wrap=True)
+    for r in rows:
+        table.add_row(Text(r["name"]), str(r["turns"]), str(r["briefings"]), r["first"] or "", r["last"] or "")
+    return table
+
+
+def timeline_chart(rows: list[dict], by: str) -> Table:
+    """One bar per period, its length the matches per 1,000 turns."""
+    from rich.bar import Bar
+    from rich.table import Table
+
+    top = max((r["per_1000"] for r in rows), default=0) or 1
+    table = Table(expand=False, box=None, pad_edge=False)
+    table.add_column(by.capitalize(), no_wrap=True)
+    table.add_column("Per 1,000 turns", justify="right", no_wrap=True)
+    table.add_column("", width=BAR_WIDTH, no_wrap=True)
+    table.add_column("Matches", justify="right", no_wrap=True)
+    table.add_column("Turns", justify="right", no_wrap=True)
+    for r in rows:
+        bar = Bar(size=top, begin=0, end=r["per_1000"], width=BAR_WIDTH, color="cyan")
+        table.add_row(r["period"], f"{r['per_1000']:.2f}", bar, f"{r['matches']:,}", f"{r['turns']:,}")
     return table
 
 
 def list_table(rows: list[dict]) -> Table:
+    from rich.table import Table
+    from rich.text import Text
+
     table = Table(expand=True)
     table.add_column("Date", no_wrap=True)
     table.add_column("Id", no_wrap=True)
@@ -100,6 +172,9 @@ def list_table(rows: list[dict]) -> Table:
 
 
 def speakers_table(rows: list[dict]) -> Table:
+    from rich.table import Table
+    from rich.text import Text
+
     table = Table(expand=True)
     table.add_column("Speaker", ratio=1)
     table.add_column("Kind", no_wrap=True)
@@ -115,6 +190,8 @@ def speakers_table(rows: list[dict]) -> Table:
 
 
 def show_briefing(con: Console, b: dict) -> None:
+    from rich.text import Text
+
     con.print(Text(b["title"], style="bold"))
     meta = Text()
     meta.append(f"{b['date'] or 'date unknown'}")

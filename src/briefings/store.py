@@ -22,7 +22,7 @@ import sqlite_utils
 
 from .models import Briefing
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 APPLICATION = "briefings"
 
 # FTS5 settings as data: Porter stemming over unicode61 word splitting, with
@@ -95,8 +95,19 @@ _V1 = [
     )""",
 ]
 
+# Version 2: the same index, declared with content="turns" in double quotes,
+# the spelling Datasette and sqlite-utils look for when they detect a table's
+# FTS index (`Table.detect_fts()`); with content='turns' they find none.
+_V2 = [
+    "DROP TABLE turns_fts",
+    f"""CREATE VIRTUAL TABLE turns_fts USING fts5(
+        text, content="turns", content_rowid="pk", tokenize='{FTS_TOKENIZE}'
+    )""",
+    "INSERT INTO turns_fts (turns_fts) VALUES ('rebuild')",
+]
+
 # Each entry takes the archive from version i to i + 1.
-MIGRATIONS: list[list[str]] = [_V1]
+MIGRATIONS: list[list[str]] = [_V1, _V2]
 
 
 class ArchiveError(Exception):

@@ -1,0 +1,368 @@
+"""`briefings search` as researchers and scripts use it: safe words, phrases, raw FTS5,
+inline filters, ranking, context and every output format.
+
+Most tests run on a small archive written through the real store from
+constructed briefings, so that ranking and filters can be asserted exactly;
+the rest run on the seeds and, where present, the recorded MFA corpus.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+
+import pytest
+from click.testing import CliRunner
+
+from briefings import query
+from briefings.cli import cli
+from briefings.models import Briefing, Turn
+from briefings.store import Archive
+from conftest import ROOT
+
+SEEDS = ROOT / "data" / "raw" / "seeds"
+
+
+def run(*args):
+    return CliRunner().invoke(cli, [str(a) for a in args])
+
+
+def T(seq, speaker, kind, text, outlet=None, also_asked=()):
+    return Turn(seq=seq, label=speaker, speaker=speaker, role=None, kind=kind, outlet=outlet, text=text,
+                also_asked=tuple(also_asked))
+
+
+FILLER = ("Thank you.", "Next question, please.", "I have nothing to add.", "Please refer to the competent authorities.",
+          "We have noted the reports.", "I am not aware of that.", "Our position is consistent and clear.",
+          "That is all for today.", "Good afternoon.", "See you next week.")
+
+CONSTRUCTED = [
+    # Turns that mention none of the words searched below, so that the words'
+    # inverse document frequency, and with it BM25, means something.
+    Briefing(id="mfa-0", source="mfa", url=None, title="Regular Press Conference, June 1, 2018", date="2018-06-01",
+             published=None, language="en", participants=(), fingerprint="0",
+             turns=tuple(T(i, "Lu Kang", "answer", text) for i, text in enumerate(FILLER, 1))),
+    Briefing(id="mfa-1", source="mfa", url="https://example.org/mfa/1", title="Regular Press Conference, March 5, 2019",
+             date="2019-03-05", published=None, language="en", participants=(), fingerprint="1", turns=(
+                 T(1, "Geng Shuang", "statement", "Good afternoon. The Belt and Road Forum opens next month."),
+                 T(2, "Reuters", "question", "Will the U.S. tariffs affect COVID-19 testing kits?", outlet="Reuters"),
+                 T(3, "Geng Shuang", "answer", "Tariffs hurt both sides. Tariffs, tariffs and more tariffs help no one."),
+                 T(4, "AFP", "question", "A follow-up on the 14th Five-Year Plan and the road ahead.", outlet="AFP"),
+                 T(5, "Geng Shuang", "answer", "The plan is on the road to completion, and [bold] claims aside, "
+                   "the U.S. side should know that trade talks on tariffs continue in a long and patient process "
+                   "that covers many other subjects besides."),
+             )),
+    Briefing(id="mfa-2", source="mfa", url="https://example.org/mfa/2", title="Regular Press Conference, March 10, 2020",
+             date="2020-03-10", published=None, language="en", participants=(), fingerprint="2", turns=(
+                 T(1, "Zhao Lijian", "moderator", "Now the floor is open for questions about tariffs."),
+                 T(2, "Bloomberg", "question", "Is the belt of road works and tariffs on steel a concern?",
+                   outlet="Bloomberg"),
+                 T(3, "Zhao Lijian", "answer", "We oppose unilateral tariffs. The Belt and Road Initiative is open."),
+             )),
+    Briefing(id="scio-3", source="scio", url=None, title="Customs briefing", date="2020-04-20", published=None,
+             language="en", participants=(), fingerprint="3", turns=(
+                 T(1, "Sun Meijun", "statement", "Customs seized smuggled goods; tariff revenue rose."),
+                 T(2, "CCTV", "question", "How will tariffs change in 2020?", outlet="CCTV", also_asked=("AFP",)),
+                 T(3, "Sun Meijun", "answer", "Tariff policy stays stable."),
+             )),
+]
+
+
+def build_constructed(path):
+    with Archive(path, write=True) as archive:
+        for b in CONSTRUCTED:
+            archive.save(b)
+    return path
+
+
+@pytest.fixture(scope="module")
+def made(tmp_path_factory):
+    return build_constructed(tmp_path_factory.mktemp("made") / "archive.db")
+
+
+@pytest.fixture(scope="module")
+def seeded(tmp_path_factory):
+    db = tmp_path_factory.mktemp("seeded") / "archive.db"
+    assert run("ingest", SEEDS, "--db", db).exit_code == 0
+    return db
+
+
+@pytest.fixture(scope="module")
+def corpus_db(tmp_path_factory):
+    folder = ROOT.parent / "shared" / "corpus" / "mfa" / "en"
+    if not folder.is_dir():
+        pytest.skip("../shared/corpus/mfa/en is not present")
+    db = tmp_path_factory.mktemp("corpus") / "archive.db"
+    assert run("ingest", folder, SEEDS, "--db", db).exit_code == 0
+    return db
+
+
+def hits(db, *args):
+    result = run("search", *args, "--json", "--db", db)
+    assert result.exit_code == 0, result.output
+    return [(r["briefing_id"], r["seq"]) for r in json.loads(result.stdout)]
+
+
+# -- words, punctuation, phrases ------------------------------------------------
+
+
+def test_fts_query_quotes_every_term():
+    assert query.fts_query("U.S. COVID-19") == '"U.S." "COVID-19"'
+    assert query.fts_query('14th Five-Year Plan') == '"14th" "Five-Year" "Plan"'
+    assert query.fts_query('"Belt and Road" forum') == '"Belt and Road" "forum"'
+    assert query.fts_query('tariffs "') == '"tariffs"'  # a stray quote is punctuation
+    assert query.fts_query("AND OR NOT NEAR(") == '"AND" "OR" "NOT" "NEAR("'
+    assert query.fts_query("tariff*", raw=True) == "tariff*"
+    with pytest.raises(query.QueryError, match="empty query"):
+        query.fts_query(" -- ... ")
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("U.S.", [("mfa-1", 2), ("mfa-1", 5)]),
+    ("COVID-19", [("mfa-1", 2)]),
+    ("14th Five-Year Plan", [("mfa-1", 4)]),
+    ("Belt and Road", [("mfa-2", 2), ("mfa-1", 1), ("mfa-2", 3)]),
+    ('steel "', [("mfa-2", 2)]),
+    ("AND OR NOT", []),
+])
+def test_punctuation_and_operators_are_words(made, text, expected):
+    assert sorted(hits(made, text)) == sorted(expected)
+
+
+def test_quoted_phrase_matches_exactly(made):
+    assert hits(made, '"Belt and Road"') == [("mfa-1", 1), ("mfa-2", 3)]
+    assert hits(made, '"road belt"') == []
+
+
+def test_stemming(made):
+    assert sorted(hits(made, "smuggling")) == [("scio-3", 1)]
+
+
+# -- raw FTS5 -------------------------------------------------------------------
+
+
+def test_raw_passes_fts5_syntax(made):
+    assert sorted(hits(made, "tariff* NOT steel NOT unilateral", "--raw")) == [
+        ("mfa-1", 2), ("mfa-1", 3), ("mfa-1", 5), ("scio-3", 1), ("scio-3", 2), ("scio-3", 3)]
+    assert sorted(hits(made, "smuggled OR COVID", "--raw")) == [("mfa-1", 2), ("scio-3", 1)]
+    assert sorted(hits(made, "NEAR(belt road, 1)", "--raw")) == [("mfa-1", 1), ("mfa-2", 2), ("mfa-2", 3)]
+    assert sorted(hits(made, "follow*", "--raw")) == [("mfa-1", 4)]
+
+
+@pytest.mark.parametrize("text", ["AND OR (", '"unterminated', "NEAR(", "text:"])
+def test_raw_syntax_error_is_one_line_and_exit_2(made, text):
+    result = run("search", text, "--raw", "--db", made)
+    assert result.exit_code == 2
+    assert "Traceback" not in result.output
+    error = result.stderr.strip().splitlines()[-1]
+    assert error.startswith(f"Error: cannot understand the query {text!r}")
+    assert error.endswith("see https://www.sqlite.org/fts5.html#full_text_query_syntax")
+
+
+# -- filters, as options and inline -----------------------------------------------
+
+
+@pytest.mark.parametrize("inline, options, expected", [
+    ('speaker:"Geng Shuang" tariffs', ["tariffs", "--speaker", "Geng Shuang"], [("mfa-1", 3), ("mfa-1", 5)]),
+    ("outlet:Reuters tariffs", ["tariffs", "--outlet", "Reuters"], [("mfa-1", 2)]),
+    ("outlet:afp tariffs", ["tariffs", "--outlet", "AFP"], [("scio-3", 2)]),  # also asked
+    ("kind:question tariffs", ["tariffs", "--kind", "question"], [("mfa-1", 2), ("mfa-2", 2), ("scio-3", 2)]),
+    ("tariffs source:scio", ["tariffs", "--source", "scio"], [("scio-3", 1), ("scio-3", 2), ("scio-3", 3)]),
+    ("since:2020 tariffs", ["tariffs", "--since", "2020"],
+     [("mfa-2", 2), ("mfa-2", 3), ("scio-3", 1), ("scio-3", 2), ("scio-3", 3)]),
+    ("tariffs until:2020-03", ["tariffs", "--until", "2020-03"],
+     [("mfa-1", 2), ("mfa-1", 3), ("mfa-1", 5), ("mfa-2", 2), ("mfa-2", 3)]),
+    ("SINCE:2020-04 tariffs Until:2020-04-20", ["tariffs", "--since", "2020-04", "--until", "2020-04-20"],
+     [("scio-3", 1), ("scio-3", 2), ("scio-3", 3)]),
+])
+def test_inline_filters_equal_options(made, inline, options, expected):
+    assert sorted(hits(made, inline)) == expected
+    assert sorted(hits(made, *options)) == expected
+
+
+def test_parse_query_splits_words_and_filters():
+    words, f = query.parse_query('speaker:"Zhao Lijian" outlet:Reuters trade war kind:question source:mfa '
+                                 'since:2019 until:2020-03 note:this')
+    assert words.split() == ["trade", "war", "note:this"]
+    assert (f.speaker, f.outlet, f.kind, f.source, f.since, f.until) == (
+        "Zhao Lijian", "Reuters", "question", "mfa", "2019-01-01", "2020-03-31")
+
+
+@pytest.mark.parametrize("args, message", [
+    (["kind:speech tariffs"], "Error: kind:speech is not a kind of turn; use one of statement, question, answer, moderator, other"),
+    (["source:bbc tariffs"], "Error: source:bbc is not a source; use one of scio, chinaorg, gac, mfa, text"),
+    (["since:March tariffs"], "Error: since: 'March' is not a date; use YYYY, YYYY-MM or YYYY-MM-DD"),
+    (["until:2020-13 tariffs"], "Error: until: '2020-13' is not a real date"),
+    (["speaker: tariffs"], 'Error: speaker: needs a value, as in speaker:"Zhao Lijian"'),
+    (["outlet:AFP outlet:CCTV tariffs"], "Error: outlet: is given twice ('AFP' and 'CCTV'); keep one"),
+    (["kind:answer tariffs", "--kind", "question"],
+     "Error: kind is given both as an option ('question') and in the query ('answer'); keep one"),
+    (["since:2021 until:2020 tariffs"], "Error: since 2021-01-01 is after until 2020-12-31; nothing can match"),
+    (["kind:question"], "Error: empty query: give at least one word to search for"),
+    (["tariffs", "--json", "--csv"], "Error: choose one of --json and --csv"),
+])
+def test_query_that_cannot_be_understood(made, args, message):
+    result = run("search", *args, "--db", made)
+    assert result.exit_code == 2
+    assert result.stderr.splitlines()[-1] == message
+
+
+def test_moderator_turns_only_with_all_kinds(made):
+    assert ("mfa-2", 1) not in hits(made, "floor tariffs")
+    assert hits(made, "floor", "--all-kinds") == [("mfa-2", 1)]
+    assert hits(made, "floor kind:moderator") == [("mfa-2", 1)]
+
+
+# -- ranking and sorting --------------------------------------------------------------
+
+
+def test_ranking_bm25_best_first(made):
+    rows = json.loads(run("search", "tariffs", "--json", "--db", made).stdout)
+    # Four mentions in a short answer first; then one mention each, shortest
+    # turn first; the long answer that mentions it once comes last.
+    assert [(r["briefing_id"], r["seq"], len(r["text"].split())) for r in rows] == [
+        ("mfa-1", 3, 12), ("scio-3", 3, 4), ("scio-3", 2, 6), ("scio-3", 1, 7), ("mfa-1", 2, 8), ("mfa-2", 3, 11),
+        ("mfa-2", 2, 12), ("mfa-1", 5, 35)]
+    scores = [r["score"] for r in rows]
+    assert scores == sorted(scores) and all(s < 0 for s in scores)
+
+
+def test_limit_keeps_the_best(made):
+    assert hits(made, "tariffs", "--limit", "2") == [("mfa-1", 3), ("scio-3", 3)]
+    assert hits(made, "tariffs", "--limit", "3", "--sort", "date") == [("scio-3", 1), ("scio-3", 2), ("scio-3", 3)]
+
+
+def test_ranked_search_widens_past_filtered_out_hits(made, monkeypatch):
+    # With a window of one, the best hit is filtered out; search must look further.
+    monkeypatch.setattr(query, "RANK_WINDOW", 1)
+    assert hits(made, "tariffs", "--speaker", "Bloomberg") == [("mfa-2", 2)]
+    monkeypatch.setattr(query, "RANK_WINDOW_MAX", 0)
+    assert hits(made, "tariffs", "--speaker", "Bloomberg") == [("mfa-2", 2)]
+
+
+def test_sort_by_date_newest_first(made):
+    assert hits(made, "tariffs", "--sort", "date") == [
+        ("scio-3", 1), ("scio-3", 2), ("scio-3", 3), ("mfa-2", 2), ("mfa-2", 3), ("mfa-1", 2), ("mfa-1", 3),
+        ("mfa-1", 5)]
+    rows = json.loads(run("search", "tariffs", "--sort", "date", "--json", "--db", made).stdout)
+    assert {r["score"] for r in rows} == {None}
+
+
+# -- output ---------------------------------------------------------------------------
+
+
+def test_json_record(made):
+    rows = json.loads(run("search", "COVID-19", "--json", "--db", made).stdout)
+    assert rows == [{
+        "briefing_id": "mfa-1", "date": "2019-03-05", "title": "Regular Press Conference, March 5, 2019",
+        "seq": 2, "speaker": "Reuters", "kind": "question", "outlet": "Reuters", "role": None, "label": "Reuters",
+        "answers": None,
+        "snippet": "Will the U.S. tariffs affect <mark>COVID-19</mark> testing kits?",
+        "text": "Will the U.S. tariffs affect COVID-19 testing kits?", "url": "https://example.org/mfa/1",
+        "source": "mfa", "score": rows[0]["score"],
+    }]
+
+
+def test_context_json(made):
+    rows = json.loads(run("search", "COVID-19", "--context", "1", "--json", "--db", made).stdout)
+    assert rows[0]["context"] == [
+        {"seq": 1, "speaker": "Geng Shuang", "kind": "statement", "outlet": None, "role": None,
+         "label": "Geng Shuang", "text": "Good afternoon. The Belt and Road Forum opens next month."},
+        {"seq": 3, "speaker": "Geng Shuang", "kind": "answer", "outlet": None, "role": None,
+         "label": "Geng Shuang", "text": "Tariffs hurt both sides. Tariffs, tariffs and more tariffs help no one."},
+    ]
+    # Context stops at the edges of the briefing and includes the chair's turns.
+    rows = json.loads(run("search", "steel", "-C", "5", "--json", "--db", made).stdout)
+    assert [c["seq"] for c in rows[0]["context"]] == [1, 3]
+    assert "context" not in json.loads(run("search", "steel", "--json", "--db", made).stdout)[0]
+
+
+def test_terminal_table_with_context(made):
+    result = run("search", "COVID-19", "-C", "1", "--db", made)
+    assert result.exit_code == 0
+    lines = result.stdout.splitlines()
+    assert [h.strip() for h in lines[1].split("┃")[1:-1]] == ["Date", "Speaker", "Kind", "Says", "Turn"]
+    text = " ".join(line.split("│")[4].strip() for line in lines[3:-1])
+    assert text.startswith("Geng Shuang: Good afternoon. The Belt and Road Forum opens next month. » Will the U.S.")
+    assert "Geng Shuang: Tariffs hurt both sides." in text
+    assert "mfa-1#2" in result.stdout
+
+
+def test_terminal_prints_brackets_as_said(made):
+    result = run("search", "bold claims", "--db", made)
+    assert "[bold]" in result.stdout
+
+
+def test_nl_output(made):
+    result = run("search", "tariffs", "--nl", "--limit", "3", "--db", made)
+    lines = result.stdout.splitlines()
+    assert len(lines) == 3
+    assert [(json.loads(x)["briefing_id"], json.loads(x)["seq"]) for x in lines] == [
+        ("mfa-1", 3), ("scio-3", 3), ("scio-3", 2)]
+    assert run("search", "zebra", "--nl", "--db", made).stdout == ""
+
+
+def test_csv_output(made):
+    result = run("search", "steel", "--csv", "-C", "1", "--db", made)
+    rows = list(csv.DictReader(io.StringIO(result.stdout)))
+    assert list(rows[0]) == ["briefing_id", "date", "title", "seq", "speaker", "kind", "outlet", "role", "label",
+                             "answers", "snippet", "text", "url", "source", "score", "context"]
+    assert (rows[0]["briefing_id"], rows[0]["seq"], rows[0]["snippet"]) == (
+        "mfa-2", "2", "Is the belt of road works and tariffs on <mark>steel</mark> a concern?")
+    assert [c["seq"] for c in json.loads(rows[0]["context"])] == [1, 3]
+    assert run("search", "zebra", "--csv", "--db", made).stdout == ""
+
+
+def test_empty_results(made):
+    assert run("search", "zebra", "--json", "--db", made).stdout == "[]\n"
+    assert run("search", "zebra", "--db", made).stdout == "No turns match.\n"
+
+
+def test_help_has_examples():
+    result = run("search", "-h")
+    assert result.exit_code == 0
+    for option in ("--raw", "--sort", "--context", "--json", "--nl", "--csv", "--all-kinds", "--outlet"):
+        assert option in result.stdout
+    assert 'speaker:"Zhao Lijian"' in result.stdout and "Examples:" in result.stdout
+
+
+# -- the real pages -----------------------------------------------------------------------
+
+
+def test_seeds_phrase_and_punctuation(seeded):
+    assert hits(seeded, '"14th Five-Year Plan"') == [("scio-118230968", 2)]
+    assert hits(seeded, '"14th Five-Year Plan"', "--all-kinds") == [("scio-118230968", 1), ("scio-118230968", 2)]
+    assert hits(seeded, "Belt and Road") == [("scio-118230968", 2)]
+    assert hits(seeded, "customs source:gac") == [("gac-29ac2c50a773", 1)]
+
+
+def test_corpus_inline_filters_equal_options(corpus_db):
+    pairs = [
+        ('speaker:"Geng Shuang" trade', ["trade", "--speaker", "Geng Shuang"]),
+        ("outlet:Reuters Taiwan", ["Taiwan", "--outlet", "Reuters"]),
+        ("kind:question COVID-19 since:2020 until:2020-03", ["COVID-19", "--kind", "question", "--since", "2020",
+                                                            "--until", "2020-03"]),
+    ]
+    for inline, options in pairs:
+        found = hits(corpus_db, inline, "--limit", "500")
+        assert found and found == hits(corpus_db, *options, "--limit", "500")
+
+
+def test_corpus_ranking_is_by_score_and_filters_hold(corpus_db):
+    rows = json.loads(run("search", "trade war", "--json", "--db", corpus_db).stdout)
+    assert len(rows) == 20
+    scores = [r["score"] for r in rows]
+    assert scores == sorted(scores)
+    assert all("<mark>" in r["snippet"] for r in rows)
+    rows = json.loads(run("search", "Taiwan outlet:Reuters since:2019-06", "--limit", "500", "--json",
+                          "--db", corpus_db).stdout)
+    assert rows and all(r["outlet"] == "Reuters" and r["date"] >= "2019-06-01" for r in rows)
+    assert all(r["kind"] != "moderator" for r in rows)
+
+
+def test_corpus_punctuation(corpus_db):
+    for text in ("U.S.", "COVID-19", "14th Five-Year Plan", "Belt and Road", '"Belt and Road"', 'Hong Kong "'):
+        result = run("search", text, "--json", "--db", corpus_db)
+        assert result.exit_code == 0, text
+        assert json.loads(result.stdout), text
