@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from ..dates import date_in_url, find_date
 from ..models import RawPage
+from ..html import first
 from .base import PageText, decoded, html_lines, page_text, plain_lines
 
 SCIO_BODY = ("#content", ".content", ".TRS_Editor", "#Zoom", ".article", "#article", ".main-content")
@@ -29,6 +30,6 @@ def read_chinaorg(page: RawPage, number: int) -> PageText:
     if not page.is_html:
         return page_text(page, number, plain_lines(page))
     lines, title, doc = html_lines(decoded(page), CHINAORG_BODY, CHINAORG_TITLE)
-    byline = doc.select_one("#guild > dd") or doc.select_one("#guild")
+    byline = first(doc, "#guild dd", "#guild")
     published = find_date(byline.get_text(" ")) if byline is not None else None
     return page_text(page, number, lines, title=title, published=published or date_in_url(page.url))
