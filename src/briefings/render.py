@@ -215,13 +215,13 @@ def show_briefing(con: Console, b: dict) -> None:
             con.print(line)
     for t in b["turns"]:
         con.print()
-        head = Text()
-        head.append(t["speaker"] or t["label"] or "Unattributed", style="bold cyan")
-        tags = [t["kind"]]
-        if t.get("role"):
-            tags.insert(0, t["role"])
+        head = Text(f"#{t['seq']} ", style="dim")
+        who = t["speaker"] or t["label"] or "Unattributed"
+        head.append(who, style="bold cyan")
+        tags = [t["role"]] if t.get("role") else []
+        tags.append(t["kind"] if t.get("answers") is None else f"{t['kind']} to #{t['answers']}")
+        if t.get("label") and t["label"] != who:
+            tags.append(f'printed as "{t["label"]}"')
         head.append(f"  ({'; '.join(tags)})", style="dim")
         con.print(head)
-        for para in t["text"].split("\n\n"):
-            con.print(Text(para))
-            con.print()
+        con.print(Text(t["text"]))
