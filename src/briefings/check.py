@@ -125,7 +125,7 @@ def fts_integrity(path: Path) -> tuple[list[Problem], str | None]:
                 conn.execute("BEGIN")
                 conn.execute(sql)
             except sqlite3.OperationalError as exc:
-                if "readonly" in str(exc) or "read-only" in str(exc):
+                if "readonly" in str(exc) or "read-only" in str(exc) or "unable to open" in str(exc):
                     return problems, f"FTS5 integrity-check skipped: {path} is read-only"
                 problems.append(Problem("fts", f"FTS5 integrity-check ({label}) failed: {exc}"))
             except sqlite3.DatabaseError as exc:

@@ -69,12 +69,17 @@ def _is_page_file(path: Path) -> bool:
     return path.suffix.lower() in PAGE_SUFFIXES
 
 
+def _unreadable_folder(exc: OSError) -> None:
+    """os.walk skips a folder it cannot list; say so instead of losing its pages unseen."""
+    raise exc
+
+
 def iter_page_files(paths: Iterable[str | Path]) -> Iterator[Path]:
     """Files named, and page files under folders named, in a stable order."""
     for p in paths:
         p = Path(p)
         if p.is_dir():
-            for root, dirs, files in os.walk(p):
+            for root, dirs, files in os.walk(p, onerror=_unreadable_folder):
                 dirs[:] = sorted(d for d in dirs if not d.startswith((".", "_")))
                 for name in sorted(files):
                     f = Path(root) / name

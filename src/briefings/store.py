@@ -126,6 +126,8 @@ class Archive:
         self.write = write
         if not write and not self.path.exists():
             raise ArchiveError(f"no archive at {self.path}; build one with `briefings ingest PATH`")
+        if _not_sqlite(self.path):
+            raise ArchiveError(f"{self.path} is not a briefings archive (not a SQLite database)")
         if write:
             parent = self.path.parent
             if not parent.exists():
@@ -138,6 +140,8 @@ class Archive:
                 conn = sqlite3.connect(str(self.path), timeout=30, isolation_level=None)
             else:
                 uri = self.path.resolve().as_uri() + "?mode=ro"
+                if _read_only_folder(self.path):
+                    uri += "&immutable=1"
                 conn = sqlite3.connect(uri, uri=True, timeout=30, isolation_level=None)
             conn.execute("PRAGMA busy_timeout = 30000")
             self.db = sqlite_utils.Database(conn)
@@ -279,8 +283,29 @@ class Archive:
             raise
 
 
+def _not_sqlite(path: Path) -> bool:
+    """A non-empty file without SQLite's header. SQLite itself would take a very
+    short one for an empty database and overwrite it with an archive."""
+    try:
+        with path.open("rb") as fh:
+            head = fh.read(16)
+    except OSError:
+        return False  # missing or unreadable: SQLite's own error says which
+    return bool(head) and head != b"SQLite format 3\x00"
+
+
+def _read_only_folder(path: Path) -> bool:
+    """An archive on read-only media: SQLite cannot create the -shm file a WAL read
+    needs there. With no -wal file beside it nothing is left uncommitted, so the
+    file can be read as immutable."""
+    return not os.access(path.parent, os.W_OK) and not Path(f"{path}-wal").exists()
+
+
 def _explain(exc: sqlite3.DatabaseError, path: Path) -> str:
     msg = str(exc)
+    if "malformed" in msg:
+        return (f"{path} is damaged ({msg}); restore it from a backup "
+                "(`briefings ingest backup.jsonl`) or rebuild it from the raw pages")
     if "file is not a database" in msg or "file is encrypted" in msg:
         return f"{path} is not a briefings archive (not a SQLite database)"
     if "readonly" in msg or "read-only" in msg:
@@ -291,5 +316,7 @@ def _explain(exc: sqlite3.DatabaseError, path: Path) -> str:
         return f"no space left to write {path}; nothing was changed"
     if "unable to open" in msg:
         reason = "permission denied" if path.exists() and not os.access(path, os.R_OK) else msg
+        if path.exists() and reason == msg and not os.access(path.parent, os.W_OK):
+            reason = f"its folder {path.parent} is read-only (SQLite keeps -wal and -shm files beside the archive)"
         return f"cannot open archive {path}: {reason}"
     return f"archive error in {path}: {msg}"

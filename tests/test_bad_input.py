@@ -1,0 +1,306 @@
+"""Bad command-line input: one clear line, a non-zero exit, no traceback, nothing changed.
+
+test_cli.py covers the first case of several of these (an unknown id for
+`show`, one impossible date, one empty query, one FTS syntax error, a text
+file as --db); these are the rest. Permission tests need a user the kernel
+holds to permissions: as root they run the command as `nobody` (setpriv), and
+a read-only archive is made immutable (chattr +i), which binds root too.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import sqlite3
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from briefings import store
+from briefings.cli import cli
+from briefings.store import Archive
+from conftest import FIXTURES, ROOT
+
+SEEDS = ROOT / "data" / "raw" / "seeds"
+BIN = Path(sys.executable).parent / "briefings"
+ROOT_USER = os.geteuid() == 0
+
+
+def run(*args):
+    return CliRunner().invoke(cli, [str(a) for a in args])
+
+
+def one_error_line(result, code: int = 1) -> str:
+    """The result failed with exactly one `Error:` line and no traceback; return that line."""
+    assert result.exit_code == code, result.output
+    assert "Traceback" not in result.output
+    errors = [line for line in result.stderr.splitlines() if line.startswith("Error: ")]
+    assert len(errors) == 1, result.stderr
+    if code == 1:
+        assert result.stderr == errors[0] + "\n"
+    return errors[0]
+
+
+def dump(path) -> list[str]:
+    return list(sqlite3.connect(path).iterdump())
+
+
+@pytest.fixture
+def seeded(db_path):
+    assert run("ingest", SEEDS, "--db", db_path).exit_code == 0
+    return db_path
+
+
+# -- ids, dates, queries ---------------------------------------------------------
+
+
+@pytest.mark.parametrize("args", [["export", "nope-1"], ["export", "nope-1", "--format", "json"],
+                                  ["export", "nope-1", "--format", "jsonl"], ["show", "nope-1", "--json"]])
+def test_unknown_id(seeded, args, tmp_path):
+    out = tmp_path / "out.md"
+    result = run(*args, "-o", out, "--db", seeded) if args[0] == "export" else run(*args, "--db", seeded)
+    line = one_error_line(result)
+    assert line.startswith("Error: no briefing with id 'nope-1'")
+    assert not out.exists()
+
+
+@pytest.mark.parametrize("value", ["2025-13", "2025-02-29", "2023-02-29", "2025-04-31", "2025-00", "yesterday",
+                                   "", "99999", "2025/01/01", "2025-01-01T00:00"])
+@pytest.mark.parametrize("command", [["list", "--since"], ["search", "customs", "--until"]])
+def test_impossible_dates(seeded, command, value):
+    line = one_error_line(run(*command, value, "--db", seeded), code=2)
+    assert f"'{value}' is not a" in line
+
+
+@pytest.mark.parametrize("query", ["", "   ", "...", '""', "* ^ ,", "\t\n"])
+def test_empty_queries(seeded, query):
+    line = one_error_line(run("search", query, "--db", seeded), code=2)
+    assert "empty query" in line
+
+
+def test_empty_raw_query(seeded):
+    assert "empty query" in one_error_line(run("search", "  ", "--raw", "--db", seeded), code=2)
+
+
+@pytest.mark.parametrize("query", ['"unbalanced', "NEAR(", "*", "a AND", "a NOT", "nope:x", "^", "(a OR", "a:b:c",
+                                   "NEAR(a b, -1)", "AND"])
+def test_fts_syntax_errors(seeded, query):
+    line = one_error_line(run("search", query, "--raw", "--db", seeded), code=2)
+    assert line.startswith(f"Error: cannot understand the query {query!r}")
+
+
+@pytest.mark.parametrize("query", ['"unbalanced', "NEAR(", "*", "a AND", "nope:x", "^x", "x -y", "AND OR NOT",
+                                   "{text}: x", "'", "\\"])
+def test_the_same_text_without_raw_is_just_words(seeded, query):
+    result = run("search", query, "--json", "--db", seeded)
+    assert result.exit_code in (0, 2), result.output
+    if result.exit_code == 2:
+        assert "empty query" in one_error_line(result, code=2)
+    else:
+        assert isinstance(json.loads(result.stdout), list)
+
+
+# -- files that are not archives -------------------------------------------------
+
+
+@pytest.mark.parametrize("content", [b"\x00\xff" * 5000, b"SQLite format 3\x00" + b"\x00" * 100, b"x"])
+@pytest.mark.parametrize("command", [["list"], ["check"], ["ingest", SEEDS], ["export", "--all"]])
+def test_not_an_archive(tmp_path, content, command):
+    bogus = tmp_path / "bogus.db"
+    bogus.write_bytes(content)
+    line = one_error_line(run(*command, "--db", bogus))
+    assert line.startswith(f"Error: {bogus} is ")
+    assert "not a briefings archive" in line or "damaged" in line
+    assert bogus.read_bytes() == content
+
+
+def test_an_empty_file_is_not_an_archive_to_read(tmp_path):
+    empty = tmp_path / "empty.db"
+    empty.write_bytes(b"")
+    assert one_error_line(run("list", "--db", empty)) == f"Error: {empty} is not a briefings archive"
+    assert empty.read_bytes() == b""
+
+
+@pytest.mark.parametrize("command", [["list"], ["ingest", SEEDS]])
+def test_a_truncated_archive(seeded, tmp_path, command):
+    sqlite3.connect(seeded).execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchall()
+    cut = tmp_path / "cut.db"
+    cut.write_bytes(seeded.read_bytes()[: 3 * 4096])
+    before = cut.read_bytes()
+    line = one_error_line(run(*command, "--db", cut))
+    assert line.startswith(f"Error: {cut} is damaged (database disk image is malformed); restore it from a backup")
+    assert cut.read_bytes() == before
+
+
+def test_db_is_a_directory(tmp_path):
+    line = one_error_line(run("list", "--db", tmp_path), code=2)
+    assert "is a directory" in line
+
+
+def test_db_under_a_file(tmp_path):
+    (tmp_path / "file").write_text("x")
+    line = one_error_line(run("ingest", SEEDS, "--db", tmp_path / "file" / "archive.db"))
+    assert line.startswith(f"Error: cannot open archive {tmp_path / 'file' / 'archive.db'}")
+
+
+# -- permissions -----------------------------------------------------------------
+
+
+@pytest.fixture
+def other_user():
+    """(run, folder): run the real CLI as a user that permissions bind, in a folder it can use."""
+    if ROOT_USER and not shutil.which("setpriv"):
+        pytest.skip("running as root without setpriv: permissions cannot be tested")
+    folder = Path(tempfile.mkdtemp(prefix="briefings-perm-"))
+    folder.chmod(0o777)
+    prefix = ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"] if ROOT_USER else []
+
+    def run_as(*args):
+        env = {**os.environ, "COLUMNS": "120", "NO_COLOR": "1"}
+        return subprocess.run([*prefix, str(BIN), *map(str, args)], capture_output=True, text=True, env=env,
+                              cwd=folder, timeout=60)
+
+    def seed(path):
+        assert run_as("ingest", path / "raw", "--db", path / "archive.db").returncode == 0
+
+    shutil.copytree(SEEDS, folder / "raw")
+    for p in [folder / "raw", *(folder / "raw").iterdir()]:
+        p.chmod(0o777 if p.is_dir() else 0o666)
+    yield run_as, folder, seed
+    for p in folder.rglob("*"):
+        p.chmod(0o777)
+    shutil.rmtree(folder)
+
+
+def test_unreadable_page_is_rejected_and_the_rest_go_on(other_user):
+    run_as, folder, _ = other_user
+    page = next((folder / "raw").glob("*.txt"))
+    page.chmod(0)
+    result = run_as("ingest", folder / "raw", "--db", folder / "archive.db")
+    assert result.returncode == 0, result.stderr
+    assert f"rejected {page}: cannot read: Permission denied" in result.stderr.splitlines()
+    assert "1 added" in result.stdout and "Traceback" not in result.stderr
+
+
+def test_unreadable_folder_stops_before_writing(other_user):
+    run_as, folder, seed = other_user
+    seed(folder)
+    before = dump(folder / "archive.db")
+    locked = folder / "raw" / "locked"
+    locked.mkdir()
+    locked.chmod(0)
+    result = run_as("ingest", folder / "raw", "--db", folder / "archive.db")
+    assert result.returncode == 1
+    assert result.stderr == f"Error: Permission denied: {locked}\n"
+    assert dump(folder / "archive.db") == before
+
+
+def test_unreadable_archive(other_user):
+    run_as, folder, seed = other_user
+    seed(folder)
+    (folder / "archive.db").chmod(0)
+    for args in (["list"], ["ingest", folder / "raw"], ["check"]):
+        result = run_as(*args, "--db", folder / "archive.db")
+        assert result.returncode == 2
+        assert result.stderr.splitlines()[-1] == f"Error: Invalid value for '--db': File '{folder / 'archive.db'}' is not readable."
+
+
+@pytest.fixture
+def read_only(seeded):
+    """Make a path read-only even to root (chattr +i), or by mode when not root."""
+    made = []
+
+    def make(path: Path) -> None:
+        if ROOT_USER:
+            if subprocess.run(["chattr", "+i", str(path)], capture_output=True).returncode != 0:
+                pytest.skip("chattr +i is not available here")
+        else:
+            path.chmod(0o555 if path.is_dir() else 0o444)
+        made.append(path)
+
+    yield make
+    for path in reversed(made):
+        if ROOT_USER:
+            subprocess.run(["chattr", "-i", str(path)], check=True)
+        else:
+            path.chmod(0o755 if path.is_dir() else 0o644)
+
+
+def test_read_only_archive(seeded, read_only):
+    sqlite3.connect(seeded).execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchall()
+    before = dump(seeded)
+    read_only(seeded)
+    line = one_error_line(run("ingest", FIXTURES / "constructed", "--db", seeded))
+    assert line == f"Error: {seeded} is read-only; cannot write to the archive"
+    assert dump(seeded) == before
+    assert run("list", "--db", seeded).exit_code == 0
+    result = run("check", "--db", seeded)
+    assert result.exit_code == 0
+    assert result.stderr == f"FTS5 integrity-check skipped: {seeded} is read-only\n"
+
+
+def test_archive_in_a_read_only_folder(seeded, read_only):
+    """Copied to read-only media: reads work (no -shm can be made there), writes say why not."""
+    sqlite3.connect(seeded).execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchall()
+    folder = seeded.parent / "media"
+    folder.mkdir()
+    archive = folder / "archive.db"
+    shutil.copy(seeded, archive)
+    before = dump(seeded)
+    assert [p.name for p in folder.iterdir()] == ["archive.db"]  # no -wal or -shm to write through
+    read_only(folder)
+    assert [r["id"] for r in json.loads(run("list", "--json", "--db", archive).stdout)]
+    assert json.loads(run("search", "customs", "--json", "--db", archive).stdout)
+    assert run("check", "--db", archive).exit_code == 0
+    line = one_error_line(run("ingest", FIXTURES / "constructed", "--db", archive))
+    assert line == (f"Error: cannot open archive {archive}: its folder {folder} is read-only "
+                    "(SQLite keeps -wal and -shm files beside the archive)")
+    assert sorted(p.name for p in folder.iterdir()) == ["archive.db"]
+    assert list(sqlite3.connect(archive.as_uri() + "?mode=ro&immutable=1", uri=True).iterdump()) == before
+
+
+# -- a full disk -----------------------------------------------------------------
+
+
+@pytest.fixture
+def full_disk(monkeypatch):
+    """Every archive opened for writing may not grow by a single page: SQLite's own SQLITE_FULL."""
+    opened = Archive.__init__
+
+    def tight(self, path, *, write=False):
+        opened(self, path, write=write)
+        if write:
+            pages = self.db.execute("PRAGMA page_count").fetchone()[0]
+            self.db.execute(f"PRAGMA max_page_count = {pages}")
+
+    monkeypatch.setattr(Archive, "__init__", tight)
+
+
+def test_full_disk_changes_nothing(seeded, full_disk):
+    before = dump(seeded)
+    line = one_error_line(run("ingest", FIXTURES / "constructed", "--db", seeded))
+    assert line == f"Error: no space left to write {seeded}; nothing was changed"
+    assert dump(seeded) == before
+    assert run("check", "--db", seeded).exit_code == 0
+
+
+def test_full_disk_reported_from_save(seeded, monkeypatch):
+    """The same error raised inside save's transaction, after some rows went in: all rolled back."""
+    before = dump(seeded)
+    original = Archive.save
+
+    def failing_save(self, b, paths=()):
+        with self.transaction() as conn:
+            conn.execute("DELETE FROM turns")
+            raise sqlite3.OperationalError("database or disk is full")
+
+    monkeypatch.setattr(Archive, "save", failing_save)
+    line = one_error_line(run("ingest", FIXTURES / "constructed", "--db", seeded))
+    assert line == f"Error: no space left to write {seeded}; nothing was changed"
+    assert dump(seeded) == before
+    assert original is not failing_save
