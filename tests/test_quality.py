@@ -67,3 +67,28 @@ def test_quality_needs_an_archive_or_paths(db_path):
     result = run("quality", "--db", db_path)
     assert result.exit_code == 1
     assert "no archive at" in result.stderr
+
+
+def test_reingest_of_a_changed_page_lists_what_changed_turn_by_turn(db_path, tmp_path):
+    folder = tmp_path / "raw"
+    shutil.copytree(FIXTURES / "constructed" / "scio_mobile", folder)
+    assert run("ingest", folder, "--db", db_path).exit_code == 0
+    page = folder / "content_85912345.htm"
+    html = page.read_text(encoding="utf-8")
+    assert "Will the poor weather affect" in html
+    page.write_text(html.replace("Will the poor weather affect", "Could the poor weather affect")
+                    .replace("Xu Haoming:</p>", "Xu Haoming: </p>", 1), encoding="utf-8")
+    result = run("ingest", folder, "--db", db_path)
+    assert "1 updated" in result.stdout
+    report = json.loads(run("quality", "--json", "--db", db_path).stdout)
+    [change] = report["changed"]
+    assert (change["id"], change["seq"], change["change"]) == ("scio-85912345", 6, "changed")
+    assert json.loads(change["old"])["text"].startswith("Will the poor weather affect")
+    assert json.loads(change["new"])["text"].startswith("Could the poor weather affect")
+    lines = run("quality", "--db", db_path).stdout.splitlines()
+    assert "changed when ingested again: 1" in lines
+    assert lines[lines.index("changed when ingested again: 1") + 1].startswith(
+        "  scio-85912345#6 changed: AFP (question): \"Will the poor weather affect")
+    # Ingesting the same pages again records nothing more.
+    run("ingest", folder, "--db", db_path)
+    assert len(json.loads(run("quality", "--json", "--db", db_path).stdout)["changed"]) == 1

@@ -6,6 +6,7 @@ pages, so the same report can judge a crawl before it is ingested.
 
 from __future__ import annotations
 
+import json
 import re
 from collections import Counter
 from dataclasses import dataclass, field
@@ -34,6 +35,7 @@ class Report:
     rejected: list[tuple[str, str]] = field(default_factory=list)
     label_like: list[tuple[str, int, str]] = field(default_factory=list)
     unattributed: list[tuple[str, int]] = field(default_factory=list)
+    changed: list[dict] = field(default_factory=list)
 
     @property
     def problems(self) -> int:
@@ -55,6 +57,7 @@ class Report:
             "incomplete": [{"id": i, "missing_pages": m} for i, m in self.incomplete],
             "rejected": [{"path": p, "reason": r} for p, r in self.rejected],
             "label_like_paragraphs": [{"id": i, "seq": s, "start": t} for i, s, t in self.label_like],
+            "changed": self.changed,
         }
 
     def lines(self, shown: int = _SHOWN) -> list[str]:
@@ -78,7 +81,26 @@ class Report:
         section("incomplete transcripts", [f"{i}: page(s) {', '.join(map(str, m))} missing" for i, m in self.incomplete])
         section("rejected pages", [f"{p}: {r}" for p, r in self.rejected])
         section("paragraphs that begin like a label", [f"{i}#{s}: {t!r}" for i, s, t in self.label_like])
+        section("changed when ingested again", [_describe(c) for c in self.changed])
         return out
+
+
+def _describe(c: dict) -> str:
+    """One line per change: where, what, and the words before and after."""
+    def words(value):
+        if value is None:
+            return None
+        data = json.loads(value)
+        if isinstance(data, dict):
+            return f"{data['speaker'] or 'nobody'} ({data['kind']}): {data['text'][:60]!r}"
+        return repr(data)
+
+    where = f"{c['id']}#{c['seq']}" if c["seq"] is not None else f"{c['id']} {c['field']}"
+    if c["change"] == "added":
+        return f"{where} added: {words(c['new'])}"
+    if c["change"] == "removed":
+        return f"{where} removed: {words(c['old'])}"
+    return f"{where} changed: {words(c['old'])} -> {words(c['new'])}"
 
 
 def _known(label: str, roster: Roster, entities: Entities) -> bool:
@@ -125,12 +147,13 @@ def add_briefing(report: Report, b: dict, entities: Entities) -> None:
 
 
 def from_archive(db, entities: Entities) -> Report:
-    from .query import all_briefing_ids, get_briefing, rejects
+    from .query import all_briefing_ids, changes, get_briefing, rejects
 
     report = Report()
     for bid in all_briefing_ids(db):
         add_briefing(report, get_briefing(db, bid), entities)
     report.rejected = rejects(db)
+    report.changed = changes(db)
     return report
 
 

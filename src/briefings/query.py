@@ -449,3 +449,13 @@ def all_briefing_ids(db: sqlite_utils.Database) -> list[str]:
 def rejects(db: sqlite_utils.Database) -> list[tuple[str, str]]:
     """Pages the last ingest of them could not parse, with the reason."""
     return [(p, r) for p, r in db.execute("SELECT path, reason FROM rejects ORDER BY path").fetchall()]
+
+
+def changes(db: sqlite_utils.Database) -> list[dict]:
+    """What re-ingesting changed, newest first, turn by turn."""
+    cursor = db.execute(
+        "SELECT b.id, c.at, c.seq, c.change, c.field, c.old, c.new FROM changes c "
+        "JOIN briefings b ON b.pk = c.briefing_pk ORDER BY c.at DESC, b.id, c.pk"
+    )
+    cols = [c[0] for c in cursor.description]
+    return [dict(zip(cols, row)) for row in cursor.fetchall()]

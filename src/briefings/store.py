@@ -22,7 +22,7 @@ import sqlite_utils
 
 from .models import Briefing
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 APPLICATION = "briefings"
 
 # FTS5 settings as data: Porter stemming over unicode61 word splitting, with
@@ -106,8 +106,23 @@ _V2 = [
     "INSERT INTO turns_fts (turns_fts) VALUES ('rebuild')",
 ]
 
+# Version 3: what re-ingesting changed, turn by turn (see changes.py).
+_V3 = [
+    """CREATE TABLE changes (
+        pk INTEGER PRIMARY KEY,
+        briefing_pk INTEGER NOT NULL REFERENCES briefings(pk),
+        at TEXT NOT NULL,
+        seq INTEGER,
+        change TEXT NOT NULL,
+        field TEXT,
+        old TEXT,
+        new TEXT
+    )""",
+    "CREATE INDEX changes_briefing ON changes(briefing_pk)",
+]
+
 # Each entry takes the archive from version i to i + 1.
-MIGRATIONS: list[list[str]] = [_V1, _V2]
+MIGRATIONS: list[list[str]] = [_V1, _V2, _V3]
 
 
 class ArchiveError(Exception):
@@ -230,6 +245,7 @@ class Archive:
             }
             if row:
                 pk = row[0]
+                self._record_changes(conn, pk, b, values["ingested_at"])
                 conn.execute("DELETE FROM turns WHERE briefing_pk = ?", (pk,))
                 conn.execute("DELETE FROM participants WHERE briefing_pk = ?", (pk,))
                 sets = ", ".join(f"{k} = :{k}" for k in values)
@@ -255,6 +271,25 @@ class Archive:
             )
             conn.executemany("DELETE FROM rejects WHERE path = ?", [(p,) for p in paths])
         return outcome
+
+    def _record_changes(self, conn, pk: int, b: Briefing, at: str) -> None:
+        from .changes import diff
+
+        title, date, published, missing = conn.execute(
+            "SELECT title, date, published, missing_pages FROM briefings WHERE pk = ?", (pk,)).fetchone()
+        old_meta = {"title": title, "date": date, "published": published, "missing_pages": json.loads(missing)}
+        old_turns = [
+            {"seq": s, "speaker": sp, "kind": k, "text": t}
+            for s, sp, k, t in conn.execute(
+                "SELECT seq, speaker, kind, text FROM turns WHERE briefing_pk = ? ORDER BY seq", (pk,))
+        ]
+        new_meta = {"title": b.title, "date": b.date, "published": b.published, "missing_pages": list(b.missing_pages)}
+        new_turns = [{"seq": t.seq, "speaker": t.speaker, "kind": t.kind, "text": t.text} for t in b.turns]
+        conn.executemany(
+            "INSERT INTO changes (briefing_pk, at, seq, change, field, old, new) VALUES (?, ?, ?, ?, ?, ?, ?)",
+            [(pk, at, r["seq"], r["change"], r["field"], r["old"], r["new"])
+             for r in diff(old_meta, old_turns, new_meta, new_turns)],
+        )
 
     def record_reject(self, path: str, reason: str) -> None:
         with self.transaction() as conn:
