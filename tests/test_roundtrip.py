@@ -129,18 +129,20 @@ def test_bad_lines_are_rejected_with_their_number(tmp_path, db_path):
         json.dumps([1, 2]),
         "",
         json.dumps(record(id="text-4", turns="none")),
+        json.dumps(record(id="text-5", date="<b>soon</b>")),
     ]
     path.write_bytes("\n".join(lines).encode() + b"\n\xff\xfe\n")
     result = run("ingest", path, "--db", db_path)
     assert result.exit_code == 0
-    assert result.stdout.startswith("1 briefing from 7 pages, 1 added")
+    assert result.stdout.startswith("1 briefing from 8 pages, 1 added")
     assert result.stderr.splitlines() == [
         f"rejected {path}:2: line 2 is not JSON (Expecting property name enclosed in double quotes)",
         f"rejected {path}:3: line 3 is not a briefing: turn 1 has seq 3; turns must be numbered 1, 2, 3 ...",
         f"rejected {path}:4: line 4 is not a briefing: unknown source 'nowhere'",
         f"rejected {path}:5: line 5 is not a briefing: not a JSON object",
         f"rejected {path}:7: line 7 is not a briefing: 'turns' must be a list",
-        f"rejected {path}:8: line 8 is not UTF-8 text",
+        f"rejected {path}:8: line 8 is not a briefing: 'date' must be YYYY-MM-DD or null, not '<b>soon</b>'",
+        f"rejected {path}:9: line 9 is not UTF-8 text",
     ]
     assert run("check", "--db", db_path).exit_code == 0
 

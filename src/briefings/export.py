@@ -11,13 +11,20 @@ from __future__ import annotations
 import json
 import re
 
-_INLINE = re.compile(r"([\\`*_\[\]<>&|~{}])")
+_INLINE = re.compile(r"([\\`*_\[\]<>&|~{}#])")  # '#' too: a trailing " #" closes a heading
 _LINE_START = re.compile(r"^(\s*)([#+\-=>])")
 _ORDERED = re.compile(r"^(\s*\d{1,9})([.)])")
 
 
+_BREAKS = re.compile(r"[\r\n]+")
+
+
 def md_escape(text: str) -> str:
-    """Escape one line of plain text for CommonMark."""
+    """Escape one line of plain text for CommonMark.
+
+    Line breaks become spaces: a second line could start a heading ("# ...",
+    "===" under the first) or a list, and would end a heading or list item."""
+    text = _BREAKS.sub(" ", text).strip()
     text = _INLINE.sub(r"\\\1", text)
     text = _LINE_START.sub(r"\1\\\2", text)
     text = _ORDERED.sub(r"\1\\\2", text)
@@ -29,7 +36,7 @@ def md_paragraphs(text: str) -> str:
 
 
 def _url(url: str) -> str:
-    if re.fullmatch(r"https?://[^\s<>]+", url):
+    if re.fullmatch(r"https?://[^\s<>\x00-\x1f\x7f]+", url):  # what CommonMark takes as an autolink
         return f"<{url}>"
     return md_escape(url)
 
@@ -39,7 +46,7 @@ KIND_WORDS = {"question": "question", "answer": "answer", "statement": "statemen
 
 
 def turn_heading(t: dict) -> str:
-    who = t["speaker"] or t["label"] or "Unattributed"
+    who = next((w for w in (t["speaker"], t["label"]) if w and w.strip()), "Unattributed")
     bits = []
     if t["kind"] == "question" and t.get("outlet") and t["outlet"] != who:
         bits.append(t["outlet"])
@@ -55,9 +62,9 @@ def turn_heading(t: dict) -> str:
 
 def to_markdown(b: dict) -> str:
     out = [f"# {md_escape(b['title'])}", ""]
-    facts = [("Date", b["date"] or "unknown")]
+    facts = [("Date", md_escape(b["date"] or "unknown"))]
     if b.get("published") and b["published"] != b["date"]:
-        facts.append(("Published", b["published"]))
+        facts.append(("Published", md_escape(b["published"])))
     if b.get("url"):
         facts.append(("Source", _url(b["url"])))
     facts.append(("Archive id", md_escape(b["id"])))

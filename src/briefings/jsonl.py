@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from pathlib import Path
 from typing import IO, Iterator
 
@@ -142,6 +143,10 @@ def to_briefing(d: object) -> Briefing:
     if not isinstance(fingerprint, str) or not fingerprint:
         # A hand-made line: fingerprint its content, so loading it twice changes nothing.
         fingerprint = "jsonl:" + hashlib.sha256(line({**d, "fingerprint": None}).encode()).hexdigest()
+    for key in ("date", "published"):
+        value = _str(d, key, optional=True)
+        if value is not None and not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
+            raise ValueError(f"{key!r} must be YYYY-MM-DD or null, not {value!r}")
     return Briefing(
         id=bid, source=source, url=_str(d, "url", optional=True), title=_str(d, "title"),
         date=_str(d, "date", optional=True), published=_str(d, "published", optional=True),
