@@ -90,15 +90,15 @@ def test_no_page_chrome_inside_turns(parsed):
 
 def test_every_paragraph_is_kept(parsed):
     """Labels and turn text, in order, spell out the page body: nothing dropped, nothing added."""
-    from briefings.html import paragraphs, soup
+    from briefings.html import first, paragraphs, parse
     from briefings.decode import decode
 
     for g, b in parsed:
         if not isinstance(b, Briefing):
             continue
         page = g.pages[0][1]
-        doc = soup(decode(open(page.path, "rb").read())[0])
-        body = paragraphs(doc.select_one("div.content_mod div.content"))
+        doc = parse(decode(open(page.path, "rb").read())[0])
+        body = paragraphs(first(doc, "div.content_mod div.content"))
         squeeze = lambda s: re.sub(r"[\s:：]", "", s)  # noqa: E731
         page_text = squeeze("".join(body))
         turns_text = squeeze("".join((t.label or "") + t.text for t in b.turns))

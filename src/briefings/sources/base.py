@@ -15,7 +15,8 @@ from dataclasses import dataclass, field
 from .. import chrome
 from ..dates import date_in_url, find_date, is_date_line
 from ..decode import decode
-from ..html import between_comments, first, largest_text_block, paragraphs, soup
+from ..html import between_comments, first, largest_text_block, paragraphs, parse, text_of
+from ..html import title as title_text
 from ..models import Briefing, Participant, RawPage, Rejected, Turn
 from ..people import Entities, Roster, strip_title
 from ..segment import Context, looks_like_name, segment
@@ -63,21 +64,22 @@ def decoded(page: RawPage) -> str:
 def html_lines(text: str, body_selectors: tuple[str, ...], title_selectors: tuple[str, ...],
                *, markers: tuple[str, str] | None = None) -> tuple[list[str], str | None, object]:
     """Body lines and title of an HTML page, with the generic extractor as fallback."""
-    doc = soup(text)
+    doc = parse(text)
     title_node = first(doc, *title_selectors) if title_selectors else None
-    title = clean_line(title_node.get_text("")) if title_node is not None else None
+    title = clean_line(text_of(title_node)) if title_node is not None else None
     lines: list[str] = []
     if markers:
         inner = between_comments(text, *markers)
         if inner is not None:
-            lines = paragraphs(soup(inner).body or soup(inner))
+            inner_doc = parse(inner)
+            lines = paragraphs(inner_doc.find(".//body") if inner_doc.find(".//body") is not None else inner_doc)
     if not lines:
         node = first(doc, *body_selectors) if body_selectors else None
         lines = paragraphs(node)
     if not lines:
         lines = paragraphs(largest_text_block(doc))
     if not title:
-        t = doc.title.get_text("") if doc.title else ""
+        t = title_text(doc)
         title = clean_line(re.split(r"\s+[-—|_]\s+", t)[0]) if t.strip() else None
     return lines, title, doc
 

@@ -16,7 +16,8 @@ from ..models import Participant, RawPage
 from ..people import Entities, strip_title
 from ..segment import looks_like_name
 from .base import PageText, decoded, page_text, plain_lines, roster_briefing
-from ..html import largest_text_block, paragraphs, soup
+from ..html import largest_text_block, paragraphs, parse, text_of
+from ..html import title as title_text
 from ..text import clean_line
 
 _LEDE = re.compile(
@@ -28,15 +29,15 @@ _BY = re.compile(r"\bby (?P<name>(?:Mr\.|Ms\.|Mrs\.|Dr\.)?\s*[A-Z][\w.'\-]+(?: [
 def read(page: RawPage, number: int) -> PageText:
     if not page.is_html:
         return page_text(page, number, plain_lines(page))
-    doc = soup(decoded(page))
-    h1 = doc.find("h1")
-    title = clean_line(h1.get_text("")) if h1 is not None else None
-    if not title and doc.title is not None:
-        title = clean_line(re.split(r"\s+[|—–-]\s+", doc.title.get_text(""))[0]) or None
+    doc = parse(decoded(page))
+    h1 = doc.find(".//h1")
+    title = clean_line(text_of(h1)) if h1 is not None else None
+    if not title and title_text(doc):
+        title = clean_line(re.split(r"\s+[|—–-]\s+", title_text(doc))[0]) or None
     published = None
-    for node in (doc.find("time"), doc.find("meta", attrs={"property": "article:published_time"})):
+    for node in (doc.find(".//time"), doc.find(".//meta[@property='article:published_time']")):
         if node is not None:
-            value = node.get("datetime") or node.get("content") or node.get_text(" ")
+            value = node.get("datetime") or node.get("content") or text_of(node, " ")
             published = find_date(value or "")
             if published:
                 break

@@ -15,7 +15,7 @@ from ..dates import find_date
 from ..models import Participant, RawPage
 from ..people import Entities, Roster
 from ..segment import Context, segment
-from ..html import first
+from ..html import first, text_of
 from .base import PageText, decoded, html_lines, make_briefing, page_text, plain_lines
 
 BODY = ("div.content_mod div.content", "#News_Body_Txt_A", ".content_text", "#content", "div.content")
@@ -37,7 +37,7 @@ def read(page: RawPage, number: int) -> PageText:
     text = decoded(page)
     lines, title, doc = html_lines(text, BODY, TITLE)
     dated = first(doc, ".xltime", "#News_Body_Time")
-    published = find_date(dated.get_text(" ")) if dated is not None else None
+    published = find_date(text_of(dated, " ")) if dated is not None else None
     return page_text(page, number, lines, title=title, published=published, held=find_date(title or ""))
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from ..dates import date_in_url, find_date
 from ..models import RawPage
-from ..html import first
+from ..html import first, text_of
 from .base import PageText, decoded, html_lines, page_text, plain_lines
 
 SCIO_BODY = ("#content", ".content", ".TRS_Editor", "#Zoom", ".article", "#article", ".main-content")
@@ -31,5 +31,5 @@ def read_chinaorg(page: RawPage, number: int) -> PageText:
         return page_text(page, number, plain_lines(page))
     lines, title, doc = html_lines(decoded(page), CHINAORG_BODY, CHINAORG_TITLE)
     byline = first(doc, "#guild dd", "#guild")
-    published = find_date(byline.get_text(" ")) if byline is not None else None
+    published = find_date(text_of(byline, " ")) if byline is not None else None
     return page_text(page, number, lines, title=title, published=published or date_in_url(page.url))
