@@ -164,8 +164,20 @@ def test_speakers(seeded):
     assert by_name["Shou Xiaoli"]["turns"] == 2
     assert by_name["Sun Meijun"] == {
         "name": "Sun Meijun", "kind": "person", "turns": 1, "briefings": 1, "first": "2025-08-25",
-        "last": "2025-08-25", "roles": ["minister of the General Administration of Customs (GAC)"],
+        "last": "2025-08-25", "roles": ["minister of the General Administration of Customs (GAC)"], "aliases": [],
     }
+
+
+def test_speakers_resolve_spellings_to_one_outlet(db_path, corpus_en):
+    assert run("ingest", corpus_en, "--db", db_path).exit_code == 0
+    rows = {r["name"]: r for r in json.loads(run("speakers", "--json", "--db", db_path).stdout)}
+    assert "Bloomberg News" not in rows and "Agence France-Presse" not in rows
+    assert rows["Bloomberg"]["kind"] == "outlet" and "Bloomberg News" in rows["Bloomberg"]["aliases"]
+    assert rows["Geng Shuang"]["roles"] == ["Foreign Ministry spokesperson"]
+    # Any spelling finds the same turns.
+    by_alias = json.loads(run("search", "Taiwan", "--speaker", "Bloomberg News", "--json", "--db", db_path).stdout)
+    by_name = json.loads(run("search", "Taiwan", "--speaker", "Bloomberg", "--json", "--db", db_path).stdout)
+    assert by_alias == by_name and by_name and {r["speaker"] for r in by_name} == {"Bloomberg"}
 
 
 def test_show(seeded):

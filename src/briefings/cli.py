@@ -497,12 +497,18 @@ def list_(speaker, since, until, source, limit, db_path, as_json):
 def speakers(limit, db_path, as_json):
     """People and outlets with their roles, turn counts and first and last dates.
 
+    Each is listed under its canonical name; --json adds the other spellings
+    (aliases) the archive resolves to it.
+
     \b
     Example:
       briefings speakers --limit 10
     """
+    entities = load_entities(db_path)
     with open_archive(db_path) as archive:
         rows = query.speakers(archive.db, limit=limit)
+    for row in rows:
+        row["aliases"] = entities.aliases(row["name"])
     if as_json:
         emit(render.dumps(rows))
         return

@@ -63,6 +63,7 @@ class Entities:
         self.outlets: dict[str, str] = {}  # canonical name -> canonical name
         self._person_keys: dict[str, str] = {}
         self._outlet_keys: dict[str, str] = {}
+        self._outlet_aliases: dict[str, list[str]] = {}
         for doc in data:
             for p in doc.get("people", []):
                 person = Person(
@@ -75,6 +76,7 @@ class Entities:
                     self._person_keys[name_key(n)] = person.name
             for o in doc.get("outlets", []):
                 self.outlets[o["name"]] = o["name"]
+                self._outlet_aliases[o["name"]] = list(o.get("aliases", []))
                 for n in [o["name"], *o.get("aliases", [])]:
                     self._outlet_keys[name_key(n)] = o["name"]
 
@@ -95,9 +97,12 @@ class Entities:
         name = self._person_keys.get(name_key(label))
         return self.people.get(name) if name else None
 
-    def outlet_aliases(self, name: str) -> list[str]:
-        canonical = self.outlet(name) or name
-        return sorted({k for k, v in self._outlet_keys.items() if v == canonical})
+    def aliases(self, name: str) -> list[str]:
+        """Other spellings of a known person or outlet, as written in the entities file."""
+        person = self.people.get(name)
+        if person is not None:
+            return list(person.aliases)
+        return list(self._outlet_aliases.get(name, []))
 
 
 @lru_cache(maxsize=1)
