@@ -237,8 +237,7 @@ def test_ranked_search_widens_past_filtered_out_hits(made, monkeypatch):
     # With a window of one, the best hit is filtered out; search must look further.
     monkeypatch.setattr(query, "RANK_WINDOW", 1)
     assert hits(made, "tariffs", "--speaker", "Bloomberg") == [("mfa-2", 2)]
-    monkeypatch.setattr(query, "RANK_WINDOW_MAX", 0)
-    assert hits(made, "tariffs", "--speaker", "Bloomberg") == [("mfa-2", 2)]
+    assert hits(made, "tariffs", "--limit", "3") == [("mfa-1", 3), ("scio-3", 3), ("scio-3", 2)]
 
 
 def test_sort_by_date_newest_first(made):

@@ -32,11 +32,10 @@ RANK_WEIGHTS = {"text": 1.0}
 RANK = f"bm25(turns_fts, {', '.join(str(w) for w in RANK_WEIGHTS.values())})"
 MARK_START, MARK_END = "\x02", "\x03"
 SNIPPET_TOKENS = 24
-# Ranked search first takes this many best-scoring turns from the index (or
-# more, see search()) before joining and filtering: joining every match of a
-# common word costs more than scoring it.
+# Ranked search first takes this many best-scoring turns from the index
+# before joining and filtering (see _ranked): joining every match of a common
+# word costs as much as scoring it.
 RANK_WINDOW = 200
-RANK_WINDOW_MAX = 50_000
 TIMELINE_PERIODS = {"year": 4, "month": 7}
 
 
@@ -231,30 +230,30 @@ def _dicts(cursor) -> list[dict]:
 def _ranked(db, words: str, params: dict, clauses: list[str], limit: int) -> list[dict]:
     """Best `limit` turns by RANK that pass the filters.
 
-    Scoring a match in the index is cheap; joining it to its turn and briefing
-    is not. So take the best `window` matches from the index alone, join and
-    filter only those, and widen the window only when filters threw out too
-    many; past RANK_WINDOW_MAX, join everything (a very selective filter).
+    Scoring a match in the index is cheap; joining it to its turn and its
+    briefing costs as much again. So first take the best RANK_WINDOW matches
+    from the index alone and join and filter only those: with no filter but
+    the default one (no chair's turns) that is nearly always enough. When the
+    filters leave fewer than `limit` of them, and the index has more, score
+    and filter every match in one pass.
     """
-    window = max(RANK_WINDOW, 4 * limit)
     where = " AND ".join(clauses)
-    while window <= RANK_WINDOW_MAX:
-        sql = f"""WITH best AS (
-                      SELECT rowid AS pk, {RANK} AS score FROM turns_fts
-                      WHERE turns_fts MATCH :q ORDER BY score LIMIT :window)
-                  SELECT {_ROW}, best.score, (SELECT COUNT(*) FROM best) AS _seen
-                  FROM best JOIN turns t ON t.pk = best.pk JOIN briefings b ON b.pk = t.briefing_pk
-                  WHERE {where}
-                  ORDER BY best.score, b.date DESC, t.briefing_pk DESC, t.seq LIMIT :limit"""
-        rows = _dicts(_execute(db, sql, {**params, "window": window, "limit": limit}, words))
-        seen = rows[0]["_seen"] if rows else db.execute(
-            f"SELECT COUNT(*) FROM (SELECT 1 FROM turns_fts WHERE turns_fts MATCH :q LIMIT :window)",
-            {"q": params["q"], "window": window}).fetchone()[0]
-        if len(rows) >= limit or seen < window:
-            for r in rows:
-                del r["_seen"]
-            return rows
-        window *= 8
+    window = max(RANK_WINDOW, 4 * limit)
+    sql = f"""WITH best AS (
+                  SELECT rowid AS pk, {RANK} AS score FROM turns_fts
+                  WHERE turns_fts MATCH :q ORDER BY score LIMIT :window)
+              SELECT {_ROW}, best.score, (SELECT COUNT(*) FROM best) AS _seen
+              FROM best JOIN turns t ON t.pk = best.pk JOIN briefings b ON b.pk = t.briefing_pk
+              WHERE {where}
+              ORDER BY best.score, b.date DESC, t.briefing_pk DESC, t.seq LIMIT :limit"""
+    rows = _dicts(_execute(db, sql, {**params, "window": window, "limit": limit}, words))
+    seen = rows[0]["_seen"] if rows else db.execute(
+        "SELECT COUNT(*) FROM (SELECT 1 FROM turns_fts WHERE turns_fts MATCH :q LIMIT :window)",
+        {"q": params["q"], "window": window}).fetchone()[0]
+    if len(rows) >= limit or seen < window:
+        for r in rows:
+            del r["_seen"]
+        return rows
     sql = f"""SELECT {_ROW}, {RANK} AS score
               FROM turns_fts JOIN turns t ON t.pk = turns_fts.rowid JOIN briefings b ON b.pk = t.briefing_pk
               WHERE turns_fts MATCH :q AND {where}
