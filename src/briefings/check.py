@@ -122,7 +122,10 @@ def fts_integrity(path: Path) -> tuple[list[Problem], str | None]:
             ("index against turns", "INSERT INTO turns_fts(turns_fts, rank) VALUES('integrity-check', 1)"),
         ):
             try:
-                conn.execute("BEGIN")
+                # IMMEDIATE: the check is spelled as an INSERT, so it needs the write lock;
+                # taken up front it waits out a running ingest's transaction instead of
+                # failing "database is locked" when that ingest commits under it.
+                conn.execute("BEGIN IMMEDIATE")
                 conn.execute(sql)
             except sqlite3.OperationalError as exc:
                 if "readonly" in str(exc) or "read-only" in str(exc) or "unable to open" in str(exc):

@@ -1,0 +1,120 @@
+"""Crash safety: SIGKILL `briefings ingest` anywhere; the archive is whole, a rerun completes it.
+
+Real subprocesses of the installed console script, killed after delays
+spread over a whole run (start-up, schema creation, parsing, writing). After
+every kill: SQLite and FTS5 integrity checks pass, no briefing is half
+written, and running the same ingest again ends with exactly the briefings
+of an uninterrupted run, no duplicates.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from conftest import CORPUS
+
+BIN = Path(sys.executable).parent / "briefings"
+KILLS = 10
+
+
+def assert_whole(db_path: Path) -> int:
+    """The archive at db_path is consistent; return how many briefings it holds."""
+    if not db_path.exists():
+        return 0
+    conn = sqlite3.connect(db_path, isolation_level=None)
+    try:
+        assert conn.execute("PRAGMA integrity_check").fetchall() == [("ok",)]
+        tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+        if "briefings" not in tables:
+            assert not tables or tables <= {"meta"}, tables  # killed before the schema transaction committed
+            return 0
+        conn.execute("INSERT INTO turns_fts(turns_fts) VALUES('integrity-check')")
+        conn.execute("INSERT INTO turns_fts(turns_fts, rank) VALUES('integrity-check', 1)")
+        half = conn.execute(
+            "SELECT b.id FROM briefings b WHERE b.turn_count != (SELECT count(*) FROM turns t WHERE t.briefing_pk = b.pk)"
+        ).fetchall()
+        assert half == [], f"half-written briefings: {half}"
+        for table in ("turns", "participants"):
+            orphans = conn.execute(
+                f"SELECT count(*) FROM {table} WHERE briefing_pk NOT IN (SELECT pk FROM briefings)").fetchone()[0]
+            assert orphans == 0, f"{orphans} orphan {table}"
+        assert conn.execute("SELECT count(*) FROM turns").fetchone()[0] == \
+            conn.execute("SELECT count(*) FROM turns_fts_docsize").fetchone()[0]
+        return conn.execute("SELECT count(*) FROM briefings").fetchone()[0]
+    finally:
+        conn.close()
+
+
+def content(db_path: Path) -> list[tuple]:
+    conn = sqlite3.connect(db_path)
+    rows = conn.execute("SELECT b.id, b.fingerprint, t.seq, t.speaker, t.text FROM turns t "
+                        "JOIN briefings b ON b.pk = t.briefing_pk ORDER BY b.id, t.seq").fetchall()
+    conn.close()
+    return rows
+
+
+def generated_pages(folder: Path, n: int = 120) -> Path:
+    """Plain-text transcripts, for when the recorded MFA corpus is not here."""
+    folder.mkdir()
+    for i in range(n):
+        turns = "\n".join(f"Q: Question {j} about tariffs number {i}?\nA: Answer {j} on smuggling {i}."
+                          for j in range(40))
+        (folder / f"briefing_{i:03}.txt").write_text(
+            f"Press briefing number {i}\nSpeakers: Mr. Ann Example, spokesperson\nDate: 2024-01-{i % 28 + 1:02}\n{turns}\n",
+            encoding="utf-8")
+    return folder
+
+
+@pytest.fixture(scope="module")
+def pages(tmp_path_factory) -> Path:
+    folder = CORPUS / "en"
+    if folder.is_dir():
+        return folder
+    return generated_pages(tmp_path_factory.mktemp("crash") / "pages")
+
+
+def ingest(pages: Path, db_path: Path) -> subprocess.Popen:
+    env = {**os.environ, "BRIEFINGS_DB": str(db_path)}
+    return subprocess.Popen([str(BIN), "ingest", str(pages), "--db", str(db_path)], env=env,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+
+
+@pytest.mark.timeout(120)
+def test_sigkill_anywhere_loses_nothing(pages, tmp_path):
+    reference = tmp_path / "reference.db"
+    started = time.monotonic()
+    proc = ingest(pages, reference)
+    assert proc.wait(60) == 0, proc.stderr.read()
+    whole_run = time.monotonic() - started
+    total = assert_whole(reference)
+    assert total > 10
+
+    partial = []
+    for k in range(KILLS):
+        db = tmp_path / f"killed{k}.db"
+        # From just after start-up to past the end of a clean run, evenly spread.
+        delay = 0.05 + whole_run * k / (KILLS - 1)
+        proc = ingest(pages, db)
+        time.sleep(delay)
+        proc.send_signal(signal.SIGKILL)
+        proc.wait(10)
+        count = assert_whole(db)
+        assert count <= total
+        partial.append(count)
+    # Resumed only now: run alongside the kills they would slow them and shift the kill points.
+    resumes = [(db, ingest(pages, db)) for db in (tmp_path / f"killed{k}.db" for k in range(KILLS))]
+    for db, proc in resumes:
+        assert proc.wait(90) == 0, proc.stderr.read()
+        assert assert_whole(db) == total
+        assert content(db) == content(reference)
+    # The kills must have landed mid-run, not only before or after it.
+    print("briefings at each kill:", partial, "of", total)
+    assert any(0 < n < total for n in partial), partial
