@@ -147,8 +147,8 @@ def ingest(paths, source, verbose, db_path, as_json):
     from .ingest import ingest as run, plan
 
     entities = load_entities(db_path)
+    groups, unreadable = plan(paths, source)  # before opening: a bad path leaves no archive behind
     with open_archive(db_path, write=True) as archive:
-        groups, unreadable = plan(paths, source)
         err = render.console(stderr=True)
         show_progress = err.is_terminal and not as_json
         if show_progress:
