@@ -161,9 +161,13 @@ def speaker_names(db: sqlite_utils.Database, value: str, entities=None) -> list[
     if entities is not None:
         person = entities.person(wanted)
         wanted = person.name if person else (entities.outlet(wanted) or wanted)
-    rows = db.execute(
-        "SELECT DISTINCT speaker FROM turns WHERE speaker = ? COLLATE NOCASE", (wanted,)
-    ).fetchall()
+    # The exact name first: it is answered from the turns_speaker index, while
+    # COLLATE NOCASE cannot use it and reads every turn.
+    rows = db.execute("SELECT DISTINCT speaker FROM turns WHERE speaker = ?", (wanted,)).fetchall()
+    if not rows:
+        rows = db.execute(
+            "SELECT DISTINCT speaker FROM turns WHERE speaker = ? COLLATE NOCASE", (wanted,)
+        ).fetchall()
     if not rows:
         rows = db.execute(
             "SELECT DISTINCT speaker FROM turns WHERE speaker LIKE ? ESCAPE '\\' ORDER BY speaker",
@@ -239,20 +243,17 @@ def _ranked(db, words: str, params: dict, clauses: list[str], limit: int) -> lis
     """
     where = " AND ".join(clauses)
     window = max(RANK_WINDOW, 4 * limit)
-    sql = f"""WITH best AS (
-                  SELECT rowid AS pk, {RANK} AS score FROM turns_fts
-                  WHERE turns_fts MATCH :q ORDER BY score LIMIT :window)
-              SELECT {_ROW}, best.score, (SELECT COUNT(*) FROM best) AS _seen
-              FROM best JOIN turns t ON t.pk = best.pk JOIN briefings b ON b.pk = t.briefing_pk
+    best = _execute(db, f"SELECT rowid, {RANK} AS score FROM turns_fts WHERE turns_fts MATCH :q "
+                        "ORDER BY score LIMIT :window", {"q": params["q"], "window": window}, words).fetchall()
+    if not best:
+        return []
+    sql = f"""SELECT {_ROW}, json_extract(best.value, '$[1]') AS score
+              FROM json_each(:best) AS best JOIN turns t ON t.pk = json_extract(best.value, '$[0]')
+              JOIN briefings b ON b.pk = t.briefing_pk
               WHERE {where}
-              ORDER BY best.score, b.date DESC, t.briefing_pk DESC, t.seq LIMIT :limit"""
-    rows = _dicts(_execute(db, sql, {**params, "window": window, "limit": limit}, words))
-    seen = rows[0]["_seen"] if rows else db.execute(
-        "SELECT COUNT(*) FROM (SELECT 1 FROM turns_fts WHERE turns_fts MATCH :q LIMIT :window)",
-        {"q": params["q"], "window": window}).fetchone()[0]
-    if len(rows) >= limit or seen < window:
-        for r in rows:
-            del r["_seen"]
+              ORDER BY score, b.date DESC, t.briefing_pk DESC, t.seq LIMIT :limit"""
+    rows = _dicts(db.execute(sql, {**params, "best": json.dumps(best), "limit": limit}))
+    if len(rows) >= limit or len(best) < window:
         return rows
     sql = f"""SELECT {_ROW}, {RANK} AS score
               FROM turns_fts JOIN turns t ON t.pk = turns_fts.rowid JOIN briefings b ON b.pk = t.briefing_pk
