@@ -80,3 +80,29 @@ def test_fetched_corpus_pages_ingest_like_the_files(server, tmp_path):
         for d in (a, b):  # the mirror's address stands where the live site's would
             d.pop("url"), d.pop("pages")
         assert a == b, bid
+
+
+def test_a_failed_last_page_in_the_manifest_is_named(tmp_path):
+    """No gap in the page numbers and no pager: only the manifest knows page 3 exists."""
+    folder = tmp_path / "raw" / "scio"
+    folder.mkdir(parents=True)
+    base = "https://english.scio.gov.cn/pressroom/2025-12/16/content_777"
+    pages = {
+        "content_777.html": "<p>Speakers:</p><p>Ms. Lin Qiaoyun, director of ports</p><p>Date:</p><p>Dec. 2, 2025</p>"
+                            "<p>Lin Qiaoyun:</p><p>Port throughput rose.</p>",
+        "content_777_2.html": "<p>Reuters:</p><p>By how much?</p>",
+    }
+    lines = []
+    for n, (name, body) in enumerate(pages.items(), 1):
+        html = f"<html><head><title>Ports</title></head><body><h1>Ports</h1><!--enpcontent-->{body}<!--/enpcontent--></body></html>"
+        (folder / name).write_text(html, encoding="utf-8")
+        lines.append({"file": name, "url": f"{base}{'' if n == 1 else '_2'}.html", "status": 200, "sha256": "x",
+                      "source": "scio", "transcript": f"{base}.html", "page": n})
+    lines.append({"file": "content_777_3.html", "url": f"{base}_3.html", "status": 503, "error": "HTTP 503 after 4 attempts",
+                  "source": "scio", "transcript": f"{base}.html", "page": 3})
+    (folder / "manifest.jsonl").write_text("".join(json.dumps(e) + "\n" for e in lines), encoding="utf-8")
+    report = archive_of(tmp_path / "a.db", tmp_path / "raw")
+    assert report.incomplete == [("scio-777", (3,))]
+    b = briefing(tmp_path / "a.db", "scio-777")
+    assert b["missing_pages"] == [3]
+    assert [(t["speaker"], t["page"]) for t in b["turns"]] == [("Lin Qiaoyun", 1), ("Reuters", 2)]

@@ -16,7 +16,7 @@ from .jsonl import is_jsonl, read as read_jsonl
 from .models import Rejected
 from .people import Entities
 from .raw import failed_pages, iter_page_files, load_page
-from .sources import Group, group, parse_group, transcript_key
+from .sources import Group, family_of, group, parse_group, transcript_key
 from .store import Archive
 
 PEEK = 64 * 1024
@@ -68,14 +68,17 @@ class IngestReport:
 def plan(paths: Iterable[str | Path], source: str | None = None) -> tuple[list[Group], list[tuple[str, str]]]:
     """Group the page files under paths into transcripts, reading only their heads."""
     manifests: dict = {}
-    peeks = []
+    refs = []
     unreadable = []
     for path in iter_page_files(paths):
         try:
-            peeks.append(load_page(path, manifests, limit=PEEK))
+            peek = load_page(path, manifests, limit=PEEK)
         except OSError as exc:
             unreadable.append((str(path), f"cannot read: {exc.strerror or exc}"))
-    groups = group(peeks, source)
+            continue
+        # Keep what grouping needs, not the bytes: memory must not grow with the raw store.
+        refs.append(replace(peek, body=b"", source=family_of(peek, source)))
+    groups = group(refs, source)
     failed: dict[str, set[int]] = {}
     for manifest in manifests.values():
         for (family, transcript), numbers in failed_pages(manifest).items():
@@ -89,7 +92,7 @@ def plan(paths: Iterable[str | Path], source: str | None = None) -> tuple[list[G
 def load_group(g: Group, manifests: dict | None = None) -> Group:
     """The same group with full page bodies."""
     manifests = {} if manifests is None else manifests
-    return Group(g.key, g.family, tuple((n, load_page(Path(p.path), manifests)) for n, p in g.pages))
+    return replace(g, pages=tuple((n, load_page(Path(p.path), manifests)) for n, p in g.pages))
 
 
 def parse_paths(paths: Iterable[str | Path], entities: Entities, source: str | None = None):
