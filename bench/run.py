@@ -1,0 +1,474 @@
+"""Benchmark: search at a million turns, ingest throughput, ingest memory.
+
+    make bench                      # or: .venv/bin/python bench/run.py
+    .venv/bin/python bench/run.py --turns 100000 --runs 5
+
+What it does, all in one run (targets are medians on the 2-core dev machine):
+
+1. Ingests the real pages (../shared/corpus/mfa/en and data/raw) into a fresh
+   archive: pages/second, and peak memory of an ingest of N and of 4N pages
+   (the corpus copied under other ids), each in its own process.
+2. Builds, through the real store (`Archive.save`), a synthetic archive of
+   --turns turns from a seeded RNG: briefings shaped like real ones (turn
+   count, kinds, speakers, outlets) with turn texts made of real sentences,
+   as many words as a real turn. It is cached under bench/out/ and rebuilt
+   only when the sample, the seed or the size changes.
+3. Times ranked top-20 search with snippets, in process and as a
+   `briefings search` process, for a rare word, a common word, a phrase and a
+   filtered query; and, on the same text and queries, ripgrep over a plain
+   text export and `sqlite-utils search` on the same database.
+
+Figures go to stdout as a table with PASS/FAIL per target, and to
+bench/RESULTS.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import os
+import platform
+import random
+import re
+import shutil
+import sqlite3
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections import Counter
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+OUT = ROOT / "bench" / "out"
+RESULTS = ROOT / "bench" / "RESULTS.md"
+BIN = Path(sys.executable).parent
+CORPUS = ROOT.parent / "shared" / "corpus" / "mfa" / "en"
+SEEDS = ROOT / "data" / "raw"
+SEED = 20240601
+BUILD_VERSION = 1  # bump when the generator changes, so cached archives are rebuilt
+
+sys.path.insert(0, str(ROOT / "src"))
+
+from briefings import query  # noqa: E402
+from briefings.models import Briefing, Participant, Turn  # noqa: E402
+from briefings.people import Entities  # noqa: E402
+from briefings.store import Archive  # noqa: E402
+
+TARGETS = {
+    "common_in_process_ms": 50.0,
+    "end_to_end_ms": 200.0,
+    "vs_ripgrep": 3.0,
+    "vs_sqlite_utils": 1.0,
+    "ingest_pages_per_s": 100.0,
+    "memory_growth": 1.25,
+}
+
+
+def log(msg: str) -> None:
+    print(msg, file=sys.stderr, flush=True)
+
+
+def median_time(fn, runs: int) -> float:
+    """Median wall time of fn() in milliseconds, after one warm-up call."""
+    fn()
+    times = []
+    for _ in range(runs):
+        t0 = time.perf_counter()
+        fn()
+        times.append((time.perf_counter() - t0) * 1000)
+    return statistics.median(times)
+
+
+# -- ingest: throughput and memory, each in a child process -------------------
+
+CHILD = r"""
+import json, resource, sys, time, tracemalloc
+sys.path.insert(0, sys.argv[1])
+from briefings.ingest import ingest
+from briefings.people import Entities
+from briefings.store import Archive
+paths, db, trace = sys.argv[2].split(","), sys.argv[3], sys.argv[4] == "1"
+entities = Entities.load()
+archive = Archive(db, write=True)
+if trace:
+    tracemalloc.start()
+t0 = time.perf_counter()
+report = ingest(paths, archive, entities)
+elapsed = time.perf_counter() - t0
+peak = tracemalloc.get_traced_memory()[1] if trace else None
+archive.close()
+print(json.dumps({"pages": report.pages, "briefings": report.briefings, "seconds": elapsed,
+                  "traced_peak": peak,
+                  "maxrss_kb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss}))
+"""
+
+
+def ingest_child(paths: list[Path], db: Path, trace: bool = False) -> dict:
+    for suffix in ("", "-wal", "-shm"):
+        Path(str(db) + suffix).unlink(missing_ok=True)
+    out = subprocess.run(
+        [sys.executable, "-c", CHILD, str(ROOT / "src"), ",".join(map(str, paths)), str(db), "1" if trace else "0"],
+        check=True, capture_output=True, text=True,
+    )
+    return json.loads(out.stdout)
+
+
+def real_page_dirs() -> list[Path]:
+    return [p for p in (CORPUS, SEEDS) if p.is_dir()]
+
+
+def replicate_corpus(dest: Path, copies: int) -> list[Path]:
+    """The MFA corpus `copies` times over, each copy's pages under other ids."""
+    folders = []
+    manifest = {}
+    with (CORPUS / "manifest.jsonl").open(encoding="utf-8") as fh:
+        for line in fh:
+            if line.strip():
+                entry = json.loads(line)
+                manifest[entry["file"]] = entry
+    for k in range(copies):
+        folder = dest / f"copy{k}"
+        folder.mkdir(parents=True)
+        lines = []
+        for page in sorted(CORPUS.glob("t*.html")):
+            new_name = re.sub(r"^t(\d+)", lambda m: f"t{k + 1}{m.group(1)}", page.name)
+            shutil.copyfile(page, folder / new_name)
+            entry = dict(manifest.get(page.name, {}))
+            entry["file"] = new_name
+            for key in ("url", "final_url"):
+                if entry.get(key):
+                    entry[key] = re.sub(r"/t(\d+)\.", lambda m: f"/t{k + 1}{m.group(1)}.", entry[key])
+            lines.append(json.dumps(entry))
+        (folder / "manifest.jsonl").write_text("\n".join(lines) + "\n", encoding="utf-8")
+        folders.append(folder)
+    return folders
+
+
+def bench_ingest(runs: int) -> dict:
+    dirs = real_page_dirs()
+    OUT.mkdir(parents=True, exist_ok=True)
+    sample_db = OUT / "sample.db"
+    results = [ingest_child(dirs, sample_db) for _ in range(max(1, min(runs, 3)))]
+    pages = results[0]["pages"]
+    seconds = statistics.median(r["seconds"] for r in results)
+    figures = {"ingest_pages": pages, "ingest_seconds": seconds, "ingest_pages_per_s": pages / seconds}
+    if CORPUS.is_dir():
+        with tempfile.TemporaryDirectory(dir=OUT) as tmp:
+            tmp = Path(tmp)
+            copies = replicate_corpus(tmp / "pages", 4)
+            one = ingest_child(copies[:1], tmp / "one.db", trace=True)
+            four = ingest_child(copies, tmp / "four.db", trace=True)
+            one_rss = ingest_child(copies[:1], tmp / "one.db")
+            four_rss = ingest_child(copies, tmp / "four.db")
+        figures.update({
+            "memory_pages": (one["pages"], four["pages"]),
+            "memory_traced_mb": (one["traced_peak"] / 2**20, four["traced_peak"] / 2**20),
+            "memory_rss_mb": (one_rss["maxrss_kb"] / 1024, four_rss["maxrss_kb"] / 1024),
+            "memory_growth": four["traced_peak"] / one["traced_peak"],
+        })
+    return figures
+
+
+# -- the synthetic archive ------------------------------------------------------
+
+SENTENCE_END = re.compile(r"(?<=[.?!])\s+")
+
+
+def load_sample(db: Path) -> dict:
+    conn = sqlite3.connect(db)
+    briefings = []
+    sentences = []
+    for pk, source in conn.execute("SELECT pk, source FROM briefings ORDER BY pk"):
+        turns = conn.execute(
+            "SELECT label, speaker, role, kind, outlet, text FROM turns WHERE briefing_pk = ? ORDER BY seq", (pk,)
+        ).fetchall()
+        participants = conn.execute(
+            "SELECT name, role, kind, label FROM participants WHERE briefing_pk = ? ORDER BY position", (pk,)
+        ).fetchall()
+        shape = []
+        for label, speaker, role, kind, outlet, text in turns:
+            words = len(text.split())
+            shape.append((label, speaker, role, kind, outlet, words))
+            sentences.extend(s for s in SENTENCE_END.split(text.replace("\n\n", " ")) if s.strip())
+        if shape:
+            briefings.append({"source": source, "turns": shape, "participants": participants})
+    conn.close()
+    return {"briefings": briefings, "sentences": sentences}
+
+
+def synthetic_briefings(sample: dict, n_turns: int, seed: int):
+    """Briefings shaped like the sample's, until n_turns turns; deterministic for a seed."""
+    rng = random.Random(seed)
+    sentences = sample["sentences"]
+    lengths = [len(s.split()) for s in sentences]
+    start = 730120  # 2000-01-01 as a proleptic ordinal
+    span = 9496  # days to 2025-12-31
+    import datetime as dt
+
+    made = 0
+    i = 0
+    while made < n_turns:
+        template = rng.choice(sample["briefings"])
+        shape = template["turns"][: n_turns - made]
+        date = dt.date.fromordinal(start + rng.randrange(span)).isoformat()
+        turns = []
+        for seq, (label, speaker, role, kind, outlet, words) in enumerate(shape, 1):
+            parts, count = [], 0
+            while count < max(words, 1):
+                j = rng.randrange(len(sentences))
+                parts.append(sentences[j])
+                count += lengths[j]
+            turns.append(Turn(seq=seq, label=label, speaker=speaker, role=role, kind=kind, outlet=outlet,
+                              text=" ".join(parts)))
+        participants = tuple(Participant(name=n, role=r, kind=k, label=lb) for n, r, k, lb in template["participants"])
+        bid = f"bench-{i:07d}"
+        yield Briefing(id=bid, source=template["source"], url=None, title=f"Synthetic briefing {i} on {date}",
+                       date=date, published=None, language="en", participants=participants, turns=tuple(turns),
+                       fingerprint=f"{seed}-{bid}")
+        made += len(turns)
+        i += 1
+
+
+def sample_digest(db: Path) -> str:
+    conn = sqlite3.connect(db)
+    h = hashlib.sha256()
+    for row in conn.execute("SELECT b.id, t.seq, t.text FROM turns t JOIN briefings b ON b.pk = t.briefing_pk ORDER BY b.id, t.seq"):
+        h.update(repr(row).encode())
+    conn.close()
+    return h.hexdigest()[:12]
+
+
+def build_archive(n_turns: int, rebuild: bool) -> tuple[Path, Path, float | None]:
+    """The cached synthetic archive and its plain-text export; build seconds if built now."""
+    sample_db = OUT / "sample.db"
+    key = f"{n_turns}-{SEED}-{BUILD_VERSION}-{sample_digest(sample_db)}"
+    db = OUT / f"archive-{key}.db"
+    text = OUT / f"turns-{key}.txt"
+    if db.exists() and text.exists() and not rebuild:
+        Archive(db, write=True).close()  # migrate a cache built by an older schema; a no-op otherwise
+        return db, text, None
+    for old in OUT.glob("archive-*.db*"):
+        old.unlink()
+    for old in OUT.glob("turns-*.txt"):
+        old.unlink()
+    log(f"building a synthetic archive of {n_turns:,} turns in {db} (cached for later runs)")
+    sample = load_sample(sample_db)
+    t0 = time.perf_counter()
+    partial = db.with_suffix(".partial")
+    for suffix in ("", "-wal", "-shm"):
+        Path(str(partial) + suffix).unlink(missing_ok=True)
+    archive = Archive(partial, write=True)
+    # Bench-only: a crash here loses only the cache, so skip the per-commit fsync.
+    archive.db.execute("PRAGMA synchronous = OFF")
+    made = 0
+    for b in synthetic_briefings(sample, n_turns, SEED):
+        archive.save(b)
+        made += len(b.turns)
+        if made % 100_000 < len(b.turns):
+            log(f"  {made:,} turns, {time.perf_counter() - t0:.0f} s")
+    archive.db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    archive.db.execute("INSERT INTO turns_fts (turns_fts) VALUES ('optimize')")
+    archive.db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    archive.db.execute("ANALYZE")
+    archive.close()
+    built = time.perf_counter() - t0
+    export_text(partial, text)
+    partial.rename(db)
+    return db, text, built
+
+
+def export_text(db: Path, path: Path) -> None:
+    """One line per turn: id, seq, date, speaker and the text, for ripgrep."""
+    conn = sqlite3.connect(db)
+    with path.open("w", encoding="utf-8") as fh:
+        for bid, seq, date, speaker, text in conn.execute(
+            "SELECT b.id, t.seq, b.date, t.speaker, t.text FROM turns t JOIN briefings b ON b.pk = t.briefing_pk "
+            "ORDER BY t.pk"
+        ):
+            fh.write(f"{bid}\t{seq}\t{date}\t{speaker or ''}\t{text.replace(chr(10), ' ')}\n")
+    conn.close()
+
+
+# -- queries ---------------------------------------------------------------------
+
+
+def pick_queries(db: Path) -> list[dict]:
+    """The queries, chosen from the data by how many turns they match.
+
+    rare: a word in about 1 turn in 5,000; common: the word closest to 1 turn
+    in 20 (as often as "Taiwan" is); very common: the word of six letters or
+    more in the most turns (reported, with no target: see RESULTS.md);
+    a phrase; and a common word with a speaker and a date filter.
+    """
+    conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
+    total = conn.execute("SELECT COUNT(*) FROM turns").fetchone()[0]
+    sample = 20000
+    counts: Counter = Counter()
+    for (text,) in conn.execute("SELECT text FROM turns ORDER BY pk LIMIT ?", (sample,)):
+        counts.update(set(re.findall(r"[A-Za-z]{6,}", text)))
+    speaker = conn.execute(
+        "SELECT speaker, COUNT(*) c FROM turns WHERE kind = 'answer' AND speaker IS NOT NULL "
+        "GROUP BY speaker ORDER BY c DESC LIMIT 1"
+    ).fetchone()[0]
+    conn.close()
+
+    def closest(share: float) -> str:
+        return min(sorted(counts), key=lambda w: abs(counts[w] / sample - share))
+
+    rare, common, very = closest(1 / 5000), closest(1 / 20), counts.most_common(1)[0][0]
+    phrase = '"Belt and Road"'
+
+    def rg(word):
+        return ["-i", "-w", word]
+
+    return [
+        {"name": "rare word", "text": rare, "args": [], "rg": rg(rare)},
+        {"name": "common word", "text": common, "args": [], "rg": rg(common)},
+        {"name": "phrase", "text": phrase, "args": [], "rg": ["-i", "-w", "-F", "Belt and Road"]},
+        {"name": "filtered", "text": common, "args": ["--speaker", speaker, "--since", "2015"],
+         "filters": {"speaker": speaker, "since": "2015-01-01"},
+         "rg": ["-i", "-e", rf"\t20(1[5-9]|2\d)-\d\d-\d\d\t{rust_escape(speaker)}\t.*\b{common}\b"]},
+        {"name": "very common word", "text": very, "args": [], "rg": rg(very), "no_target": True},
+        {"name": "_total", "turns": total},
+    ]
+
+
+def rust_escape(text: str) -> str:
+    """Escape regex syntax for ripgrep (which, unlike Python's re.escape, refuses an escaped space)."""
+    return re.sub(r"([.^$*+?()\[\]{}|\\])", r"\\\1", text)
+
+
+def find_ripgrep() -> str | None:
+    """rg on PATH; else, as root on Debian, `apt-get install ripgrep` (no PyPI wheel builds offline)."""
+    found = shutil.which("rg")
+    if found or os.geteuid() != 0 or not shutil.which("apt-get"):
+        return found
+    log("ripgrep is missing: apt-get install -y ripgrep")
+    subprocess.run(["apt-get", "install", "-y", "-qq", "ripgrep"], capture_output=True)
+    return shutil.which("rg")
+
+
+def bench_search(db: Path, text_export: Path, runs: int) -> dict:
+    queries = pick_queries(db)
+    total = queries.pop()["turns"]
+    entities = Entities.load()
+    archive = Archive(db)
+    env = dict(os.environ, NO_COLOR="1", COLUMNS="120")
+    rg = find_ripgrep()
+    sqlite_utils_bin = BIN / "sqlite-utils"
+    rows = []
+    for q in queries:
+        filters = query.Filters(**q.get("filters", {}))
+        hits = query.search(archive.db, q["text"], filters, limit=20, entities=entities)
+        matched = query.count_matches(archive.db, q["text"], filters, entities=entities)
+        in_process = median_time(
+            lambda: query.search(archive.db, q["text"], filters, limit=20, entities=entities), runs)
+        cmd = [str(BIN / "briefings"), "search", q["text"], *q["args"], "--json", "--db", str(db)]
+        end_to_end = median_time(lambda: subprocess.run(cmd, env=env, check=True, capture_output=True), runs)
+        row = {"query": q["name"], "target": not q.get("no_target"), "text": q["text"] + ("" if not q["args"] else " " + " ".join(q["args"])),
+               "matches": matched, "hits": len(hits), "in_process_ms": in_process, "end_to_end_ms": end_to_end}
+        if rg:
+            rg_cmd = [rg, "--count", "--no-filename", *q["rg"], str(text_export)]
+            row["ripgrep_ms"] = median_time(lambda: subprocess.run(rg_cmd, check=True, capture_output=True), runs)
+        if sqlite_utils_bin.exists() and not q["args"]:
+            su_cmd = [str(sqlite_utils_bin), "search", str(db), "turns", q["text"], "--limit", "20"]
+            row["sqlite_utils_ms"] = median_time(lambda: subprocess.run(su_cmd, check=True, capture_output=True), runs)
+        rows.append(row)
+        log(f"  {row}")
+    archive.close()
+    return {"turns": total, "rows": rows, "ripgrep": bool(rg)}
+
+
+# -- report ----------------------------------------------------------------------
+
+
+def verdicts(ingest: dict, search: dict) -> list[tuple[str, str, str, bool]]:
+    by = {r["query"]: r for r in search["rows"]}
+    search = {**search, "rows": [r for r in search["rows"] if r["target"]]}
+    out = []
+    common = by["common word"]
+    out.append(("in-process ranked top-20, common word", f"{common['in_process_ms']:.1f} ms",
+                f"<= {TARGETS['common_in_process_ms']:.0f} ms", common["in_process_ms"] <= TARGETS["common_in_process_ms"]))
+    worst = max(r["end_to_end_ms"] for r in search["rows"])
+    out.append(("`briefings search` end to end, slowest of the four", f"{worst:.0f} ms",
+                f"<= {TARGETS['end_to_end_ms']:.0f} ms", worst <= TARGETS["end_to_end_ms"]))
+    if search["ripgrep"]:
+        ratio = min(r["ripgrep_ms"] / r["end_to_end_ms"] for r in search["rows"])
+        out.append(("faster than ripgrep (worst of the four, process vs process)", f"{ratio:.1f}x",
+                    f">= {TARGETS['vs_ripgrep']:.0f}x", ratio >= TARGETS["vs_ripgrep"]))
+    su = [r for r in search["rows"] if "sqlite_utils_ms" in r]
+    if su:
+        ratio = min(r["sqlite_utils_ms"] / r["end_to_end_ms"] for r in su)
+        out.append(("vs `sqlite-utils search` (worst of the three without filters)", f"{ratio:.1f}x",
+                    ">= 1.0x", ratio >= TARGETS["vs_sqlite_utils"]))
+    out.append(("ingest throughput, real pages", f"{ingest['ingest_pages_per_s']:.0f} pages/s",
+                f">= {TARGETS['ingest_pages_per_s']:.0f} pages/s", ingest["ingest_pages_per_s"] >= TARGETS["ingest_pages_per_s"]))
+    if "memory_growth" in ingest:
+        n, n4 = ingest["memory_pages"]
+        out.append((f"peak ingest memory, {n4} pages vs {n} pages (traced)", f"{ingest['memory_growth']:.2f}x",
+                    f"<= {TARGETS['memory_growth']:.2f}x", ingest["memory_growth"] <= TARGETS["memory_growth"]))
+    return out
+
+
+def report(ingest: dict, search: dict, build_seconds: float | None) -> str:
+    lines = ["# Benchmark results", "",
+             f"Latest `make bench` on {platform.node() or 'this machine'}: {os.cpu_count()} cores, "
+             f"Python {platform.python_version()}, SQLite {sqlite3.sqlite_version}, "
+             f"{time.strftime('%Y-%m-%d %H:%M')}, load average {os.getloadavg()[0]:.1f} at the end "
+             "(other work on the machine slows every figure). Medians; times in milliseconds.", "",
+             f"Synthetic archive: {search['turns']:,} turns (seed {SEED})"
+             + (f", built in {build_seconds:.0f} s" if build_seconds else ", cached") + ".", "",
+             "| query | text | matching turns | in process | `briefings search` | ripgrep | sqlite-utils search |",
+             "|---|---|---:|---:|---:|---:|---:|"]
+    for r in search["rows"]:
+        rg = f"{r['ripgrep_ms']:.0f}" if "ripgrep_ms" in r else "-"
+        su = f"{r['sqlite_utils_ms']:.0f}" if "sqlite_utils_ms" in r else "-"
+        share = f" ({100 * r['matches'] / search['turns']:.2g}%)"
+        lines.append(f"| {r['query']} | `{r['text']}` | {r['matches']:,}{share} | {r['in_process_ms']:.1f} | "
+                     f"{r['end_to_end_ms']:.0f} | {rg} | {su} |")
+    if search["ripgrep"]:
+        ratios = [r["ripgrep_ms"] / r["in_process_ms"] for r in search["rows"]]
+        lines += ["", f"In process (no start-up), search is {min(ratios):.1f}x to {max(ratios):.0f}x faster "
+                  "than ripgrep over the same text; end to end, `briefings search` pays a fixed start-up "
+                  "(Python, click, sqlite-utils) that the rare-word row shows."]
+    lines += ["", f"Ingest: {ingest['ingest_pages']} real pages in {ingest['ingest_seconds']:.2f} s "
+              f"= {ingest['ingest_pages_per_s']:.0f} pages/s."]
+    if "memory_growth" in ingest:
+        (n, n4), (t1, t4), (r1, r4) = ingest["memory_pages"], ingest["memory_traced_mb"], ingest["memory_rss_mb"]
+        lines.append(f"Peak ingest memory: {n} pages {t1:.1f} MB traced / {r1:.0f} MB RSS; "
+                     f"{n4} pages {t4:.1f} MB traced / {r4:.0f} MB RSS.")
+    lines += ["", "| target | figure | goal | verdict |", "|---|---:|---|---|"]
+    for name, figure, goal, ok in verdicts(ingest, search):
+        lines.append(f"| {name} | {figure} | {goal} | {'PASS' if ok else 'FAIL'} |")
+    return "\n".join(lines) + "\n"
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--turns", type=int, default=1_000_000, help="size of the synthetic archive")
+    parser.add_argument("--runs", type=int, default=7, help="timed runs per figure (median)")
+    parser.add_argument("--rebuild", action="store_true", help="rebuild the cached archive")
+    parser.add_argument("--no-results", action="store_true", help="do not write bench/RESULTS.md")
+    parser.add_argument("--build-only", action="store_true", help="only build (or find) the cached archive")
+    args = parser.parse_args()
+    OUT.mkdir(parents=True, exist_ok=True)
+    log("ingest: throughput and memory on the real pages")
+    ingest = bench_ingest(args.runs)
+    db, text_export, built = build_archive(args.turns, args.rebuild)
+    if args.build_only:
+        log(f"archive: {db}; text export: {text_export}")
+        return 0
+    log(f"search: {db.name}")
+    search = bench_search(db, text_export, args.runs)
+    text = report(ingest, search, built)
+    print(text)
+    if not args.no_results:
+        RESULTS.write_text(text, encoding="utf-8")
+    return 0 if all(ok for *_, ok in verdicts(ingest, search)) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
