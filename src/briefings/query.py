@@ -163,7 +163,7 @@ def speaker_names(db: sqlite_utils.Database, value: str, entities=None) -> list[
         wanted = person.name if person else (entities.outlet(wanted) or wanted)
     # The exact name first: it is answered from the turns_speaker index, while
     # COLLATE NOCASE cannot use it and reads every turn.
-    rows = db.execute("SELECT DISTINCT speaker FROM turns WHERE speaker = ?", (wanted,)).fetchall()
+    rows = db.execute("SELECT speaker FROM turns WHERE speaker = ? LIMIT 1", (wanted,)).fetchall()
     if not rows:
         rows = db.execute(
             "SELECT DISTINCT speaker FROM turns WHERE speaker = ? COLLATE NOCASE", (wanted,)
