@@ -144,7 +144,7 @@ def read_header(page: PageText) -> Header:
             seen_roster = True
             value = m.group("value").strip()
             if value:
-                _take(key, value, participants, lambda d: None)
+                _add_inline_roster(key, value, participants)
                 if key == "date":
                     date = date or find_date(value)
                     key = None
@@ -199,7 +199,8 @@ def read_header(page: PageText) -> Header:
     return Header(title, published, date, list(unique.values()), lines[body_start:])
 
 
-def _take(key, value, participants, _):
+def _add_inline_roster(key: str, value: str, participants: list[Participant]) -> None:
+    """`Speaker: Mr. Li Hua, director of ...; Ms. Wang, ...` on the key's own line."""
     if key in ("official", "chair"):
         for part in re.split(r"\s*;\s*", value):
             p = participant_from(part, key)
