@@ -309,7 +309,17 @@ def crawl(source, since, until, limit, base_url, start, raw_dir, rate, insecure_
 
 
 def query_options(f):
-    """What every command that takes a QUERY accepts: filters, --all-kinds, --raw."""
+    """What every command that takes a QUERY accepts: filters, --all-kinds, --raw.
+
+    The filter options reach the command as one `filters` argument.
+    """
+
+    @functools.wraps(f)
+    def with_filters(*args, speaker, since, until, source, kind, outlet, all_kinds, **kwargs):
+        filters = query.Filters(speaker=speaker, since=since, until=until, source=source, kind=kind,
+                                outlet=outlet, all_kinds=all_kinds)
+        return f(*args, filters=filters, **kwargs)
+
     for option in reversed([
         speaker_option,
         date_options,
@@ -320,8 +330,8 @@ def query_options(f):
         click.option("--raw", is_flag=True,
                      help="Pass QUERY to SQLite FTS5 as a query (AND, OR, NOT, NEAR, prefix*)."),
     ]):
-        f = option(f)
-    return f
+        with_filters = option(with_filters)
+    return with_filters
 
 
 def output_options(f):
@@ -359,8 +369,7 @@ def _emit_records(records: list[dict], fmt: str) -> None:
 @db_option
 @output_options
 @handle_errors
-def search(text, speaker, since, until, source, kind, outlet, all_kinds, raw, sort, context, limit, db_path,
-           as_json, as_nl, as_csv):
+def search(text, filters, raw, sort, context, limit, db_path, as_json, as_nl, as_csv):
     """Turns that say QUERY, best match first, with the matching words highlighted.
 
     Words are matched with stemming (smuggle finds smuggling); "quoted phrases"
@@ -377,8 +386,6 @@ def search(text, speaker, since, until, source, kind, outlet, all_kinds, raw, so
       briefings search 'vaccin* NOT trial' --raw --csv > hits.csv
     """
     fmt = _output_format(as_json, as_nl, as_csv)
-    filters = query.Filters(speaker=speaker, since=since, until=until, source=source, kind=kind,
-                            outlet=outlet, all_kinds=all_kinds)
     with open_archive(db_path) as archive:
         rows = query.search(archive.db, text, filters, limit=limit, raw=raw, sort=sort,
                             entities=load_entities(db_path), context=context)
@@ -399,7 +406,7 @@ def search(text, speaker, since, until, source, kind, outlet, all_kinds, raw, so
 @db_option
 @output_options
 @handle_errors
-def who(text, speaker, since, until, source, kind, outlet, all_kinds, raw, limit, db_path, as_json, as_nl, as_csv):
+def who(text, filters, raw, limit, db_path, as_json, as_nl, as_csv):
     """Who says QUERY: speakers ranked by their matching turns, with first and last dates.
 
     QUERY is read as by `briefings search`, filters and all. A question's
@@ -411,8 +418,6 @@ def who(text, speaker, since, until, source, kind, outlet, all_kinds, raw, limit
       briefings who 'Huawei kind:question' --since 2019 --json
     """
     fmt = _output_format(as_json, as_nl, as_csv)
-    filters = query.Filters(speaker=speaker, since=since, until=until, source=source, kind=kind,
-                            outlet=outlet, all_kinds=all_kinds)
     with open_archive(db_path) as archive:
         rows = query.who(archive.db, text, filters, raw=raw, limit=limit, entities=load_entities(db_path))
     if fmt:
@@ -433,7 +438,7 @@ def who(text, speaker, since, until, source, kind, outlet, all_kinds, raw, limit
 @db_option
 @output_options
 @handle_errors
-def timeline(text, speaker, since, until, source, kind, outlet, all_kinds, raw, by, db_path, as_json, as_nl, as_csv):
+def timeline(text, filters, raw, by, db_path, as_json, as_nl, as_csv):
     """How often QUERY is said over time: matching turns per 1,000 turns of each period.
 
     Each period's count is divided by all the turns of that period that pass
@@ -446,8 +451,6 @@ def timeline(text, speaker, since, until, source, kind, outlet, all_kinds, raw, 
       briefings timeline 'Hong Kong speaker:"Hua Chunying"' --json
     """
     fmt = _output_format(as_json, as_nl, as_csv)
-    filters = query.Filters(speaker=speaker, since=since, until=until, source=source, kind=kind,
-                            outlet=outlet, all_kinds=all_kinds)
     with open_archive(db_path) as archive:
         rows = query.timeline(archive.db, text, filters, by=by, raw=raw, entities=load_entities(db_path))
     if fmt:
