@@ -348,6 +348,18 @@ def _output_format(as_json: bool, as_nl: bool, as_csv: bool) -> str | None:
     return chosen[0][2:] if chosen else None
 
 
+def _print_rows(rows: list[dict], fmt: str | None, table, *, records=None, empty: str = "No turns match.") -> None:
+    """Rows in the machine format asked for, else as a rich table (or one line when there are none)."""
+    if fmt:
+        _emit_records(records(rows) if records else rows, fmt)
+        return
+    con = render.console()
+    if not rows:
+        con.print(empty)
+        return
+    con.print(table(rows))
+
+
 def _emit_records(records: list[dict], fmt: str) -> None:
     if fmt == "json":
         emit(render.dumps(records))
@@ -389,14 +401,7 @@ def search(text, filters, raw, sort, context, limit, db_path, as_json, as_nl, as
     with open_archive(db_path) as archive:
         rows = query.search(archive.db, text, filters, limit=limit, raw=raw, sort=sort,
                             entities=load_entities(db_path), context=context)
-    if fmt:
-        _emit_records(render.search_records(rows), fmt)
-        return
-    con = render.console()
-    if not rows:
-        con.print("No turns match.")
-        return
-    con.print(render.search_table(rows))
+    _print_rows(rows, fmt, render.search_table, records=render.search_records)
 
 
 @cli.command()
@@ -420,14 +425,7 @@ def who(text, filters, raw, limit, db_path, as_json, as_nl, as_csv):
     fmt = _output_format(as_json, as_nl, as_csv)
     with open_archive(db_path) as archive:
         rows = query.who(archive.db, text, filters, raw=raw, limit=limit, entities=load_entities(db_path))
-    if fmt:
-        _emit_records(rows, fmt)
-        return
-    con = render.console()
-    if not rows:
-        con.print("No turns match.")
-        return
-    con.print(render.who_table(rows))
+    _print_rows(rows, fmt, render.who_table)
 
 
 @cli.command()
