@@ -92,3 +92,20 @@ def test_reingest_of_a_changed_page_lists_what_changed_turn_by_turn(db_path, tmp
     # Ingesting the same pages again records nothing more.
     run("ingest", folder, "--db", db_path)
     assert len(json.loads(run("quality", "--json", "--db", db_path).stdout)["changed"]) == 1
+
+
+def test_label_like_paragraphs_in_chinese_and_english(tmp_path):
+    page = tmp_path / "t1.html"
+    page.write_text(
+        "<html><head><title>2020年6月1日外交部发言人赵立坚主持例行记者会</title></head><body>"
+        "<div class='content_mod'><h2 class='title'>2020年6月1日外交部发言人赵立坚主持例行记者会</h2>"
+        "<div class='content'><p>外交部发言人赵立坚宣布：会议将于明天举行。</p>"
+        "<p><b>路透社记者：会议有何成果？</b></p><p>赵立坚：我们将适时发布消息。</p>"
+        "<p>发言人：这一段以标签开头，却不是已知的发言人。</p></div></div></body></html>",
+        encoding="utf-8",
+    )
+    report = json.loads(run("quality", page, "--source", "mfa", "--json").stdout)
+    assert report["unknown_labels"] == []
+    # The announcement's opening line ("Spokesperson Zhao Lijian announced:") is not a label
+    # left in a turn; a paragraph opening with a generic speaker word is.
+    assert [p["start"] for p in report["label_like_paragraphs"]] == ["发言人：这一段以标签开头，却不是已知的发言人。"]

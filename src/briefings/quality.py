@@ -16,9 +16,10 @@ from .people import Entities, Roster
 from .segment import looks_like_name
 
 GENERIC_LABELS = {"q", "a", "question", "answer", "journalist", "reporter", "follow-up", "follow up",
-                  "问", "答", "记者", "追问"}
+                  "spokesperson", "问", "答", "记者", "追问", "发言人"}
 # A paragraph that opens like a speaker label: "Reuters:", "Zhao Lijian:", "Q:".
-_LABEL_START = re.compile(r"^(?P<label>[^:：\n]{1,40}?)\s*[:：]\s")
+_LABEL_START = re.compile(r"^(?P<label>[^:：\n]{1,40}?)\s*(?::\s|：)")
+_CJK = re.compile(r"[\u4e00-\u9fff]")
 _SHOWN = 10
 
 
@@ -103,6 +104,15 @@ def _describe(c: dict) -> str:
     return f"{where} changed: {words(c['old'])} -> {words(c['new'])}"
 
 
+def _label_like(label: str, entities: Entities) -> bool:
+    """Would a reader take this for a speaker label? Chinese text only by the labels the pages use."""
+    if label.casefold() in GENERIC_LABELS:
+        return True
+    if _CJK.search(label):
+        return label.endswith("记者") or entities.person(label) is not None or entities.outlet(label) is not None
+    return looks_like_name(label)
+
+
 def _known(label: str, roster: Roster, entities: Entities) -> bool:
     bare = label.strip().casefold()
     return (bare in GENERIC_LABELS or re.match(r"^(?:netizen|网友)", bare) is not None
@@ -140,7 +150,7 @@ def add_briefing(report: Report, b: dict, entities: Entities) -> None:
             report.alternation.append((b["id"], t["seq"], "a question right after an unanswered question"))
         for para in t["text"].split("\n\n"):
             m = _LABEL_START.match(para)
-            if m and (looks_like_name(m.group("label").strip()) or m.group("label").strip().casefold() in GENERIC_LABELS):
+            if m and _label_like(m.group("label").strip(), entities):
                 report.label_like.append((b["id"], t["seq"], para[:50]))
         if t["kind"] != "moderator":
             previous = t
