@@ -192,7 +192,10 @@ def test_show(seeded):
 def test_unknown_id(seeded):
     result = run("show", "scio-1", "--db", seeded)
     assert result.exit_code == 1
-    assert result.stderr.startswith("Error: no briefing with id 'scio-1'")
+    assert result.stderr == "Error: no briefing with id 'scio-1'; `briefings list` shows the ids\n"
+    slip = run("export", "11823096", "--db", seeded)
+    assert slip.exit_code == 1
+    assert slip.stderr == "Error: no briefing with id '11823096'; did you mean scio-118230968?\n"
 
 
 def test_read_commands_never_create_an_archive(db_path):

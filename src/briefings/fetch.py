@@ -291,13 +291,6 @@ class PoliteClient:
             )
         raise FetchError(url, f"more than {self.max_redirects} redirects")
 
-    def allowed(self, url: str) -> bool:
-        try:
-            self._check_robots(self.rewrite(url))
-        except Disallowed:
-            return False
-        return True
-
     # -- politeness ---------------------------------------------------------
 
     def _wait_turn(self, host: str) -> None:

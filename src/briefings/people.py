@@ -111,11 +111,6 @@ def _packaged() -> dict:
     return json.loads(text)
 
 
-@lru_cache(maxsize=4)
-def default_entities(extra: str | None = None) -> Entities:
-    return Entities.load(Path(extra) if extra else None)
-
-
 class Roster:
     """The briefing's own participants, matched against turn labels.
 

@@ -434,11 +434,14 @@ def get_briefing(db: sqlite_utils.Database, briefing_id: str) -> dict | None:
 
 
 def similar_ids(db: sqlite_utils.Database, briefing_id: str, limit: int = 3) -> list[str]:
-    """Ids that start like the one asked for: the next step after a typo."""
-    rows = db.execute(
-        "SELECT id FROM briefings WHERE id LIKE ? ORDER BY id LIMIT ?",
-        (briefing_id.split("-")[0] + "-%" + briefing_id[-3:] + "%" if "-" in briefing_id else f"%{briefing_id}%", limit),
-    ).fetchall()
+    """Ids holding the document number asked for, as the next step after a slip
+    ("118230968" or "scio-11823096" for scio-118230968)."""
+    key = briefing_id.strip().rsplit("-", 1)[-1]
+    if len(key) < 4:
+        return []
+    pattern = "%" + re.sub(r"([%_\\])", r"\\\1", key) + "%"
+    rows = db.execute("SELECT id FROM briefings WHERE id LIKE ? ESCAPE '\\' ORDER BY id LIMIT ?",
+                      (pattern, limit)).fetchall()
     return [r[0] for r in rows]
 
 

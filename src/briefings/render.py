@@ -34,10 +34,6 @@ def marked_snippet(snippet: str) -> str:
     return snippet.replace(MARK_START, "<mark>").replace(MARK_END, "</mark>")
 
 
-def plain_snippet(snippet: str) -> str:
-    return snippet.replace(MARK_START, "").replace(MARK_END, "")
-
-
 def snippet_text(snippet: str) -> Text:
     from rich.text import Text
 
