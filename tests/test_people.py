@@ -1,0 +1,73 @@
+"""People and outlets: canonical names, aliases, roles at a date, and a user's own additions."""
+
+from __future__ import annotations
+
+import json
+
+from click.testing import CliRunner
+
+from briefings.cli import cli
+from briefings.models import Participant
+from briefings.people import Entities, Roster, name_key, strip_title
+
+
+def test_outlet_spellings_resolve_to_one_name():
+    e = Entities.load()
+    for printed, canonical in [("Bloomberg News", "Bloomberg"), ("Agence France-Presse", "AFP"),
+                               ("China National Radio", "CNR"), ("China News Service", "CNS"),
+                               ("Kyodo News", "Kyodo"), ("kyodo news", "Kyodo"), ("路透社", "Reuters")]:
+        assert e.outlet(printed) == canonical, printed
+    assert e.outlet("Ocean Weekly Gazette") is None
+
+
+def test_roles_are_resolved_at_the_briefings_date(tmp_path):
+    extra = tmp_path / "entities.json"
+    extra.write_text(json.dumps({"people": [{"name": "Lin Qiao", "aliases": ["Ms. Lin Qiao"], "roles": [
+        {"role": "deputy director", "from": "2019-01-01", "to": "2021-12-31"},
+        {"role": "director", "from": "2022-01-01"},
+    ]}]}), encoding="utf-8")
+    e = Entities.load(extra)
+    person = e.person("Ms. Lin Qiao")
+    assert person.role_on("2020-06-01") == "deputy director"
+    assert person.role_on("2023-03-01") == "director"
+    assert person.role_on("2018-03-01") is None
+    assert e.person("Geng Shuang").role_on("2019-05-01") == "Foreign Ministry spokesperson"
+    assert e.person("Geng Shuang").role_on("2022-05-01") is None  # he had left the post
+
+
+def test_a_users_entities_file_extends_the_archive(tmp_path, db_path):
+    page = tmp_path / "content_9.html"
+    page.write_text(
+        "<html><body><h1>SCIO press conference on ports</h1><!--enpcontent-->"
+        "<p>Speakers:</p><p>Mr. Li Ming, director of ports</p><p>Date:</p><p>May 5, 2024</p>"
+        "<p>Li Ming:</p><p>Welcome.</p><p>Harbour Herald:</p><p>How many ports?</p><p>Li Ming:</p><p>Ten.</p>"
+        "<!--/enpcontent--></body></html>", encoding="utf-8")
+    (db_path.parent / "entities.json").write_text(
+        json.dumps({"outlets": [{"name": "Harbour Herald", "aliases": ["HH"]}]}), encoding="utf-8")
+    assert CliRunner().invoke(cli, ["ingest", str(page), "--source", "scio", "--db", str(db_path)]).exit_code == 0
+    result = CliRunner().invoke(cli, ["search", "ports", "--outlet", "HH", "--json", "--db", str(db_path)])
+    assert [(r["speaker"], r["kind"], r["outlet"]) for r in json.loads(result.stdout)] == [
+        ("Harbour Herald", "question", "Harbour Herald")]
+    quality = json.loads(CliRunner().invoke(cli, ["quality", "--json", "--db", str(db_path)]).stdout)
+    assert quality["unknown_labels"] == []
+
+
+def test_a_broken_entities_file_is_one_clear_error(tmp_path, db_path):
+    (db_path.parent / "entities.json").write_text("{not json", encoding="utf-8")
+    result = CliRunner().invoke(cli, ["ingest", str(tmp_path), "--db", str(db_path)])
+    assert result.exit_code == 1
+    assert result.stderr.startswith(f"Error: cannot read entities file {db_path.parent / 'entities.json'}:")
+    assert "Traceback" not in result.output
+
+
+def test_roster_matches_a_label_written_differently():
+    sun = Participant("Sun Meijun", "minister", "official")
+    zhao = Participant("Zhao Zenglian", "vice minister", "official")
+    zhang = Participant("Zhang Baofeng", "director", "official")
+    roster = Roster([sun, zhao, zhang])
+    for label in ("Sun Meijun", "Ms. Sun Meijun", "SUN MEIJUN", "Sun Mei-jun", "Sun Mei jun", "Ms. Sun", "Sun"):
+        assert roster.match(label) is sun, label
+    assert roster.match("Zhao") is zhao
+    assert Roster([sun, Participant("Sun Wei", None, "official")]).match("Mr. Sun") is None  # two Suns: no guess
+    assert roster.match("Wang Jun") is None
+    assert strip_title("Mr. Dr. Li Hua") == "Li Hua" and name_key("Ms. Hua Chun-ying") == "huachunying"
