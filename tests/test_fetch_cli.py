@@ -130,3 +130,15 @@ def test_commands_have_help_with_examples():
         assert "Example" in result.stdout and "--raw-dir" in result.stdout and "--rate" in result.stdout
     assert "--base-url" in run("crawl", "--help").stdout
     assert "--insecure-http" in run("fetch", "--help").stdout
+
+
+def test_insecure_http_is_per_source_and_off_by_default(site, tmp_path):
+    GAC = "/Statics/3f1c2a9e-5b7d-4e21-9c0a-7d3b8e6f1a25.html"
+    url = site.url(GAC).replace("http://", "https://")  # the local site speaks no TLS at all
+    plain = run("fetch", url, "--raw-dir", tmp_path, "--insecure-http", "gac", *FAST)
+    assert plain.exit_code == 0, plain.output
+    assert plain.stdout.startswith("1 transcript, 2 pages fetched")
+    other = run("fetch", url, "--raw-dir", tmp_path / "b", "--insecure-http", "scio", *FAST)
+    assert other.exit_code == 1  # only scio was allowed plain http; gac stays on https and fails
+    bad = run("fetch", url, "--raw-dir", tmp_path, "--insecure-http", "nowhere", *FAST)
+    assert bad.exit_code == 2 and "'nowhere' is not one of" in bad.stderr

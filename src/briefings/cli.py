@@ -190,8 +190,13 @@ def rate_option(f):
 
 
 def insecure_option(f):
-    return click.option("--insecure-http", is_flag=True,
-                        help="Use plain http for sites whose TLS certificate is broken (SCIO, GACC have been).")(f)
+    def convert(ctx, param, value):
+        return frozenset(value)  # the sources to fetch over plain http
+
+    return click.option("--insecure-http", multiple=True, metavar="SOURCE", type=click.Choice(FETCH_SOURCES),
+                        callback=convert,
+                        help="Fetch this source over plain http, for a site whose TLS certificate is broken "
+                             "(SCIO and GACC have been); repeat for more sources. Off by default.")(f)
 
 
 def unused_db_option(f):

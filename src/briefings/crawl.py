@@ -286,7 +286,7 @@ def crawl(
     raw_dir: str | Path = "data/raw",
     rate: float = 1.0,
     refresh: bool = False,
-    insecure_http: bool = False,
+    insecure_http: bool | Iterable[str] = False,
     client: PoliteClient | None = None,
     on_page: Callable[[PageResult], None] | None = None,
     max_listing_pages: int = 2000,

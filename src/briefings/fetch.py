@@ -770,7 +770,7 @@ class Fetcher:
         except TLSError as exc:
             reason = (
                 f"{exc.reason}. The {source} site is known to serve broken certificates; "
-                f"rerun with --insecure-http (insecure_http={{'{source}'}}) to fetch it over plain http"
+                f"rerun with --insecure-http {source} to fetch it over plain http"
             )
             return self._failed(source, url, None, reason, extra, have, missing, page)
         except Disallowed as exc:
