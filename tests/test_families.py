@@ -45,3 +45,11 @@ def test_family(folder):
             text = squeeze(got.text)
             assert text.startswith(squeeze(t["starts"])), (got.seq, text[:80])
             assert text.endswith(squeeze(t["ends"])), (got.seq, text[-80:])
+
+
+def test_an_unknown_sites_page_is_never_skipped_for_its_name(tmp_path):
+    """`index.html` is a listing on the known sites; elsewhere it may be the transcript itself."""
+    page = tmp_path / "index.html"
+    page.write_bytes((CONSTRUCTED / "generic" / "harbour-authority-briefing.html").read_bytes())
+    [b] = parse_all(page)
+    assert b.source == "text" and len(b.turns) == 8

@@ -152,9 +152,10 @@ _NOTICE = re.compile(r"^\s*Notice of (?:the )?SCIO press conference", re.I | re.
 def _reject_non_transcripts(page: RawPage, family: str) -> None:
     """Listing pages and notices share the transcripts' paths: skip them, saying why."""
     name = PurePosixPath(page.path).name
+    if family == "text":
+        return  # an unknown site's page is judged by what it yields, never by its name
     listing_name = re.match(r"^(?:default|index|node_\d+_\d+)(?:_\d+)?\.s?html?$", name)
-    known_listing = family != "text" and _LISTING.search(page.body[:400_000])
-    if (listing_name or known_listing) and not _BODY_MARKERS.search(page.body):
+    if (listing_name or _LISTING.search(page.body[:400_000])) and not _BODY_MARKERS.search(page.body):
         raise Rejected("listing page, not a transcript", page.path, skip=True)
     head = page.body[:20_000].decode("utf-8", "ignore")
     m = re.search(r"<title[^>]*>(.*?)</title>", head, re.I | re.S)
