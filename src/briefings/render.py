@@ -172,9 +172,9 @@ def speakers_table(rows: list[dict]) -> Table:
     from rich.text import Text
 
     table = Table(expand=True)
-    table.add_column("Speaker", ratio=1, min_width=14)
+    table.add_column("Speaker", no_wrap=True)
     table.add_column("Kind", no_wrap=True)
-    table.add_column("Roles", ratio=2)
+    table.add_column("Roles", ratio=1)
     table.add_column("Turns", justify="right")
     table.add_column("Briefings", justify="right")
     table.add_column("First", no_wrap=True)
