@@ -174,7 +174,7 @@ def speakers_table(rows: list[dict]) -> Table:
     table = Table(expand=True)
     table.add_column("Speaker", no_wrap=True)
     table.add_column("Kind", no_wrap=True)
-    table.add_column("Roles", ratio=1)
+    table.add_column("Roles", ratio=1, min_width=20)
     table.add_column("Turns", justify="right")
     table.add_column("Briefings", justify="right")
     table.add_column("First", no_wrap=True)
