@@ -172,16 +172,17 @@ def speakers_table(rows: list[dict]) -> Table:
     from rich.text import Text
 
     table = Table(expand=True)
-    table.add_column("Speaker", no_wrap=True)
+    table.add_column("Speaker (roles)", ratio=1)
     table.add_column("Kind", no_wrap=True)
-    table.add_column("Roles", ratio=1, min_width=20)
     table.add_column("Turns", justify="right")
     table.add_column("Briefings", justify="right")
     table.add_column("First", no_wrap=True)
     table.add_column("Last", no_wrap=True)
     for r in rows:
-        table.add_row(Text(r["name"]), r["kind"], Text("; ".join(r["roles"])), str(r["turns"]),
-                      str(r["briefings"]), r["first"] or "", r["last"] or "")
+        who = Text(r["name"])
+        for role in r["roles"]:
+            who.append("\n" + role, style="dim")
+        table.add_row(who, r["kind"], str(r["turns"]), str(r["briefings"]), r["first"] or "", r["last"] or "")
     return table
 
 
