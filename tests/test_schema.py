@@ -64,17 +64,9 @@ def test_a_new_archive_records_its_version(seeded):
 @pytest.mark.parametrize("older", range(1, store.SCHEMA_VERSION))
 def test_every_older_version_migrates_in_place(db_path, older):
     build_at(db_path, older)
-    # Reading alone does not migrate, and says what will.
-    result = run("list", "--db", db_path)
-    assert result.exit_code == 1
-    assert result.stderr == (
-        f"Error: {db_path} has schema version {older}; open it once with a writing command "
-        f"(such as `briefings ingest`) to migrate it to version {store.SCHEMA_VERSION}\n")
-    assert meta(db_path)["schema_version"] == str(older)
-    with Archive(db_path, write=True):
-        pass
-    assert meta(db_path)["schema_version"] == str(store.SCHEMA_VERSION)
+    # Any open migrates, a reading one too: after an upgrade, search just works.
     rows = json.loads(run("search", "smuggling", "--json", "--db", db_path).stdout)
+    assert meta(db_path)["schema_version"] == str(store.SCHEMA_VERSION)
     assert [(r["briefing_id"], r["seq"]) for r in rows] == [("text-old", 1)]
     assert run("check", "--db", db_path).exit_code == 0
 
@@ -143,3 +135,18 @@ def test_version_errors_are_archive_errors(seeded, monkeypatch):
     monkeypatch.setattr(store, "SCHEMA_VERSION", store.SCHEMA_VERSION - 1)
     with pytest.raises(ArchiveError, match="newer than this briefings"):
         Archive(seeded)
+
+
+def test_an_older_archive_that_cannot_be_written_is_refused_clearly(db_path, monkeypatch):
+    build_at(db_path, 1)
+
+    def read_only(self):
+        raise store.ArchiveError(f"{db_path} is read-only; cannot write to the archive")
+
+    monkeypatch.setattr(store.Archive, "transaction", read_only)
+    result = run("list", "--db", db_path)
+    assert result.exit_code == 1
+    assert result.stderr == (
+        f"Error: {db_path} has schema version 1 and must be migrated to version {store.SCHEMA_VERSION} "
+        f"before it can be read, which failed: {db_path} is read-only; cannot write to the archive\n")
+    assert meta(db_path)["schema_version"] == "1"

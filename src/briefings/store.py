@@ -148,6 +148,12 @@ class Reader:
         return [r[0] for r in self.conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")]
 
 
+class _OlderSchema(Exception):
+    def __init__(self, version: int):
+        super().__init__(version)
+        self.version = version
+
+
 class ArchiveError(Exception):
     """Anything wrong with the archive file itself, worded for the user."""
 
@@ -157,11 +163,27 @@ def _now() -> str:
 
 
 class Archive:
-    """An open archive. Read-only opens never create or change the file."""
+    """An open archive. Read-only opens never create a file, and change one only
+    to migrate an archive left by an older briefings, as any open does."""
 
     def __init__(self, path: str | Path, *, write: bool = False):
         self.path = Path(path)
         self.write = write
+        try:
+            self._open()
+        except _OlderSchema as older:
+            # Reading an older archive: migrate it in place with a writing open, then read.
+            try:
+                Archive(self.path, write=True).close()
+            except ArchiveError as exc:
+                raise ArchiveError(
+                    f"{self.path} has schema version {older.version} and must be migrated to version "
+                    f"{SCHEMA_VERSION} before it can be read, which failed: {exc}"
+                ) from None
+            self._open()
+
+    def _open(self) -> None:
+        write = self.write
         if not write and not self.path.exists():
             raise ArchiveError(f"no archive at {self.path}; build one with `briefings ingest PATH`")
         if _not_sqlite(self.path):
@@ -191,6 +213,9 @@ class Archive:
             self._check_and_migrate()
         except sqlite3.DatabaseError as exc:
             raise ArchiveError(_explain(exc, self.path)) from exc
+        except _OlderSchema:
+            self.db.conn.close()
+            raise
 
     def close(self) -> None:
         self.db.conn.close()
@@ -226,10 +251,7 @@ class Archive:
         if not self.write:
             if current == 0:
                 raise ArchiveError(f"{self.path} is not a briefings archive")
-            raise ArchiveError(
-                f"{self.path} has schema version {current}; open it once with a writing command "
-                f"(such as `briefings ingest`) to migrate it to version {SCHEMA_VERSION}"
-            )
+            raise _OlderSchema(current)
         self.db.execute("PRAGMA journal_mode = WAL")
         with self.transaction() as conn:
             if self.version() != current:
