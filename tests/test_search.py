@@ -281,7 +281,7 @@ def test_terminal_table_with_context(made):
     result = run("search", "COVID-19", "-C", "1", "--db", made)
     assert result.exit_code == 0
     lines = result.stdout.splitlines()
-    assert [h.strip() for h in lines[1].split("┃")[1:-1]] == ["Date", "Speaker", "Kind", "Says", "Turn"]
+    assert [h.strip() for h in lines[1].split("┃")[1:-1]] == ["Date, turn", "Speaker", "Kind", "Says"]
     text = " ".join(line.split("│")[4].strip() for line in lines[3:-1])
     assert text.startswith("Geng Shuang: Good afternoon. The Belt and Road Forum opens next month. » Will the U.S.")
     assert "Geng Shuang: Tariffs hurt both sides." in text

@@ -100,11 +100,10 @@ def search_table(rows: list[dict]) -> Table:
     from rich.text import Text
 
     table = Table(show_lines=True, expand=True)
-    table.add_column("Date", no_wrap=True)
+    table.add_column("Date, turn", no_wrap=True)
     table.add_column("Speaker", ratio=1)
     table.add_column("Kind", no_wrap=True)
-    table.add_column("Says", ratio=4)
-    table.add_column("Turn", no_wrap=True)
+    table.add_column("Says", ratio=3)
     for r in rows:
         who = Text(r["speaker"] or r["label"] or "unattributed")
         says = snippet_text(r["snippet"])
@@ -112,7 +111,9 @@ def search_table(rows: list[dict]) -> Table:
             before = [_context_text(c) for c in r["context"] if c["seq"] < r["seq"]]
             after = [_context_text(c) for c in r["context"] if c["seq"] > r["seq"]]
             says = Text("\n").join([*before, Text("» ").append_text(says), *after])
-        table.add_row(r["date"] or "", who, r["kind"], says, f"{r['briefing_id']}#{r['seq']}")
+        where = Text(r["date"] or "")
+        where.append(f"\n{r['briefing_id']}#{r['seq']}", style="dim")
+        table.add_row(where, who, r["kind"], says)
     return table
 
 
