@@ -114,3 +114,12 @@ def test_label_shapes():
     for text in ("The main achievements are as follows", "As of 24", "Between 00", "However", "I want to stress this",
                  "Our position is very clear", "First, some figures from the NHC. Between 00"):
         assert not looks_like_name(text), text
+
+
+def test_an_unknown_person_on_an_mfa_page_is_not_taken_for_an_outlet():
+    turns = mfa(["Wang Dawei: I will add a word.", "Sky Newsroom: A question?", "Hong Kong Commercial Daily: Another?"])
+    assert facts(turns) == [
+        ("Wang Dawei", "Wang Dawei", "other", None, None),
+        ("Sky Newsroom", "Sky Newsroom", "question", "Sky Newsroom", None),
+        ("Hong Kong Commercial Daily", "Hong Kong Commercial Daily", "question", "Hong Kong Commercial Daily", None),
+    ]

@@ -54,6 +54,15 @@ _OUTLET_WORDS = re.compile(
     r"Journal|Broadcasting|Herald|Magazine|Weekly|Monthly|Tribune|Telegraph|Gazette|"
     r"Channel|Newspaper|Review|Observer|Online|Net|Reporter|Correspondent|Shimbun|Ilbo)\b"
 )
+# Common Chinese surnames in pinyin: an unknown label shaped "Wang Yi" or
+# "Liu Jianchao" is a person, never taken for an asking outlet.
+_SURNAMES = frozenset("""
+    bai cai cao chang chen cheng cui dai deng ding dong du duan fan fang feng fu gao geng gong gu guo
+    han hao he hou hu hua huang jia jiang jin kang kong lai lei li liang liao lin liu long lu luo ma mao
+    meng mo ni pan peng qi qian qiao qin qiu ren shao shen sheng shi shou song su sun tan tang tian wan
+    wang wei wen wu xia xiao xie xiong xu xue yan yang yao ye yi yin yu yuan zeng zhai zhang zhao zheng
+    zhong zhou zhu zou
+""".split())
 _SIMILAR = re.compile(
     r"\((?:A\s+)?similar\s+questions?\s+(?:was\s+|were\s+)?(?:raised\s+|asked\s+)?(?:from|by)\s+([^)]+)\)\s*$",
     re.IGNORECASE,
@@ -142,9 +151,14 @@ def _resolve(label: str, ctx: Context) -> _Who | None:
         return None
     if re.fullmatch(r"[\u4e00-\u9fff·]{2,15}", bare):
         return None  # an unknown Chinese phrase before a colon is prose, not a label
-    if ctx.unknown_labels_are_outlets or _OUTLET_WORDS.search(bare):
+    if _OUTLET_WORDS.search(bare) or (ctx.unknown_labels_are_outlets and not _chinese_name(bare)):
         return _Who(label, bare, None, "question", outlet=bare)
     return _Who(label, strip_title(bare), None, "other")
+
+
+def _chinese_name(label: str) -> bool:
+    words = strip_title(label).split()
+    return 2 <= len(words) <= 3 and words[0].casefold() in _SURNAMES and all(w.isalpha() for w in words)
 
 
 def split_label(paragraph: str, ctx: Context) -> tuple[_Who | None, str]:
