@@ -255,3 +255,14 @@ def test_not_an_archive(tmp_path):
     result = run("list", "--db", bogus)
     assert result.exit_code == 1
     assert result.stderr == f"Error: {bogus} is not a briefings archive (not a SQLite database)\n"
+
+
+def test_what_reuters_asked_about_taiwan_and_who_answered(db_path, corpus_en):
+    assert run("ingest", corpus_en, "--db", db_path).exit_code == 0
+    rows = json.loads(run("search", "Taiwan", "--outlet", "Reuters", "--kind", "question", "--since", "2020",
+                          "--json", "--db", db_path).stdout)
+    hits = {(r["briefing_id"], r["seq"]): r["answered_by"] for r in rows}
+    assert hits[("mfa-1778378", 6)] == [{"seq": 7, "speaker": "Zhao Lijian"}]
+    assert all(r["outlet"] == "Reuters" and r["kind"] == "question" for r in rows)
+    table = run("search", "Taiwan outlet:Reuters kind:question since:2020", "--db", db_path).stdout
+    assert "answered by Zhao Lijian (#7)" in table

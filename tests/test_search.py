@@ -256,7 +256,7 @@ def test_json_record(made):
     assert rows == [{
         "briefing_id": "mfa-1", "date": "2019-03-05", "title": "Regular Press Conference, March 5, 2019",
         "seq": 2, "speaker": "Reuters", "kind": "question", "outlet": "Reuters", "role": None, "label": "Reuters",
-        "answers": None,
+        "answers": None, "answered_by": [],
         "snippet": "Will the U.S. tariffs affect <mark>COVID-19</mark> testing kits?",
         "text": "Will the U.S. tariffs affect COVID-19 testing kits?", "url": "https://example.org/mfa/1",
         "source": "mfa", "score": rows[0]["score"],
@@ -306,7 +306,7 @@ def test_csv_output(made):
     result = run("search", "steel", "--csv", "-C", "1", "--db", made)
     rows = list(csv.DictReader(io.StringIO(result.stdout)))
     assert list(rows[0]) == ["briefing_id", "date", "title", "seq", "speaker", "kind", "outlet", "role", "label",
-                             "answers", "snippet", "text", "url", "source", "score", "context"]
+                             "answers", "answered_by", "snippet", "text", "url", "source", "score", "context"]
     assert (rows[0]["briefing_id"], rows[0]["seq"], rows[0]["snippet"]) == (
         "mfa-2", "2", "Is the belt of road works and tariffs on <mark>steel</mark> a concern?")
     assert [c["seq"] for c in json.loads(rows[0]["context"])] == [1, 3]

@@ -221,9 +221,18 @@ def search(db: sqlite_utils.Database, query: str, filters: Filters, *, limit: in
     _add_snippets(db, rows, params["q"], words)
     if context:
         _add_context(db, rows, context)
+    _add_answered_by(db, rows)
     for r in rows:
         del r["pk"], r["briefing_pk"]
     return rows
+
+
+def _add_answered_by(db, rows: list[dict]) -> None:
+    """For each question, the turns that answer it: who answered, and where."""
+    sql = "SELECT seq, speaker FROM turns WHERE briefing_pk = :b AND answers = :seq ORDER BY seq"
+    for r in rows:
+        if r["kind"] == "question":
+            r["answered_by"] = _dicts(db.execute(sql, {"b": r["briefing_pk"], "seq": r["seq"]}))
 
 
 def _dicts(cursor) -> list[dict]:

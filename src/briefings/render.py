@@ -49,7 +49,7 @@ def snippet_text(snippet: str) -> Text:
 
 
 SEARCH_KEYS = ("briefing_id", "date", "title", "seq", "speaker", "kind", "outlet", "role", "label",
-               "answers", "snippet", "text", "url", "source", "score")
+               "answers", "answered_by", "snippet", "text", "url", "source", "score")
 CONTEXT_KEYS = ("seq", "speaker", "kind", "outlet", "role", "label", "text")
 
 
@@ -111,6 +111,9 @@ def search_table(rows: list[dict]) -> Table:
             before = [_context_text(c) for c in r["context"] if c["seq"] < r["seq"]]
             after = [_context_text(c) for c in r["context"] if c["seq"] > r["seq"]]
             says = Text("\n").join([*before, Text("» ").append_text(says), *after])
+        if r.get("answered_by"):
+            names = ", ".join(f"{a['speaker'] or 'unattributed'} (#{a['seq']})" for a in r["answered_by"])
+            says.append(f"\nanswered by {names}", style="dim")
         where = Text(r["date"] or "")
         where.append(f"\n{r['briefing_id']}#{r['seq']}", style="dim")
         table.add_row(where, who, r["kind"], says)
