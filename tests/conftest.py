@@ -67,3 +67,20 @@ def check_golden(actual: dict, path: Path, update: bool) -> None:
         return
     expected = json.loads(path.read_text(encoding="utf-8"))
     assert actual == expected, f"{path.name} differs from the golden file; if intended, run --update-golden"
+
+
+@pytest.fixture(scope="module")
+def server():
+    """A local site on 127.0.0.1 that replays pages and misbehaves on cue; one per test module."""
+    from site_server import FakeSite
+
+    with FakeSite() as s:
+        yield s
+
+
+@pytest.fixture
+def site(server):
+    """The server with the constructed SCIO and GACC sites of tests/fixtures/fetch and no faults."""
+    server.reset()
+    server.add_fixtures()
+    return server

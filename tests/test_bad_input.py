@@ -21,7 +21,6 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from briefings import store
 from briefings.cli import cli
 from briefings.store import Archive
 from conftest import FIXTURES, ROOT

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
-from site_server import CORPUS, FIXTURES, FakeClock, FakeSite
+from site_server import CORPUS, FIXTURES, FakeClock
 
 from briefings.crawl import crawl, next_listing_url, parse_listing, skip_reason
 from briefings.fetch import PoliteClient
@@ -23,19 +23,6 @@ def corpus_listing(lang: str, n: int) -> str:
     if not path.is_file():
         pytest.skip("recorded corpus not present")
     return path.read_bytes().decode("utf-8")
-
-
-@pytest.fixture(scope="module")
-def server():
-    with FakeSite() as s:
-        yield s
-
-
-@pytest.fixture
-def site(server):
-    server.reset()
-    server.add_fixtures()
-    return server
 
 
 @pytest.fixture

@@ -6,7 +6,6 @@ import json
 
 import pytest
 from click.testing import CliRunner
-from site_server import FakeSite
 
 from briefings.cli import cli
 
@@ -17,19 +16,6 @@ FAST = ("--rate", "1000")  # the real clock runs here: keep the polite waits to 
 
 def run(*args):
     return CliRunner().invoke(cli, [str(a) for a in args])
-
-
-@pytest.fixture(scope="module")
-def server():
-    with FakeSite() as s:
-        yield s
-
-
-@pytest.fixture
-def site(server):
-    server.reset()
-    server.add_fixtures()
-    return server
 
 
 def test_fetch_prints_one_line_and_writes_the_raw_store(site, tmp_path):

@@ -6,7 +6,7 @@ import json
 from urllib.parse import urlsplit
 
 import pytest
-from site_server import FakeClock, FakeSite
+from site_server import FakeClock
 
 from briefings.fetch import PoliteClient, fetch
 from briefings.ingest import ingest
@@ -16,12 +16,6 @@ from briefings.store import Archive
 from conftest import CORPUS
 
 T1 = "/pressroom/2025-12/16/content_900001.html"
-
-
-@pytest.fixture(scope="module")
-def server():
-    with FakeSite() as site:
-        yield site
 
 
 def fetch_into(raw, urls, source=None):

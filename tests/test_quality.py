@@ -8,7 +8,7 @@ import shutil
 from click.testing import CliRunner
 
 from briefings.cli import cli
-from conftest import CORPUS, FIXTURES, ROOT
+from conftest import FIXTURES, ROOT
 
 
 def run(*args):

@@ -12,7 +12,7 @@ import re
 from dataclasses import replace
 
 from ..dates import find_date, is_date_line
-from ..models import Participant, RawPage, Turn
+from ..models import Participant, RawPage
 from ..people import Entities, Roster, strip_title
 from ..segment import Context, segment
 from .base import ROSTER_KEY, ROSTER_KINDS, PageText, decoded, html_lines, is_role_line, make_briefing, page_text, participant_from, plain_lines
