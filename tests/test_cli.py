@@ -67,8 +67,16 @@ def test_ingest_reports_a_bad_page_and_goes_on(db_path, tmp_path):
     assert "2 added" in result.stdout and "2 rejected" in result.stdout
     assert f"rejected {folder / 'empty.html'}: empty page" in result.stderr
     assert f"rejected {folder / 'junk.html'}: no transcript text found after removing page chrome" in result.stderr
-    rejects = sqlite3.connect(db_path).execute("SELECT path, reason FROM rejects ORDER BY path").fetchall()
+    conn = sqlite3.connect(db_path)
+    with conn:
+        conn.execute("UPDATE rejects SET at = '2000-01-01T00:00:00+00:00'")  # as if noted long ago
+    rejects = conn.execute("SELECT path, reason, at FROM rejects ORDER BY path").fetchall()
+    conn.close()
     assert [r[0] for r in rejects] == [str(folder / "empty.html"), str(folder / "junk.html")]
+    # Running it again reports the same and changes nothing, not even when the rejection was noted.
+    again = run("ingest", folder, "--db", db_path)
+    assert "2 unchanged" in again.stdout and "2 rejected" in again.stdout
+    assert sqlite3.connect(db_path).execute("SELECT path, reason, at FROM rejects ORDER BY path").fetchall() == rejects
 
 
 def test_ingest_missing_path_is_a_usage_error(db_path):

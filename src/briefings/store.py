@@ -345,7 +345,8 @@ class Archive:
         with self.transaction() as conn:
             conn.execute(
                 "INSERT INTO rejects (path, reason, at) VALUES (?, ?, ?) "
-                "ON CONFLICT(path) DO UPDATE SET reason = excluded.reason, at = excluded.at",
+                "ON CONFLICT(path) DO UPDATE SET reason = excluded.reason, at = excluded.at "
+                "WHERE reason != excluded.reason",  # the same page rejected again changes nothing
                 (path, reason, _now()),
             )
 
