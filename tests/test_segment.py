@@ -21,7 +21,7 @@ def scio(paragraphs):
 
 def mfa(paragraphs):
     ctx = Context(entities=ENTITIES, roster=Roster([GENG]), default=GENG, opening_is_default=True,
-                  unknown_labels_are_outlets=True, bold_questions=True)
+                  unknown_labels="outlets", bold_questions=True)
     return segment([(1, p) for p in paragraphs], ctx)
 
 

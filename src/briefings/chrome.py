@@ -19,7 +19,7 @@ RULES: list[tuple[str, re.Pattern[str], str]] = [
     ("byline", re.compile(r"^(?:Source|Editor|Author|Updated)\s*[:：]\s*\S.{0,80}$", re.I), "drop"),
     ("byline", re.compile(r"^(?:english\.)?scio\.gov\.cn\s*\|", re.I), "drop"),
     ("share bar", re.compile(r"^(?:Share|Share to|Print|Close|Print Close|E-mail|Email|Favorite)\s*:?$", re.I), "drop"),
-    ("related links", re.compile(r"^MORE FROM\b", re.I), "cut"),
+    ("related links", re.compile(r"^MORE FROM\b"), "cut"),  # the heading is in capitals; "More from" is speech
     ("forum link", re.compile(r"^Go to Forum\s*>>", re.I), "drop"),
     ("photo caption", re.compile(r"^\[?\s*(?:Photo|Photos|Image)\s*(?:by|/|:)\s*[^\]]*\]?$", re.I), "drop"),
     ("photo caption", re.compile(r"^\[.{0,200}/China SCIO\]$", re.I), "drop"),

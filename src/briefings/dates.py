@@ -18,7 +18,8 @@ _MONTH = (
     r"(?:Jan(?:uary)?|Feb(?:ruary)?|Mar(?:ch)?|Apr(?:il)?|May|June?|July?|Aug(?:ust)?"
     r"|Sep(?:t(?:ember)?)?|Oct(?:ober)?|Nov(?:ember)?|Dec(?:ember)?)"
 )
-MONTH_DAY_YEAR = re.compile(rf"\b({_MONTH})\.?\s*(\d{{1,2}})\s*,\s*(\d{{4}})\b", re.IGNORECASE)
+# "Aug. 25, 2025", and a two-day briefing "Aug. 25-26, 2025" (its first day).
+MONTH_DAY_YEAR = re.compile(rf"\b({_MONTH})\.?\s*(\d{{1,2}})(?:\s*[-–]\s*\d{{1,2}})?\s*,\s*(\d{{4}})\b", re.IGNORECASE)
 DAY_MONTH_YEAR = re.compile(rf"\b(\d{{1,2}})\s+({_MONTH})\.?\s*,?\s*(\d{{4}})\b", re.IGNORECASE)
 NUMERIC = re.compile(r"(?<!\d)(\d{4})[/\-.](\d{1,2})[/\-.](\d{1,2})(?!\d)")
 CHINESE = re.compile(r"(\d{4})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日")

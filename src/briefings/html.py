@@ -45,10 +45,12 @@ class Para(str):
     """
 
     bold: bool = False
+    bold_start: bool | None = None  # did it open in bold type (askers' labels are bold)?
 
-    def __new__(cls, text: str, bold: bool = False):
+    def __new__(cls, text: str, bold: bool = False, bold_start: bool | None = None):
         obj = super().__new__(cls, text)
         obj.bold = bold
+        obj.bold_start = bold_start
         return obj
 
 
@@ -81,23 +83,27 @@ def paragraphs(node: Element | None) -> list[str]:
     out: list[str] = []
     buf: list[str] = []
     bold_chars = [0]  # non-space characters inside <b>/<strong> in the current paragraph
+    starts: list[bool | None] = [None]  # per line of the paragraph: did its first character sit in bold?
 
     def flush() -> None:
         if buf:
             text = "".join(buf)
             total = len(re.sub(r"\s", "", text))
             bold = total > 0 and bold_chars[0] >= 0.9 * total
-            for line in text.split("\n"):
+            for line, start in zip(text.split("\n"), starts):
                 line = clean_line(line)
                 if line:
-                    out.append(Para(line, bold))
+                    out.append(Para(line, bold, start))
             buf.clear()
         bold_chars[0] = 0
+        starts[:] = [None]
 
     def add(text: str | None, in_bold: bool) -> None:
         if text:
             piece = _WS.sub(" ", text)
             buf.append(piece)
+            if starts[-1] is None and piece.strip():
+                starts[-1] = in_bold
             if in_bold:
                 bold_chars[0] += len(piece.replace(" ", ""))
 
@@ -118,6 +124,7 @@ def paragraphs(node: Element | None) -> list[str]:
             continue
         if name == "br":
             buf.append("\n")
+            starts.append(None)
             add(item.tail, in_bold)
             continue
         if name in BLOCK:

@@ -38,6 +38,15 @@ _CONNECTORS = {
     "of", "and", "the", "for", "de", "du", "des", "la", "le", "von", "van", "der", "da",
     "di", "al", "el", "bin", "on", "in", "&", "y", "e", "del",
 }
+# Forms of address that end with a colon and open a speech, not a turn.
+_SALUTATIONS = {
+    "ladies and gentlemen", "dear friends", "friends from the media", "friends from the press",
+    "dear journalists", "distinguished guests", "dear colleagues", "good morning", "good afternoon",
+}
+# "China News Service (CNS)", "Wang Jun (via video link)": the name is what precedes the brackets.
+_BRACKETED = re.compile(r"^(?P<name>.+?)\s*[（(](?P<inner>[^()（）]{1,40})[)）]$")
+# "CCTV reporter", "Reuters correspondent": the outlet is what precedes the word.
+_REPORTER = re.compile(r"^(?P<outlet>.+?)\s+(?:reporter|correspondent|journalist)s?$", re.IGNORECASE)
 # Capitalised words that start sentences, not names: "However:", "Note:".
 _NOT_NAMES = {
     "first", "second", "third", "fourth", "fifth", "finally", "note", "notes", "also",
@@ -86,7 +95,10 @@ class Context:
     roster: Roster = field(default_factory=lambda: Roster([]))
     default: Participant | None = None  # answers `A:` and, if declared, the unlabelled opening
     opening_is_default: bool = False
-    unknown_labels_are_outlets: bool = False
+    # What an unknown but name-shaped label is: "other" (a speaker to check),
+    # "outlets" (MFA: everyone but the spokesperson asks), or "text" (a speech
+    # or an interview, where only known names are labels).
+    unknown_labels: str = "other"
     # Questions are printed bold and answers plain (MFA): a plain paragraph after
     # a bold question is the default answerer's, even where the `A:` label is missing.
     bold_questions: bool = False
@@ -114,16 +126,54 @@ def looks_like_name(label: str) -> bool:
         return False
     if strip_title(label).split()[:1] and strip_title(label).split()[0].casefold() in _NOT_NAMES:
         return False
-    for w in words:
+    if label.casefold() in _SALUTATIONS:
+        return False
+    for i, w in enumerate(words):
         if w.casefold() in _CONNECTORS and not w[:1].isupper():
             continue
-        if w.isdigit() or not w[:1].isupper():
+        if w.isdigit() and i > 0:
+            continue  # "France 24", "Channel 4"
+        if not w[:1].isupper():
             return False
     return True
 
 
-def _resolve(label: str, ctx: Context) -> _Who | None:
+def _resolve(label: str, ctx: Context, bold_start: bool | None = None) -> _Who | None:
+    """Who a label names, or None when it is not a label at all.
+
+    `bold_start` is whether the paragraph opened in bold type, where the page
+    says so (None for plain text): on MFA pages askers' labels are bold.
+    """
     bare = label.strip().rstrip(".")
+    m = _BRACKETED.match(bare)
+    if m:
+        who = _known(label, m.group("name"), ctx) or _known(label, m.group("inner"), ctx)
+        if who is not None:
+            return who
+        bare = m.group("name")
+    m = _REPORTER.match(bare)
+    if m and not _known(label, bare, ctx):
+        name = ctx.entities.outlet(m.group("outlet")) or m.group("outlet")
+        if ctx.entities.outlet(m.group("outlet")) or looks_like_name(m.group("outlet")):
+            return _Who(label, name, None, "question", outlet=name)
+    who = _known(label, bare, ctx)
+    if who is not None:
+        return who
+    if not looks_like_name(bare) or ctx.unknown_labels == "text":
+        return None
+    if re.fullmatch(r"[\u4e00-\u9fff·]{2,15}", bare):
+        return None  # an unknown Chinese phrase before a colon is prose, not a label
+    if ctx.unknown_labels == "outlets" and not _chinese_name(bare):
+        if bold_start is False:
+            return None  # askers' labels are printed bold; a plain "Fact:" is the speaker's own words
+        return _Who(label, bare, None, "question", outlet=bare)
+    if _OUTLET_WORDS.search(bare):
+        return _Who(label, bare, None, "question", outlet=bare)
+    return _Who(label, strip_title(bare), None, "other")
+
+
+def _known(label: str, bare: str, ctx: Context) -> _Who | None:
+    """A label the briefing or the archive knows: generic, roster, person, outlet."""
     low = bare.casefold()
     if low in _QUESTION_LABELS:
         return _Who(label, UNIDENTIFIED, None, "question")
@@ -147,13 +197,7 @@ def _resolve(label: str, ctx: Context) -> _Who | None:
     if m:
         name = ctx.entities.outlet(m.group("outlet")) or m.group("outlet")
         return _Who(label, name, None, "question", outlet=name)
-    if not looks_like_name(bare):
-        return None
-    if re.fullmatch(r"[\u4e00-\u9fff·]{2,15}", bare):
-        return None  # an unknown Chinese phrase before a colon is prose, not a label
-    if _OUTLET_WORDS.search(bare) or (ctx.unknown_labels_are_outlets and not _chinese_name(bare)):
-        return _Who(label, bare, None, "question", outlet=bare)
-    return _Who(label, strip_title(bare), None, "other")
+    return None
 
 
 def _chinese_name(label: str) -> bool:
@@ -163,14 +207,15 @@ def _chinese_name(label: str) -> bool:
 
 def split_label(paragraph: str, ctx: Context) -> tuple[_Who | None, str]:
     """(who, rest of the paragraph) if it opens with a label, else (None, paragraph)."""
+    bold_start = getattr(paragraph, "bold_start", None)
     m = _STANDALONE.match(paragraph)
     if m:
-        who = _resolve(m.group("label"), ctx)
+        who = _resolve(m.group("label"), ctx, bold_start)
         if who is not None:
             return who, ""
     m = _INLINE.match(paragraph)
     if m:
-        who = _resolve(m.group("label"), ctx)
+        who = _resolve(m.group("label"), ctx, bold_start)
         if who is not None:
             return who, m.group("rest").strip()
     return None, paragraph
@@ -227,8 +272,18 @@ def segment(paragraphs: list[tuple[int, str]], ctx: Context) -> list[Turn]:
             open_question = seq
         current = None
 
+    labels = [split_label(para, ctx)[0] for _, para in paragraphs]
+
+    def answer_follows(i: int) -> bool:
+        """Is the next labelled paragraph after i an answer (so i belongs to the question)?"""
+        for who in labels[i + 1:]:
+            if who is not None:
+                return who.kind == "answer" or (who.kind == "person" and ctx.default is not None
+                                                 and who.speaker == ctx.default.name)
+        return False
+
     last_page = paragraphs[0][0] if paragraphs else 1
-    for page, para in paragraphs:
+    for i, (page, para) in enumerate(paragraphs):
         if page > last_page + 1:
             # A page is missing: what follows cannot be joined to, or answer, anything before it.
             close()
@@ -248,7 +303,8 @@ def segment(paragraphs: list[tuple[int, str]], ctx: Context) -> list[Turn]:
         who, rest = split_label(para, ctx)
         is_bold = getattr(para, "bold", False)
         if (who is None and ctx.bold_questions and ctx.default is not None and current is not None
-                and current.kind == "question" and current.bold and current.paragraphs and not is_bold):
+                and current.kind == "question" and current.bold and current.paragraphs and not is_bold
+                and not answer_follows(i)):
             close()
             d = ctx.default
             current = _Open(_Who(None, d.name, d.role, "person", d.kind), "answer", page, open_question)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from .. import chrome
 from ..dates import date_in_url, find_date, is_date_line
@@ -106,7 +106,7 @@ def participant_from(value: str, kind: str) -> Participant | None:
     """ "Ms. Sun Meijun, minister of the GAC" -> Sun Meijun, role "minister of the GAC"."""
     value = clean_line(value).rstrip(";；")
     name, _, role = value.partition(",")
-    name = strip_title(name)
+    name = strip_title(re.sub(r"\s*[（(][^()（）]*[)）]\s*$", "", name))  # "Wang Jun (via video link)"
     if not name or not (looks_like_name(name) or re.fullmatch(r"[\u4e00-\u9fff·]{2,8}", name)):
         return None
     return Participant(name=name, role=role.strip() or None, kind=kind, label=value.partition(",")[0].strip())
@@ -121,8 +121,12 @@ class Header:
     body: list[str]
 
 
-def read_header(page: PageText) -> Header:
-    """Title, dates and roster at the top of page 1; the rest is the body."""
+def read_header(page: PageText, *, first_page: bool = True) -> Header:
+    """Title, dates and roster at the top of page 1; the rest is the body.
+
+    On later pages (first_page=False) nothing is taken for a title that is not
+    page 1's title repeated.
+    """
     title = page.title
     published = page.published
     date = page.held
@@ -178,7 +182,7 @@ def read_header(page: PageText) -> Header:
             body_start = i
             continue
         if not seen_roster and i < 6:
-            if title is None and not is_date_line(line) and not _looks_like_label(line):
+            if title is None and first_page and not is_date_line(line) and not _looks_like_label(line):
                 title = line
                 i += 1
                 body_start = i
@@ -218,15 +222,7 @@ def _same(a: str, b: str) -> bool:
 
 def later_page_body(page: PageText, title: str | None) -> list[str]:
     """Pages 2..n repeat the title, date line and sometimes the roster: keep the rest."""
-    out = []
-    head = True
-    for line in page.lines:
-        if head and ((title and _same(line, title)) or is_date_line(line) or _DATELINE.match(line)
-                     or ROSTER_KEY.match(line) and ROSTER_KEY.match(line).group("key").casefold() in ("date", "time")):
-            continue
-        head = False
-        out.append(line)
-    return out
+    return read_header(replace(page, title=title, raw_head=[]), first_page=False).body
 
 
 def fingerprint(pages: list[PageText]) -> str:

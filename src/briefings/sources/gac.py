@@ -83,7 +83,7 @@ def build(id: str, pages: list[PageText], entities: Entities):
     else:
         speaker = participants[0] if len(participants) == 1 else None
         ctx = Context(entities=entities, roster=Roster(participants), default=speaker,
-                      opening_is_default=speaker is not None, date=date or published)
+                      opening_is_default=speaker is not None, unknown_labels="text", date=date or published)
         turns = segment([(1, b) for b in body], ctx)
     return make_briefing(id=id, source="gac", pages=pages, title=title, date=date, published=published,
                          participants=participants, turns=turns,
@@ -110,5 +110,6 @@ def _interview(body: list[str], roster: list[Participant], entities: Entities, d
             kind = "chair" if _HOST.search(name) else "official"
             people[name] = Participant(name=name, role=None, kind=kind, label=m.group("name"))
         paras.append((1, f"{name}: {m.group('text')}"))
-    ctx = Context(entities=entities, roster=Roster(list(people.values())), date=date or first_when)
+    ctx = Context(entities=entities, roster=Roster(list(people.values())), unknown_labels="text",
+                  date=date or first_when)
     return segment(paras, ctx), list(people.values()), first_when

@@ -64,7 +64,7 @@ def build(id: str, pages: list[PageText], entities: Entities):
     speaker = spokesperson(head.title or "", entities, date or head.published, head.lines[0] if head.lines else "")
     participants = [speaker] if speaker else []
     ctx = Context(entities=entities, roster=Roster(participants), default=speaker,
-                  opening_is_default=speaker is not None, unknown_labels_are_outlets=True,
+                  opening_is_default=speaker is not None, unknown_labels="outlets",
                   bold_questions=True, date=date)
     paras = []
     for p in pages:
