@@ -195,6 +195,7 @@ def test_parse_query_splits_words_and_filters():
     (["since:March tariffs"], "Error: since: 'March' is not a date; use YYYY, YYYY-MM or YYYY-MM-DD"),
     (["until:2020-13 tariffs"], "Error: until: '2020-13' is not a real date"),
     (["speaker: tariffs"], 'Error: speaker: needs a value, as in speaker:"Zhao Lijian"'),
+    (['tariffs speaker:"Zhao'], 'Error: speaker:"Zhao has no closing quote; write speaker:"Zhao"'),
     (["outlet:AFP outlet:CCTV tariffs"], "Error: outlet: is given twice ('AFP' and 'CCTV'); keep one"),
     (["kind:answer tariffs", "--kind", "question"],
      "Error: kind is given both as an option ('question') and in the query ('answer'); keep one"),

@@ -91,6 +91,8 @@ def parse_query(text: str, filters: Filters | None = None) -> tuple[str, Filters
         key, value = m.group(1).lower(), (m.group(2) if m.group(2) is not None else m.group(3)).strip()
         if not value:
             raise QueryError(f"{key}: needs a value, as in {key}:{_EXAMPLE[key]}")
+        if m.group(2) is None and value.startswith('"'):
+            raise QueryError(f'{key}:{value} has no closing quote; write {key}:{value}"')
         if key in inline and inline[key] != value:
             raise QueryError(f"{key}: is given twice ({inline[key]!r} and {value!r}); keep one")
         inline[key] = value
