@@ -49,7 +49,7 @@ def test_fetch_missing_page_exits_1_and_names_it(site, tmp_path):
     assert result.stderr.splitlines() == [
         f"failed {page2}: HTTP 404",
         f"incomplete {site.url(T2)}: page(s) 2 missing",
-        "Error: some pages could not be fetched; rerun the same command to fetch only what is missing",
+        "Error: some pages could not be fetched (listed above); a rerun of the same command fetches only what is missing",
     ]
     assert result.stdout.endswith("1 failed; 1 transcript incomplete\n")
 
@@ -128,3 +128,12 @@ def test_insecure_http_is_per_source_and_off_by_default(site, tmp_path):
     assert other.exit_code == 1  # only scio was allowed plain http; gac stays on https and fails
     bad = run("fetch", url, "--raw-dir", tmp_path, "--insecure-http", "nowhere", *FAST)
     assert bad.exit_code == 2 and "'nowhere' is not one of" in bad.stderr
+
+
+def test_a_url_of_no_known_site_is_one_failure_naming_the_option(tmp_path):
+    result = run("fetch", "http://127.0.0.1:1/content_1.htm", "--raw-dir", tmp_path)
+    assert result.exit_code == 1
+    assert result.stdout == "0 transcripts, 0 pages fetched, 0 unchanged, 0 already stored, 0 skipped, 1 failed\n"
+    assert result.stderr.splitlines()[0] == (
+        "failed http://127.0.0.1:1/content_1.htm: cannot tell which site this URL belongs to; "
+        "pass --source scio|chinaorg|gac|mfa")

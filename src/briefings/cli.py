@@ -234,7 +234,8 @@ def _report_fetch(report, as_json: bool) -> None:
             click.echo(f"failed {line}", err=True)
         click.echo(report.summary())
     if not report.ok:
-        raise click.ClickException("some pages could not be fetched; rerun the same command to fetch only what is missing")
+        raise click.ClickException("some pages could not be fetched (listed above); "
+                                   "a rerun of the same command fetches only what is missing")
 
 
 @cli.command()

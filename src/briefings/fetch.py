@@ -712,7 +712,6 @@ class Fetcher:
             self._result(
                 PageResult(url, "failed", reason="cannot tell which site this URL belongs to; pass --source scio|chinaorg|gac|mfa")
             )
-            self.report.errors.append(f"{url}: unknown source")
             return None
         url = self.prepare(url, source)
         self.report.transcripts += 1
