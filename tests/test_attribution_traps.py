@@ -167,3 +167,17 @@ def test_an_unknown_outlet_in_a_real_page_opens_its_own_question(tmp_path):
     asked = [t for t in b.turns if t.label == "France 24"]
     assert len(asked) == 2 and all(t.kind == "question" and t.outlet == "France 24" for t in asked)
     assert not any("France 24:" in t.text for t in b.turns)
+
+
+def test_an_odd_roster_entry_does_not_end_the_roster(tmp_path):
+    page = scio_text(tmp_path, "p.txt", HEADER.replace("Mr. Wang Jun (via video link), vice minister of the GAC",
+                                                       "Mr. Wang Jun and his deputy, vice ministers of the GAC") + """Shou Xiaoli:
+Welcome.
+Sun Meijun:
+Exports rose.
+""")
+    b = parse_one(page)
+    assert b.date == "2025-08-25"
+    assert [(p.name, p.kind) for p in b.participants] == [
+        ("Sun Meijun", "official"), ("Wang Jun and his deputy", "official"), ("Shou Xiaoli", "chair")]
+    assert facts(b) == [("Shou Xiaoli", "Shou Xiaoli", "moderator"), ("Sun Meijun", "Sun Meijun", "statement")]

@@ -170,6 +170,10 @@ def read_header(page: PageText, *, first_page: bool = True) -> Header:
             key = None
         if key in ("official", "chair"):
             p = participant_from(line, key) if ":" not in line and "：" not in line else None
+            if p is None and ":" not in line and any(ROSTER_KEY.match(x) for x in lines[i + 1 : i + 6]):
+                # An entry of an odd shape with more roster below it: still a roster entry, as printed.
+                name, _, role = clean_line(line).partition(",")
+                p = Participant(name=strip_title(name), role=role.strip() or None, kind=key, label=name.strip())
             if p is not None:
                 participants.append(p)
                 i += 1
