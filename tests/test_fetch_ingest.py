@@ -100,3 +100,39 @@ def test_a_failed_last_page_in_the_manifest_is_named(tmp_path):
     b = briefing(tmp_path / "a.db", "scio-777")
     assert b["missing_pages"] == [3]
     assert [(t["speaker"], t["page"]) for t in b["turns"]] == [("Lin Qiaoyun", 1), ("Reuters", 2)]
+
+
+def test_desktop_and_mobile_copies_of_a_transcript_are_one_briefing(tmp_path):
+    folder = tmp_path / "raw" / "scio"
+    folder.mkdir(parents=True)
+    body = ("<html><body><h1>Ports</h1><!--enpcontent--><p>Speakers:</p><p>Ms. Lin Qiaoyun, director of ports</p>"
+            "<p>Date:</p><p>Dec. 2, 2025</p><p>Lin Qiaoyun:</p><p>Port throughput rose.</p><!--/enpcontent--></body></html>")
+    entries = []
+    for name, url in (("content_888.html", "https://english.scio.gov.cn/pressroom/2025-12/16/content_888.html"),
+                      ("m_content_888.html", "https://english.scio.gov.cn/m/pressroom/2025-12/16/content_888.html")):
+        (folder / name).write_text(body, encoding="utf-8")
+        entries.append({"file": name, "url": url, "status": 200, "source": "scio"})
+    (folder / "manifest.jsonl").write_text("".join(json.dumps(e) + "\n" for e in entries), encoding="utf-8")
+    report = archive_of(tmp_path / "a.db", tmp_path / "raw")
+    assert (report.briefings, report.ids) == (1, ["scio-888"])
+    again = archive_of(tmp_path / "a.db", tmp_path / "raw")
+    assert (again.unchanged, again.updated) == (1, 0)
+
+
+def test_two_pages_that_make_the_same_briefing_id_never_overwrite_each_other(tmp_path):
+    folder = tmp_path / "raw"
+    for sub, text in (("a", "Port throughput rose."), ("b", "Port throughput fell.")):
+        (folder / sub).mkdir(parents=True)
+        (folder / sub / "t1558711.html").write_text(
+            "<html><body><div class='content_mod'><h2 class='title'>Foreign Ministry Spokesperson Geng Shuang's "
+            f"Regular Press Conference on May 11, 2018</h2><div class='content'><p>{text}</p></div></div></body></html>",
+            encoding="utf-8")
+        (folder / sub / "manifest.jsonl").write_text(json.dumps({
+            "file": "t1558711.html", "status": 200, "source": "mfa",
+            "url": f"https://www.fmprc.gov.cn/{sub}/t1558711.shtml"}) + "\n", encoding="utf-8")
+    report = archive_of(tmp_path / "a.db", folder)
+    assert report.ids == ["mfa-1558711"] and report.added == 1
+    [(path, reason)] = report.rejected
+    assert path.endswith("b/t1558711.html")
+    assert reason == f"same briefing id mfa-1558711 as {folder / 'a' / 't1558711.html'}; kept that one"
+    assert briefing(tmp_path / "a.db", "mfa-1558711")["turns"][0]["text"] == "Port throughput rose."

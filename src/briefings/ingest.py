@@ -124,11 +124,18 @@ def ingest(
         for path, reason in unreadable:
             report.rejected.append((path, reason))
     manifests: dict = {}
+    stored_from: dict[str, str] = {}  # briefing id -> the page it came from in this run
     for g in groups:
         page_paths = tuple(p.path for _, p in g.pages)
         report.pages += len(page_paths)
         try:
             briefing = parse_group(load_group(g, manifests), entities)
+            if briefing.id in stored_from:
+                # Two copies of one transcript, or two transcripts the sites number alike:
+                # never let the second silently replace the first.
+                raise Rejected(f"same briefing id {briefing.id} as {stored_from[briefing.id]}; "
+                               "kept that one", page_paths[0])
+            stored_from[briefing.id] = page_paths[0]
         except Rejected as exc:
             reason = exc.reason
             path = exc.path or page_paths[0]

@@ -68,10 +68,18 @@ class Group:
 
 
 def transcript_key(family: str, url: str) -> str:
-    """The same key for every page of a transcript: the URL without its `_<n>` page suffix."""
+    """The same key for every page of a transcript: the URL without its `_<n>` page suffix.
+
+    On the SCIO and china.org.cn sites the content id alone names a transcript,
+    wherever it is served (desktop, mobile `/m/`, http or https, a mirror), and
+    it is the briefing's id: copies of one transcript are one group, never two
+    briefings overwriting each other.
+    """
     name = PurePosixPath(urlparse(url).path).name
     m = _PAGE.search(name)
-    if m and family in ("scio", "chinaorg", "text"):
+    if m and family in ("scio", "chinaorg"):
+        return f"{family}:content_{m.group('id')}"
+    if m and family == "text":
         return f"{family}:{url[: url.rfind(name)]}content_{m.group('id')}"
     return f"{family}:{url}"
 
