@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 from urllib.parse import urlsplit
 
 import pytest
@@ -136,3 +137,49 @@ def test_two_pages_that_make_the_same_briefing_id_never_overwrite_each_other(tmp
     assert path.endswith("b/t1558711.html")
     assert reason == f"same briefing id mfa-1558711 as {folder / 'a' / 't1558711.html'}; kept that one"
     assert briefing(tmp_path / "a.db", "mfa-1558711")["turns"][0]["text"] == "Port throughput rose."
+
+
+def test_part_of_a_stored_transcript_never_replaces_it(tmp_path):
+    from conftest import FIXTURES
+
+    folder = tmp_path / "s"
+    shutil.copytree(FIXTURES / "constructed" / "scio_desktop_html", folder)
+    db = tmp_path / "a.db"
+    assert archive_of(db, folder).added == 1
+    whole = briefing(db, "scio-118162347")
+    report = archive_of(db, folder / "content_118162347_2.html")
+    assert report.updated == 0
+    [(path, reason)] = report.rejected
+    assert reason == ("scio-118162347 is stored whole and this copy is not (page(s) 1 missing); "
+                      "ingest all of its pages together to update it")
+    assert briefing(db, "scio-118162347") == whole
+
+
+def test_content_numbers_of_other_sites_do_not_make_one_id(tmp_path):
+    db = tmp_path / "a.db"
+    for sub, host, text in (("a", "www.example.org/news", "rivers"), ("b", "www.other.net/press", "mountains")):
+        folder = tmp_path / sub
+        folder.mkdir()
+        (folder / "content_5.html").write_text(
+            f"<html><body><h1>Briefing on {text}</h1><p>Q: What about {text}?</p><p>A: They are fine.</p></body></html>",
+            encoding="utf-8")
+        (folder / "content_5.html.meta.json").write_text(
+            json.dumps({"url": f"https://{host}/content_5.html", "source": "text"}), encoding="utf-8")
+        assert archive_of(db, folder).added == 1
+    with Archive(db) as archive:
+        titles = sorted(r[0] for r in archive.db.execute("SELECT title FROM briefings"))
+    assert titles == ["Briefing on mountains", "Briefing on rivers"]
+
+
+def test_a_page_saved_without_its_url_joins_its_transcript(tmp_path):
+    folder = tmp_path / "raw"
+    (folder / "copy").mkdir(parents=True)
+    for n, text in ((1, "<p>Speakers:</p><p>Ms. Lin Qiaoyun, director of ports</p><p>Lin Qiaoyun:</p><p>Up.</p>"),
+                    (2, "<p>Reuters:</p><p>By how much?</p>")):
+        name = "content_999.html" if n == 1 else "content_999_2.html"
+        html = f"<html><body><h1>Ports</h1><!--enpcontent-->{text}<!--/enpcontent--></body></html>"
+        (folder / "copy" / name).write_text(html, encoding="utf-8")
+    report = archive_of(tmp_path / "a.db", folder / "copy")  # the SCIO body markers tell the family
+    assert report.ids == ["scio-999"] and not report.incomplete
+    assert [(t["speaker"], t["page"]) for t in briefing(tmp_path / "a.db", "scio-999")["turns"]] == [
+        ("Lin Qiaoyun", 1), ("Reuters", 2)]

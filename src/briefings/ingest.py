@@ -136,6 +136,7 @@ def ingest(
                 raise Rejected(f"same briefing id {briefing.id} as {stored_from[briefing.id]}; "
                                "kept that one", page_paths[0])
             stored_from[briefing.id] = page_paths[0]
+            outcome = archive.save(briefing, page_paths)
         except Rejected as exc:
             reason = exc.reason
             path = exc.path or page_paths[0]
@@ -152,7 +153,6 @@ def ingest(
             report.rejected.append((page_paths[0], reason))
             archive.record_reject(page_paths[0], reason)
         else:
-            outcome = archive.save(briefing, page_paths)
             setattr(report, outcome, getattr(report, outcome) + 1)
             report.ids.append(briefing.id)
             if briefing.missing_pages:

@@ -18,7 +18,7 @@ import os
 import sqlite3
 from pathlib import Path
 
-from .models import Briefing
+from .models import Briefing, Rejected
 
 SCHEMA_VERSION = 4
 APPLICATION = "briefings"
@@ -275,7 +275,10 @@ class Archive:
         `paths` are the raw files it came from: an earlier rejection of them is cleared.
         """
         with self.transaction() as conn:
-            row = conn.execute("SELECT pk, fingerprint FROM briefings WHERE id = ?", (b.id,)).fetchone()
+            row = conn.execute("SELECT pk, fingerprint, pages, missing_pages FROM briefings WHERE id = ?",
+                               (b.id,)).fetchone()
+            if row and row[1] != b.fingerprint:
+                _refuse_shrinking(b, json.loads(row[2]), json.loads(row[3]))
             if row and row[1] == b.fingerprint:
                 conn.executemany("DELETE FROM rejects WHERE path = ?", [(p,) for p in paths])
                 return "unchanged"
@@ -385,6 +388,20 @@ def _read_only_folder(path: Path) -> bool:
     needs there. With no -wal file beside it nothing is left uncommitted, so the
     file can be read as immutable."""
     return not os.access(path.parent, os.W_OK) and not Path(f"{path}-wal").exists()
+
+
+def _refuse_shrinking(b: Briefing, stored_pages: list, stored_missing: list) -> None:
+    """A transcript parsed from fewer pages than are stored never replaces it.
+
+    Ingesting one page of a stored transcript, or a raw store that lost a
+    page, would otherwise drop every turn of the other pages.
+    """
+    lost = sorted(set(b.missing_pages) - set(stored_missing))
+    if len(b.pages) < len(stored_pages) or lost:
+        detail = f"page(s) {', '.join(map(str, lost))} missing" if lost else \
+            f"{len(b.pages)} of the {len(stored_pages)} pages stored"
+        raise Rejected(f"{b.id} is stored whole and this copy is not ({detail}); "
+                       "ingest all of its pages together to update it")
 
 
 def _explain(exc: sqlite3.DatabaseError, path: Path) -> str:

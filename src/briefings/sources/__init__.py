@@ -67,6 +67,10 @@ class Group:
     missing: tuple[int, ...] = ()  # pages known to exist that could not be fetched
 
 
+# Sites whose `content_<id>` numbers are unique across the whole site.
+_SITE_WIDE_IDS = ("scio", "chinaorg")
+
+
 def transcript_key(family: str, url: str) -> str:
     """The same key for every page of a transcript: the URL without its `_<n>` page suffix.
 
@@ -77,7 +81,7 @@ def transcript_key(family: str, url: str) -> str:
     """
     name = PurePosixPath(urlparse(url).path).name
     m = _PAGE.search(name)
-    if m and family in ("scio", "chinaorg"):
+    if m and family in _SITE_WIDE_IDS:
         return f"{family}:content_{m.group('id')}"
     if m and family == "text":
         return f"{family}:{url[: url.rfind(name)]}content_{m.group('id')}"
@@ -94,6 +98,8 @@ def page_slot(page: RawPage, family: str) -> tuple[str, int]:
         n = int(m.group("n") or 1)
         if page.url:
             return transcript_key(family, page.url), n
+        if family in _SITE_WIDE_IDS:
+            return f"{family}:content_{m.group('id')}", n  # the same key its fetched copies have
         return f"{family}:{PurePosixPath(page.path).parent}:{m.group('id')}", n
     return f"{family}:{page.url or page.path}", 1
 
@@ -110,10 +116,15 @@ def group(pages: list[RawPage], forced: str | None = None) -> list[Group]:
 
 
 def briefing_id(family: str, first: RawPage) -> str:
-    """Stable across re-ingest: from the site's own document id, else the page bytes."""
-    name = PurePosixPath(urlparse(first.url).path).name if first.url else ""
+    """Stable across re-ingest: from the site's own document id, else the URL, else the page bytes.
+
+    Only the SCIO and china.org.cn content ids name a transcript site-wide (from
+    the URL, or the file name of a page saved without one); `content_5` on some
+    other site says nothing about `content_5` on a third.
+    """
+    name = PurePosixPath(urlparse(first.url).path).name if first.url else PurePosixPath(first.path).name
     m = _PAGE.search(name)
-    if m:
+    if m and family in _SITE_WIDE_IDS:
         return f"{family}-{m.group('id')}"
     m = _MFA_ID.search(name)
     if m and family == "mfa":
