@@ -183,3 +183,20 @@ def test_a_page_saved_without_its_url_joins_its_transcript(tmp_path):
     assert report.ids == ["scio-999"] and not report.incomplete
     assert [(t["speaker"], t["page"]) for t in briefing(tmp_path / "a.db", "scio-999")["turns"]] == [
         ("Lin Qiaoyun", 1), ("Reuters", 2)]
+
+
+def test_a_torn_manifest_line_is_refetched_and_later_entries_survive(site, tmp_path):
+    raw = tmp_path / "raw"
+    fetch_into(raw, [site.url(T1)])
+    manifest = raw / "scio" / "manifest.jsonl"
+    data = manifest.read_bytes()
+    manifest.write_bytes(data[:-80])  # a run killed while writing the last line
+    (raw / "scio" / "content_900001_4.html").unlink()  # its page was being replaced too
+    again = fetch_into(raw, [site.url(T1)])
+    assert again.fetched == 1
+    from briefings.raw import read_manifest
+
+    entries = read_manifest(raw / "scio")
+    assert sorted(entries) == [f"content_900001{s}.html" for s in ("", "_2", "_3", "_4")]
+    report = archive_of(tmp_path / "a.db", raw)
+    assert report.ids == ["scio-900001"] and not report.incomplete

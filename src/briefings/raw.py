@@ -53,10 +53,21 @@ def read_manifest(folder: Path) -> dict[str, dict]:
 
 
 def append_manifest(folder: Path, entry: dict) -> None:
-    """Append one entry; a single write of one line, flushed and synced."""
+    """Append one entry; a single write of one line, flushed and synced.
+
+    A run killed mid-write can leave a torn last line with no newline: the new
+    entry then starts a line of its own, so that only the torn one is lost (and
+    its page fetched again), never the entries after it.
+    """
     folder.mkdir(parents=True, exist_ok=True)
+    path = folder / MANIFEST
     line = json.dumps(entry, ensure_ascii=False, sort_keys=True) + "\n"
-    with (folder / MANIFEST).open("a", encoding="utf-8") as fh:
+    if path.exists() and path.stat().st_size:
+        with path.open("rb") as fh:
+            fh.seek(-1, os.SEEK_END)
+            if fh.read(1) != b"\n":
+                line = "\n" + line
+    with path.open("a", encoding="utf-8") as fh:
         fh.write(line)
         fh.flush()
         os.fsync(fh.fileno())
