@@ -200,3 +200,17 @@ def test_a_torn_manifest_line_is_refetched_and_later_entries_survive(site, tmp_p
     assert sorted(entries) == [f"content_900001{s}.html" for s in ("", "_2", "_3", "_4")]
     report = archive_of(tmp_path / "a.db", raw)
     assert report.ids == ["scio-900001"] and not report.incomplete
+
+
+def test_a_later_page_that_redirects_to_page_1_is_missing_not_a_copy(site, tmp_path):
+    page3 = T1.replace(".html", "_3.html")
+    site.fault(page3, ("redirect", T1, 302))
+    report = fetch_into(tmp_path / "raw", [site.url(T1)])
+    [gap] = report.incomplete
+    [(n, reason)] = [(m.page, m.reason) for m in gap.missing]
+    assert n == 3 and reason.startswith(f"redirected to {site.url(T1)}, which is not page 3")
+    assert not (tmp_path / "raw" / "scio" / "content_900001_3.html").exists()
+    ingested = archive_of(tmp_path / "a.db", tmp_path / "raw")
+    assert ingested.incomplete == [("scio-900001", (3,))]
+    b = briefing(tmp_path / "a.db", "scio-900001")
+    assert {t["page"] for t in b["turns"]} == {1, 2, 4}

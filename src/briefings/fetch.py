@@ -114,6 +114,11 @@ def detect_source(url: str) -> str | None:
     return None
 
 
+def _page_name(url: str) -> str:
+    """The last path segment, which names a page on these sites whatever the host or scheme."""
+    return urlsplit(url).path.rpartition("/")[2]
+
+
 def split_page(url: str) -> tuple[str, int]:
     """(URL of page 1, page number) for a `<stem>_<n>.<ext>` page URL."""
     parts = urlsplit(url)
@@ -787,6 +792,11 @@ class Fetcher:
             return self._stored_text(source, name, entry)
         if resp.status != 200:
             return self._failed(source, url, resp.status, f"HTTP {resp.status}", extra, have, missing, page)
+        if page > 1 and resp.final_url != url and _page_name(resp.final_url) != _page_name(url):
+            # A site that sends a missing page back to page 1 (or elsewhere) must not have
+            # that page stored as this one: its turns would be read twice.
+            reason = f"redirected to {resp.final_url}, which is not page {page} of this transcript"
+            return self._failed(source, url, resp.status, reason, extra, have, missing, page)
 
         if total is None and source in PAGED_SOURCES:
             text, _ = decode(resp.body, resp.headers)
