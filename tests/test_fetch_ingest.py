@@ -214,3 +214,14 @@ def test_a_later_page_that_redirects_to_page_1_is_missing_not_a_copy(site, tmp_p
     assert ingested.incomplete == [("scio-900001", (3,))]
     b = briefing(tmp_path / "a.db", "scio-900001")
     assert {t["page"] for t in b["turns"]} == {1, 2, 4}
+
+
+def test_an_unreadable_manifest_line_is_reported(site, tmp_path):
+    raw = tmp_path / "raw"
+    fetch_into(raw, [site.url(T1)])
+    manifest = raw / "scio" / "manifest.jsonl"
+    manifest.write_bytes(manifest.read_bytes()[:-80] + b"\n\xff\xfe not json\n")
+    report = archive_of(tmp_path / "a.db", raw)
+    assert report.ids == ["scio-900001"]  # the page with the torn entry joins by its file name
+    [(path, reason)] = report.rejected
+    assert path == str(manifest) and reason.startswith("line(s) 4, 5 unreadable (an interrupted fetch?)")

@@ -15,7 +15,7 @@ from typing import Callable, Iterable
 from .jsonl import is_jsonl, read as read_jsonl
 from .models import Rejected
 from .people import Entities
-from .raw import failed_pages, iter_page_files, load_page
+from .raw import MANIFEST, failed_pages, iter_page_files, load_page, read_manifest
 from .sources import Group, family_of, group, parse_group, transcript_key
 from .store import Archive
 
@@ -79,6 +79,12 @@ def plan(paths: Iterable[str | Path], source: str | None = None) -> tuple[list[G
         # Keep what grouping needs, not the bytes: memory must not grow with the raw store.
         refs.append(replace(peek, body=b"", source=family_of(peek, source)))
     groups = group(refs, source)
+    for folder in manifests:
+        torn: list[int] = []
+        read_manifest(folder, torn)
+        if torn:
+            unreadable.append((str(folder / MANIFEST), f"line(s) {', '.join(map(str, torn))} unreadable "
+                               "(an interrupted fetch?); their pages are read without their URLs"))
     failed: dict[str, set[int]] = {}
     for manifest in manifests.values():
         for (family, transcript), numbers in failed_pages(manifest).items():

@@ -32,23 +32,29 @@ def sha256(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-def read_manifest(folder: Path) -> dict[str, dict]:
-    """Manifest entries of a folder keyed by file name; later lines win."""
+def read_manifest(folder: Path, unreadable: list[int] | None = None) -> dict[str, dict]:
+    """Manifest entries of a folder keyed by file name; later lines win.
+
+    Lines that are not an entry (a torn line from an interrupted fetch, stray
+    bytes) are skipped; their numbers go to `unreadable` when it is given.
+    """
     entries: dict[str, dict] = {}
     path = folder / MANIFEST
     if not path.is_file():
         return entries
-    with path.open(encoding="utf-8") as fh:
-        for line in fh:
+    with path.open(encoding="utf-8", errors="replace") as fh:
+        for number, line in enumerate(fh, 1):
             line = line.strip()
             if not line:
                 continue
             try:
                 entry = json.loads(line)
             except json.JSONDecodeError:
-                continue  # a torn last line from an interrupted fetch
+                entry = None
             if isinstance(entry, dict) and entry.get("file"):
                 entries[entry["file"]] = entry
+            elif unreadable is not None:
+                unreadable.append(number)
     return entries
 
 
