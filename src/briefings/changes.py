@@ -23,7 +23,10 @@ def _show(turn: dict) -> str:
 
 
 def diff(old_meta: dict, old_turns: list[dict], new_meta: dict, new_turns: list[dict]) -> list[dict]:
-    """Rows for the changes table: {seq, change, field, old, new}; empty when nothing a reader sees changed."""
+    """Rows for the changes table: {seq, change, field, old, new}; empty when nothing a reader sees changed.
+
+    `seq` is the turn's number in the new version, or in the old one for a removed turn.
+    """
     rows = []
     for field in META_FIELDS:
         if old_meta.get(field) != new_meta.get(field):
@@ -34,10 +37,14 @@ def diff(old_meta: dict, old_turns: list[dict], new_meta: dict, new_turns: list[
         if op == "equal":
             continue
         olds, news = old_turns[i1:i2], new_turns[j1:j2]
-        for o, n in zip(olds, news):
-            rows.append({"seq": n["seq"], "change": "changed", "field": None, "old": _show(o), "new": _show(n)})
-        for o in olds[len(news):]:
+        if [(t.get("speaker"), t.get("kind")) for t in olds] == [(t.get("speaker"), t.get("kind")) for t in news]:
+            # The same speakers in the same order: each turn's words were edited.
+            for o, n in zip(olds, news):
+                rows.append({"seq": n["seq"], "change": "changed", "field": None, "old": _show(o), "new": _show(n)})
+            continue
+        # Otherwise never pair one speaker's old words with another's new ones.
+        for o in olds:
             rows.append({"seq": o["seq"], "change": "removed", "field": None, "old": _show(o), "new": None})
-        for n in news[len(olds):]:
+        for n in news:
             rows.append({"seq": n["seq"], "change": "added", "field": None, "old": None, "new": _show(n)})
     return rows
