@@ -219,3 +219,16 @@ def test_crawl_rejects_bad_arguments(tmp_path):
         crawl("bbc", raw_dir=tmp_path)
     with pytest.raises(ValueError, match="after"):
         crawl("scio", raw_dir=tmp_path, since="2025-02-01", until="2025-01-01")
+
+
+def test_a_transcript_linked_twice_is_fetched_once_and_counts_once(site, clock, tmp_path):
+    listing = (FIXTURES / "pressroom" / "node_8020819.html").read_text(encoding="utf-8")
+    listing = listing.replace(
+        '<li><a href="2025-12/10/content_900002.html">',
+        '<li><a href="/m/pressroom/2025-12/16/content_900001.html">SCIO press conference on constructed port '
+        'statistics</a><span>2025-12-16</span></li>\n<li><a href="2025-12/10/content_900002.html">')
+    site.add("/pressroom/node_8020819.html", listing, {"Content-Type": "text/html"})
+    report = run_crawl("scio", tmp_path, clock, base_url=site.base, limit=2)
+    assert report.transcripts == 2
+    assert not site.requests("/m/pressroom/2025-12/16/content_900001.html")
+    assert site.requests("/pressroom/2025-12/10/content_900002.html")

@@ -337,8 +337,8 @@ def crawl(
                 dated = [i.date for i in listing.items if i.date]
                 for item in listing.items:
                     target = fetcher.prepare(mirror(item.url), source)
-                    if target in chosen:
-                        continue
+                    if _same_transcript_key(source, target) in chosen:
+                        continue  # a desktop and a mobile link to one transcript are one
                     if not mirror.on_site(target, resp.final_url):
                         report.skipped.append(Skipped(target, "link to another site", item.title))
                         continue
@@ -352,7 +352,7 @@ def crawl(
                         continue
                     if limit is not None and len(chosen) >= limit:
                         return report
-                    chosen.add(target)
+                    chosen.add(_same_transcript_key(source, target))
                     fetcher.fetch_transcript(target, source)
                 if limit is not None and len(chosen) >= limit:
                     return report
@@ -365,6 +365,13 @@ def crawl(
     finally:
         if own:
             client.close()
+
+
+def _same_transcript_key(source: str, url: str) -> str:
+    """One key for every link to one transcript: on SCIO and china.org.cn its content id,
+    whichever copy (desktop, mobile `/m/`, http or https) the listing links to."""
+    m = re.search(r"content_(\d+)(?:_\d+)?\.s?html?$", urlsplit(url).path)
+    return f"{source}:{m.group(1)}" if m and source in ("scio", "chinaorg") else url
 
 
 __all__ = [
