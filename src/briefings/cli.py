@@ -289,7 +289,10 @@ def crawl(source, since, until, limit, base_url, start, raw_dir, rate, insecure_
     """Discover a source's transcripts on its listing pages and fetch them.
 
     Listings are read newest first; notices and news items are skipped with
-    their reason. A rerun fetches only what is missing.
+    their reason. A rerun fetches only what is missing. --since and --until
+    bound the dates the listings show, which are publication dates: SCIO
+    transcripts appear weeks after the briefing, so to catch those held late in
+    a span, extend --until (`list` and `search` then filter on the day held).
 
     \b
     Examples:
