@@ -225,3 +225,43 @@ def test_an_unreadable_manifest_line_is_reported(site, tmp_path):
     assert report.ids == ["scio-900001"]  # the page with the torn entry joins by its file name
     [(path, reason)] = report.rejected
     assert path == str(manifest) and reason.startswith("line(s) 4, 5 unreadable (an interrupted fetch?)")
+
+
+def test_a_refresh_after_the_site_repaginates_leaves_no_stale_page(site, tmp_path):
+    raw = tmp_path / "raw"
+    fetch_into(raw, [site.url(T1)])
+    db = tmp_path / "a.db"
+    archive_of(db, raw)
+    # The site now prints the transcript on 3 pages: page 4's text moves to page 3.
+    base = T1.rsplit("/", 1)[0]
+    root = site_fixture_root()
+    page1 = (root / T1.lstrip("/")).read_text(encoding="utf-8")
+    page1 = page1.replace('<a href="content_900001_4.html">4</a>', '<a href="content_900001_3.html">3</a>')
+    page1 = page1.replace("Good morning.", "Good morning, all.")
+    page3 = (root / f"{base}/content_900001_3.html".lstrip("/")).read_text(encoding="utf-8")
+    page4 = (root / f"{base}/content_900001_4.html".lstrip("/")).read_text(encoding="utf-8")
+    body4 = page4[page4.index("<!--enpcontent-->") + 17: page4.index("<!--/enpcontent-->")]
+    page3 = page3.replace("<!--/enpcontent-->", body4 + "<!--/enpcontent-->")
+    page2 = (root / f"{base}/content_900001_2.html".lstrip("/")).read_text(encoding="utf-8")
+    unlink4 = (' <a href="content_900001_4.html">4</a>', ' <a href="content_900001_4.html">&gt;</a>')
+    for old_link in unlink4:
+        page2, page3 = page2.replace(old_link, ""), page3.replace(old_link, "")
+    assert "content_900001_4" not in page1 + page2 + page3
+    site.add(T1, page1, {"Content-Type": "text/html"})
+    site.add(f"{base}/content_900001_2.html", page2, {"Content-Type": "text/html"})
+    site.add(f"{base}/content_900001_3.html", page3, {"Content-Type": "text/html"})
+    del site.routes[f"{base}/content_900001_4.html"]
+    with PoliteClient(clock=FakeClock(), rng=lambda: 0.5, timeout=2.0) as client:
+        fetch([site.url(T1)], raw_dir=raw, client=client, refresh=True)
+    assert not (raw / "scio" / "content_900001_4.html").exists()
+    assert list((raw / "scio" / ".history").glob("content_900001_4.*.html"))
+    report = archive_of(db, raw)
+    assert report.updated == 1 and not report.incomplete
+    texts = [t["text"] for t in briefing(db, "scio-900001")["turns"]]
+    assert len(texts) == len(set(texts)), texts  # nothing read twice
+
+
+def site_fixture_root():
+    from site_server import FIXTURES
+
+    return FIXTURES

@@ -651,6 +651,26 @@ class RawStore:
         self._remember(source, name, entry)
         return entry
 
+    def retire_beyond(self, source: str, transcript: str, total: int, fetched_at: float) -> list[str]:
+        """Move a transcript's stored pages past its last page into .history/.
+
+        When a site re-paginates a transcript into fewer pages, the old last
+        pages would otherwise be read again after the new ones.
+        """
+        folder = self.folder(source)
+        retired = []
+        for name, entry in list(self.entries(source).items()):
+            page = entry.get("page")
+            if entry.get("transcript") == transcript and isinstance(page, int) and page > total \
+                    and entry.get("sha256") and (folder / name).is_file():
+                self._keep_history(folder, name, entry)
+                note = {k: v for k, v in entry.items() if k not in ("sha256", "bytes", "charset")}
+                note.update(retired=f"the transcript has {total} page(s) now", fetched_at=fetched_at)
+                append_manifest(folder, note)
+                self._remember(source, name, note)
+                retired.append(name)
+        return retired
+
     def _keep_history(self, folder: Path, name: str, old: dict) -> None:
         history = folder / ".history"
         history.mkdir(exist_ok=True)
@@ -742,6 +762,9 @@ class Fetcher:
                     links.setdefault(k, v)
                 total = max(total, max(more, default=1))
             n += 1
+        if paged and self.refresh and links:
+            # Only a pager actually seen says how many pages there are now.
+            self.store.retire_beyond(source, first, total, self.client.clock.time())
         if missing:
             incomplete = Incomplete(first, source, missing, pages=total)
             self.report.incomplete.append(incomplete)

@@ -67,6 +67,7 @@ class Briefing:
     pages: tuple[str, ...] = ()  # page URLs (or paths) in reading order
     missing_pages: tuple[int, ...] = ()
     fingerprint: str = ""  # sha256 over the raw pages: unchanged input, unchanged record
+    pages_declared: int | None = None  # how many pages the site's pager says there are, if it says
 
     @property
     def incomplete(self) -> bool:

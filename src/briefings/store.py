@@ -394,10 +394,13 @@ def _refuse_shrinking(b: Briefing, stored_pages: list, stored_missing: list) -> 
     """A transcript parsed from fewer pages than are stored never replaces it.
 
     Ingesting one page of a stored transcript, or a raw store that lost a
-    page, would otherwise drop every turn of the other pages.
+    page, would otherwise drop every turn of the other pages. A site that
+    re-paginates a transcript shows it in its pager, and that is let through.
     """
     lost = sorted(set(b.missing_pages) - set(stored_missing))
-    if len(b.pages) < len(stored_pages) or lost:
+    # Fewer pages than stored is a re-paginated transcript only when its own pager says so.
+    repaginated = b.pages_declared is not None and b.pages_declared == len(b.pages)
+    if (len(b.pages) < len(stored_pages) and not repaginated) or lost:
         detail = f"page(s) {', '.join(map(str, lost))} missing" if lost else \
             f"{len(b.pages)} of the {len(stored_pages)} pages stored"
         raise Rejected(f"{b.id} is stored whole and this copy is not ({detail}); "

@@ -41,8 +41,10 @@ class PageText:
 
 
 def page_text(page: RawPage, number: int, body_lines: list[str], *, title: str | None = None,
-              published: str | None = None, held: str | None = None) -> PageText:
+              published: str | None = None, held: str | None = None, doc=None) -> PageText:
     cleaned, total = chrome.clean(body_lines)
+    if total is None and doc is not None:
+        total = pager_of(doc)
     return PageText(
         number=number,
         url=page.url,
@@ -82,6 +84,14 @@ def html_lines(text: str, body_selectors: tuple[str, ...], title_selectors: tupl
         t = title_text(doc)
         title = clean_line(re.split(r"\s+[-—|_]\s+", t)[0]) if t.strip() else None
     return lines, title, doc
+
+
+def pager_of(doc) -> int | None:
+    """The page count a pager outside the body shows (SCIO `#autopage`, china.org.cn lists)."""
+    node = first(doc, "#autopage", "div.pager", "div.page", "div.pages")
+    if node is None:
+        return None
+    return chrome.pager_total(clean_line(text_of(node, " ")))
 
 
 def plain_lines(page: RawPage) -> list[str]:
@@ -263,6 +273,7 @@ def make_briefing(*, id: str, source: str, pages: list[PageText], title: str | N
         pages=tuple(p.url or p.path for p in pages),
         missing_pages=missing_pages(pages),
         fingerprint=fingerprint(pages),
+        pages_declared=max((p.pager_total for p in pages if p.pager_total), default=None),
     )
 
 

@@ -21,9 +21,9 @@ CHINAORG_TITLE = ("#title", "h1", ".title")
 def read_scio(page: RawPage, number: int) -> PageText:
     if not page.is_html:
         return page_text(page, number, plain_lines(page))
-    lines, title, _doc = html_lines(decoded(page), SCIO_BODY, SCIO_TITLE,
-                                    markers=("<!--enpcontent-->", "<!--/enpcontent-->"))
-    return page_text(page, number, lines, title=title, published=date_in_url(page.url))
+    lines, title, doc = html_lines(decoded(page), SCIO_BODY, SCIO_TITLE,
+                                   markers=("<!--enpcontent-->", "<!--/enpcontent-->"))
+    return page_text(page, number, lines, title=title, published=date_in_url(page.url), doc=doc)
 
 
 def read_chinaorg(page: RawPage, number: int) -> PageText:
@@ -32,4 +32,4 @@ def read_chinaorg(page: RawPage, number: int) -> PageText:
     lines, title, doc = html_lines(decoded(page), CHINAORG_BODY, CHINAORG_TITLE)
     byline = first(doc, "#guild dd", "#guild")
     published = find_date(text_of(byline, " ")) if byline is not None else None
-    return page_text(page, number, lines, title=title, published=published or date_in_url(page.url))
+    return page_text(page, number, lines, title=title, published=published or date_in_url(page.url), doc=doc)
