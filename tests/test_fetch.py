@@ -426,6 +426,22 @@ def test_refresh_sends_validators_and_keeps_old_versions(site, clock, tmp_path):
     assert all(".history" not in str(p) for p in iter_page_files([tmp_path]))
 
 
+def test_every_superseded_version_is_kept_even_within_one_second(other, clock, tmp_path):
+    path = "/pressroom/2025-09/05/content_810001.html"
+    versions = [f"<html><body><!--enpcontent--><p>He Wenbo:</p><p>version {v}</p><!--/enpcontent--></body></html>"
+                for v in (1, 2, 3, 2, 4)]  # version 2 comes back, and is superseded again
+    for n, body in enumerate(versions):
+        other.add(path, body, {"Content-Type": "text/html"})
+        run([other.url(path)], tmp_path, clock, refresh=n > 0, rate=1000)  # all within one second
+    history = tmp_path / "scio" / ".history"
+    kept = sorted(p for p in history.iterdir() if p.name != "manifest.jsonl")
+    assert sorted(p.read_text() for p in kept) == sorted(versions[:-1])
+    recorded = read_manifest(history)
+    assert sorted(recorded) == [p.name for p in kept]
+    assert all(recorded[p.name]["sha256"] == sha256(p.read_bytes()) for p in kept)
+    assert (tmp_path / "scio" / "content_810001.html").read_text() == versions[-1]
+
+
 def test_refresh_failure_keeps_the_good_copy(site, clock, tmp_path):
     run([site.url(GAC)], tmp_path, clock)
     site.fault(GAC, 500, 500, 500, 500)

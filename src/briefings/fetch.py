@@ -672,10 +672,23 @@ class RawStore:
         return retired
 
     def _keep_history(self, folder: Path, name: str, old: dict) -> None:
+        """Move a superseded version into .history/ under a name no other version has.
+
+        The name carries the version's fetch time and hash; two versions fetched
+        within one second, or the same bytes superseded twice, get a counter, so
+        no kept version is ever overwritten.
+        """
         history = folder / ".history"
         history.mkdir(exist_ok=True)
         stem, dot, ext = name.rpartition(".")
-        kept = f"{stem}.{_stamp(old.get('fetched_at'))}{dot}{ext}"
+        if not dot:
+            stem, ext = name, ""
+        base = f"{stem}.{_stamp(old.get('fetched_at'))}.{(old.get('sha256') or 'unknown')[:8]}"
+        kept, n = f"{base}{dot}{ext}", 1
+        recorded = read_manifest(history)
+        while (history / kept).exists() or kept in recorded:
+            n += 1
+            kept = f"{base}-{n}{dot}{ext}"
         shutil.move(str(folder / name), str(history / kept))
         append_manifest(history, dict(old, file=kept))
 
