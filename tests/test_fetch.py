@@ -144,6 +144,32 @@ def test_a_later_page_url_fetches_the_whole_transcript(site, clock, tmp_path):
     assert report.fetched == 4
 
 
+def _unpaged(text):
+    return f"<html><body><!--enpcontent--><p>He Wenbo:</p><p>{text}</p><!--/enpcontent--></body></html>"
+
+
+def test_the_named_page_is_fetched_when_page_1_shows_no_pager(other, clock, tmp_path):
+    stem = "/pressroom/2025-09/05/content_800001"
+    for n, suffix in enumerate(("", "_2", "_3"), 1):
+        other.add(f"{stem}{suffix}.html", _unpaged(f"page {n}"), {"Content-Type": "text/html"})
+    report = run([other.url(f"{stem}_3.html")], tmp_path, clock)
+    assert [(p.page, p.outcome) for p in report.pages] == [(1, "fetched"), (2, "fetched"), (3, "fetched")]
+    assert not report.incomplete and report.ok
+    entries = read_manifest(tmp_path / "scio")
+    assert entries["content_800001.html"]["what"] == "transcript page 1 of 3"
+    assert entries["content_800001_3.html"]["what"] == "transcript page 3 of 3"
+
+
+def test_the_named_page_is_fetched_even_when_page_1_fails(other, clock, tmp_path):
+    stem = "/pressroom/2025-09/05/content_800002"
+    other.add(f"{stem}_2.html", _unpaged("page 2"), {"Content-Type": "text/html"})
+    report = run([other.url(f"{stem}_2.html")], tmp_path, clock)  # page 1 is a 404
+    assert [(p.page, p.outcome) for p in report.pages] == [(1, "failed"), (2, "fetched")]
+    [gap] = report.incomplete
+    assert [m.page for m in gap.missing] == [1]
+    assert (tmp_path / "scio" / "content_800002_2.html").is_file()
+
+
 def test_ingest_can_load_what_fetch_wrote(site, clock, tmp_path):
     run([site.url(GAC)], tmp_path, clock)
     files = list(iter_page_files([tmp_path]))

@@ -57,6 +57,21 @@ def test_a_page_that_could_not_be_fetched_makes_the_briefing_incomplete(server, 
         "Lin Qiaoyun", "answer", next(t["seq"] for t in b["turns"] if t["label"] == "Bloomberg News"))
 
 
+def test_a_named_later_page_joins_its_transcript(server, tmp_path):
+    server.reset()
+    stem = "/pressroom/2025-09/05/content_800001"
+    for suffix, body in (("", "<p>Speakers:</p><p>Mr. He Wenbo, official</p><p>He Wenbo:</p><p>First.</p>"),
+                         ("_2", "<p>Reuters:</p><p>Second?</p>")):
+        server.add(f"{stem}{suffix}.html", f"<html><head><title>Rivers</title></head><body><h1>Rivers</h1>"
+                   f"<!--enpcontent-->{body}<!--/enpcontent--></body></html>", {"Content-Type": "text/html"})
+    report = fetch_into(tmp_path / "raw", [server.url(f"{stem}_2.html")])  # page 1 shows no pager
+    assert report.fetched == 2 and report.ok
+    ingested = archive_of(tmp_path / "a.db", tmp_path / "raw")
+    assert ingested.ids == ["scio-800001"] and not ingested.incomplete
+    b = briefing(tmp_path / "a.db", "scio-800001")
+    assert len(b["pages"]) == 2 and {t["page"] for t in b["turns"]} == {1, 2}
+
+
 def test_fetched_corpus_pages_ingest_like_the_files(server, tmp_path):
     folder = CORPUS / "en"
     if not folder.is_dir():

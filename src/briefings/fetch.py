@@ -744,7 +744,12 @@ class Fetcher:
         return url
 
     def fetch_transcript(self, url: str, source: str | None = None) -> Incomplete | None:
-        """Fetch page 1 and every later page; returns the gap, if any."""
+        """Fetch page 1 and every later page; returns the gap, if any.
+
+        The transcript runs to the last page any pager names, and at least to the
+        page the URL names: that page is always asked for, even when page 1 shows
+        no pager or cannot be had.
+        """
         source = source or detect_source(url)
         if source is None:
             self._result(
@@ -754,23 +759,20 @@ class Fetcher:
         url = self.prepare(url, source)
         self.report.transcripts += 1
         paged = source in PAGED_SOURCES
-        first = split_page(url)[0] if paged else url
+        first, named = split_page(url) if paged else (url, 1)
         missing: list[MissingPage] = []
 
-        got = self._page(source, first, page=1, total=None, transcript=first, missing=missing)
-        if got is None:
-            incomplete = Incomplete(first, source, missing, pages=None)
-            self.report.incomplete.append(incomplete)
-            return incomplete
-        text, base = got  # later pages hang off where page 1 really was, after redirects
+        got = self._page(source, first, page=1, total=None, at_least=named, transcript=first, missing=missing)
+        # Later pages hang off where page 1 really was, after redirects.
+        text, base = got if got is not None else ("", first)
         links: dict[int, str] = page_links(base, text) if paged else {}
-        total = max(links, default=1)
+        total = max(max(links, default=1), named)
         n = 2
         while n <= total:
-            page_url = links.get(n) or nth_page(base, n)
-            got = self._page(source, page_url, page=n, total=total, transcript=first, missing=missing)
-            if got is not None:
-                more = page_links(base, got[0])
+            page_url = url if n == named else links.get(n) or nth_page(base, n)
+            got_n = self._page(source, page_url, page=n, total=total, transcript=first, missing=missing)
+            if got_n is not None:
+                more = page_links(base, got_n[0])
                 for k, v in more.items():
                     links.setdefault(k, v)
                 total = max(total, max(more, default=1))
@@ -779,13 +781,14 @@ class Fetcher:
             # Only a pager actually seen says how many pages there are now.
             self.store.retire_beyond(source, first, total, self.client.clock.time())
         if missing:
-            incomplete = Incomplete(first, source, missing, pages=total)
+            incomplete = Incomplete(first, source, missing, pages=total if got is not None else None)
             self.report.incomplete.append(incomplete)
             return incomplete
         return None
 
     def _page(
-        self, source: str, url: str, *, page: int, total: int | None, transcript: str, missing: list[MissingPage]
+        self, source: str, url: str, *, page: int, total: int | None, transcript: str, missing: list[MissingPage],
+        at_least: int = 1,
     ) -> tuple[str, str] | None:
         """Get one page (from disk when already stored); returns (text, final URL) or None."""
         what = f"transcript page {page} of {total}" if total else "transcript page 1"
@@ -836,7 +839,7 @@ class Fetcher:
 
         if total is None and source in PAGED_SOURCES:
             text, _ = decode(resp.body, resp.headers)
-            n = max(page_links(resp.final_url, text), default=1)
+            n = max(max(page_links(resp.final_url, text), default=1), at_least)
             extra["what"] = f"transcript page 1 of {n}"
         elif total is None:
             extra["what"] = "transcript page 1 of 1"
