@@ -9,6 +9,7 @@ and a body shorter than its Content-Length.
 
 from __future__ import annotations
 
+import gzip
 import hashlib
 import json
 import re
@@ -138,7 +139,9 @@ class FakeSite:
         """Queue answers for the next requests to path, before the route answers.
 
         An action is an int status; ("retry-after", status, value);
-        ("delay", seconds) then the route; ("redirect", location, status).
+        ("delay", seconds) then the route; ("redirect", location, status);
+        "gzip", "gzip-corrupt" or "gzip-cut": the route's body gzipped, then
+        damaged or cut in half, with a Content-Length that matches what is sent.
         """
         self.faults[path].extend(actions)
 
@@ -160,6 +163,8 @@ class FakeSite:
                 return Response("", status=status, headers={"Location": action[1]})
             if kind == "delay":
                 time.sleep(action[1])
+            if action in ("gzip", "gzip-corrupt", "gzip-cut"):
+                return self._gzipped(path, action)
         route = self.routes.get(path)
         if route is None:
             return Response("not found", status=404)
@@ -168,12 +173,22 @@ class FakeSite:
             return Response(status=304, headers={"ETag": etag})
         return Response(route.body, status=route.status, headers=route.headers)
 
+    def _gzipped(self, path: str, how: str) -> Response:
+        route = self.routes[path]
+        body = gzip.compress(route.body)
+        if how == "gzip-corrupt":
+            body = body[:10] + b"garbage" * 20
+        elif how == "gzip-cut":
+            body = body[: len(body) // 2]
+        return Response(body, status=route.status, headers={**route.headers, "Content-Encoding": "gzip"})
+
 
 class RawServer:
     """Answers each page request with the next scripted action, at the socket level.
 
     Actions: "reset" (RST, no answer), ("truncate", body, declared_length),
-    ("ok", body). /robots.txt always gets a 404 (no rules).
+    ("ok", body), ("drip", body, seconds): one byte every so many seconds.
+    /robots.txt always gets a 404 (no rules).
     """
 
     def __init__(self, actions: list):
@@ -234,4 +249,15 @@ class RawServer:
             f"HTTP/1.1 200 OK\r\nContent-Type: text/html; charset=utf-8\r\n"
             f"Content-Length: {declared}\r\nConnection: close\r\n\r\n"
         ).encode("ascii")
-        conn.sendall(head + body)
+        if kind != "drip":
+            conn.sendall(head + body)
+            return
+        conn.sendall(head)
+        for i in range(len(body)):
+            if self._stop.is_set():
+                return
+            try:
+                conn.sendall(body[i:i + 1])
+            except OSError:
+                return  # the client gave up, as it should
+            time.sleep(action[2])

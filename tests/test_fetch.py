@@ -391,6 +391,43 @@ def test_truncated_body_is_never_stored(clock, tmp_path):
     assert (tmp_path / "second" / "scio" / "content_9002.html").read_bytes() == full
 
 
+def test_gzip_body_is_stored_decompressed(site, clock, tmp_path):
+    site.fault(GAC, "gzip")
+    report = run([site.url(GAC)], tmp_path, clock)
+    assert report.fetched == 2 and report.ok
+    assert (tmp_path / "gac" / GAC.rsplit("/", 1)[1]).read_bytes() == (FIXTURES / GAC.lstrip("/")).read_bytes()
+
+
+@pytest.mark.parametrize("damage, reason", [("gzip-cut", "gzip body cut short"), ("gzip-corrupt", "corrupt gzip body")])
+def test_a_damaged_gzip_body_is_retried_then_never_stored(site, clock, tmp_path, damage, reason):
+    name = GAC.rsplit("/", 1)[1]
+    site.fault(GAC, damage, damage)
+    report = run([site.url(GAC)], tmp_path, clock, retries=1)
+    assert len(site.requests(GAC)) == 2
+    [failed] = report.failed
+    assert failed.reason.startswith(reason) and "gave up after 2 attempts" in failed.reason
+    assert not (tmp_path / "gac" / name).exists()
+    assert "sha256" not in read_manifest(tmp_path / "gac")[name]
+
+    site.fault(GAC, damage)  # once, then whole: the retry stores the whole page
+    report = run([site.url(GAC)], tmp_path / "again", clock)
+    assert report.ok and (tmp_path / "again" / "gac" / name).read_bytes() == (FIXTURES / GAC.lstrip("/")).read_bytes()
+
+
+def test_a_body_that_trickles_in_meets_the_overall_deadline(clock, tmp_path):
+    import time
+
+    body = b"<html><p>" + b"x" * 30 + b"</p></html>"
+    with RawServer([("drip", body, 0.1)]) as raw:
+        started = time.monotonic()
+        report = run([raw.base + "/pressroom/2025-12/01/content_9003.html"], tmp_path, clock, timeout=0.5, retries=0)
+        took = time.monotonic() - started
+    assert took < 2.5  # each byte arrives well within the read timeout; the whole never does
+    [failed] = report.failed
+    assert failed.reason.startswith("no complete answer within 0.5s")
+    assert not (tmp_path / "scio" / "content_9003.html").exists()
+
+
 def test_redirect_records_requested_and_final_url(site, clock, tmp_path):
     old = T1.replace(".html", ".htm")
     site.fault(old, ("redirect", T1, 301))

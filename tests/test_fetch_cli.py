@@ -69,6 +69,8 @@ def test_fetch_source_for_a_url_that_does_not_tell(site, tmp_path):
     [
         ("fetch", "english.scio.gov.cn/pressroom/x.html"),
         ("fetch", "http://127.0.0.1:9/x.html", "--rate", "0"),
+        ("fetch", "http://127.0.0.1:9/x.html", "--timeout", "0"),
+        ("crawl", "scio", "--timeout", "soon"),
         ("fetch", "http://127.0.0.1:9/x.html", "--source", "text"),
         ("crawl", "bbc"),
         ("crawl", "scio", "--since", "2025-02", "--until", "2025-01"),
@@ -81,6 +83,14 @@ def test_usage_errors_exit_2(args, tmp_path):
     result = run(*args, "--raw-dir", tmp_path)
     assert result.exit_code == 2
     assert not (tmp_path / "scio").exists()
+
+
+def test_timeout_bounds_each_request(site, tmp_path):
+    GAC = "/Statics/3f1c2a9e-5b7d-4e21-9c0a-7d3b8e6f1a25.html"
+    site.fault(GAC, ("delay", 1.5))
+    result = run("fetch", site.url(GAC), "--raw-dir", tmp_path, "--timeout", "0.3", *FAST)
+    assert result.exit_code == 0, result.output
+    assert len(site.requests(GAC)) == 2  # the slow answer was given up on and asked again
 
 
 def test_crawl_a_mirror(site, tmp_path):
@@ -114,6 +124,7 @@ def test_commands_have_help_with_examples():
         result = run(name, "-h")
         assert result.exit_code == 0
         assert "Example" in result.stdout and "--raw-dir" in result.stdout and "--rate" in result.stdout
+        assert "--timeout SECONDS" in result.stdout
     assert "--base-url" in run("crawl", "--help").stdout
     assert "--insecure-http" in run("fetch", "--help").stdout
 

@@ -189,6 +189,13 @@ def rate_option(f):
                         help="At most this many requests per second to any one host.")(f)
 
 
+def timeout_option(f):
+    return click.option("--timeout", type=click.FloatRange(min=0, min_open=True), default=30.0, show_default=True,
+                        metavar="SECONDS",
+                        help="Give up on a request (then retry it) that has not fully arrived in this many "
+                             "seconds; also the limit for connecting and for each read.")(f)
+
+
 def insecure_option(f):
     def convert(ctx, param, value):
         return frozenset(value)  # the sources to fetch over plain http
@@ -244,10 +251,11 @@ def _report_fetch(report, as_json: bool) -> None:
 @click.option("--source", type=click.Choice(FETCH_SOURCES), help="Page family, for a URL whose host does not tell.")
 @click.option("--refresh", is_flag=True, help="Ask again for stored pages (conditional requests); keep old versions in .history/.")
 @rate_option
+@timeout_option
 @insecure_option
 @json_option
 @unused_db_option
-def fetch(urls, raw_dir, source, refresh, rate, insecure_http, as_json, db_path):
+def fetch(urls, raw_dir, source, refresh, rate, timeout, insecure_http, as_json, db_path):
     """Download transcripts, every page of each, into the raw store.
 
     Pages already stored are not asked for again unless --refresh. Follows
@@ -267,7 +275,7 @@ def fetch(urls, raw_dir, source, refresh, rate, insecure_http, as_json, db_path)
         report = _run_with_progress(
             as_json, "fetching",
             lambda on_page: run(urls, raw_dir=raw_dir, source=source, refresh=refresh, rate=rate,
-                                insecure_http=insecure_http, on_page=on_page),
+                                timeout=timeout, insecure_http=insecure_http, on_page=on_page),
         )
     except OSError as exc:
         raise click.ClickException(f"{exc.strerror or exc}: {exc.filename or ''}".rstrip(": ")) from None
@@ -282,10 +290,11 @@ def fetch(urls, raw_dir, source, refresh, rate, insecure_http, as_json, db_path)
 @click.option("--start", multiple=True, metavar="URL", help="Begin at this listing page instead of the default.")
 @raw_dir_option
 @rate_option
+@timeout_option
 @insecure_option
 @json_option
 @unused_db_option
-def crawl(source, since, until, limit, base_url, start, raw_dir, rate, insecure_http, as_json, db_path):
+def crawl(source, since, until, limit, base_url, start, raw_dir, rate, timeout, insecure_http, as_json, db_path):
     """Discover a source's transcripts on its listing pages and fetch them.
 
     Listings are read newest first; notices and news items are skipped with
@@ -309,7 +318,7 @@ def crawl(source, since, until, limit, base_url, start, raw_dir, rate, insecure_
         report = _run_with_progress(
             as_json, f"crawling {source}",
             lambda on_page: run(source, since=since, until=until, limit=limit, base_url=base_url,
-                                start=start or None, raw_dir=raw_dir, rate=rate,
+                                start=start or None, raw_dir=raw_dir, rate=rate, timeout=timeout,
                                 insecure_http=insecure_http, on_page=on_page),
         )
     except OSError as exc:

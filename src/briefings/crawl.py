@@ -285,6 +285,7 @@ def crawl(
     start: Iterable[str] | None = None,
     raw_dir: str | Path = "data/raw",
     rate: float = 1.0,
+    timeout: float = 30.0,
     refresh: bool = False,
     insecure_http: bool | Iterable[str] = False,
     client: PoliteClient | None = None,
@@ -313,7 +314,7 @@ def crawl(
         ]
 
     own = client is None
-    client = client or PoliteClient(rate=rate)
+    client = client or PoliteClient(rate=rate, timeout=timeout)
     fetcher = Fetcher(client, raw_dir, refresh=refresh, insecure_http=insecure_http, on_page=on_page)
     report = fetcher.report
     chosen: set[str] = set()

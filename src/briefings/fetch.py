@@ -17,6 +17,7 @@ import re
 import shutil
 import ssl
 import time
+import zlib
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timezone
 from email.utils import parsedate_to_datetime
@@ -240,6 +241,7 @@ class PoliteClient:
         if rate <= 0:
             raise ValueError("rate must be a positive number of requests per second")
         self.interval = 1.0 / rate
+        self.timeout = timeout
         self.retries = retries
         self.backoff = backoff
         self.max_backoff = max_backoff
@@ -254,7 +256,8 @@ class PoliteClient:
         self._robots: dict[str, RobotFileParser | bool] = {}
         self._http = httpx.Client(
             timeout=httpx.Timeout(timeout),
-            headers={"User-Agent": user_agent, "Accept": "text/html,*/*;q=0.8"},
+            # Only the codings _decompress undoes, whatever optional decoders httpx has.
+            headers={"User-Agent": user_agent, "Accept": "text/html,*/*;q=0.8", "Accept-Encoding": "gzip, deflate"},
             follow_redirects=False,
             transport=transport,
         )
@@ -280,7 +283,7 @@ class PoliteClient:
         attempts = 0
         for _ in range(self.max_redirects + 1):
             self._check_robots(current)
-            resp, tries = self._send(current, headers or {})
+            resp, body, tries = self._send(current, headers or {})
             attempts += tries
             location = resp.headers.get("location")
             if resp.status_code in _REDIRECTS and location:
@@ -291,7 +294,7 @@ class PoliteClient:
                 final_url=current,
                 status=resp.status_code,
                 headers=_plain_headers(resp.headers),
-                body=resp.content,
+                body=body,
                 attempts=attempts,
             )
         raise FetchError(url, f"more than {self.max_redirects} redirects")
@@ -351,7 +354,7 @@ class PoliteClient:
         base = min(self.max_backoff, self.backoff * (2**attempt))
         return base * (0.5 + self.rng())  # jitter: between half and one and a half times
 
-    def _send(self, url: str, headers: dict[str, str]) -> tuple[httpx.Response, int]:
+    def _send(self, url: str, headers: dict[str, str]) -> tuple[httpx.Response, bytes, int]:
         host = urlsplit(url).netloc
         reason = "no attempt made"
         status: int | None = None
@@ -359,7 +362,7 @@ class PoliteClient:
             self._wait_turn(host)
             delay: float | None = None
             try:
-                resp = self._http.get(url, headers=headers)
+                resp, body = self._exchange(url, headers)
             except (httpx.UnsupportedProtocol, httpx.InvalidURL) as exc:
                 raise FetchError(url, f"not a URL that can be fetched: {exc}") from exc
             except httpx.ConnectError as exc:
@@ -367,41 +370,112 @@ class PoliteClient:
                     raise TLSError(url, f"TLS certificate check failed for {urlsplit(url).hostname}: {exc}") from exc
                 reason, status = f"connection failed: {exc}", None
             except httpx.TimeoutException:
-                reason, status = f"timed out after {self._http.timeout.read}s", None
+                reason, status = f"timed out after {self.timeout:g}s", None
             except httpx.RemoteProtocolError as exc:
                 reason, status = f"connection closed before the whole body arrived: {exc}", None
             except httpx.TransportError as exc:
                 reason, status = f"network error: {type(exc).__name__}: {exc}", None
+            except _BadBody as exc:
+                reason, status = exc.reason, exc.status
+                if not exc.retry:
+                    raise FetchError(url, reason, status) from None
             else:
                 status = resp.status_code
-                short = _truncated(resp)
-                if short:
-                    reason = short
-                elif status == 429 or status >= 500:
+                if status == 429 or status >= 500:
                     reason = f"HTTP {status}"
                     if status in (429, 503):
                         after = parse_retry_after(resp.headers.get("retry-after"), self.clock.time())
                         if after is not None:
                             delay = min(after, self.retry_after_cap)
                 else:
-                    return resp, attempt + 1
+                    return resp, body, attempt + 1
             if attempt == self.retries:
                 break
             self.clock.sleep(delay if delay is not None else self._backoff_delay(attempt))
         raise FetchError(url, f"{reason} (gave up after {self.retries + 1} attempts)", status)
 
+    def _exchange(self, url: str, headers: dict[str, str]) -> tuple[httpx.Response, bytes]:
+        """One request, its body read as raw bytes against an overall deadline, then decoded.
 
-def _truncated(resp: httpx.Response) -> str | None:
-    """A body shorter than its declared length is damaged, whatever the status."""
+        httpx's own timeouts bound each connect and each read; a server that
+        drips a byte at a time never trips them, so the whole exchange also has
+        to finish within `timeout` seconds (measured in real time: a test's
+        virtual clock does not move while bytes arrive).
+        """
+        deadline = time.monotonic() + self.timeout
+        with self._http.stream("GET", url, headers=headers) as resp:
+            chunks = []
+            for chunk in resp.iter_raw():
+                chunks.append(chunk)
+                if time.monotonic() > deadline:
+                    raise _BadBody(f"no complete answer within {self.timeout:g}s (the body kept trickling in)",
+                                   resp.status_code)
+        raw = b"".join(chunks)
+        short = _truncated(resp, raw)
+        if short:
+            raise _BadBody(short, resp.status_code)
+        return resp, _decompress(raw, resp.headers.get("content-encoding"), resp.status_code)
+
+
+class _BadBody(Exception):
+    """An answer whose body cannot be trusted: cut short, corrupt, or too slow."""
+
+    def __init__(self, reason: str, status: int | None, retry: bool = True):
+        super().__init__(reason)
+        self.reason = reason
+        self.status = status
+        self.retry = retry
+
+
+def _truncated(resp: httpx.Response, raw: bytes) -> str | None:
+    """A body shorter than its declared length is damaged, whatever the status.
+
+    Content-Length counts the bytes on the wire, compressed or not.
+    """
     declared = resp.headers.get("content-length")
     if not declared or not declared.strip().isdigit():
         return None
-    if resp.headers.get("content-encoding", "identity").lower() not in ("", "identity"):
-        return None  # the length counts compressed bytes
-    got = len(resp.content)
-    if got < int(declared):
-        return f"body shorter than Content-Length: got {got} of {declared} bytes"
+    if len(raw) < int(declared):
+        return f"body shorter than Content-Length: got {len(raw)} of {declared.strip()} bytes"
     return None
+
+
+def _decompress(raw: bytes, content_encoding: str | None, status: int) -> bytes:
+    """Undo the Content-Encoding ourselves, so that a stream cut short is caught, not stored.
+
+    zlib stops quietly at the end of whatever it was given; only `eof` says
+    whether the compressed stream really ended.
+    """
+    codings = [c.strip().lower() for c in (content_encoding or "").split(",") if c.strip()]
+    data = raw
+    for coding in reversed(codings):  # the last coding applied is the first undone
+        if coding == "identity" or not data:
+            continue
+        if coding in ("gzip", "x-gzip"):
+            data = _inflate(data, 16 + zlib.MAX_WBITS, coding, status)
+        elif coding == "deflate":
+            try:
+                data = _inflate(data, zlib.MAX_WBITS, coding, status)
+            except _BadBody:
+                data = _inflate(data, -zlib.MAX_WBITS, coding, status)  # raw deflate, as some servers send
+        else:
+            raise _BadBody(f"unsupported Content-Encoding {coding!r}", status, retry=False)
+    return data
+
+
+def _inflate(data: bytes, wbits: int, coding: str, status: int) -> bytes:
+    out = []
+    while data:  # gzip allows several members one after another
+        d = zlib.decompressobj(wbits)
+        try:
+            out.append(d.decompress(data))
+            out.append(d.flush())
+        except zlib.error as exc:
+            raise _BadBody(f"corrupt {coding} body: {exc}", status) from None
+        if not d.eof:
+            raise _BadBody(f"{coding} body cut short: the compressed stream ends before its end marker", status)
+        data = d.unused_data if wbits > 16 else b""
+    return b"".join(out)
 
 
 def _plain_headers(headers: httpx.Headers) -> dict[str, str]:
@@ -877,13 +951,14 @@ def fetch(
     source: str | None = None,
     refresh: bool = False,
     rate: float = 1.0,
+    timeout: float = 30.0,
     insecure_http: bool | Iterable[str] = False,
     client: PoliteClient | None = None,
     on_page: Callable[[PageResult], None] | None = None,
 ) -> FetchReport:
     """Fetch each URL's whole transcript into `<raw_dir>/<source>/`."""
     own = client is None
-    client = client or PoliteClient(rate=rate)
+    client = client or PoliteClient(rate=rate, timeout=timeout)
     try:
         fetcher = Fetcher(client, raw_dir, refresh=refresh, insecure_http=insecure_http, on_page=on_page)
         for url in urls:
