@@ -85,9 +85,11 @@ def test_who_table_and_machine_formats(made):
 def test_who_errors(made):
     result = run("who", "kind:speech tariffs", "--db", made)
     assert result.exit_code == 2
-    assert result.stderr.splitlines()[-1].startswith("Error: kind:speech is not a kind of turn")
+    assert len(result.stderr.splitlines()) == 1
+    assert result.stderr.startswith("Error: kind:speech is not a kind of turn")
     result = run("who", "(", "--raw", "--db", made)
-    assert result.exit_code == 2 and result.stderr.splitlines()[-1].startswith("Error: cannot understand the query")
+    assert result.exit_code == 2 and len(result.stderr.splitlines()) == 1
+    assert result.stderr.startswith("Error: cannot understand the query")
 
 
 # -- timeline ------------------------------------------------------------------------

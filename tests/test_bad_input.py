@@ -40,8 +40,7 @@ def one_error_line(result, code: int = 1) -> str:
     assert "Traceback" not in result.output
     errors = [line for line in result.stderr.splitlines() if line.startswith("Error: ")]
     assert len(errors) == 1, result.stderr
-    if code == 1:
-        assert result.stderr == errors[0] + "\n"
+    assert result.stderr == errors[0] + "\n"
     return errors[0]
 
 
@@ -206,7 +205,8 @@ def test_unreadable_archive(other_user):
     for args in (["list"], ["ingest", folder / "raw"], ["check"]):
         result = run_as(*args, "--db", folder / "archive.db")
         assert result.returncode == 2
-        assert result.stderr.splitlines()[-1] == f"Error: Invalid value for '--db': File '{folder / 'archive.db'}' is not readable."
+        assert result.stderr == (f"Error: Invalid value for '--db': File '{folder / 'archive.db'}' is not readable."
+                                 f" (see 'briefings {args[0]} -h')\n")
 
 
 @pytest.fixture

@@ -172,7 +172,7 @@ def test_export_all_usage_errors(original, tmp_path):
     ]:
         result = run(*args, "--db", original)
         assert result.exit_code == 2
-        assert message in result.stderr.splitlines()[-1]
+        assert len(result.stderr.splitlines()) == 1 and message in result.stderr
 
 
 def test_export_all_does_not_overwrite(original, tmp_path):

@@ -108,10 +108,35 @@ def emit(text: str) -> None:
     click.echo(text, nl=not text.endswith("\n"))
 
 
+class OneLineErrors(click.Group):
+    """Usage errors as one line on stderr, like every other error, not Click's four."""
+
+    def main(self, args=None, prog_name=None, complete_var=None, standalone_mode=True, **extra):
+        if not standalone_mode:
+            return super().main(args, prog_name, complete_var, False, **extra)
+        try:
+            code = super().main(args, prog_name, complete_var, False, **extra)
+        except click.UsageError as exc:
+            hint = ""
+            if type(exc) is not click.UsageError and exc.ctx is not None:
+                # Click's own parse errors (a bad option or value) say nothing of what to do next.
+                where = " ".join(["briefings", *exc.ctx.command_path.split()[1:]])
+                hint = f" (see '{where} -h')"
+            click.echo(f"Error: {exc.format_message()}{hint}", err=True)
+            sys.exit(exc.exit_code)
+        except click.ClickException as exc:
+            exc.show()
+            sys.exit(exc.exit_code)
+        except click.Abort:
+            click.echo("Aborted!", err=True)
+            sys.exit(1)
+        sys.exit(code if isinstance(code, int) else 0)
+
+
 # -- commands --------------------------------------------------------------
 
 
-@click.group(context_settings=CONTEXT)
+@click.group(cls=OneLineErrors, context_settings=CONTEXT)
 @click.version_option(__version__, "--version", prog_name="briefings")
 def cli():
     """An archive of government press-briefing transcripts: who said what, when.
