@@ -10,11 +10,15 @@ and a body shorter than its Content-Length.
 from __future__ import annotations
 
 import gzip
+import contextlib
 import hashlib
 import json
 import re
+import shutil
 import socket
+import ssl
 import struct
+import subprocess
 import threading
 import time
 from collections import defaultdict
@@ -23,6 +27,7 @@ from email.utils import formatdate
 from pathlib import Path
 from urllib.parse import urlsplit
 
+import pytest
 from pytest_httpserver import HTTPServer
 from werkzeug import Request, Response
 
@@ -65,16 +70,19 @@ class Route:
 class Seen:
     path: str
     headers: dict[str, str]
+    at: float | None = None  # the shared virtual clock's time when the request arrived, if there is one
 
 
 class FakeSite:
     """Routes by URL path; `fault(path, ...)` queues misbehaviour before the real answer."""
 
-    def __init__(self) -> None:
-        self.server = HTTPServer(host="127.0.0.1", port=0, threaded=True)
+    def __init__(self, ssl_context: ssl.SSLContext | None = None) -> None:
+        self.server = HTTPServer(host="127.0.0.1", port=0, threaded=True, ssl_context=ssl_context)
+        self.scheme = "https" if ssl_context else "http"
         self.routes: dict[str, Route] = {}
         self.faults: dict[str, list] = defaultdict(list)
         self.log: list[Seen] = []
+        self.clock: FakeClock | None = None  # set to log arrivals in the client's virtual time
         self.server.expect_request(re.compile(r".*")).respond_with_handler(self._handle)
 
     def __enter__(self) -> "FakeSite":
@@ -91,10 +99,11 @@ class FakeSite:
         self.routes.clear()
         self.faults.clear()
         self.log.clear()
+        self.clock = None
 
     @property
     def base(self) -> str:
-        return f"http://127.0.0.1:{self.server.port}"
+        return f"{self.scheme}://127.0.0.1:{self.server.port}"
 
     def url(self, path: str) -> str:
         return self.base + path
@@ -141,7 +150,9 @@ class FakeSite:
         An action is an int status; ("retry-after", status, value);
         ("delay", seconds) then the route; ("redirect", location, status);
         "gzip", "gzip-corrupt" or "gzip-cut": the route's body gzipped, then
-        damaged or cut in half, with a Content-Length that matches what is sent.
+        damaged or cut in half, with a Content-Length that matches what is sent;
+        ("late", seconds): the request reaches the server that much later on
+        the virtual `clock` (then the next action, if any, applies).
         """
         self.faults[path].extend(actions)
 
@@ -150,11 +161,16 @@ class FakeSite:
 
     def _handle(self, request: Request) -> Response:
         path = request.path
-        self.log.append(Seen(path, dict(request.headers)))
-        if self.faults.get(path):
-            action = self.faults[path].pop(0)
+        action = self.faults[path].pop(0) if self.faults.get(path) else None
+        if isinstance(action, tuple) and action[0] == "late":
+            self.clock.t += action[1]  # the request spent this long on its way here
+            action = self.faults[path].pop(0) if self.faults.get(path) else None
+        self.log.append(Seen(path, dict(request.headers), self.clock.monotonic() if self.clock else None))
+        if action is not None:
             if isinstance(action, int):
                 return Response(f"error {action}", status=action)
+            if action in ("gzip", "gzip-corrupt", "gzip-cut"):
+                return self._gzipped(path, action)
             kind = action[0]
             if kind == "retry-after":
                 return Response("slow down", status=action[1], headers={"Retry-After": action[2]})
@@ -163,8 +179,6 @@ class FakeSite:
                 return Response("", status=status, headers={"Location": action[1]})
             if kind == "delay":
                 time.sleep(action[1])
-            if action in ("gzip", "gzip-corrupt", "gzip-cut"):
-                return self._gzipped(path, action)
         route = self.routes.get(path)
         if route is None:
             return Response("not found", status=404)
@@ -181,6 +195,25 @@ class FakeSite:
         elif how == "gzip-cut":
             body = body[: len(body) // 2]
         return Response(body, status=route.status, headers={**route.headers, "Content-Encoding": "gzip"})
+
+
+@contextlib.contextmanager
+def tls_site(folder: Path):
+    """A FakeSite over https with a self-signed certificate made on the spot (needs openssl)."""
+    if not shutil.which("openssl"):
+        pytest.skip("openssl not available to make a self-signed certificate")
+    key, cert = folder / "key.pem", folder / "cert.pem"
+    subprocess.run(
+        ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", str(key), "-out", str(cert),
+         "-days", "1", "-subj", "/CN=127.0.0.1"],
+        check=True,
+        capture_output=True,
+    )
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    ctx.load_cert_chain(cert, key)
+    site = FakeSite(ssl_context=ctx)
+    with site:
+        yield site
 
 
 class RawServer:

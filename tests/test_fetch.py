@@ -3,14 +3,10 @@
 from __future__ import annotations
 
 import json
-import shutil
-import ssl
-import subprocess
 from email.utils import formatdate
 
 import pytest
-from pytest_httpserver import HTTPServer
-from site_server import CORPUS, FIXTURES, FakeClock, FakeSite, RawServer
+from site_server import CORPUS, FIXTURES, FakeClock, FakeSite, RawServer, tls_site
 
 from briefings import __version__
 from briefings.fetch import (
@@ -281,6 +277,49 @@ def test_robots_disallowing_one_page_leaves_the_transcript_incomplete(site, cloc
     assert [(m.page, m.reason) for m in gap.missing] == [(4, "disallowed by robots.txt")]
 
 
+def test_robots_wildcards_and_the_longest_rule_win(site, clock, tmp_path):
+    # RFC 9309: `*` and `$` in paths; the longest matching rule decides, Allow winning a tie.
+    site.robots("User-agent: *\n"
+                "Disallow: /pressroom/2025-12/\n"
+                "Allow: /pressroom/2025-12/16/\n"
+                "Disallow: /pressroom/2025-12/16/*_3.html$\n")
+    report = run([site.url(T1), site.url(T2)], tmp_path, clock)
+    assert [(p.page, p.outcome) for p in report.pages] == [
+        (1, "fetched"), (2, "fetched"), (3, "skipped"), (4, "fetched"), (1, "skipped")]
+    assert not site.requests(T1_PAGES[2]) and not site.requests(T2)
+
+
+def test_crawl_delay_spaces_every_request_after_robots_txt(site, clock, tmp_path):
+    site.robots("User-agent: *\nCrawl-delay: 3\n")
+    run([site.url(GAC)], tmp_path, clock, rate=1.0)
+    assert clock.sleeps == [pytest.approx(3.0)] * 2  # robots.txt, then two pages three seconds apart
+
+
+def test_the_gap_the_server_sees_is_never_shorter_than_the_interval(site, clock, tmp_path):
+    site.clock = clock
+    site.fault(GAC, ("late", 0.6))  # page 1 reaches the server 0.6 s after it was sent
+    run([site.url(GAC)], tmp_path, clock, rate=1.0)
+    arrivals = [s.at for s in site.log]
+    assert [s.path for s in site.log] == ["/robots.txt", GAC, GAC.replace(".html", "_2.html")]
+    assert all(b - a >= 1.0 - 1e-9 for a, b in zip(arrivals, arrivals[1:])), arrivals
+
+
+@pytest.mark.parametrize("fault, reason", [
+    ((500,) * 4, "robots.txt could not be read: HTTP 500 (gave up after 4 attempts); nothing is fetched"),
+    ((("delay", 0.5),) * 4, "robots.txt could not be read: timed out after 0.2s"),
+])
+def test_robots_txt_that_cannot_be_read_says_why(site, clock, tmp_path, fault, reason):
+    site.fault("/robots.txt", *fault)
+    report = run([site.url(GAC)], tmp_path, clock, timeout=0.2)
+    assert not site.requests(GAC)
+    assert report.failed[0].reason.startswith(reason)
+
+
+def test_a_host_that_refuses_connections_says_so(clock, tmp_path):
+    report = run(["http://127.0.0.1:1" + T1], tmp_path, clock, backoff=0.01)
+    assert "connection failed" in report.failed[0].reason and "server error" not in report.failed[0].reason
+
+
 def test_robots_server_error_keeps_us_away(site, clock, tmp_path):
     site.fault("/robots.txt", 500, 500, 500, 500)
     report = run([site.url(GAC)], tmp_path, clock)
@@ -519,30 +558,18 @@ def test_refresh_failure_keeps_the_good_copy(site, clock, tmp_path):
 
 @pytest.fixture
 def tls_server(tmp_path):
-    if not shutil.which("openssl"):
-        pytest.skip("openssl not available to make a self-signed certificate")
-    key, cert = tmp_path / "key.pem", tmp_path / "cert.pem"
-    subprocess.run(
-        ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", str(key), "-out", str(cert),
-         "-days", "1", "-subj", "/CN=127.0.0.1"],
-        check=True,
-        capture_output=True,
-    )
-    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-    ctx.load_cert_chain(cert, key)
-    server = HTTPServer(host="127.0.0.1", port=0, ssl_context=ctx)
-    server.expect_request(T1).respond_with_data("<html></html>", content_type="text/html")
-    server.start()
-    yield server
-    server.clear()
-    server.stop()
+    with tls_site(tmp_path) as server:
+        server.add_fixtures()
+        yield server
 
 
-def test_broken_certificate_names_the_plain_http_option(tls_server, clock, tmp_path):
-    url = f"https://127.0.0.1:{tls_server.port}{T1}"
-    report = run([url], tmp_path, clock, robots=False)
-    [failed] = report.failed
-    assert "TLS certificate" in failed.reason and "rerun with --insecure-http scio" in failed.reason
+@pytest.mark.parametrize("robots", [True, False])
+def test_broken_certificate_names_the_plain_http_option(tls_server, clock, tmp_path, robots):
+    url = tls_server.url(T1)
+    report = run([url], tmp_path, clock, robots=robots)
+    [failed] = report.failed  # robots.txt meets the certificate first, and says so
+    assert "TLS certificate check failed" in failed.reason and "rerun with --insecure-http scio" in failed.reason
+    assert "robots.txt could not be read" not in failed.reason
     assert len(tls_server.log) == 0  # no retries against a bad certificate
 
 

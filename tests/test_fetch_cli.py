@@ -6,6 +6,7 @@ import json
 
 import pytest
 from click.testing import CliRunner
+from site_server import tls_site
 
 from briefings.cli import cli
 
@@ -52,6 +53,26 @@ def test_fetch_missing_page_exits_1_and_names_it(site, tmp_path):
         "Error: some pages could not be fetched (listed above); a rerun of the same command fetches only what is missing",
     ]
     assert result.stdout.endswith("1 failed; 1 transcript incomplete\n")
+
+
+def test_fetch_names_the_reason_for_each_page_skipped(site, tmp_path):
+    site.robots("User-agent: *\nDisallow: /pressroom/2025-12/16/content_900001_3.html\n")
+    result = run("fetch", site.url(T1), "--raw-dir", tmp_path, *FAST)
+    assert result.exit_code == 1
+    assert result.stderr.splitlines()[:2] == [
+        f"skipped {site.url(T1.replace('.html', '_3.html'))}: disallowed by robots.txt",
+        f"incomplete {site.url(T1)}: page(s) 3 missing",
+    ]
+
+
+def test_a_broken_certificate_names_the_option_with_robots_txt_on(tmp_path):
+    with tls_site(tmp_path) as tls:
+        tls.add_fixtures()
+        result = run("fetch", tls.url(T1), "--raw-dir", tmp_path / "raw", *FAST)
+    assert result.exit_code == 1
+    first = result.stderr.splitlines()[0]
+    assert first.startswith(f"failed {tls.url(T1)}: TLS certificate check failed for 127.0.0.1")
+    assert first.endswith("rerun with --insecure-http scio to fetch it over plain http")
 
 
 def test_fetch_source_for_a_url_that_does_not_tell(site, tmp_path):

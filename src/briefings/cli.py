@@ -257,8 +257,9 @@ def _report_fetch(report, as_json: bool) -> None:
     if as_json:
         emit(render.dumps(report.to_dict()))
     else:
-        for page in report.failed:
-            click.echo(f"failed {page.url}: {page.reason}", err=True)
+        for page in report.pages:
+            if page.outcome in ("failed", "skipped"):  # robots.txt says no, or the page could not be had
+                click.echo(f"{page.outcome} {page.url}: {page.reason}", err=True)
         for gap in report.incomplete:
             pages = ", ".join(str(m.page) for m in gap.missing)
             click.echo(f"incomplete {gap.url}: page(s) {pages} missing", err=True)

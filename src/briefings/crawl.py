@@ -327,7 +327,7 @@ def crawl(
                 try:
                     resp = client.get(url)
                 except FetchError as exc:
-                    report.errors.append(f"listing {url}: {exc.reason}")
+                    report.errors.append(f"listing {url}: {fetcher.explain(exc, source)}")
                     break
                 if resp.status != 200:
                     report.errors.append(f"listing {url}: HTTP {resp.status}")

@@ -24,9 +24,9 @@ from email.utils import parsedate_to_datetime
 from pathlib import Path
 from typing import Callable, Iterable
 from urllib.parse import urljoin, urlsplit, urlunsplit
-from urllib.robotparser import RobotFileParser
 
 import httpx
+from protego import Protego
 
 from . import __version__
 from .decode import decode
@@ -76,6 +76,10 @@ class TLSError(FetchError):
 
 class Disallowed(FetchError):
     """robots.txt asks us not to fetch this URL."""
+
+
+class RobotsUnreadable(FetchError):
+    """robots.txt could not be had (server error, no answer), so the host is left alone."""
 
 
 class Clock:
@@ -252,8 +256,10 @@ class PoliteClient:
         self.insecure_hosts = set(insecure_hosts)
         self.clock = clock or Clock()
         self.rng = rng or random.random
-        self._next_slot: dict[str, float] = {}
-        self._robots: dict[str, RobotFileParser | bool] = {}
+        self._last_request: dict[str, float] = {}
+        self._robots: dict[str, Protego | FetchError | None] = {}
+        # robots.txt groups name a product token ("briefings"), matched against this alone.
+        self._robot_name = user_agent.split("/", 1)[0].split()[0]
         self._http = httpx.Client(
             timeout=httpx.Timeout(timeout),
             # Only the codings _decompress undoes, whatever optional decoders httpx has.
@@ -302,16 +308,24 @@ class PoliteClient:
     # -- politeness ---------------------------------------------------------
 
     def _wait_turn(self, host: str) -> None:
-        now = self.clock.monotonic()
-        wait = self._next_slot.get(host, now) - now
-        if wait > 0:
-            self.clock.sleep(wait)
-        self._next_slot[host] = self.clock.monotonic() + self._interval_for(host)
+        last = self._last_request.get(host)
+        if last is not None:
+            self.clock.sleep(last + self._interval_for(host) - self.clock.monotonic())
+
+    def _booked(self, host: str) -> None:
+        """The next request to host waits from now: after the answer began, or the attempt failed.
+
+        Counting from the moment the server has answered, not from when we
+        planned to send, keeps the gap the server sees at least the interval;
+        and the interval is looked up when the next request is due, so a
+        Crawl-delay read from robots.txt already spaces the request after it.
+        """
+        self._last_request[host] = self.clock.monotonic()
 
     def _interval_for(self, host: str) -> float:
         rules = self._robots.get(host)
-        if isinstance(rules, RobotFileParser):
-            delay = rules.crawl_delay(self.user_agent)
+        if isinstance(rules, Protego):
+            delay = rules.crawl_delay(self._robot_name)
             if delay:
                 return max(self.interval, float(delay))
         return self.interval
@@ -326,27 +340,32 @@ class PoliteClient:
         if host not in self._robots:
             self._robots[host] = self._load_robots(f"{parts.scheme}://{host}/robots.txt")
         rules = self._robots[host]
-        if rules is True:
+        if rules is None:
             return
-        if rules is False:
-            raise Disallowed(url, "robots.txt could not be read (server error), so nothing is fetched from this host")
-        if not rules.can_fetch(self.user_agent, url):
+        if isinstance(rules, TLSError):
+            raise TLSError(url, rules.reason)  # the certificate, not the rules, is what stops us
+        if isinstance(rules, FetchError):
+            raise RobotsUnreadable(
+                url, f"robots.txt could not be read: {rules.reason}; nothing is fetched from this host", rules.status
+            )
+        if not rules.can_fetch(url, self._robot_name):
             raise Disallowed(url, "disallowed by robots.txt")
 
-    def _load_robots(self, robots_url: str) -> RobotFileParser | bool:
-        """RFC 9309: a 4xx means no rules; a server error means stay away."""
+    def _load_robots(self, robots_url: str) -> Protego | FetchError | None:
+        """RFC 9309: a 4xx means no rules; a server error, 429 or no answer means stay away.
+
+        Returns the rules, None for none, or the failure that keeps us away.
+        """
         try:
             resp = self.get(robots_url)
-        except FetchError:
-            return False
-        if resp.status >= 500:
-            return False
+        except FetchError as exc:
+            return exc
+        if resp.status >= 500 or resp.status == 429:
+            return FetchError(robots_url, f"HTTP {resp.status}", resp.status)
         if resp.status >= 400 or resp.status in _REDIRECTS:
-            return True
+            return None
         text, _ = decode(resp.body, resp.headers)
-        parser = RobotFileParser(robots_url)
-        parser.parse(text.splitlines())
-        return parser
+        return Protego.parse(text)
 
     # -- retries ------------------------------------------------------------
 
@@ -362,7 +381,7 @@ class PoliteClient:
             self._wait_turn(host)
             delay: float | None = None
             try:
-                resp, body = self._exchange(url, headers)
+                resp, body = self._exchange(url, headers, host)
             except (httpx.UnsupportedProtocol, httpx.InvalidURL) as exc:
                 raise FetchError(url, f"not a URL that can be fetched: {exc}") from exc
             except httpx.ConnectError as exc:
@@ -394,7 +413,7 @@ class PoliteClient:
             self.clock.sleep(delay if delay is not None else self._backoff_delay(attempt))
         raise FetchError(url, f"{reason} (gave up after {self.retries + 1} attempts)", status)
 
-    def _exchange(self, url: str, headers: dict[str, str]) -> tuple[httpx.Response, bytes]:
+    def _exchange(self, url: str, headers: dict[str, str], host: str) -> tuple[httpx.Response, bytes]:
         """One request, its body read as raw bytes against an overall deadline, then decoded.
 
         httpx's own timeouts bound each connect and each read; a server that
@@ -403,13 +422,20 @@ class PoliteClient:
         virtual clock does not move while bytes arrive).
         """
         deadline = time.monotonic() + self.timeout
-        with self._http.stream("GET", url, headers=headers) as resp:
-            chunks = []
+        request = self._http.build_request("GET", url, headers=headers)
+        try:
+            resp = self._http.send(request, stream=True)
+        finally:
+            self._booked(host)  # the server has the request now, or it never will
+        chunks = []
+        try:
             for chunk in resp.iter_raw():
                 chunks.append(chunk)
                 if time.monotonic() > deadline:
                     raise _BadBody(f"no complete answer within {self.timeout:g}s (the body kept trickling in)",
                                    resp.status_code)
+        finally:
+            resp.close()
         raw = b"".join(chunks)
         short = _truncated(resp, raw)
         if short:
@@ -817,6 +843,16 @@ class Fetcher:
             return _as_http(url)
         return url
 
+    @staticmethod
+    def explain(exc: FetchError, source: str) -> str:
+        """The reason for a failure, with what to do about a certificate that does not verify."""
+        if isinstance(exc, TLSError):
+            return (
+                f"{exc.reason}. The {source} site is known to serve broken certificates; "
+                f"rerun with --insecure-http {source} to fetch it over plain http"
+            )
+        return exc.reason
+
     def fetch_transcript(self, url: str, source: str | None = None) -> Incomplete | None:
         """Fetch page 1 and every later page; returns the gap, if any.
 
@@ -884,19 +920,13 @@ class Fetcher:
 
         try:
             resp = self.client.get(url, headers=headers)
-        except TLSError as exc:
-            reason = (
-                f"{exc.reason}. The {source} site is known to serve broken certificates; "
-                f"rerun with --insecure-http {source} to fetch it over plain http"
-            )
-            return self._failed(source, url, None, reason, extra, have, missing, page)
         except Disallowed as exc:
             self._record_missing(source, url, None, exc.reason, extra, have)
             missing.append(MissingPage(page, url, exc.reason))
             self._result(PageResult(url, "skipped", source, status=None, reason=exc.reason, page=page))
             return None
         except FetchError as exc:
-            return self._failed(source, url, exc.status, exc.reason, extra, have, missing, page)
+            return self._failed(source, url, exc.status, self.explain(exc, source), extra, have, missing, page)
 
         now = self.client.clock.time()
         if resp.status == 304 and have:
@@ -977,6 +1007,7 @@ __all__ = [
     "FetchError",
     "TLSError",
     "Disallowed",
+    "RobotsUnreadable",
     "RawStore",
     "Fetcher",
     "FetchReport",
