@@ -354,14 +354,25 @@ def test_retry_after_seconds_is_honoured(site, clock, tmp_path, status):
     assert 7.0 in clock.sleeps
 
 
-def test_retry_after_http_date_is_honoured_and_capped(site, clock, tmp_path):
+def test_retry_after_http_date_is_honoured(site, clock, tmp_path):
     when = formatdate(clock.time() + 30, usegmt=True)
-    site.fault(GAC, ("retry-after", 503, when), ("retry-after", 429, "86400"))
+    site.fault(GAC, ("retry-after", 503, when))
     report = run([site.url(GAC)], tmp_path, clock, retry_after_cap=120.0)
     assert report.fetched == 2
-    waits = [s for s in clock.sleeps if s > 5]
-    assert waits[0] == pytest.approx(30, abs=2)
-    assert waits[1] == 120.0
+    assert [s for s in clock.sleeps if s > 5] == [pytest.approx(30, abs=2)]
+
+
+def test_retry_after_longer_than_the_cap_gives_up_without_asking_early(site, clock, tmp_path):
+    site.fault(GAC, ("retry-after", 429, "86400"))
+    report = run([site.url(GAC), site.url(T1)], tmp_path, clock, retry_after_cap=120.0)
+    assert len(site.requests(GAC)) == 1  # never asked again a day early
+    assert not site.requests(T1)  # nor is anything else on that host
+    assert [s for s in clock.sleeps if s > 5] == []
+    first, *rest = report.failed
+    assert first.url == site.url(GAC) and first.status == 429
+    assert first.reason == "server asked to wait 86400 s; run again later"
+    assert rest and all("server asked to wait" in p.reason for p in rest)
+    assert read_manifest(tmp_path / "gac")[GAC.rsplit("/", 1)[1]]["error"] == first.reason
 
 
 def test_a_page_that_keeps_failing_is_recorded_as_missing(site, clock, tmp_path):

@@ -257,6 +257,7 @@ class PoliteClient:
         self.clock = clock or Clock()
         self.rng = rng or random.random
         self._last_request: dict[str, float] = {}
+        self._away_until: dict[str, float] = {}  # hosts whose Retry-After was longer than the cap
         self._robots: dict[str, Protego | FetchError | None] = {}
         # robots.txt groups name a product token ("briefings"), matched against this alone.
         self._robot_name = user_agent.split("/", 1)[0].split()[0]
@@ -311,6 +312,12 @@ class PoliteClient:
         last = self._last_request.get(host)
         if last is not None:
             self.clock.sleep(last + self._interval_for(host) - self.clock.monotonic())
+
+    def _keep_away(self, url: str, host: str) -> None:
+        """A host that asked for a longer wait than we keep to gets no requests until then."""
+        left = self._away_until.get(host, 0.0) - self.clock.monotonic()
+        if left > 0:
+            raise FetchError(url, f"server asked to wait {left:.0f} s more; not asked again; run again later")
 
     def _booked(self, host: str) -> None:
         """The next request to host waits from now: after the answer began, or the attempt failed.
@@ -378,6 +385,7 @@ class PoliteClient:
         reason = "no attempt made"
         status: int | None = None
         for attempt in range(self.retries + 1):
+            self._keep_away(url, host)
             self._wait_turn(host)
             delay: float | None = None
             try:
@@ -404,8 +412,11 @@ class PoliteClient:
                     reason = f"HTTP {status}"
                     if status in (429, 503):
                         after = parse_retry_after(resp.headers.get("retry-after"), self.clock.time())
-                        if after is not None:
-                            delay = min(after, self.retry_after_cap)
+                        if after is not None and after > self.retry_after_cap:
+                            # Asking again sooner than asked would be rude; give up now instead.
+                            self._away_until[host] = self.clock.monotonic() + after
+                            raise FetchError(url, f"server asked to wait {after:.0f} s; run again later", status)
+                        delay = after
                 else:
                     return resp, body, attempt + 1
             if attempt == self.retries:
