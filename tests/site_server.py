@@ -220,7 +220,8 @@ class RawServer:
     """Answers each page request with the next scripted action, at the socket level.
 
     Actions: "reset" (RST, no answer), ("truncate", body, declared_length),
-    ("ok", body), ("drip", body, seconds): one byte every so many seconds.
+    ("ok", body), ("drip", body, seconds): one byte every so many seconds,
+    ("redirect", location): a 302 to location exactly as given.
     /robots.txt always gets a 404 (no rules).
     """
 
@@ -276,6 +277,10 @@ class RawServer:
         if action == "reset":
             conn.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
             return  # closing with linger 0 sends RST
+        if action[0] == "redirect":  # werkzeug would refuse to send a malformed Location
+            conn.sendall(f"HTTP/1.1 302 Found\r\nLocation: {action[1]}\r\nContent-Length: 0\r\n"
+                         "Connection: close\r\n\r\n".encode("ascii"))
+            return
         kind, body = action[0], action[1]
         declared = action[2] if kind == "truncate" else len(body)
         head = (

@@ -180,6 +180,19 @@ def test_crawl_rewrites_live_links_onto_the_mirror(site, clock, tmp_path):
     assert [s.reason for s in report.skipped] == ["link to another site"]
 
 
+def test_a_malformed_link_on_a_listing_is_skipped_and_the_crawl_goes_on(site, clock, tmp_path):
+    site.add(
+        "/custom/list.html",
+        '<ul><li><a href="http://[oops/pressroom/2025-11/21/content_1234567.html">Broken</a></li>'
+        '<li><a href="/pressroom/2025-11/20/content_900003.html">Weather</a></li></ul>',
+    )
+    report = run_crawl("scio", tmp_path, clock, base_url=site.base, start=[site.url("/custom/list.html")])
+    assert report.fetched == 1 and site.requests("/pressroom/2025-11/20/content_900003.html")
+    [skip] = report.skipped
+    assert skip.url == "http://[oops/pressroom/2025-11/21/content_1234567.html" and skip.title == "Broken"
+    assert skip.reason.startswith("link not followed: malformed URL")
+
+
 def test_crawl_respects_robots_on_listings(site, clock, tmp_path):
     site.robots("User-agent: *\nDisallow: /pressroom/node_\n")
     report = run_crawl("scio", tmp_path, clock, base_url=site.base)
@@ -219,6 +232,8 @@ def test_crawl_rejects_bad_arguments(tmp_path):
         crawl("bbc", raw_dir=tmp_path)
     with pytest.raises(ValueError, match="after"):
         crawl("scio", raw_dir=tmp_path, since="2025-02-01", until="2025-01-01")
+    with pytest.raises(ValueError, match="malformed URL"):
+        crawl("scio", raw_dir=tmp_path, base_url="http://[bad")
 
 
 def test_a_transcript_linked_twice_is_fetched_once_and_counts_once(site, clock, tmp_path):

@@ -478,6 +478,22 @@ def test_a_body_that_trickles_in_meets_the_overall_deadline(clock, tmp_path):
     assert not (tmp_path / "scio" / "content_9003.html").exists()
 
 
+def test_a_redirect_to_a_malformed_url_fails_that_page_and_the_run_goes_on(clock, tmp_path):
+    body = b"<html><p>the next one</p></html>"
+    with RawServer([("redirect", "http://[bad/x"), ("ok", body)]) as raw:
+        report = run([raw.base + "/pressroom/2025-12/01/content_9004.html",
+                      raw.base + "/pressroom/2025-12/01/content_9005.html"], tmp_path, clock)
+    first, second = report.pages
+    assert first.outcome == "failed" and first.reason.startswith("redirected to 'http://[bad/x': malformed URL")
+    assert second.outcome == "fetched"  # the run went on
+
+
+def test_a_malformed_url_given_to_the_library_is_one_failure(clock, tmp_path):
+    report = run(["http://[::1/pressroom/2025-12/16/content_1.html"], tmp_path, clock)
+    [failed] = report.failed
+    assert failed.reason.startswith("malformed URL")
+
+
 def test_redirect_records_requested_and_final_url(site, clock, tmp_path):
     old = T1.replace(".html", ".htm")
     site.fault(old, ("redirect", T1, 301))

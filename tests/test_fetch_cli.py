@@ -97,12 +97,18 @@ def test_fetch_source_for_a_url_that_does_not_tell(site, tmp_path):
         ("crawl", "scio", "--since", "2025-02", "--until", "2025-01"),
         ("crawl", "scio", "--since", "last week"),
         ("crawl", "scio", "--base-url", "127.0.0.1:8000"),
+        ("crawl", "scio", "--base-url", "http://[bad"),
+        ("crawl", "scio", "--start", "http://[oops/pressroom/node_1.html"),
+        ("fetch", "http://[::1/x"),
+        ("fetch", "http:///pressroom/2025-12/16/content_1.html"),
+        ("fetch", "http://127.0.0.1:99999/pressroom/2025-12/16/content_1.html"),
         ("fetch",),
     ],
 )
 def test_usage_errors_exit_2(args, tmp_path):
     result = run(*args, "--raw-dir", tmp_path)
     assert result.exit_code == 2
+    assert len(result.stderr.splitlines()) == 1 and result.stderr.startswith("Error: "), result.stderr
     assert not (tmp_path / "scio").exists()
 
 

@@ -253,6 +253,16 @@ def _run_with_progress(as_json: bool, label: str, work):
         return work(on_page)
 
 
+def _check_urls(urls, option: str = "") -> None:
+    """A URL that cannot be fetched is a usage error, said in one line."""
+    from .fetch import url_problem
+
+    for url in urls:
+        problem = url_problem(url)
+        if problem:
+            raise click.UsageError(f"{option}{url!r} cannot be fetched: {problem}")
+
+
 def _report_fetch(report, as_json: bool) -> None:
     if as_json:
         emit(render.dumps(report.to_dict()))
@@ -294,9 +304,7 @@ def fetch(urls, raw_dir, source, refresh, rate, timeout, insecure_http, as_json,
     """
     from .fetch import fetch as run
 
-    for url in urls:
-        if not url.lower().startswith(("http://", "https://")):
-            raise click.UsageError(f"{url!r} is not an http(s) URL")
+    _check_urls(urls)
     try:
         report = _run_with_progress(
             as_json, "fetching",
@@ -338,8 +346,8 @@ def crawl(source, since, until, limit, base_url, start, raw_dir, rate, timeout, 
 
     if since and until and since > until:
         raise click.UsageError("--since is after --until")
-    if base_url and not base_url.lower().startswith(("http://", "https://")):
-        raise click.UsageError(f"--base-url {base_url!r} is not an http(s) URL")
+    _check_urls([base_url] if base_url else [], "--base-url ")
+    _check_urls(start, "--start ")
     try:
         report = _run_with_progress(
             as_json, f"crawling {source}",

@@ -25,6 +25,8 @@ from .fetch import (
     FetchError,
     Fetcher,
     FetchReport,
+    join_url,
+    url_problem,
     PageResult,
     PoliteClient,
     Skipped,
@@ -112,6 +114,7 @@ class Listing:
     url: str
     items: tuple[ListingItem, ...]
     next_url: str | None
+    malformed: tuple[tuple[str, str, str], ...] = ()  # (href, title, what is wrong) of links no one can follow
 
 
 def _mkdate(y: str, m: str, d: str) -> date | None:
@@ -205,7 +208,9 @@ def next_listing_url(url: str, html: str, soup: BeautifulSoup | None = None) -> 
     best: tuple[int, str] | None = None
     fallback: str | None = None
     for a in soup.find_all("a", href=True):
-        target = urljoin(url, a["href"])
+        target, _ = join_url(url, a["href"])
+        if target is None:
+            continue  # parse_listing reports malformed links
         parts = urlsplit(target)
         if parts.netloc != here.netloc:
             continue
@@ -227,22 +232,28 @@ def parse_listing(source: str, url: str, html: str) -> Listing:
     pattern = TRANSCRIPT_URL[source]
     soup = BeautifulSoup(html, "lxml")
     items: list[ListingItem] = []
+    malformed: list[tuple[str, str, str]] = []
     seen: set[str] = set()
     for a in soup.find_all("a", href=True):
         href = a["href"].strip()
         if href.startswith(("javascript:", "mailto:", "#")):
             continue
-        target = urlunsplit(urlsplit(urljoin(url, href))._replace(fragment=""))
+        title = " ".join(a.get_text(" ", strip=True).split()) or (a.get("title") or "").strip()
+        target, problem = join_url(url, href)
+        if target is None:
+            if problem and problem.startswith("malformed") and href not in seen:
+                seen.add(href)
+                malformed.append((href, title, problem))
+            continue
         if not pattern.search(urlsplit(target).path) or target in seen:
             continue
-        title = " ".join(a.get_text(" ", strip=True).split()) or (a.get("title") or "").strip()
         if not title:
             continue  # an image link beside the titled one
         seen.add(target)
         holder = a.find_parent(["li", "tr", "dd", "p", "div"]) or a
         context = holder.get_text(" ", strip=True)
         items.append(ListingItem(target, title, item_date(source, target, title, context)))
-    return Listing(url, tuple(items), next_listing_url(url, html, soup))
+    return Listing(url, tuple(items), next_listing_url(url, html, soup), tuple(malformed))
 
 
 def _as_date(value: date | str | None) -> date | None:
@@ -303,6 +314,9 @@ def crawl(
     since, until = _as_date(since), _as_date(until)
     if since and until and since > until:
         raise ValueError("--since is after --until")
+    for given in ([base_url] if base_url else []) + list(start or []):
+        if problem := url_problem(given):
+            raise ValueError(f"{given!r} cannot be fetched: {problem}")
     mirror = Mirror(source, base_url)
     if start:
         starts = [StartPage(u) for u in start]
@@ -336,6 +350,8 @@ def crawl(
                 text, _ = decode(resp.body, resp.headers)
                 listing = parse_listing(source, resp.final_url, text)
                 dated = [i.date for i in listing.items if i.date]
+                for href, title, problem in listing.malformed:
+                    report.skipped.append(Skipped(href, f"link not followed: {problem}", title or None))
                 for item in listing.items:
                     target = fetcher.prepare(mirror(item.url), source)
                     if _same_transcript_key(source, target) in chosen:

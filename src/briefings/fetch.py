@@ -106,6 +106,30 @@ class Response:
     attempts: int = 1
 
 
+def url_problem(url: str) -> str | None:
+    """What makes a URL unfetchable (malformed, not http(s), no host, bad port), or None."""
+    try:
+        parts = urlsplit(url)
+        parts.port  # raises for a port that is no number or out of range
+    except ValueError as exc:
+        return f"malformed URL ({exc})"
+    if parts.scheme.lower() not in ("http", "https"):
+        return "not an http(s) URL"
+    if not parts.hostname:
+        return "no host in the URL"
+    return None
+
+
+def join_url(base: str, href: str) -> tuple[str | None, str | None]:
+    """(absolute URL without fragment, None), or (None, what is wrong with it)."""
+    try:
+        url = urlunsplit(urlsplit(urljoin(base, href.strip()))._replace(fragment=""))
+    except ValueError as exc:
+        return None, f"malformed URL ({exc})"
+    problem = url_problem(url)
+    return (None, problem) if problem else (url, None)
+
+
 def detect_source(url: str) -> str | None:
     """The page family of a URL, from its host, else from its path shape."""
     parts = urlsplit(url)
@@ -153,7 +177,10 @@ def page_links(url: str, text: str) -> dict[int, str]:
     )
     found: dict[int, str] = {}
     for href in _HREF.findall(text):
-        target = urlsplit(urljoin(url, href.strip()))
+        joined, _ = join_url(url, href)
+        if joined is None:
+            continue  # a malformed link names no page
+        target = urlsplit(joined)
         if target.netloc and target.netloc != parts.netloc:
             continue
         m = pattern.search(target.path)
@@ -294,7 +321,10 @@ class PoliteClient:
             attempts += tries
             location = resp.headers.get("location")
             if resp.status_code in _REDIRECTS and location:
-                current = self.rewrite(urljoin(current, location))
+                target, problem = join_url(current, location)
+                if target is None:
+                    raise FetchError(url, f"redirected to {location!r}: {problem}", resp.status_code)
+                current = self.rewrite(target)
                 continue
             return Response(
                 url=url,
@@ -871,6 +901,10 @@ class Fetcher:
         page the URL names: that page is always asked for, even when page 1 shows
         no pager or cannot be had.
         """
+        problem = url_problem(url)
+        if problem:
+            self._result(PageResult(url, "failed", source, reason=problem))
+            return None
         source = source or detect_source(url)
         if source is None:
             self._result(
@@ -1028,6 +1062,8 @@ __all__ = [
     "Skipped",
     "fetch",
     "detect_source",
+    "url_problem",
+    "join_url",
     "split_page",
     "page_links",
 ]
