@@ -39,6 +39,14 @@ def page_paths(site):
     return [s.path for s in site.log if s.path != "/robots.txt"]
 
 
+def listing_page(site, path, links, next_href=None):
+    """Serve a listing of (href, title) links at path, with a Next link if given; returns its URL."""
+    items = "".join(f'<li><a href="{href}">{title}</a></li>' for href, title in links)
+    pager = f'<a href="{next_href}">Next</a>' if next_href else ""
+    site.add(path, f"<html><body><ul>{items}</ul>{pager}</body></html>", {"Content-Type": "text/html"})
+    return site.url(path)
+
+
 # -- listing pages ----------------------------------------------------------------
 
 
@@ -147,6 +155,27 @@ def test_crawl_stops_at_a_list_page_wholly_before_since(site, clock, tmp_path):
     assert not site.requests("/pressroom/node_8020819_3.html")
 
 
+UNDATED = [(f"/Statics/{UUID}.html", "Speech at the State Council Information Office Press Conference")]
+
+
+def test_undated_links_are_kept_without_bounds(site, clock, tmp_path):
+    start = listing_page(site, "/News/undated.html", UNDATED)
+    report = run_crawl("gac", tmp_path, clock, base_url=site.base, start=[start])
+    assert report.transcripts == 1 and report.fetched == 2
+
+
+@pytest.mark.parametrize("bounds", [{"since": "2030"}, {"until": "2020"}, {"since": "2020", "until": "2030"}])
+def test_undated_links_are_skipped_with_a_reason_when_bounds_are_given(site, clock, tmp_path, bounds):
+    bounds = {k: date(int(v), 1, 1) for k, v in bounds.items()}
+    start = listing_page(site, "/News/undated.html", UNDATED, next_href="/News/undated_2.html")
+    listing_page(site, "/News/undated_2.html", UNDATED)
+    report = run_crawl("gac", tmp_path, clock, base_url=site.base, start=[start], **bounds)
+    assert report.transcripts == 0 and not site.requests(UNDATED[0][0])
+    assert report.skipped[0].reason.startswith("the listing shows no date for it, so --since/--until cannot place it")
+    # with --since, a listing page showing nothing dated on or after it ends the walk
+    assert report.listing_pages == (1 if "since" in bounds else 2)
+
+
 def test_rerun_of_an_interrupted_crawl_fetches_only_what_is_missing(site, clock, tmp_path):
     run_crawl("scio", tmp_path, clock, base_url=site.base, limit=2)
     site.log.clear()
@@ -169,24 +198,20 @@ def test_crawl_gac_keeps_speeches_and_skips_news(site, clock, tmp_path):
 
 
 def test_crawl_rewrites_live_links_onto_the_mirror(site, clock, tmp_path):
-    site.add(
-        "/custom/list.html",
-        '<ul><li><a href="https://english.scio.gov.cn/pressroom/2025-11/20/content_900003.html">Weather</a></li>'
-        '<li><a href="https://elsewhere.example/pressroom/2025-11/21/content_1234567.html">Elsewhere</a></li></ul>',
-    )
-    report = run_crawl("scio", tmp_path, clock, base_url=site.base, start=[site.url("/custom/list.html")])
+    start = listing_page(site, "/custom/list.html", [
+        ("https://english.scio.gov.cn/pressroom/2025-11/20/content_900003.html", "Weather"),
+        ("https://elsewhere.example/pressroom/2025-11/21/content_1234567.html", "Elsewhere")])
+    report = run_crawl("scio", tmp_path, clock, base_url=site.base, start=[start])
     assert report.fetched == 1
     assert site.requests("/pressroom/2025-11/20/content_900003.html")
     assert [s.reason for s in report.skipped] == ["link to another site"]
 
 
 def test_a_malformed_link_on_a_listing_is_skipped_and_the_crawl_goes_on(site, clock, tmp_path):
-    site.add(
-        "/custom/list.html",
-        '<ul><li><a href="http://[oops/pressroom/2025-11/21/content_1234567.html">Broken</a></li>'
-        '<li><a href="/pressroom/2025-11/20/content_900003.html">Weather</a></li></ul>',
-    )
-    report = run_crawl("scio", tmp_path, clock, base_url=site.base, start=[site.url("/custom/list.html")])
+    start = listing_page(site, "/custom/list.html", [
+        ("http://[oops/pressroom/2025-11/21/content_1234567.html", "Broken"),
+        ("/pressroom/2025-11/20/content_900003.html", "Weather")])
+    report = run_crawl("scio", tmp_path, clock, base_url=site.base, start=[start])
     assert report.fetched == 1 and site.requests("/pressroom/2025-11/20/content_900003.html")
     [skip] = report.skipped
     assert skip.url == "http://[oops/pressroom/2025-11/21/content_1234567.html" and skip.title == "Broken"

@@ -336,6 +336,9 @@ def crawl(source, since, until, limit, base_url, start, raw_dir, rate, timeout, 
     bound the dates the listings show, which are publication dates: SCIO
     transcripts appear weeks after the briefing, so to catch those held late in
     a span, extend --until (`list` and `search` then filter on the day held).
+    With either bound, a link the listing shows no date for is skipped (fetch
+    it by URL), and paging stops at a listing page with nothing dated on or
+    after --since.
 
     \b
     Examples:

@@ -256,6 +256,24 @@ def parse_listing(source: str, url: str, html: str) -> Listing:
     return Listing(url, tuple(items), next_listing_url(url, html, soup), tuple(malformed))
 
 
+def out_of_bounds(day: date | None, since: date | None, until: date | None) -> str | None:
+    """Why a listed transcript falls outside --since/--until, or None to fetch it.
+
+    With either bound given, a link the listing shows no date for is skipped:
+    only its pages could place it, and fetching everything undated to find out
+    would walk the whole site.
+    """
+    if day is None:
+        if since or until:
+            return "the listing shows no date for it, so --since/--until cannot place it; fetch it by URL"
+        return None
+    if until and day > until:
+        return f"dated {day}, after --until {until}"
+    if since and day < since:
+        return f"dated {day}, before --since {since}"
+    return None
+
+
 def _as_date(value: date | str | None) -> date | None:
     if value is None or isinstance(value, date):
         return value
@@ -305,9 +323,10 @@ def crawl(
 ) -> FetchReport:
     """Walk a source's listings newest first and fetch the transcripts in range.
 
-    Stops paging once a whole listing page is older than `since`, or after
-    `limit` transcripts (already stored ones count, so a rerun resumes the same
-    selection and fetches only what is missing).
+    Stops paging at a listing page that shows nothing dated on or after
+    `since` (all older, or nothing dated at all), or after `limit` transcripts
+    (already stored ones count, so a rerun resumes the same selection and
+    fetches only what is missing). See `out_of_bounds` for undated links.
     """
     if source not in TRANSCRIPT_URL:
         raise ValueError(f"unknown source {source!r}; expected one of {', '.join(TRANSCRIPT_URL)}")
@@ -359,11 +378,7 @@ def crawl(
                     if not mirror.on_site(target, resp.final_url):
                         report.skipped.append(Skipped(target, "link to another site", item.title))
                         continue
-                    reason = skip_reason(source, item.title)
-                    if reason is None and item.date and until and item.date > until:
-                        reason = f"dated {item.date}, after --until {until}"
-                    if reason is None and item.date and since and item.date < since:
-                        reason = f"dated {item.date}, before --since {since}"
+                    reason = skip_reason(source, item.title) or out_of_bounds(item.date, since, until)
                     if reason:
                         report.skipped.append(Skipped(target, reason, item.title))
                         continue
@@ -373,8 +388,8 @@ def crawl(
                     fetcher.fetch_transcript(target, source)
                 if limit is not None and len(chosen) >= limit:
                     return report
-                if since and dated and max(dated) < since:
-                    break  # listings run newest first: everything further is older
+                if since and not any(d >= since for d in dated):
+                    break  # listings run newest first: nothing further can be in bounds
                 url = listing.next_url
                 if url:
                     url = fetcher.prepare(mirror(url), source)
@@ -402,5 +417,6 @@ __all__ = [
     "next_listing_url",
     "skip_reason",
     "item_date",
+    "out_of_bounds",
     "crawl",
 ]
