@@ -233,23 +233,36 @@ def test_crawl_listing_rate_limited(site, clock, tmp_path):
 
 
 def test_crawl_recorded_mfa_mirror(server, clock, tmp_path):
-    if not (CORPUS / "en" / "manifest.jsonl").is_file():
+    if not (CORPUS / "zh" / "manifest.jsonl").is_file():
         pytest.skip("recorded corpus not present")
     server.reset()
     server.add_corpus(CORPUS / "en")
+    server.add_corpus(CORPUS / "zh")
     report = run_crawl("mfa", tmp_path, clock, base_url=server.base, since="2020-06-29", until="2020-06-30")
-    # June 30 was recorded; June 29 was not, and the mirror says so
+    # June 30 in English was recorded; the rest was not, and the mirror says so
     assert [p.url.rsplit("/", 1)[1] for p in report.pages if p.outcome == "fetched"] == ["t1793427.shtml"]
-    [failed] = report.failed
-    assert failed.url.endswith("/t1793120.shtml") and failed.status == 404
-    # the second listing page is wholly before June 29, so paging stops there
+    assert [(p.url.rsplit("/", 1)[1], p.status) for p in report.failed] == [
+        ("t1793120.shtml", 404), ("t1793409.shtml", 404), ("t1793110.shtml", 404)]
+    # each second listing page is wholly before June 29, so paging stops there
     lists = [p for p in page_paths(server) if "default" in p]
     assert lists == [
         "/mfa_eng/xwfw_665399/s2510_665401/2511_665403/default.shtml",
         "/mfa_eng/xwfw_665399/s2510_665401/2511_665403/default_1.shtml",
+        "/web/wjdt_674879/fyrbt_674889/default.shtml",
+        "/web/wjdt_674879/fyrbt_674889/default_1.shtml",
     ]
     entry = read_manifest(tmp_path / "mfa")["t1793427.shtml"]
     assert entry["source"] == "mfa" and entry["charset"] == "utf-8"
+
+
+def test_crawl_mfa_reads_the_chinese_listing_too(server, clock, tmp_path):
+    if not (CORPUS / "zh" / "manifest.jsonl").is_file():
+        pytest.skip("recorded corpus not present")
+    server.reset()
+    server.add_corpus(CORPUS / "zh")
+    report = run_crawl("mfa", tmp_path, clock, base_url=server.base, since="2020-06-23", until="2020-06-23")
+    fetched = [p.url for p in report.pages if p.outcome == "fetched"]
+    assert fetched == [server.url("/web/wjdt_674879/fyrbt_674889/t1791535.shtml")]
 
 
 def test_crawl_rejects_bad_arguments(tmp_path):

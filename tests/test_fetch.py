@@ -99,6 +99,9 @@ def test_detect_source_by_host_then_path():
     assert detect_source("http://127.0.0.1:1" + T1) == "scio"
     assert detect_source("http://127.0.0.1:1/china/2024-08/21/content_7.htm") == "chinaorg"
     assert detect_source("http://127.0.0.1:1/somewhere/page.html") is None
+    # the Chinese MFA pages, on a mirror, by their numbered sections
+    assert detect_source("http://127.0.0.1:1/web/wjdt_674879/fyrbt_674889/t1415586.shtml") == "mfa"
+    assert detect_source("http://127.0.0.1:1/web/wjdt_674879/fyrbt_674889/202401/t20240105_11218839.shtml") == "mfa"
 
 
 def test_retry_after_seconds_and_http_date():
@@ -194,6 +197,15 @@ def test_recorded_mfa_page_is_replayed_and_stored_byte_for_byte(other, clock, tm
     assert entry["headers"]["Content-Type"] == "text/html"  # no charset in the header...
     assert entry["charset"] == "utf-8"  # ...so the <meta> declaration decides
     assert entry["what"] == "transcript page 1 of 1"
+
+
+def test_a_recorded_chinese_mfa_page_on_a_mirror_needs_no_source(other, clock, tmp_path):
+    if not (CORPUS / "zh" / "manifest.jsonl").is_file():
+        pytest.skip("recorded corpus not present")
+    other.add_corpus(CORPUS / "zh")
+    report = run([other.url("/web/wjdt_674879/fyrbt_674889/t1415586.shtml")], tmp_path, clock)
+    assert report.fetched == 1 and report.ok
+    assert read_manifest(tmp_path / "mfa")["t1415586.shtml"]["source"] == "mfa"
 
 
 def test_same_last_segment_from_two_urls_gets_two_files(site, clock, tmp_path):

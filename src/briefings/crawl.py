@@ -56,6 +56,8 @@ START_PAGES: dict[str, tuple[StartPage, ...]] = {
             last=date(2021, 12, 31),
             evidence="seen",
         ),
+        # The Chinese conferences (例行记者会), recorded in ../corpus/mfa/zh.
+        StartPage("https://www.fmprc.gov.cn/web/wjdt_674879/fyrbt_674889/default.shtml", evidence="seen"),
     ),
 }
 

@@ -45,7 +45,8 @@ SOURCE_HOSTS: dict[str, tuple[str, ...]] = {
 SOURCE_PATHS: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("scio", re.compile(r"^/(m/)?(pressroom|topnews)/")),
     ("gac", re.compile(r"^/(statics|onlineinterview)/", re.IGNORECASE)),
-    ("mfa", re.compile(r"^/(mfa_eng|eng/xw|web/wjdt|web/fyrbt)/")),
+    # Chinese pages sit under numbered sections: /web/wjdt_674879/fyrbt_674889/t1415586.shtml
+    ("mfa", re.compile(r"^/(mfa_eng|eng/xw|web/wjdt(_\d+)?|web/fyrbt(_\d+)?)/")),
     ("chinaorg", re.compile(r"^/(china/)?\d{4}-\d{2}/\d{2}/content_\d+")),
 )
 # Families whose transcripts run over several pages named `<stem>_<n>.<ext>`.
