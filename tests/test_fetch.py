@@ -583,6 +583,35 @@ def test_every_superseded_version_is_kept_even_within_one_second(other, clock, t
     assert (tmp_path / "scio" / "content_810001.html").read_text() == versions[-1]
 
 
+def test_a_refresh_that_changes_nothing_adds_no_manifest_line(other, clock, tmp_path):
+    path = "/pressroom/2025-09/05/content_810002.html"
+    manifest = tmp_path / "scio" / "manifest.jsonl"
+    other.add(path, _unpaged("same"), {"Content-Type": "text/html", "X-Served-By": "cache-1"})
+    run([other.url(path)], tmp_path, clock)
+    lines = manifest.read_text().splitlines()
+    other.add(path, _unpaged("same"), {"Content-Type": "text/html", "X-Served-By": "cache-2"})
+    report = run([other.url(path)], tmp_path, clock, refresh=True)
+    assert report.unchanged == 1 and manifest.read_text().splitlines() == lines
+    # new validators are worth a line: the next refresh asks with them
+    other.add(path, _unpaged("same"), {"Content-Type": "text/html", "ETag": '"v9"'})
+    run([other.url(path)], tmp_path, clock, refresh=True)
+    assert len(manifest.read_text().splitlines()) == len(lines) + 1
+    assert read_manifest(tmp_path / "scio")["content_810002.html"]["headers"]["Etag"] == '"v9"'
+
+
+def test_temp_files_of_a_killed_fetch_are_swept_on_the_next_run(site, clock, tmp_path):
+    import os
+
+    folder = tmp_path / "scio"
+    folder.mkdir()
+    stale = folder / ".tmp-999999999-content_900001.html"  # no such process
+    stale.write_bytes(b"half a body")
+    live = folder / f".tmp-{os.getppid()}-content_900002.html"  # a fetch still running
+    live.write_bytes(b"being written")
+    run([site.url(T1)], tmp_path, clock)
+    assert not stale.exists() and live.exists()
+
+
 def test_refresh_failure_keeps_the_good_copy(site, clock, tmp_path):
     run([site.url(GAC)], tmp_path, clock)
     site.fault(GAC, 500, 500, 500, 500)

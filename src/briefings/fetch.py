@@ -11,6 +11,7 @@ the waits without waiting.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import random
 import re
@@ -223,6 +224,10 @@ def _header(headers: dict | None, name: str) -> str | None:
         if key.lower() == name.lower():
             return value
     return None
+
+
+def _validators(headers: dict | None) -> tuple[str | None, str | None]:
+    return _header(headers, "etag"), _header(headers, "last-modified")
 
 
 def _is_tls_failure(exc: BaseException) -> bool:
@@ -676,6 +681,34 @@ def _stamp(epoch: float | None) -> str:
     return when.strftime("%Y%m%dT%H%M%SZ")
 
 
+def _sweep_stale_temp_files(folder: Path) -> None:
+    """Remove `.tmp-<pid>-<name>` bodies left by a fetch that was killed mid-write.
+
+    A temp file belongs to a running fetch only while its process lives; one of
+    another live process (a second fetch into the same store) is left alone.
+    """
+    if not folder.is_dir():
+        return
+    for path in folder.glob(".tmp-*-*"):
+        pid = path.name.split("-", 2)[1]
+        if not pid.isdigit():
+            continue
+        if int(pid) != os.getpid() and _process_alive(int(pid)):
+            continue
+        with contextlib.suppress(OSError):
+            path.unlink()
+
+
+def _process_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except (PermissionError, OverflowError):
+        return True  # someone else's process, or a number we cannot ask about: leave its file be
+    return True
+
+
 class RawStore:
     """Writes `<raw-dir>/<source>/` in the layout `raw.py` reads."""
 
@@ -689,6 +722,7 @@ class RawStore:
 
     def entries(self, source: str) -> dict[str, dict]:
         if source not in self._entries:
+            _sweep_stale_temp_files(self.folder(source))
             self._entries[source] = read_manifest(self.folder(source))
             self._by_url[source] = {e["url"]: n for n, e in self._entries[source].items() if e.get("url")}
         return self._entries[source]
@@ -995,7 +1029,9 @@ class Fetcher:
             extra["what"] = "transcript page 1 of 1"
         if have and have[1].get("sha256") == sha256(resp.body):
             name, entry = have
-            if resp.headers != entry.get("headers"):
+            if _validators(resp.headers) != _validators(entry.get("headers")):
+                # Only new validators are worth a line: the next refresh sends them.
+                # A new Date header or fetch time alone would grow the manifest every run.
                 self.store.touch(source, name, entry, resp, now)
             self._result(PageResult(url, "unchanged", source, name, 200, page=page))
             return self._stored_text(source, name, self.store.entries(source)[name])
