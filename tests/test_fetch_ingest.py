@@ -72,6 +72,21 @@ def test_a_named_later_page_joins_its_transcript(server, tmp_path):
     assert len(b["pages"]) == 2 and {t["page"] for t in b["turns"]} == {1, 2}
 
 
+def assert_fetched_ingests_like_the_files(tmp_path, urls, files, source=None, briefings=None):
+    report = fetch_into(tmp_path / "raw", urls, source=source)
+    assert report.ok and report.fetched == len(files)
+    via_fetch = archive_of(tmp_path / "fetched.db", tmp_path / "raw")
+    direct = archive_of(tmp_path / "direct.db", *files)
+    assert sorted(via_fetch.ids) == sorted(direct.ids)
+    assert len(direct.ids) == (briefings or len(files)) and not direct.incomplete and not via_fetch.incomplete
+    for bid in direct.ids:
+        a, b = briefing(tmp_path / "fetched.db", bid), briefing(tmp_path / "direct.db", bid)
+        assert len(a.pop("pages")) == len(b.pop("pages"))
+        for d in (a, b):  # the mirror's address stands where the live site's would
+            d.pop("url")
+        assert a == b, bid
+
+
 def test_fetched_corpus_pages_ingest_like_the_files(server, tmp_path):
     folder = CORPUS / "en"
     if not folder.is_dir():
@@ -80,16 +95,39 @@ def test_fetched_corpus_pages_ingest_like_the_files(server, tmp_path):
     server.add_corpus(folder)
     entries = [json.loads(line) for line in (folder / "manifest.jsonl").read_text().splitlines() if line.strip()]
     picked = [e for e in entries if e["file"].startswith("t")][:6]
-    report = fetch_into(tmp_path / "raw", [server.url(urlsplit(e["url"]).path) for e in picked], source="mfa")
-    assert report.fetched == 6 and not report.failed
-    via_fetch = archive_of(tmp_path / "fetched.db", tmp_path / "raw")
-    direct = archive_of(tmp_path / "direct.db", *[folder / e["file"] for e in picked])
-    assert sorted(via_fetch.ids) == sorted(direct.ids) and len(direct.ids) == 6
-    for bid in direct.ids:
-        a, b = briefing(tmp_path / "fetched.db", bid), briefing(tmp_path / "direct.db", bid)
-        for d in (a, b):  # the mirror's address stands where the live site's would
-            d.pop("url"), d.pop("pages")
-        assert a == b, bid
+    assert_fetched_ingests_like_the_files(tmp_path, [server.url(urlsplit(e["url"]).path) for e in picked],
+                                          [folder / e["file"] for e in picked], source="mfa")
+
+
+def placed_by_hand(site, tmp_path, paths):
+    """Copies of the site's pages with a sidecar naming each one's URL, as a person would save them."""
+    from site_server import FIXTURES
+
+    folder = tmp_path / "by-hand"
+    folder.mkdir()
+    files = []
+    for path in paths:
+        copy = folder / path.rsplit("/", 1)[1]
+        copy.write_bytes((FIXTURES / path.lstrip("/")).read_bytes())
+        copy.with_name(copy.name + ".meta.json").write_text(json.dumps({"url": site.url(path)}), encoding="utf-8")
+        files.append(copy)
+    return files
+
+
+def test_a_fetched_multi_page_scio_transcript_ingests_like_its_files(site, tmp_path):
+    pages = [T1] + [T1.replace(".html", f"_{n}.html") for n in (2, 3, 4)]
+    files = placed_by_hand(site, tmp_path, pages)
+    assert_fetched_ingests_like_the_files(tmp_path, [site.url(T1)], files, briefings=1)
+
+
+@pytest.mark.xfail(strict=True, reason=(
+    "sources/ joins `_<n>` pages only for content_<id> names; a GACC <uuid>_2.html page joins page 1 "
+    "only through the fetcher's manifest (transcript, page), so the files alone make a second briefing "
+    "with page 1's id. One briefing of two pages, as fetched, is right: page 1's pager links page 2."))
+def test_a_fetched_two_page_gacc_speech_ingests_like_its_files(site, tmp_path):
+    gac = "/Statics/3f1c2a9e-5b7d-4e21-9c0a-7d3b8e6f1a25.html"
+    files = placed_by_hand(site, tmp_path, [gac, gac.replace(".html", "_2.html")])
+    assert_fetched_ingests_like_the_files(tmp_path, [site.url(gac)], files, briefings=1)
 
 
 def test_a_failed_last_page_in_the_manifest_is_named(tmp_path):
