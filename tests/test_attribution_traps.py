@@ -181,3 +181,129 @@ Exports rose.
     assert [(p.name, p.kind) for p in b.participants] == [
         ("Sun Meijun", "official"), ("Wang Jun and his deputy", "official"), ("Shou Xiaoli", "chair")]
     assert facts(b) == [("Shou Xiaoli", "Shou Xiaoli", "moderator"), ("Sun Meijun", "Sun Meijun", "statement")]
+
+
+def scio_html(tmp_path, body: str, name: str = "content_118280001.html"):
+    """An SCIO page whose labels are printed bold, as the site prints them."""
+    page = tmp_path / name
+    page.write_text(
+        "<html><head><meta charset='utf-8'><title>SCIO press conference on industry_China SCIO</title></head>"
+        "<body><h1 class='tit'>SCIO press conference on industry</h1>"
+        "<div class='info'>China.org.cn | March 20, 2023</div><div class='content' id='content'><!--enpcontent-->"
+        "<p><strong>Speakers:</strong></p><p>Mr. Zhang Baofeng, vice minister of industry</p>"
+        "<p>Ms. Lin Yaqing, director of the planning department</p>"
+        "<p><strong>Chairperson:</strong></p><p>Ms. Shou Xiaoli, spokesperson of the SCIO</p>"
+        f"<p><strong>Date:</strong></p><p>March 2, 2023</p>{body}<!--/enpcontent--></div></body></html>",
+        encoding="utf-8")
+    return page
+
+
+def test_labels_with_titles_roles_and_other_spellings_find_the_roster_person(tmp_path):
+    page = scio_html(tmp_path, "<p><strong>Chairperson Shou Xiaoli:</strong></p><p>Good morning.</p>"
+                               "<p><strong>Vice Minister Zhang Baofeng:</strong></p><p>Thank you.</p>"
+                               "<p><strong>CCTV:</strong></p><p>A question?</p>"
+                               "<p><strong>Zhang Baofeng, vice minister of industry:</strong></p><p>An answer.</p>"
+                               "<p><strong>CNR:</strong></p><p>Another?</p>"
+                               "<p><strong>Director Lin:</strong></p><p>Yes.</p>"
+                               "<p><strong>MS. LIN YAQING:</strong></p><p>More.</p>")
+    b = parse_one(page, source="scio")
+    assert [(t.label, t.speaker, t.kind, t.answers) for t in b.turns] == [
+        ("Chairperson Shou Xiaoli", "Shou Xiaoli", "moderator", None),
+        ("Vice Minister Zhang Baofeng", "Zhang Baofeng", "statement", None),
+        ("CCTV", "CCTV", "question", None),
+        ("Zhang Baofeng, vice minister of industry", "Zhang Baofeng", "answer", 3),
+        ("CNR", "CNR", "question", None),
+        ("Director Lin", "Lin Yaqing", "answer", 5),
+        ("MS. LIN YAQING", "Lin Yaqing", "answer", 5),
+    ]
+    assert [t.text for t in b.turns] == ["Good morning.", "Thank you.", "A question?", "An answer.", "Another?",
+                                         "Yes.", "More."]
+
+
+def test_an_unknown_asker_never_lets_the_reply_answer_an_older_question(tmp_path):
+    page = scio_html(tmp_path, "<p><strong>CCTV:</strong></p><p>How fast did output grow?</p>"
+                               "<p><strong>Zhang Baofeng:</strong></p><p>By 6 percent.</p>"
+                               "<p><strong>Harbour Evening Courant:</strong></p><p>And charging piles?</p>"
+                               "<p><strong>Zhang Baofeng:</strong></p><p>We built 2 million.</p>")
+    b = parse_one(page, source="scio")
+    assert [(t.speaker, t.kind, t.answers) for t in b.turns] == [
+        ("CCTV", "question", None), ("Zhang Baofeng", "answer", 1),
+        ("Harbour Evening Courant", "other", None), ("Zhang Baofeng", "statement", None)]
+
+
+def test_a_sentence_cut_by_the_page_break_is_one_paragraph(tmp_path):
+    one = scio_html(tmp_path, "<p><strong>CCTV:</strong></p><p>What comes next?</p>"
+                              "<p><strong>Zhang Baofeng:</strong></p><p>First, we will</p>"
+                              "<div id='autopage'>1 2 &gt;</div>", name="content_118280002.html")
+    two = tmp_path / "content_118280002_2.html"
+    two.write_text(one.read_text(encoding="utf-8").split("<p><strong>Speakers")[0]
+                   + "<p>improve the ports.</p><p>Second, we will cut fees.</p><!--/enpcontent--></div></body></html>",
+                   encoding="utf-8")
+    [b] = parse_all(tmp_path, source="scio")
+    assert b.turns[-1].speaker == "Zhang Baofeng"
+    assert b.turns[-1].text == "First, we will improve the ports.\n\nSecond, we will cut fees."
+    assert not b.missing_pages
+
+
+def test_generic_moderator_and_capitalised_surname_labels(tmp_path):
+    page = tmp_path / "briefing.html"
+    page.write_text(
+        "<html><head><title>Port briefing | Example News</title></head><body><article><h1>Port briefing</h1>"
+        "<p><time datetime='2024-06-03'>June 3, 2024</time></p>"
+        "<p>The following is an edited transcript of the briefing given on May 30, 2024 by Ms. Amelia Hart,"
+        " spokesperson for the harbour authority.</p>"
+        "<p>MODERATOR: First question.</p><p>Q: When will the port reopen?</p><p>A: On Monday.</p>"
+        "<p>Q: And the ferries?</p><p>MS. HART: Next week.</p><p>Moderator: Thank you all.</p>"
+        "</article></body></html>", encoding="utf-8")
+    b = parse_one(page)
+    assert b.date == "2024-05-30"
+    assert [(t.label, t.speaker, t.kind) for t in b.turns] == [
+        ("MODERATOR", None, "moderator"), ("Q", "Unidentified journalist", "question"),
+        ("A", "Amelia Hart", "answer"), ("Q", "Unidentified journalist", "question"),
+        ("MS. HART", "Amelia Hart", "answer"), ("Moderator", None, "moderator")]
+
+
+def test_mfa_a_bold_heading_inside_an_answer_is_not_an_asker(tmp_path):
+    page = mfa_page(tmp_path, "<P><B>Reuters: Any comment on the report?</B></P>"
+                              "<P>Geng Shuang: Let me give you the facts.</P>"
+                              "<P><B>Fact 1: </B>China shared the data on day one.</P>"
+                              "<P><B>Fact 2: </B>China invited the experts.</P>"
+                              "<P><B>Bloomberg: Will the experts come?</B></P><P>Geng Shuang: Yes.</P>")
+    b = parse_one(page, source="mfa")
+    assert facts(b) == [("Reuters", "Reuters", "question"), ("Geng Shuang", "Geng Shuang", "answer"),
+                        ("Bloomberg", "Bloomberg", "question"), ("Geng Shuang", "Geng Shuang", "answer")]
+    assert b.turns[1].text.split("\n\n") == [
+        "Let me give you the facts.", "Fact 1: China shared the data on day one.", "Fact 2: China invited the experts."]
+
+
+def test_mfa_what_follows_a_row_of_asterisks_is_the_spokespersons_notice(tmp_path):
+    page = mfa_page(tmp_path, "<P><B>Q: Any comment on the talks?</B></P><P>A: They went well.</P>"
+                              "<P>********</P><P>The press conference will be adjourned on Monday.</P>"
+                              "<P>See you on Tuesday.</P>")
+    b = parse_one(page, source="mfa")
+    assert [(t.speaker, t.kind, t.answers) for t in b.turns] == [
+        ("Unidentified journalist", "question", None), ("Geng Shuang", "answer", 1),
+        ("Geng Shuang", "statement", None)]
+    assert b.turns[2].text == "The press conference will be adjourned on Monday.\n\nSee you on Tuesday."
+
+
+def test_gac_interview_netizens_with_handles_and_a_semicolon_roster(tmp_path):
+    page = tmp_path / "2b7d1f40-8c3a-4e55-b9d2-7a61c0e3f18e.html"
+    page.write_text(
+        "<html><head><title>Online interview</title></head><body><div class='content'>"
+        "<h1>Online interview on quarantine</h1><p>2024/06/19</p>"
+        "<p>Guests: Mr. Li Kuiwen, director of the news office; Ms. Wang Ling, deputy director</p>"
+        "<p>[Host]: Welcome, netizens. 06/18/2024 10:00:01</p>"
+        "<p>[Netizen abc123]: How long does quarantine take? 06/18/2024 10:01:00</p>"
+        "<p>[Li Kuiwen]: Two days at most. 06/18/2024 10:02:00</p>"
+        "<p>[网友]: 需要哪些文件？ 06/18/2024 10:03:00</p>"
+        "<p>[Wang Ling]: A certificate. 06/18/2024 10:04:00</p></div></body></html>", encoding="utf-8")
+    b = parse_one(page, source="gac")
+    assert [(p.name, p.role) for p in b.participants][:2] == [
+        ("Li Kuiwen", "director of the news office"), ("Wang Ling", "deputy director")]
+    assert [(t.label, t.speaker, t.kind, t.answers) for t in b.turns] == [
+        ("Host", "Host", "moderator", None),
+        ("Netizen abc123", "Netizen abc123", "question", None),
+        ("Li Kuiwen", "Li Kuiwen", "answer", 2),
+        ("网友", "网友", "question", None),
+        ("Wang Ling", "Wang Ling", "answer", 4)]

@@ -8,6 +8,7 @@ import shutil
 from click.testing import CliRunner
 
 from briefings.cli import cli
+from helpers import parse_all
 from conftest import FIXTURES, ROOT
 
 
@@ -107,5 +108,29 @@ def test_label_like_paragraphs_in_chinese_and_english(tmp_path):
     report = json.loads(run("quality", page, "--source", "mfa", "--json").stdout)
     assert report["unknown_labels"] == []
     # The announcement's opening line ("Spokesperson Zhao Lijian announced:") is not a label
-    # left in a turn; a paragraph opening with a generic speaker word is.
-    assert [p["start"] for p in report["label_like_paragraphs"]] == ["发言人：这一段以标签开头，却不是已知的发言人。"]
+    # left in a turn, and "发言人：" opens the spokesperson's own turn.
+    assert report["label_like_paragraphs"] == []
+    [b] = parse_all(page, source="mfa")
+    assert [(t.label, t.speaker, t.kind) for t in b.turns] == [
+        (None, "Zhao Lijian", "statement"), ("路透社记者", "Reuters", "question"),
+        ("赵立坚", "Zhao Lijian", "answer"), ("发言人", "Zhao Lijian", "answer")]
+
+
+def test_a_plain_paragraph_that_opens_like_a_label_is_reported(tmp_path):
+    """On a page whose labels are bold, "Guangdong Province: ..." in plain type stays in the
+    minister's answer, and the report points at it for a person to confirm."""
+    page = tmp_path / "content_118260001.html"
+    page.write_text(
+        "<html><head><title>SCIO press conference on trade</title></head><body><div id='content'>"
+        "<p><b>Speakers:</b></p><p>Mr. Li Hua, minister of commerce</p><p><b>Date:</b></p><p>March 2, 2023</p>"
+        "<p><b>CCTV:</b></p><p>Which regions grew fastest?</p><p><b>Li Hua:</b></p><p>Three stand out.</p>"
+        "<p>Guangdong Province: exports rose 8%.</p><p>Yangtze River Delta: exports rose 6%.</p>"
+        "<p><b>Reuters:</b></p><p>And imports?</p><p><b>Li Hua:</b></p><p>They fell.</p></div></body></html>",
+        encoding="utf-8")
+    [b] = parse_all(page, source="scio")
+    assert [(t.speaker, t.kind, t.answers) for t in b.turns] == [
+        ("CCTV", "question", None), ("Li Hua", "answer", 1), ("Reuters", "question", None), ("Li Hua", "answer", 3)]
+    assert b.turns[1].text.endswith("Yangtze River Delta: exports rose 6%.")
+    report = json.loads(run("quality", page, "--source", "scio", "--json").stdout)
+    assert [p["start"] for p in report["label_like_paragraphs"]] == [
+        "Guangdong Province: exports rose 8%.", "Yangtze River Delta: exports rose 6%."]

@@ -62,6 +62,27 @@ def find_date(text: str) -> str | None:
     return best[1] if best else None
 
 
+MONTH_DAY = re.compile(rf"\b({_MONTH})\.?\s*(\d{{1,2}})\b(?!\s*,?\s*\d{{4}})", re.IGNORECASE)
+
+
+def date_before(text: str, latest: str | None) -> str | None:
+    """A month and day written without a year ("... on September 10"), dated to
+    the last such day on or before `latest` (the page's own publication): a
+    conference is published after it is held, never before."""
+    m = MONTH_DAY.search(text)
+    if not m or not latest:
+        return None
+    month = _month_number(m.group(1))
+    if not month:
+        return None
+    year = int(latest[:4])
+    for y in (year, year - 1):
+        iso = _iso(y, month, int(m.group(2)))
+        if iso and iso <= latest:
+            return iso
+    return None
+
+
 def date_in_url(url: str | None) -> str | None:
     if not url:
         return None

@@ -132,8 +132,12 @@ class Roster:
         bare = strip_title(label)
         words = bare.split()
         if len(words) == 1 and words[0][:1].isupper():
+            # A surname alone: first in Chinese names ("Mr. Zhang"), last in others ("Ms. Hart").
             surname = words[0].casefold()
-            hits = [p for p in self.participants if p.name.split()[0].casefold() == surname]
-            if len(hits) == 1:
-                return hits[0]
+            for at in (0, -1):
+                hits = [p for p in self.participants if p.name.split()[at].casefold() == surname]
+                if len(hits) == 1:
+                    return hits[0]
+                if hits:
+                    return None  # two people fit: never guess
         return None

@@ -13,12 +13,10 @@ from dataclasses import dataclass, field
 
 from .models import Participant
 from .people import Entities, Roster
-from .segment import looks_like_name
+from .segment import GENERIC_LABELS, Context, known_label, looks_like_name
 
-GENERIC_LABELS = {"q", "a", "question", "answer", "journalist", "reporter", "follow-up", "follow up",
-                  "spokesperson", "问", "答", "记者", "追问", "发言人"}
-# A paragraph that opens like a speaker label: "Reuters:", "Zhao Lijian:", "Q:".
-_LABEL_START = re.compile(r"^(?P<label>[^:：\n]{1,40}?)\s*(?::\s|：)")
+# A paragraph that opens like a speaker label: "Reuters:", "Zhao Lijian:", "Q:", or is one: "Geng Shuang:".
+_LABEL_START = re.compile(r"^(?P<label>[^:：\n]{1,40}?)\s*(?::(?:\s|$)|：)")
 _CJK = re.compile(r"[\u4e00-\u9fff]")
 _SHOWN = 10
 
@@ -37,11 +35,12 @@ class Report:
     label_like: list[tuple[str, int, str]] = field(default_factory=list)
     unattributed: list[tuple[str, int]] = field(default_factory=list)
     changed: list[dict] = field(default_factory=list)
+    undated: list[str] = field(default_factory=list)
 
     @property
     def problems(self) -> int:
         return (sum(self.unknown_labels.values()) + len(self.alternation) + len(self.incomplete)
-                + len(self.rejected) + len(self.label_like) + len(self.unattributed))
+                + len(self.rejected) + len(self.label_like) + len(self.unattributed) + len(self.undated))
 
     def to_dict(self) -> dict:
         return {
@@ -56,6 +55,7 @@ class Report:
             "no_answers": self.no_answers,
             "alternation_breaks": [{"id": i, "seq": s, "reason": r} for i, s, r in self.alternation],
             "incomplete": [{"id": i, "missing_pages": m} for i, m in self.incomplete],
+            "undated": self.undated,
             "rejected": [{"path": p, "reason": r} for p, r in self.rejected],
             "label_like_paragraphs": [{"id": i, "seq": s, "start": t} for i, s, t in self.label_like],
             "changed": self.changed,
@@ -80,6 +80,7 @@ class Report:
         section("briefings with no answers", self.no_answers)
         section("question/answer breaks", [f"{i}#{s}: {r}" for i, s, r in self.alternation])
         section("incomplete transcripts", [f"{i}: page(s) {', '.join(map(str, m))} missing" for i, m in self.incomplete])
+        section("briefings with no date of their own", self.undated)
         section("rejected pages", [f"{p}: {r}" for p, r in self.rejected])
         section("paragraphs that begin like a label", [f"{i}#{s}: {t!r}" for i, s, t in self.label_like])
         section("changed when ingested again", [_describe(c) for c in self.changed])
@@ -104,26 +105,23 @@ def _describe(c: dict) -> str:
     return f"{where} changed: {words(c['old'])} -> {words(c['new'])}"
 
 
-def _label_like(label: str, entities: Entities) -> bool:
+def _label_like(label: str, ctx: Context) -> bool:
     """Would a reader take this for a speaker label? Chinese text only by the labels the pages use."""
-    if label.casefold() in GENERIC_LABELS:
+    if label.casefold() in GENERIC_LABELS or known_label(label, ctx):
         return True
     if _CJK.search(label):
-        return label.endswith("记者") or entities.person(label) is not None or entities.outlet(label) is not None
-    return looks_like_name(label)
-
-
-def _known(label: str, roster: Roster, entities: Entities) -> bool:
-    bare = label.strip().casefold()
-    return (bare in GENERIC_LABELS or re.match(r"^(?:netizen|网友)", bare) is not None
-            or roster.match(label) is not None or entities.person(label) is not None
-            or entities.outlet(label) is not None or label.endswith("记者") and entities.outlet(label[:-2]) is not None)
+        return label.endswith("记者")
+    return looks_like_name(label) or bool(re.match(r"(?i)(?:the\s+)?(?:journalist|reporter|moderator|chairperson)\b", label))
 
 
 def add_briefing(report: Report, b: dict, entities: Entities) -> None:
     report.briefings += 1
     report.turns += len(b["turns"])
-    roster = Roster([Participant(p["name"], p.get("role"), p["kind"]) for p in b["participants"]])
+    people = [Participant(p["name"], p.get("role"), p["kind"]) for p in b["participants"]]
+    spokesperson = next((p for p in people if p.kind == "spokesperson"), None)
+    ctx = Context(entities=entities, roster=Roster(people), default=spokesperson, date=b.get("date"))
+    if not b.get("date"):
+        report.undated.append(b["id"])
     kinds = Counter(t["kind"] for t in b["turns"])
     has_qa = kinds["question"] or kinds["answer"]
     if has_qa and not kinds["question"]:
@@ -138,7 +136,7 @@ def add_briefing(report: Report, b: dict, entities: Entities) -> None:
     for t in b["turns"]:
         ref = f"{b['id']}#{t['seq']}"
         label = t.get("label")
-        if label and not _known(label, roster, entities):
+        if label and not known_label(label, ctx):
             report.unknown_labels[label] += 1
             report.unknown_examples.setdefault(label, ref)
         if t["speaker"] is None:
@@ -150,7 +148,7 @@ def add_briefing(report: Report, b: dict, entities: Entities) -> None:
             report.alternation.append((b["id"], t["seq"], "a question right after an unanswered question"))
         for para in t["text"].split("\n\n"):
             m = _LABEL_START.match(para)
-            if m and _label_like(m.group("label").strip(), entities):
+            if m and _label_like(m.group("label").strip(), ctx):
                 report.label_like.append((b["id"], t["seq"], para[:50]))
         if t["kind"] != "moderator":
             previous = t

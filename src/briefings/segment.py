@@ -19,7 +19,7 @@ family declares: unlabelled MFA opening announcements are the spokesperson's.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from .models import Participant, Turn
 from .people import Entities, Roster, strip_title
@@ -32,8 +32,19 @@ _QUESTION_LABELS = {
     "q", "question", "questions", "journalist", "reporter", "follow-up", "follow up", "followup",
     "follow-up question", "问", "记者", "追问",
 }
-_ASKER = re.compile(r"^(?:netizen|网友|audience member)\b[\s\d#]*$")
+# "Netizen", "Netizen 3", "Netizen abc123", "网友": askers who are not journalists.
+_ASKER = re.compile(r"^(?:netizen|网友|audience member)(?:\b|(?=\S))[\s\w#@.\-]{0,30}$")
+# "Journalist explains:", "The journalist clarified:": the unnamed asker again, mid-exchange.
+_JOURNALIST_SAYS = re.compile(
+    r"^(?:the\s+)?(?:journalist|reporter|correspondent)\s+(?:explains?|explained|clarif(?:y|ies|ied)|adds?|added|"
+    r"asks?|asked|continues|continued|follows? up|followed up|says|said)$"
+)
 _ANSWER_LABELS = {"a", "answer", "答"}
+# Labels that name a role on stage, not a person: the chair, or the briefing's spokesperson.
+_CHAIR_LABELS = {"moderator", "host", "chair", "chairperson", "chairman", "chairwoman", "presenter", "主持人"}
+_SPOKESPERSON_LABELS = {"spokesperson", "spokesman", "spokeswoman", "发言人"}
+# Words that are labels on any page, whoever stands behind them.
+GENERIC_LABELS = frozenset(_QUESTION_LABELS | _ANSWER_LABELS | _CHAIR_LABELS | _SPOKESPERSON_LABELS)
 _CONNECTORS = {
     "of", "and", "the", "for", "de", "du", "des", "la", "le", "von", "van", "der", "da",
     "di", "al", "el", "bin", "on", "in", "&", "y", "e", "del",
@@ -87,6 +98,21 @@ _NOTES = re.compile(
 )
 
 
+# A question reported rather than transcribed: "After the press conference, a
+# journalist asked if ...", "会后，有记者问及：...". The whole paragraph is that question.
+_REPORTED_QUESTION = re.compile(
+    r"^(?:(?:After|Following) the (?:regular )?(?:press conference|briefing)s?,?\s+(?:a|one|some|several|another)\s+"
+    r"(?:journalists?|reporters?|correspondents?)\s+(?:also\s+)?(?:asked|raised|inquired|wanted to know)\b"
+    r"|(?:记者)?会后[，,]?\s*(?:还)?有记者(?:问及|问到|提问|问)[：:，,]?)",
+    re.IGNORECASE,
+)
+# A row of asterisks or rules: the page's own break between the exchange and
+# what follows it (notices, farewells). Nobody's words.
+_SEPARATOR = re.compile(r"^\s*(?:[*＊※]\s*){3,}$|^\s*(?:[-—_=~]\s*){5,}$")
+# The spokesperson's reply to a reported question, printed in the third person: "耿爽表示，".
+_REPORTED_ANSWER = "(?:表示|说|指出|回答|答)[，,：:]"
+
+
 @dataclass
 class Context:
     """What a page family knows before reading the turns."""
@@ -103,6 +129,12 @@ class Context:
     # a bold question is the default answerer's, even where the `A:` label is missing.
     bold_questions: bool = False
     date: str | None = None
+    # How this page prints the labels it knows (worked out by `segment`): when
+    # its known labels open in bold, an unknown label in plain type is prose
+    # ("Guangdong Province: exports rose"), not a new speaker; when its known
+    # askers' questions are bold throughout, so must an unknown asker's be.
+    labels_bold: bool = False
+    questions_bold: bool = False
 
 
 @dataclass
@@ -138,12 +170,14 @@ def looks_like_name(label: str) -> bool:
     return True
 
 
-def _resolve(label: str, ctx: Context, bold_start: bool | None = None) -> _Who | None:
+def _resolve(label: str, ctx: Context, para: str | None = None) -> _Who | None:
     """Who a label names, or None when it is not a label at all.
 
-    `bold_start` is whether the paragraph opened in bold type, where the page
-    says so (None for plain text): on MFA pages askers' labels are bold.
+    `para` is the paragraph the label opens; where the page says how it was
+    printed (`Para.bold_start`, `Para.bold`), type decides what an unknown
+    label is (see `Context.labels_bold`).
     """
+    bold_start = getattr(para, "bold_start", None)
     bare = label.strip().rstrip(".")
     m = _BRACKETED.match(bare)
     if m:
@@ -156,16 +190,21 @@ def _resolve(label: str, ctx: Context, bold_start: bool | None = None) -> _Who |
         name = ctx.entities.outlet(m.group("outlet")) or m.group("outlet")
         if ctx.entities.outlet(m.group("outlet")) or looks_like_name(m.group("outlet")):
             return _Who(label, name, None, "question", outlet=name)
-    who = _known(label, bare, ctx)
+    who = _known(label, bare, ctx) or _titled(label, bare, ctx)
     if who is not None:
         return who
     if not looks_like_name(bare) or ctx.unknown_labels == "text":
         return None
     if re.fullmatch(r"[\u4e00-\u9fff·]{2,15}", bare):
         return None  # an unknown Chinese phrase before a colon is prose, not a label
-    if ctx.unknown_labels == "outlets" and not _chinese_name(bare):
-        if bold_start is False:
-            return None  # askers' labels are printed bold; a plain "Fact:" is the speaker's own words
+    person_shaped = _chinese_name(bare)
+    if bold_start is False and not person_shaped and (ctx.labels_bold or ctx.unknown_labels == "outlets"):
+        # This page prints labels in bold: a plain "Guangdong Province:" is the speaker's own words.
+        # A name like "Wang Wenbin:" stays a label of its own, for the quality report to show.
+        return None
+    if ctx.unknown_labels == "outlets" and not person_shaped:
+        if ctx.questions_bold and getattr(para, "bold", None) is False:
+            return None  # askers' questions are bold throughout here; a bold "Fact 1:" heading is not one
         return _Who(label, bare, None, "question", outlet=bare)
     if _OUTLET_WORDS.search(bare):
         return _Who(label, bare, None, "question", outlet=bare)
@@ -175,21 +214,24 @@ def _resolve(label: str, ctx: Context, bold_start: bool | None = None) -> _Who |
 def _known(label: str, bare: str, ctx: Context) -> _Who | None:
     """A label the briefing or the archive knows: generic, roster, person, outlet."""
     low = bare.casefold()
-    if low in _QUESTION_LABELS:
+    if low in _QUESTION_LABELS or _JOURNALIST_SAYS.match(low):
         return _Who(label, UNIDENTIFIED, None, "question")
     if _ASKER.match(low):
         return _Who(label, bare, None, "question")
     if low in _ANSWER_LABELS:
         d = ctx.default
         return _Who(label, d.name if d else None, d.role if d else None, "answer", d.kind if d else None)
-    hit = ctx.roster.match(bare)
-    if hit is None and ctx.default is not None:
-        hit = Roster([ctx.default]).match(bare)
-    if hit is not None:
-        return _Who(label, hit.name, hit.role, "person", hit.kind)
-    person = ctx.entities.person(bare)
-    if person is not None:
-        return _Who(label, person.name, person.role_on(ctx.date), "person", "official")
+    if low in _CHAIR_LABELS:
+        chairs = [p for p in ctx.roster.participants if p.kind == "chair"]
+        if len(chairs) == 1:
+            return _Who(label, chairs[0].name, chairs[0].role, "person", "chair")
+        return _Who(label, None, None, "person", "chair")  # the chair, but the page does not say who
+    if low in _SPOKESPERSON_LABELS and ctx.default is not None:
+        d = ctx.default
+        return _Who(label, d.name, d.role, "person", d.kind)
+    who = _person(label, bare, ctx)
+    if who is not None:
+        return who
     outlet = ctx.entities.outlet(bare)
     if outlet is not None:
         return _Who(label, outlet, None, "question", outlet=outlet)
@@ -200,6 +242,55 @@ def _known(label: str, bare: str, ctx: Context) -> _Who | None:
     return None
 
 
+def _person(label: str, bare: str, ctx: Context) -> _Who | None:
+    """A person on the briefing's roster, its default speaker, or the archive's list of people."""
+    hit = ctx.roster.match(bare)
+    if hit is None and ctx.default is not None:
+        hit = Roster([ctx.default]).match(bare)
+    if hit is not None:
+        return _Who(label, hit.name, hit.role, "person", hit.kind)
+    person = ctx.entities.person(bare)
+    if person is not None:
+        return _Who(label, person.name, person.role_on(ctx.date), "person", "official")
+    return None
+
+
+def _titled(label: str, bare: str, ctx: Context) -> _Who | None:
+    """A known person under a title or a role: "Vice Minister Zhang Baofeng",
+    "Chairperson Shou Xiaoli", "Zhang Baofeng, vice minister of industry".
+
+    Only a name the briefing or the archive knows is taken out of such a label;
+    an unknown one stays prose.
+    """
+    if "," in bare:
+        head = bare.split(",", 1)[0].strip()
+        who = _known(label, head, ctx) or _titled(label, head, ctx)
+        return who if who is not None and who.kind in ("person", "question") else None
+    words = strip_title(bare).split()
+    if not 2 <= len(words) <= 8:
+        return None
+    for k in range(1, len(words)):
+        if not words[k - 1][:1].isupper():
+            return None  # role words are capitalised ("Vice Minister"); a sentence is not
+        who = _person(label, " ".join(words[k:]), ctx)
+        if who is not None:
+            return who
+    return None
+
+
+def known_label(label: str, ctx: Context) -> bool:
+    """Does this label name someone the briefing or the archive knows? (What the quality report asks.)"""
+    bare = label.strip().rstrip(".")
+    candidates = [bare]
+    m = _BRACKETED.match(bare)
+    if m:
+        candidates += [m.group("name"), m.group("inner")]
+    m = _REPORTER.match(bare)
+    if m and ctx.entities.outlet(m.group("outlet")):
+        return True
+    return any(_known(label, c, ctx) or _titled(label, c, ctx) for c in candidates)
+
+
 def _chinese_name(label: str) -> bool:
     words = strip_title(label).split()
     return 2 <= len(words) <= 3 and words[0].casefold() in _SURNAMES and all(w.isalpha() for w in words)
@@ -207,18 +298,35 @@ def _chinese_name(label: str) -> bool:
 
 def split_label(paragraph: str, ctx: Context) -> tuple[_Who | None, str]:
     """(who, rest of the paragraph) if it opens with a label, else (None, paragraph)."""
-    bold_start = getattr(paragraph, "bold_start", None)
     m = _STANDALONE.match(paragraph)
     if m:
-        who = _resolve(m.group("label"), ctx, bold_start)
+        who = _resolve(m.group("label"), ctx, paragraph)
         if who is not None:
             return who, ""
     m = _INLINE.match(paragraph)
     if m:
-        who = _resolve(m.group("label"), ctx, bold_start)
+        who = _resolve(m.group("label"), ctx, paragraph)
         if who is not None:
             return who, m.group("rest").strip()
     return None, paragraph
+
+
+def _page_style(paragraphs: list[tuple[int, str]], ctx: Context) -> Context:
+    """How this page prints the labels it knows, so that unknown ones are judged alike."""
+    starts: list[bool] = []
+    questions: list[bool] = []
+    for _, para in paragraphs:
+        if getattr(para, "bold_start", None) is None:
+            continue
+        m = _STANDALONE.match(para) or _INLINE.match(para)
+        who = _known(m.group("label"), m.group("label").strip().rstrip("."), ctx) if m else None
+        if who is None:
+            continue
+        starts.append(bool(para.bold_start))
+        if who.kind == "question" and not _STANDALONE.match(para):
+            questions.append(bool(getattr(para, "bold", False)))
+    mostly = lambda xs: len(xs) >= 2 and sum(xs) >= 0.8 * len(xs)  # noqa: E731
+    return replace(ctx, labels_bold=mostly(starts), questions_bold=mostly(questions))
 
 
 def similar_outlets(text: str, entities: Entities) -> tuple[str, ...]:
@@ -241,9 +349,15 @@ class _Open:
 
 def segment(paragraphs: list[tuple[int, str]], ctx: Context) -> list[Turn]:
     """Turn (page number, paragraph) pairs into speaker turns in reading order."""
+    ctx = _page_style(paragraphs, ctx)
     turns: list[Turn] = []
     current: _Open | None = None
     open_question: int | None = None
+    after_break = False  # a separator ended the exchange: unlabelled text is the default speaker's again
+    d = ctx.default
+    reported_answer = (
+        re.compile(rf"^(?:{re.escape(d.name)}|{re.escape(d.label or d.name)}){_REPORTED_ANSWER}") if d else None
+    )
 
     def close() -> None:
         nonlocal current, open_question
@@ -272,23 +386,30 @@ def segment(paragraphs: list[tuple[int, str]], ctx: Context) -> list[Turn]:
             open_question = seq
         current = None
 
+    def default_turn(kind: str, page: int, answers: int | None = None) -> _Open:
+        return _Open(_Who(None, d.name, d.role, "person", d.kind), kind, page, answers)
+
     labels = [split_label(para, ctx)[0] for _, para in paragraphs]
 
     def answer_follows(i: int) -> bool:
         """Is the next labelled paragraph after i an answer (so i belongs to the question)?"""
         for who in labels[i + 1:]:
             if who is not None:
-                return who.kind == "answer" or (who.kind == "person" and ctx.default is not None
-                                                 and who.speaker == ctx.default.name)
+                return who.kind == "answer" or (who.kind == "person" and d is not None and who.speaker == d.name)
         return False
 
     last_page = paragraphs[0][0] if paragraphs else 1
     for i, (page, para) in enumerate(paragraphs):
-        if page > last_page + 1:
+        prev_page, last_page = last_page, page
+        if page > prev_page + 1:
             # A page is missing: what follows cannot be joined to, or answer, anything before it.
             close()
             open_question = None
-        last_page = page
+        if _SEPARATOR.match(para):
+            close()
+            open_question = None
+            after_break = True
+            continue
         note = _NOTES.match(para)
         if note:
             close()
@@ -301,23 +422,35 @@ def segment(paragraphs: list[tuple[int, str]], ctx: Context) -> list[Turn]:
                 open_question = None
                 current = _Open(_Who(None, UNIDENTIFIED, None, "question"), "question", page, None)
         who, rest = split_label(para, ctx)
+        if who is None and _REPORTED_QUESTION.match(para):
+            close()
+            open_question = None
+            current = _Open(_Who(None, UNIDENTIFIED, None, "question"), "question", page, None, [para])
+            continue
+        if (who is None and reported_answer is not None and current is not None
+                and current.kind == "question" and reported_answer.match(para)):
+            close()
+            current = default_turn("answer", page, open_question)
         is_bold = getattr(para, "bold", False)
-        if (who is None and ctx.bold_questions and ctx.default is not None and current is not None
+        if (who is None and ctx.bold_questions and d is not None and current is not None
                 and current.kind == "question" and current.bold and current.paragraphs and not is_bold
                 and not answer_follows(i)):
             close()
-            d = ctx.default
-            current = _Open(_Who(None, d.name, d.role, "person", d.kind), "answer", page, open_question)
+            current = default_turn("answer", page, open_question)
         if who is None:
             if current is None:
-                if ctx.opening_is_default and ctx.default is not None and not turns:
-                    d = ctx.default
-                    current = _Open(_Who(None, d.name, d.role, "person", d.kind), "statement", page, None)
+                if ctx.opening_is_default and d is not None and (not turns or after_break):
+                    current = default_turn("statement", page)
                 else:
                     current = _Open(_Who(None, None, None, "other"), "other", page, None)
+            elif current.paragraphs and page == prev_page + 1 and _continues(current.paragraphs[-1], para):
+                # A sentence cut by the page break: one paragraph, as the reader sees it.
+                current.paragraphs[-1] = f"{current.paragraphs[-1]} {para}"
+                continue
             current.paragraphs.append(para)
             current.bold = current.bold and is_bold
             continue
+        after_break = False
         if current is not None and not current.paragraphs and current.who.speaker == who.speaker:
             current.who = who  # the same label printed twice in a row
         else:
@@ -333,9 +466,17 @@ def segment(paragraphs: list[tuple[int, str]], ctx: Context) -> list[Turn]:
                 kind = "answer" if open_question is not None else "statement"
                 answers = open_question
             else:
+                # Someone the archive does not know: nothing after it can be said to answer
+                # a question asked before it.
                 kind, answers = "other", None
+                open_question = None
             current = _Open(who, kind, page, answers, bold=is_bold)
         if rest:
             current.paragraphs.append(rest)
     close()
     return turns
+
+
+def _continues(before: str, after: str) -> bool:
+    """Does `after` carry on the sentence `before` breaks off (no end punctuation, lower-case start)?"""
+    return not re.search(r"[.!?。？！:：;；\"')\]]$", before) and bool(re.match(r"[a-z]", after))

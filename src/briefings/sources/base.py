@@ -157,8 +157,9 @@ def read_header(page: PageText, *, first_page: bool = True) -> Header:
             key = ROSTER_KINDS[m.group("key").casefold()]
             seen_roster = True
             value = m.group("value").strip()
+            if value and key in ("official", "chair") and not _add_inline_roster(key, value, participants):
+                break  # "Moderator: First question." is the chair speaking, not a roster entry
             if value:
-                _add_inline_roster(key, value, participants)
                 if key == "date":
                     date = date or find_date(value)
                     key = None
@@ -217,13 +218,15 @@ def read_header(page: PageText, *, first_page: bool = True) -> Header:
     return Header(title, published, date, list(unique.values()), lines[body_start:])
 
 
-def _add_inline_roster(key: str, value: str, participants: list[Participant]) -> None:
-    """`Speaker: Mr. Li Hua, director of ...; Ms. Wang, ...` on the key's own line."""
-    if key in ("official", "chair"):
-        for part in re.split(r"\s*;\s*", value):
-            p = participant_from(part, key)
-            if p is not None:
-                participants.append(p)
+def roster_entries(value: str, kind: str) -> list[Participant]:
+    """`Speaker: Mr. Li Hua, director of ...; Ms. Wang, ...`: the entries on a roster key's own line."""
+    return [p for p in (participant_from(part, kind) for part in re.split(r"\s*[;；]\s*", value)) if p is not None]
+
+
+def _add_inline_roster(key: str, value: str, participants: list[Participant]) -> bool:
+    found = roster_entries(value, key)
+    participants.extend(found)
+    return bool(found)
 
 
 def _looks_like_label(line: str) -> bool:

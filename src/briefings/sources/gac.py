@@ -15,7 +15,7 @@ from ..dates import find_date, is_date_line
 from ..models import Participant, RawPage
 from ..people import Entities, Roster, strip_title
 from ..segment import Context, segment
-from .base import ROSTER_KEY, ROSTER_KINDS, PageText, decoded, html_lines, is_role_line, make_briefing, page_text, participant_from, plain_lines
+from .base import ROSTER_KEY, ROSTER_KINDS, PageText, decoded, html_lines, is_role_line, make_briefing, page_text, participant_from, plain_lines, roster_entries
 
 BODY = (".content", "#content", ".article", ".TRS_Editor", ".detail", "#detail", ".main")
 TITLE = ("h1", ".title", "h2")
@@ -62,11 +62,8 @@ def build(id: str, pages: list[PageText], entities: Entities):
             if kind == "date":
                 date = date or find_date(value)
             elif kind in ("official", "chair") and value:
-                p = participant_from(value, kind)
-                if p is not None:
-                    if p.role is None:
-                        p = replace(p, role=m.group("key").capitalize())
-                    participants.append(p)
+                for p in roster_entries(value, kind):
+                    participants.append(p if p.role else replace(p, role=m.group("key").capitalize()))
         elif is_role_line(line) and not _INTERVIEW.match(line):
             p = participant_from(line, "official")
             if p is None:

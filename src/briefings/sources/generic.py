@@ -49,8 +49,10 @@ def build(id: str, pages: list[PageText], entities: Entities):
     pages = sorted(pages, key=lambda p: p.number)
     first = pages[0]
     briefer = None
-    if first.lines and _LEDE.match(first.lines[0]):
-        lede = first.lines.pop(0)
+    # The lede comes first in the text, after at most the headline and a dateline.
+    at = next((i for i, line in enumerate(first.lines[:4]) if _LEDE.match(line)), None)
+    if at is not None:
+        lede = first.lines.pop(at)
         first.held = first.held or find_date(lede)
         m = _BY.search(lede)
         if m and looks_like_name(strip_title(m.group("name"))):

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 
-from ..dates import find_date
+from ..dates import date_before, find_date
 from ..models import Participant, RawPage
 from ..people import Entities, Roster
 from ..segment import Context, segment
@@ -25,6 +25,7 @@ _ZH_SPOKESPERSON = re.compile(r"发言人(?P<name>[\u4e00-\u9fff]{2,4}?)(?:主�
 # An announcement page whose title names no one opens "外交部发言人耿爽宣布：" or
 # "Foreign Ministry Spokesperson Geng Shuang announced:".
 _OPENING = re.compile(r"^(?:Foreign Ministry )?Spokesperson (?P<en>[A-Z][\w\- ]+?) (?:announced|said)\b|^外交部发言人(?P<zh>[\u4e00-\u9fff]{2,4}?)(?:宣布|表示)")
+_STAMP = re.compile(r"\bW0(\d{8})\d*\.")
 ROLE_EN = "Foreign Ministry spokesperson"
 ROLE_ZH = "外交部发言人"
 
@@ -38,7 +39,20 @@ def read(page: RawPage, number: int) -> PageText:
     lines, title, doc = html_lines(text, BODY, TITLE)
     dated = first(doc, ".xltime", "#News_Body_Time")
     published = find_date(text_of(dated, " ")) if dated is not None else None
-    return page_text(page, number, lines, title=title, published=published, held=find_date(title or ""))
+    held = find_date(title or "") or date_before(title or "", published or _upload_day(text))
+    return page_text(page, number, lines, title=title, published=published, held=held)
+
+
+def _upload_day(html: str) -> str | None:
+    """The day the page's files were uploaded, from the CMS's stamped file names
+    (`W020180910...jpg`): the latest day the conference can have been held on,
+    for a title that prints no year."""
+    stamps = [s for s in (_iso_stamp(m) for m in _STAMP.findall(html)) if s]
+    return max(stamps) if stamps else None
+
+
+def _iso_stamp(digits: str) -> str | None:
+    return find_date(f"{digits[:4]}-{digits[4:6]}-{digits[6:]}")
 
 
 def spokesperson(title: str, entities: Entities, date: str | None, opening: str = "") -> Participant | None:
