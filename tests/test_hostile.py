@@ -8,6 +8,7 @@ some unexpected exceptions into rejections and would hide a parser crash).
 
 from __future__ import annotations
 
+import json
 import random
 import sqlite3
 from datetime import timedelta
@@ -153,3 +154,58 @@ def test_hostile_pages_through_ingest_leave_a_whole_archive(tmp_path, db_path):
     assert report.ok, report.problems
     rejects = conn.execute("SELECT reason FROM rejects").fetchall()
     assert all(r[0] and not r[0].startswith("cannot parse") for r in rejects), rejects
+
+
+# -- what a page's bytes are, and what they may carry ---------------------------------------------------------
+
+TEXT_DUMP = ("Press briefing on markup\nSpeakers: Mr. Ann Example, spokesperson\nDate: 2024-01-02\n"
+             "Q: What does <div class='x'> do on a page?\nA: It opens a <p>block</p>, as <b>any</b> tag does.\n")
+
+
+@pytest.mark.parametrize("headers", [{}, {"Content-Type": "text/plain; charset=utf-8"}])
+def test_a_text_dump_quoting_markup_stays_text(tmp_path, headers):
+    """A .txt file, or a page recorded as text/plain, is never sniffed into HTML."""
+    name = "dump.txt" if not headers else "dump"
+    page = RawPage(path=str(tmp_path / name), body=TEXT_DUMP.encode(), headers=headers)
+    assert not page.is_html
+    (g,) = group([page], "text")
+    b = parse_group(g, ENTITIES)
+    assert [t.text for t in b.turns][-2:] == ["What does <div class='x'> do on a page?",
+                                             "It opens a <p>block</p>, as <b>any</b> tag does."]
+    assert RawPage(path=str(tmp_path / "page"), body=b"<p>x</p>").is_html  # no name or type to say: sniffed
+    assert RawPage(path="x", body=b"<p>x</p>", headers={"content-type": "text/html"}).is_html
+
+
+@pytest.mark.parametrize("encoding", ["utf-16", "utf-32", "utf-8-sig"])
+def test_pages_with_a_byte_order_mark(encoding):
+    html = ("<html><head><title>记者会</title></head><body><div class='content'><p>问：中文怎么样？</p>"
+            "<p>答：很好，Kyōdo。</p></div></body></html>")
+    plain = parse(html.encode("utf-8"), "text")
+    marked = parse(html.encode(encoding), "text")
+    assert isinstance(marked, Briefing), marked
+    assert [(t.label, t.text) for t in marked.turns] == [(t.label, t.text) for t in plain.turns]
+    assert marked.title == "记者会"
+
+
+CONTROLS = "".join(chr(c) for c in [*range(0, 9), *range(11, 32), 127, *range(0x80, 0xA0)])
+
+
+def test_control_characters_never_reach_the_archive_or_the_terminal(tmp_path, db_path):
+    """ESC, BEL, CSI and the rest are dropped when text is read: nothing stored or shown carries them."""
+    page = tmp_path / "escape.txt"
+    page.write_text(f"Title \x1b]0;owned\x07with escapes\nSpeakers: Mr. Ann Example, spokesperson\n"
+                    f"Date: 2024-01-02\nQ: Is this \x1b[31mred\x1b[0m?\x9b2J{CONTROLS}\n"
+                    f"A: No,\x0bit is\x0cplain\ttext.\n", encoding="utf-8")
+    result = CliRunner().invoke(cli, ["ingest", str(page), "--db", str(db_path), "--json"])
+    assert result.exit_code == 0, result.output
+    (bid,) = json.loads(result.stdout)["ids"]
+    conn = sqlite3.connect(db_path)
+    stored = [v for row in conn.execute("SELECT title, pages FROM briefings") for v in row]
+    stored += [v for row in conn.execute("SELECT label, speaker, role, outlet, text FROM turns") for v in row if v]
+    stored += [v for row in conn.execute("SELECT name, role, label FROM participants") for v in row if v]
+    assert not [s for s in stored if set(s) & (set(CONTROLS) - {"\t"})], stored
+    texts = [r[0] for r in conn.execute("SELECT text FROM turns ORDER BY seq")]
+    assert texts[-2:] == ["Is this [31mred[0m?2J", "No, it is plain text."]
+    for args in (["show", bid], ["search", "red"], ["list"], ["export", bid]):
+        out = CliRunner().invoke(cli, [*args, "--db", str(db_path)]).stdout
+        assert not set(out) & (set(CONTROLS) - {"\t"}), (args, out)

@@ -1,6 +1,7 @@
 """Bytes to text, in the order a careful browser would trust the evidence.
 
-The header charset first, then the page's own <meta> declaration, then UTF-8,
+A byte order mark (UTF-8, UTF-16 or UTF-32) settles it; otherwise the
+header charset first, then the page's own <meta> declaration, then UTF-8,
 then gb18030 (a superset of GBK/GB2312, which older Chinese pages use without
 saying so). The recorded MFA pages send `text/html` with no charset and declare
 UTF-8 in a <meta> tag: trusting the header default (Latin-1) garbles them.
@@ -43,10 +44,25 @@ def meta_charset(body: bytes) -> str | None:
     return _known(m.group(1).decode("ascii", "replace")) if m else None
 
 
+# Longest first: the UTF-32 little-endian mark begins with the UTF-16 one.
+_BOMS = ((codecs.BOM_UTF32_LE, "utf-32-le"), (codecs.BOM_UTF32_BE, "utf-32-be"), (codecs.BOM_UTF8, "utf-8"),
+         (codecs.BOM_UTF16_LE, "utf-16-le"), (codecs.BOM_UTF16_BE, "utf-16-be"))
+
+
+def byte_order_mark(body: bytes) -> tuple[str, int] | None:
+    """(encoding, length of the mark) when body starts with a Unicode byte order mark."""
+    for mark, name in _BOMS:
+        if body.startswith(mark):
+            return name, len(mark)
+    return None
+
+
 def decode(body: bytes, headers: dict | None = None, charset: str | None = None) -> tuple[str, str]:
     """Return (text, charset used). Never raises: the last resort replaces bytes."""
-    if body.startswith(codecs.BOM_UTF8):
-        return body[3:].decode("utf-8", "replace"), "utf-8"
+    bom = byte_order_mark(body)
+    if bom:
+        name, size = bom
+        return body[size:].decode(name, "replace"), name
     candidates = [_known(charset), header_charset(headers), meta_charset(body), "utf-8", "gb18030"]
     seen = set()
     for name in candidates:

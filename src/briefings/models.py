@@ -7,6 +7,7 @@ from parser to store without anyone editing it on the way.
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
+from pathlib import PurePath
 
 SOURCES = ("scio", "chinaorg", "gac", "mfa", "text")
 TURN_KINDS = ("statement", "question", "answer", "moderator", "other")
@@ -27,7 +28,24 @@ class RawPage:
 
     @property
     def is_html(self) -> bool:
-        head = self.body[:2048].lower()
+        """HTML, or a plain-text dump? A `.txt` name says text, then the recorded
+        Content-Type says; only when neither tells are the first bytes sniffed.
+        A dump that quotes `<div>` is text: parsed as HTML, its lines run together.
+        (An `.html` name is sniffed too: a page saved from a text/plain URL keeps it.)"""
+        if PurePath(self.path).suffix.lower() == ".txt":
+            return False
+        headers = self.headers if isinstance(self.headers, dict) else {}
+        kind = next((str(v) for k, v in headers.items() if str(k).lower() == "content-type"), "").lower()
+        if kind.startswith("text/plain"):
+            return False
+        if "html" in kind:
+            return True
+        head = self.body[:2048]
+        if head.startswith((b"\xff\xfe", b"\xfe\xff", b"\x00\x00\xfe\xff")):  # UTF-16 or UTF-32: sniff the text
+            from .decode import decode
+
+            head = decode(self.body[:4096])[0][:2048].encode("utf-8", "replace")
+        head = head.lower()
         return b"<html" in head or b"<!doctype" in head or b"<p" in head or b"<div" in head
 
 

@@ -2,6 +2,8 @@
 
 Pages mix no-break spaces, en and ideographic spaces, non-breaking hyphens and
 curly quotes; labels only match and phrases only search once these are folded.
+Control characters (C0 and C1, but tab and newline) are dropped: a page cannot
+carry a terminal escape (ESC, BEL, CSI) through the archive into `show`.
 """
 
 from __future__ import annotations
@@ -30,8 +32,25 @@ _FOLD = str.maketrans(
         "\r": "\n",
     }
 )
+# C0 controls but tab and newline, DEL, and C1 controls. Vertical tab, form feed
+# and NEL separate words, so they become spaces; the rest are removed.
+_CONTROLS = {c: None for c in [*range(0x00, 0x20), *range(0x7F, 0xA0)] if chr(c) not in "\t\n\r"}
+_CONTROLS.update({0x0B: " ", 0x0C: " ", 0x85: " "})
+_FOLD.update(_CONTROLS)
+_STRIP = str.maketrans(_CONTROLS)
 _SPACES = re.compile(r"[ \t\f\v]+")
 _CJK = re.compile(r"[\u4e00-\u9fff]")
+
+
+def strip_controls(text: str) -> str:
+    """The text without control characters: tab and newline kept, a carriage return made a newline."""
+    if "\r" in text:
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
+    return text.translate(_STRIP)
+
+
+def has_controls(text: str | None) -> bool:
+    return text is not None and text != strip_controls(text)
 
 
 def fold(text: str) -> str:
