@@ -307,3 +307,28 @@ def test_gac_interview_netizens_with_handles_and_a_semicolon_roster(tmp_path):
         ("Li Kuiwen", "Li Kuiwen", "answer", 2),
         ("网友", "网友", "question", None),
         ("Wang Ling", "Wang Ling", "answer", 4)]
+
+
+@pytest.mark.parametrize("speaker_line", [
+    "Mr. Wang Lingjun, Vice Minister of the General Administration of Customs of China",
+    "Wang Lingjun, Vice Minister of the General Administration of Customs of China",
+])
+def test_gac_a_speech_under_its_own_headline_is_still_the_speakers(tmp_path, speaker_line):
+    page = tmp_path / "5e5e5e5e-1234-4321-abcd-0123456789ab.html"
+    page.write_text(
+        "<html><head><meta charset='utf-8'><title>Speech at the Global AEO Conference</title></head><body>"
+        "<div class='top'>Home|中文站</div><div class='detail'><h2>Speech at the Global AEO Conference</h2>"
+        "<div class='date'>2025/01/10</div><div class='content'>"
+        "<p>(The Chinese version shall prevail.)</p>"
+        "<p>Speech by Vice Minister Wang Lingjun at the Global AEO Conference</p><p>January 13,2025</p>"
+        f"<p>{speaker_line}</p><p>Distinguished guests:</p><p>Good morning! First: we will deepen mutual"
+        " recognition.</p><p>Thank you.</p></div></div>"
+        "<div class='footer'><p>STATEMENT</p><p>Address: No.6 Jianguomennei Avenue Postcode: 100730</p></div>"
+        "</body></html>", encoding="utf-8")
+    b = parse_one(page, source="gac")
+    assert (b.date, b.published) == ("2025-01-13", "2025-01-10")
+    assert [(p.name, p.role) for p in b.participants] == [
+        ("Wang Lingjun", "Vice Minister of the General Administration of Customs of China")]
+    assert facts(b) == [(None, "Wang Lingjun", "statement")]
+    assert b.turns[0].text == ("Distinguished guests:\n\nGood morning! First: we will deepen mutual recognition."
+                               "\n\nThank you.")

@@ -53,3 +53,30 @@ def test_an_unknown_sites_page_is_never_skipped_for_its_name(tmp_path):
     page.write_bytes((CONSTRUCTED / "generic" / "harbour-authority-briefing.html").read_bytes())
     [b] = parse_all(page)
     assert b.source == "text" and len(b.turns) == 8
+
+
+def test_a_page_number_past_any_transcripts_length_is_rejected_alone(tmp_path):
+    """`content_<id>_99999999999999999999.htm` is not page 99999999999999999999 of anything:
+    it is rejected with the reason, and the transcript's real pages are still read."""
+    source = CONSTRUCTED / "scio_missing_page" / "content_78093456.htm"
+    (tmp_path / "content_78093456.htm").write_bytes(source.read_bytes())
+    (tmp_path / "content_78093456_99999999999999999999.htm").write_bytes(source.read_bytes())
+    from briefings.ingest import parse_paths
+    from briefings.models import Rejected
+    from helpers import entities
+
+    results = [r for _, r in parse_paths([tmp_path], entities(), "scio")]
+    [b] = [r for r in results if isinstance(r, Briefing)]
+    [rejected] = [r for r in results if isinstance(r, Rejected)]
+    assert b.id == "scio-78093456" and list(b.missing_pages) == [2, 3]
+    assert rejected.reason == "page number 99999999999999999999 is beyond any transcript's length (at most 500 pages)"
+
+
+def test_gac_interview_stamps_of_impossible_days_date_nothing(tmp_path):
+    page = tmp_path / "2b7d1f40-8c3a-4e55-b9d2-7a61c0e3f18f.html"
+    page.write_text("<html><body><div class='content'><h1>Online interview</h1>"
+                    "<p>[Host]: Welcome. 13/45/2024 10:00:01</p><p>[Netizen]: A question? 13/45/2024 10:01:00</p>"
+                    "<p>[Li Kuiwen]: An answer. 13/45/2024 10:02:00</p></div></body></html>", encoding="utf-8")
+    [b] = parse_all(page, source="gac")
+    assert b.date is None
+    assert [t.text for t in b.turns] == ["Welcome.", "A question?", "An answer."]

@@ -120,10 +120,6 @@ def test_a_fetched_multi_page_scio_transcript_ingests_like_its_files(site, tmp_p
     assert_fetched_ingests_like_the_files(tmp_path, [site.url(T1)], files, briefings=1)
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "sources/ joins `_<n>` pages only for content_<id> names; a GACC <uuid>_2.html page joins page 1 "
-    "only through the fetcher's manifest (transcript, page), so the files alone make a second briefing "
-    "with page 1's id. One briefing of two pages, as fetched, is right: page 1's pager links page 2."))
 def test_a_fetched_two_page_gacc_speech_ingests_like_its_files(site, tmp_path):
     gac = "/Statics/3f1c2a9e-5b7d-4e21-9c0a-7d3b8e6f1a25.html"
     files = placed_by_hand(site, tmp_path, [gac, gac.replace(".html", "_2.html")])

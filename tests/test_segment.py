@@ -123,3 +123,12 @@ def test_an_unknown_person_on_an_mfa_page_is_not_taken_for_an_outlet():
         ("Sky Newsroom", "Sky Newsroom", "question", "Sky Newsroom", None),
         ("Hong Kong Commercial Daily", "Hong Kong Commercial Daily", "question", "Hong Kong Commercial Daily", None),
     ]
+
+
+def test_similar_questions_in_english_and_chinese():
+    from briefings.segment import similar_outlets
+
+    e = Entities.load()
+    assert similar_outlets("Any comment? (Similar question from CNBC and Bloomberg News)", e) == ("CNBC", "Bloomberg")
+    assert similar_outlets("中方对此有何评论？（路透社记者、总台央视记者也问到类似问题）", e) == ("Reuters", "CCTV")
+    assert similar_outlets("We have answered similar questions before.", e) == ()

@@ -7,6 +7,7 @@ one canonical name, so that a search by speaker or outlet finds every turn.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 from dataclasses import dataclass, field
@@ -64,20 +65,22 @@ class Entities:
         self._person_keys: dict[str, str] = {}
         self._outlet_keys: dict[str, str] = {}
         self._outlet_aliases: dict[str, list[str]] = {}
+        # What the lists say, as one value: a briefing parsed with other lists is parsed anew.
+        self.digest = hashlib.sha256(json.dumps(data, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
         for doc in data:
+            # A later file adds to an earlier one: more spellings, more roles (a later role wins
+            # where two hold on the same day), never fewer.
             for p in doc.get("people", []):
-                person = Person(
-                    name=p["name"],
-                    aliases=list(p.get("aliases", [])),
-                    roles=[Role(r["role"], r.get("from"), r.get("to")) for r in p.get("roles", [])],
-                )
-                self.people[person.name] = person
+                person = self.people.setdefault(p["name"], Person(name=p["name"]))
+                person.aliases += [a for a in p.get("aliases", []) if a not in person.aliases]
+                person.roles += [Role(r["role"], r.get("from"), r.get("to")) for r in p.get("roles", [])]
                 for n in [person.name, *person.aliases]:
                     self._person_keys[name_key(n)] = person.name
             for o in doc.get("outlets", []):
                 self.outlets[o["name"]] = o["name"]
-                self._outlet_aliases[o["name"]] = list(o.get("aliases", []))
-                for n in [o["name"], *o.get("aliases", [])]:
+                aliases = self._outlet_aliases.setdefault(o["name"], [])
+                aliases += [a for a in o.get("aliases", []) if a not in aliases]
+                for n in [o["name"], *aliases]:
                     self._outlet_keys[name_key(n)] = o["name"]
 
     @classmethod

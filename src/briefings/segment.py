@@ -87,6 +87,7 @@ _SIMILAR = re.compile(
     r"\((?:A\s+)?similar\s+questions?\s+(?:was\s+|were\s+)?(?:raised\s+|asked\s+)?(?:from|by)\s+([^)]+)\)\s*$",
     re.IGNORECASE,
 )
+_ZH_SIMILAR = re.compile(r"[（(]\s*([^（）()]{1,60}?)(?:也|亦|还)(?:问到|问及|提出了?|问了)类似(?:的)?问题\s*[)）]\s*$")
 _ZH_REPORTER = re.compile(r"^(?P<outlet>.{1,15}?)记者$")
 # Editorial notes are nobody's turn; when a note introduces a question
 # ("The following question was raised after the press conference: ..."),
@@ -330,11 +331,12 @@ def _page_style(paragraphs: list[tuple[int, str]], ctx: Context) -> Context:
 
 
 def similar_outlets(text: str, entities: Entities) -> tuple[str, ...]:
-    m = _SIMILAR.search(text)
+    """Outlets that asked the same question: "(Similar question from CNBC and AFP)", "（路透社记者也问到类似问题）"."""
+    m = _SIMILAR.search(text) or _ZH_SIMILAR.search(text)
     if not m:
         return ()
-    names = re.split(r"\s*(?:,|\band\b|&|、)\s*", m.group(1))
-    return tuple(entities.outlet(n) or n.strip() for n in names if n.strip())
+    names = [re.sub(r"记者$", "", n.strip()) for n in re.split(r"\s*(?:,|，|\band\b|&|、|和)\s*", m.group(1))]
+    return tuple(entities.outlet(n) or n for n in names if n)
 
 
 @dataclass

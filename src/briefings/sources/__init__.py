@@ -27,6 +27,9 @@ _HOSTS = (
     ("mfa.gov.cn", "mfa"),
 )
 _PAGE = re.compile(r"content_(?P<id>\d+)(?:_(?P<n>\d+))?\.(?:s?html?)$", re.I)
+_GAC_PAGE = re.compile(r"(?P<uuid>[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})_(?P<n>\d+)"
+                       r"(?P<ext>\.html?)$", re.I)
+_NODE = re.compile(r"^node_(?P<id>\d+)\.s?html?$", re.I)
 _MFA_ID = re.compile(r"t(?:\d{8}_)?(?P<id>\d+)\.s?html?$", re.I)
 _UUID = re.compile(r"([0-9a-f]{8})-?([0-9a-f]{4})-?([0-9a-f]{4})", re.I)
 
@@ -67,6 +70,9 @@ class Group:
     missing: tuple[int, ...] = ()  # pages known to exist that could not be fetched
 
 
+# The longest transcripts run to a few dozen pages; a page number past this is not one.
+MAX_PAGES = 500
+
 # Sites whose `content_<id>` numbers are unique across the whole site.
 _SITE_WIDE_IDS = ("scio", "chinaorg")
 
@@ -93,6 +99,12 @@ def page_slot(page: RawPage, family: str) -> tuple[str, int]:
     if page.transcript and page.page:
         return transcript_key(family, page.transcript), page.page
     name = PurePosixPath(urlparse(page.url).path).name if page.url else PurePosixPath(page.path).name
+    m = _GAC_PAGE.search(name) if family == "gac" else None
+    if m:
+        # A later page of a customs speech, `<uuid>_2.html`: it joins `<uuid>.html`, URL or file.
+        first = (page.url or page.path)
+        cut = first.rfind(m.group(0))
+        return f"{family}:{first[:cut]}{m.group('uuid')}{m.group('ext')}", int(m.group("n"))
     m = _PAGE.search(name) or _PAGE.search(PurePosixPath(page.path).name)
     if m and family in ("scio", "chinaorg", "text"):
         n = int(m.group("n") or 1)
@@ -110,6 +122,8 @@ def group(pages: list[RawPage], forced: str | None = None) -> list[Group]:
     for page in pages:
         family = family_of(page, forced)
         key, n = page_slot(page, family)
+        if n > MAX_PAGES:
+            key = f"{family}:{page.path}"  # not a page of its transcript: rejected on its own
         fam, slots = groups.setdefault(key, (family, {}))
         slots.setdefault(n, page)
     return [Group(k, fam, tuple(sorted(slots.items()))) for k, (fam, slots) in groups.items()]
@@ -126,6 +140,9 @@ def briefing_id(family: str, first: RawPage) -> str:
     m = _PAGE.search(name)
     if m and family in _SITE_WIDE_IDS:
         return f"{family}-{m.group('id')}"
+    m = _NODE.search(name)
+    if m and family == "scio":
+        return f"scio-node-{m.group('id')}"  # a briefing hub page: the node is the briefing
     m = _MFA_ID.search(name)
     if m and family == "mfa":
         return f"mfa-{m.group('id')}"
@@ -146,6 +163,10 @@ def parse_group(g: Group, entities: Entities) -> Briefing:
     first = g.pages[0][1]
     if not first.body.strip():
         raise Rejected("empty page", first.path)
+    last = g.pages[-1][0]
+    if last > MAX_PAGES:
+        raise Rejected(f"page number {last} is beyond any transcript's length (at most {MAX_PAGES} pages)",
+                       g.pages[-1][1].path)
     _reject_non_transcripts(first, g.family)
     reader = _READERS[g.family]
     texts = [reader(page, n) for n, page in g.pages]
@@ -157,7 +178,8 @@ def parse_group(g: Group, entities: Entities) -> Briefing:
         b = base.roster_briefing(g.family, bid, texts, entities)
     if g.missing:
         b = replace(b, missing_pages=tuple(sorted(set(b.missing_pages) | set(g.missing))))
-    return b
+    # Who a label names depends on the lists of people and outlets as much as on the pages.
+    return replace(b, fingerprint=hashlib.sha256(f"{b.fingerprint}:{entities.digest}".encode()).hexdigest())
 
 
 _BUILDERS = {"mfa": mfa.build, "gac": gac.build, "text": generic.build}

@@ -23,7 +23,7 @@ from ..segment import Context, looks_like_name, segment
 from ..text import clean_line, looks_chinese, text_paragraphs
 
 # Bump when parsing changes what a page yields: re-ingest then rewrites it.
-PARSER_VERSION = "1"
+PARSER_VERSION = "2"
 
 
 @dataclass
@@ -268,7 +268,7 @@ def make_briefing(*, id: str, source: str, pages: list[PageText], title: str | N
         source=source,
         url=first_page.url,
         title=title,
-        date=date or published,
+        date=date,
         published=published,
         language="zh" if looks_chinese(text_sample) else "en",
         participants=tuple(participants),
@@ -300,5 +300,16 @@ def roster_briefing(source: str, id: str, pages: list[PageText], entities: Entit
                          text_sample=" ".join(t.text for t in turns[:5]))
 
 
+# "Wang Lingjun, Vice Minister of ...": a name, then an office, with no title before the name.
+_NAME_THEN_OFFICE = re.compile(
+    r"^[A-Z][a-z]+(?: [A-Z][a-z]+){1,3},\s+(?:the\s+)?(?:[Vv]ice |[Dd]eputy |[Aa]ssistant |[Ee]xecutive )?"
+    r"(?:Minister|Director|Commissioner|Chairman|Chairperson|Chairwoman|Head|Spokesperson|Spokesman|President"
+    r"|Secretary|Governor|Mayor|Administrator|Ambassador)\b"
+)
+
+
 def is_role_line(line: str) -> bool:
-    return bool(_ROLE_START.match(line)) and "," in line
+    """A header line naming a speaker and their office: "Mr. Wang Lingjun, Vice Minister of ..."."""
+    if len(line) > 300:
+        return False
+    return (bool(_ROLE_START.match(line)) and "," in line) or bool(_NAME_THEN_OFFICE.match(line))

@@ -22,6 +22,7 @@ TITLE = ("h1", ".title", "h2")
 _INTERVIEW = re.compile(
     r"^\[(?P<name>[^\]]{1,80})\]\s*[:：]\s*(?P<text>.*?)\s*(?P<when>\d{1,2}/\d{1,2}/\d{4}\s+\d{1,2}:\d{2}(?::\d{2})?)?$"
 )
+_PAGE_DATE = re.compile(r"\d{4}/\d{1,2}/\d{1,2}")
 _HOST = re.compile(r"\b(?:host|moderator|presenter|anchor)\b|主持人", re.I)
 _NETIZEN = re.compile(r"\b(?:netizen|user|visitor|guest user|audience)\b|网友", re.I)
 
@@ -29,23 +30,34 @@ _NETIZEN = re.compile(r"\b(?:netizen|user|visitor|guest user|audience)\b|网友"
 def read(page: RawPage, number: int) -> PageText:
     if not page.is_html:
         return page_text(page, number, plain_lines(page))
-    lines, title, _doc = html_lines(decoded(page), BODY, TITLE)
-    return page_text(page, number, lines, title=title)
+    lines, title, doc = html_lines(decoded(page), BODY, TITLE)
+    return page_text(page, number, lines, title=title, published=_page_date(doc))
+
+
+def _page_date(doc) -> str | None:
+    """The page's own `YYYY/MM/DD`, wherever the template puts it (inside or above the body)."""
+    for text in doc.itertext():
+        if _PAGE_DATE.fullmatch(text.strip()):
+            return find_date(text)
+    return None
 
 
 def _interview_date(when: str) -> str | None:
+    """`MM/DD/YYYY` as the interviews stamp their turns; None for a day that does not exist."""
     m = re.match(r"(\d{1,2})/(\d{1,2})/(\d{4})", when)
-    return f"{m.group(3)}-{int(m.group(1)):02d}-{int(m.group(2)):02d}" if m else None
+    return find_date(f"{m.group(3)}-{m.group(1)}-{m.group(2)}") if m else None
 
 
 def build(id: str, pages: list[PageText], entities: Entities):
     pages = sorted(pages, key=lambda p: p.number)
     lines = [ln for p in pages for ln in p.lines]
     title = pages[0].title
-    published = date = None
+    published, date = pages[0].published, None
     participants: list[Participant] = []
     body_start = 0
-    for i, line in enumerate(lines[:16]):
+    head = lines[:16]
+    speaker_line = next((i for i, line in enumerate(head) if is_role_line(line) and not _INTERVIEW.match(line)), None)
+    for i, line in enumerate(head):
         if title is None and not is_date_line(line):
             title = line
         elif title is not None and re.sub(r"\W", "", line).casefold() == re.sub(r"\W", "", title).casefold():
@@ -69,6 +81,8 @@ def build(id: str, pages: list[PageText], entities: Entities):
             if p is None:
                 break
             participants.append(p)
+        elif speaker_line is not None and i < speaker_line and _headline(line):
+            pass  # a headline above the speaker's line: "Speech by Vice Minister Wang Lingjun at ..."
         else:
             break
         body_start = i + 1
@@ -85,6 +99,11 @@ def build(id: str, pages: list[PageText], entities: Entities):
     return make_briefing(id=id, source="gac", pages=pages, title=title, date=date, published=published,
                          participants=participants, turns=turns,
                          text_sample=" ".join(t.text for t in turns[:3]))
+
+
+def _headline(line: str) -> bool:
+    """A short line with no sentence ending: a heading, not the start of the speech."""
+    return len(line) <= 200 and not re.search(r"[.!?。！？:：]$", line)
 
 
 def _interview(body: list[str], roster: list[Participant], entities: Entities, date: str | None):

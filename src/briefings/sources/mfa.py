@@ -84,6 +84,8 @@ def build(id: str, pages: list[PageText], entities: Entities):
     for p in pages:
         paras.extend((p.number, line) for line in p.lines if not (head.title and line == head.title))
     turns = segment(paras, ctx)
-    return make_briefing(id=id, source="mfa", pages=pages, title=head.title, date=date,
+    # A spokesperson's remarks on one question (答记者问) print no date in their
+    # title: they are published the day they are given, so the page's date is theirs.
+    return make_briefing(id=id, source="mfa", pages=pages, title=head.title, date=date or head.published,
                          published=head.published, participants=participants, turns=turns,
                          text_sample=(head.title or "") + " ".join(t.text for t in turns[:3]))

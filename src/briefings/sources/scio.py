@@ -7,6 +7,8 @@ seen, so each selector list ends in the generic extractor.
 
 from __future__ import annotations
 
+import re
+
 from ..dates import date_in_url, find_date
 from ..models import RawPage
 from ..html import first, text_of
@@ -23,7 +25,20 @@ def read_scio(page: RawPage, number: int) -> PageText:
         return page_text(page, number, plain_lines(page))
     lines, title, doc = html_lines(decoded(page), SCIO_BODY, SCIO_TITLE,
                                    markers=("<!--enpcontent-->", "<!--/enpcontent-->"))
-    return page_text(page, number, lines, title=title, published=date_in_url(page.url), doc=doc)
+    published = date_in_url(page.url) or _byline_date(doc)
+    return page_text(page, number, lines, title=title, published=published, doc=doc)
+
+
+_BYLINE = re.compile(r"^\s*(?:China\.org\.cn|(?:english\.)?scio\.gov\.cn)\s*(?:\||,|Updated:)\s*(?P<date>.{6,40})", re.I)
+
+
+def _byline_date(doc) -> str | None:
+    """The page's own date from its byline ("China.org.cn | March 20, 2023"), wherever the template puts it."""
+    for text in doc.itertext():
+        m = _BYLINE.match(text)
+        if m and find_date(m.group("date")):
+            return find_date(m.group("date"))
+    return None
 
 
 def read_chinaorg(page: RawPage, number: int) -> PageText:
