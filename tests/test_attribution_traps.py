@@ -220,6 +220,15 @@ def test_labels_with_titles_roles_and_other_spellings_find_the_roster_person(tmp
                                          "Yes.", "More."]
 
 
+def test_a_roster_name_alone_on_its_line_is_a_label_without_its_colon(tmp_path):
+    page = scio_html(tmp_path, "<p><strong>National Business Daily:</strong></p><p>What about chips?</p>"
+                               "<p><strong>Zhang Baofeng</strong></p><p>Chip supply has improved.</p>")
+    b = parse_one(page, source="scio")
+    assert [(t.label, t.speaker, t.kind, t.answers, t.text) for t in b.turns] == [
+        ("National Business Daily", "National Business Daily", "question", None, "What about chips?"),
+        ("Zhang Baofeng", "Zhang Baofeng", "answer", 1, "Chip supply has improved.")]
+
+
 def test_an_unknown_asker_never_lets_the_reply_answer_an_older_question(tmp_path):
     page = scio_html(tmp_path, "<p><strong>CCTV:</strong></p><p>How fast did output grow?</p>"
                                "<p><strong>Zhang Baofeng:</strong></p><p>By 6 percent.</p>"
@@ -263,12 +272,17 @@ def test_generic_moderator_and_capitalised_surname_labels(tmp_path):
         ("MS. HART", "Amelia Hart", "answer"), ("Moderator", None, "moderator")]
 
 
-def test_mfa_a_bold_heading_inside_an_answer_is_not_an_asker(tmp_path):
-    page = mfa_page(tmp_path, "<P><B>Reuters: Any comment on the report?</B></P>"
-                              "<P>Geng Shuang: Let me give you the facts.</P>"
+@pytest.mark.parametrize("asked", [
+    "<P><B>{outlet}: {question}</B></P>",  # the whole question in bold, as in 2020
+    "<P><B>{outlet}: </B>{question}</P>",  # only the label in bold
+])
+def test_mfa_a_bold_heading_inside_an_answer_is_not_an_asker(tmp_path, asked):
+    page = mfa_page(tmp_path, asked.format(outlet="Reuters", question="Any comment on the report?")
+                              + "<P>Geng Shuang: Let me give you the facts.</P>"
                               "<P><B>Fact 1: </B>China shared the data on day one.</P>"
                               "<P><B>Fact 2: </B>China invited the experts.</P>"
-                              "<P><B>Bloomberg: Will the experts come?</B></P><P>Geng Shuang: Yes.</P>")
+                              + asked.format(outlet="Bloomberg", question="Will the experts come?")
+                              + "<P>Geng Shuang: Yes.</P>")
     b = parse_one(page, source="mfa")
     assert facts(b) == [("Reuters", "Reuters", "question"), ("Geng Shuang", "Geng Shuang", "answer"),
                         ("Bloomberg", "Bloomberg", "question"), ("Geng Shuang", "Geng Shuang", "answer")]

@@ -22,7 +22,7 @@ import re
 from dataclasses import dataclass, field, replace
 
 from .models import Participant, Turn
-from .people import Entities, Roster, strip_title
+from .people import Entities, Roster, name_key, strip_title
 
 UNIDENTIFIED = "Unidentified journalist"
 
@@ -68,6 +68,10 @@ _NOT_NAMES = {
     "address", "postcode", "tel", "fax", "email", "source", "editor", "photo", "time",
     "date", "venue", "location", "title", "subject", "attachment", "links", "copyright",
     "speakers", "speaker", "chairperson", "chair", "moderator", "host", "update", "updated",
+    # Headings inside an answer: "Fact 1:", "Lie:", "Truth:", "Point 2:", "Background:".
+    "fact", "facts", "lie", "lies", "truth", "myth", "reality", "point", "points", "step", "part", "item",
+    "example", "case", "section", "chapter", "article", "annex", "background", "context", "summary",
+    "conclusion", "key", "question",
 }
 _OUTLET_WORDS = re.compile(
     r"\b(?:News|Agency|Daily|Times|TV|Television|Radio|Press|Post|Network|Media|Service|"
@@ -309,6 +313,12 @@ def split_label(paragraph: str, ctx: Context) -> tuple[_Who | None, str]:
         who = _resolve(m.group("label"), ctx, paragraph)
         if who is not None:
             return who, m.group("rest").strip()
+    if len(paragraph) <= 60 and len(paragraph.split()) >= 2:
+        # A roster name alone on its line, its colon left off: "Zhang Baofeng".
+        key = name_key(paragraph)
+        hit = next((p for p in ctx.roster.participants if name_key(p.name) == key), None)
+        if hit is not None:
+            return _Who(paragraph, hit.name, hit.role, "person", hit.kind), ""
     return None, paragraph
 
 
