@@ -20,12 +20,32 @@ from pathlib import Path
 
 from .models import Briefing, Rejected
 
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 APPLICATION = "briefings"
 
 # FTS5 settings as data: Porter stemming over unicode61 word splitting, with
 # diacritics folded, so "smuggle" finds "smuggling" and "Kyōdo" finds "Kyodo".
 FTS_TOKENIZE = "porter unicode61 remove_diacritics 2"
+# The exact index: the same word splitting and folding, no stemming, so that a
+# "quoted phrase" can be held to exactly its words ("generous" is not
+# "general", "trade war" is not "trade wars").
+EXACT_TOKENIZE = "unicode61 remove_diacritics 2"
+
+def _sync_triggers(index: str, prefix: str) -> list[str]:
+    """Triggers that keep the external-content FTS5 `index` over turns.text in step with turns."""
+    return [
+        f"""CREATE TRIGGER {prefix}_ai AFTER INSERT ON turns BEGIN
+        INSERT INTO {index} (rowid, text) VALUES (new.pk, new.text);
+    END""",
+        f"""CREATE TRIGGER {prefix}_ad AFTER DELETE ON turns BEGIN
+        INSERT INTO {index} ({index}, rowid, text) VALUES ('delete', old.pk, old.text);
+    END""",
+        f"""CREATE TRIGGER {prefix}_au AFTER UPDATE ON turns BEGIN
+        INSERT INTO {index} ({index}, rowid, text) VALUES ('delete', old.pk, old.text);
+        INSERT INTO {index} (rowid, text) VALUES (new.pk, new.text);
+    END""",
+    ]
+
 
 _V1 = [
     """CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)""",
@@ -75,16 +95,7 @@ _V1 = [
     f"""CREATE VIRTUAL TABLE turns_fts USING fts5(
         text, content='turns', content_rowid='pk', tokenize='{FTS_TOKENIZE}'
     )""",
-    """CREATE TRIGGER turns_ai AFTER INSERT ON turns BEGIN
-        INSERT INTO turns_fts (rowid, text) VALUES (new.pk, new.text);
-    END""",
-    """CREATE TRIGGER turns_ad AFTER DELETE ON turns BEGIN
-        INSERT INTO turns_fts (turns_fts, rowid, text) VALUES ('delete', old.pk, old.text);
-    END""",
-    """CREATE TRIGGER turns_au AFTER UPDATE ON turns BEGIN
-        INSERT INTO turns_fts (turns_fts, rowid, text) VALUES ('delete', old.pk, old.text);
-        INSERT INTO turns_fts (rowid, text) VALUES (new.pk, new.text);
-    END""",
+    *_sync_triggers("turns_fts", "turns"),
     """CREATE TABLE rejects (
         pk INTEGER PRIMARY KEY,
         path TEXT NOT NULL UNIQUE,
@@ -127,8 +138,22 @@ _V4 = [
     "CREATE INDEX turns_briefing_kind ON turns(briefing_pk, kind)",
 ]
 
+# Version 5: a second index over turn text, unstemmed, for exact phrases (see
+# EXACT_TOKENIZE and query.py), kept in sync by its own triggers and built here
+# from the turns already stored, inside the migration's transaction. Declared
+# with content='turns' in single quotes, so that Datasette and sqlite-utils,
+# which look for content="turns", still find only turns_fts for the turns
+# table's search box.
+_V5 = [
+    f"""CREATE VIRTUAL TABLE turns_exact USING fts5(
+        text, content='turns', content_rowid='pk', tokenize='{EXACT_TOKENIZE}'
+    )""",
+    *_sync_triggers("turns_exact", "turns_exact"),
+    "INSERT INTO turns_exact (turns_exact) VALUES ('rebuild')",
+]
+
 # Each entry takes the archive from version i to i + 1.
-MIGRATIONS: list[list[str]] = [_V1, _V2, _V3, _V4]
+MIGRATIONS: list[list[str]] = [_V1, _V2, _V3, _V4, _V5]
 
 
 class Reader:
