@@ -171,6 +171,7 @@ def test_corpus_who_and_timeline_agree_with_search(corpus_db):
 
 def test_sqlite_utils_and_datasette_detect_the_fts_index(made):
     db = sqlite_utils.Database(made)
+    assert "turns_exact" in db.table_names()
     assert db["turns"].detect_fts() == "turns_fts"
     assert [r["pk"] for r in db["turns"].search("smuggling")] == [
         db.execute("SELECT t.pk FROM turns t JOIN briefings b ON b.pk = t.briefing_pk "
@@ -182,7 +183,12 @@ def test_datasette_full_text_search_on_turns(made):
     from datasette.app import Datasette
     from datasette.utils import detect_fts
 
-    assert detect_fts(sqlite3.connect(made), "turns") == "turns_fts"
+    conn = sqlite3.connect(made)
+    assert detect_fts(conn, "turns") == "turns_fts"
+    # The exact index is there, and stays out of the way: not the turns table's, and hidden.
+    assert conn.execute("SELECT count(*) FROM sqlite_master WHERE name = 'turns_exact'").fetchone() == (1,)
+    hidden = asyncio.run(Datasette([str(made)]).get_database("archive").hidden_table_names())
+    assert {"turns_fts", "turns_exact", "turns_exact_data", "turns_exact_idx"} <= set(hidden)
 
     async def search():
         ds = Datasette([str(made)])

@@ -11,6 +11,8 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
+import sqlite3
 
 import pytest
 from click.testing import CliRunner
@@ -18,6 +20,7 @@ from click.testing import CliRunner
 from briefings import query
 from briefings.cli import cli
 from briefings.models import Briefing, Turn
+from briefings import store
 from briefings.store import Archive
 from conftest import ROOT
 
@@ -150,15 +153,133 @@ def test_raw_passes_fts5_syntax(made):
     assert sorted(hits(made, "follow*", "--raw")) == [("mfa-1", 4)]
 
 
-@pytest.mark.parametrize("text", ["AND OR (", '"unterminated', "NEAR(", "text:"])
-def test_raw_syntax_error_is_one_line_and_exit_2(made, text):
-    result = run("search", text, "--raw", "--db", made)
+@pytest.mark.parametrize("command", ["search", "who", "timeline"])
+@pytest.mark.parametrize("text", ["AND OR (", '"unterminated', "NEAR(", "text:", "NEAR(Taiwan Hong, x)",
+                                  "NEAR(belt road, -1)", "tariffs : steel", "*", "road +"])
+def test_raw_syntax_error_is_one_line_and_exit_2(made, command, text):
+    result = run(command, text, "--raw", "--db", made)
     assert result.exit_code == 2
     assert "Traceback" not in result.output
     assert len(result.stderr.splitlines()) == 1
     error = result.stderr.strip()
     assert error.startswith(f"Error: cannot understand the query {text!r}")
     assert error.endswith("see https://www.sqlite.org/fts5.html#full_text_query_syntax")
+
+
+@pytest.mark.parametrize("query", ["tariffs", '"Belt and Road"', "tariff* NOT steel"])
+def test_an_archive_error_while_searching_is_one_line_and_exit_1(tmp_path, query):
+    # The index lost a table: not the query's fault, so not exit 2 and never a traceback.
+    db = build_constructed(tmp_path / "broken.db")
+    conn = sqlite3.connect(db)
+    conn.execute("DROP TABLE turns_fts_data")
+    conn.execute("DROP TABLE turns_exact_data")
+    conn.commit()
+    conn.close()
+    for command in ("search", "who", "timeline"):
+        result = run(command, query, "--raw", "--db", db)
+        assert result.exit_code == 1, result.output
+        assert result.stderr.startswith(f"Error: cannot read {db}: ") and len(result.stderr.splitlines()) == 1
+
+
+# -- exact phrases ----------------------------------------------------------------------
+
+PHRASES = [
+    Briefing(id="mfa-10", source="mfa", url=None, title="Regular Press Conference, May 13, 2019", date="2019-05-13",
+             published=None, language="en", participants=(), fingerprint="10", turns=(
+                 T(1, "Reuters", "question", "The US will raise tariffs again on Friday. Is China prepared for a "
+                   "long trade war?", outlet="Reuters"),
+                 T(2, "Geng Shuang", "answer", "China does not want a trade war with anyone, but we are not afraid "
+                   "of one, and we will take the measures needed to defend our interests."),
+                 T(3, "Bloomberg", "question", "Will China be generous to the countries worst hit?", outlet="Bloomberg"),
+                 T(4, "Geng Shuang", "answer", "The general situation is stable. Generally speaking, the generals "
+                   "do not comment on such matters."),
+             )),
+    *(Briefing(id=f"mfa-1{i}", source="mfa", url=None, title=f"Regular Press Conference, June {i}, 2019",
+               date=f"2019-06-{i:02d}", published=None, language="en", participants=(), fingerprint=f"1{i}", turns=(
+                   T(1, "Geng Shuang", "answer", "Trade wars have no winners, China says."),
+               )) for i in range(1, 6)),
+    Briefing(id="scio-20", source="scio", url=None, title="Customs briefing", date="2020-04-20", published=None,
+             language="en", participants=(), fingerprint="20", turns=(
+                 T(1, "Sun Meijun", "statement", "Tariff exemptions granted until 2019 have expired."),
+             )),
+]
+
+
+@pytest.fixture(scope="module")
+def phrases(tmp_path_factory):
+    db = tmp_path_factory.mktemp("phrases") / "archive.db"
+    with Archive(db, write=True) as archive:
+        for b in CONSTRUCTED + PHRASES:
+            archive.save(b)
+    return db
+
+
+def test_quoted_phrase_is_not_stemmed(phrases):
+    # Stemmed, "generous" is "gener", like general, generally and generals.
+    assert hits(phrases, '"generous"') == [("mfa-10", 3)]
+    assert hits(phrases, '"trade war"') == [("mfa-10", 1), ("mfa-10", 2)]
+    assert hits(phrases, '"trade wars"') == [("mfa-1" + str(i), 1) for i in (5, 4, 3, 2, 1)]
+    # Unquoted words keep stemming; case and accents never matter.
+    assert len(hits(phrases, "trade war")) == 7
+    assert hits(phrases, '"TRADE WAR"') == hits(phrases, '"trade wär"') == hits(phrases, '"trade war"')
+    rows = json.loads(run("search", '"trade war"', "--json", "--db", phrases).stdout)
+    assert all(re.search(r"<mark>trade war</mark>(?!s)", r["snippet"]) for r in rows)
+
+
+def test_phrase_and_words_together(phrases):
+    # The phrase exactly, the other words stemmed ("tariffs" finds "tariffs").
+    assert hits(phrases, '"trade war" tariffs') == [("mfa-10", 1)]
+    assert hits(phrases, 'China "trade war"', "--sort", "date") == [("mfa-10", 1), ("mfa-10", 2)]
+    assert json.loads(run("who", '"trade war"', "--json", "--db", phrases).stdout) == [
+        {"name": "Geng Shuang", "turns": 1, "briefings": 1, "first": "2019-05-13", "last": "2019-05-13"},
+        {"name": "Reuters", "turns": 1, "briefings": 1, "first": "2019-05-13", "last": "2019-05-13"}]
+    years = json.loads(run("timeline", '"trade war"', "--json", "--db", phrases).stdout)
+    assert sum(y["matches"] for y in years) == 2
+
+
+def test_exact_phrase_fills_the_limit_past_the_ranked_window(phrases, monkeypatch):
+    # Five short "trade wars" turns rank above both "trade war" ones in the stemmed
+    # index, so the best few candidates hold no exact match; search must look further.
+    assert {b for b, _ in hits(phrases, "China trade war", "--limit", "5")} == {f"mfa-1{i}" for i in range(1, 6)}
+    monkeypatch.setattr(query, "RANK_WINDOW", 1)  # the window is then 4 x --limit
+    assert hits(phrases, 'China "trade war"', "--limit", "1") == [("mfa-10", 1)]
+    assert hits(phrases, 'China "trade war"', "--limit", "2") == [("mfa-10", 1), ("mfa-10", 2)]
+
+
+def test_curly_and_unmatched_quotes(phrases, made):
+    assert hits(made, "\u201cBelt and Road\u201d") == hits(made, '"Belt and Road"') == [("mfa-1", 1), ("mfa-2", 3)]
+    assert hits(phrases, "\u201ctrade war\u201d") == hits(phrases, '"trade war"')
+    # An odd quote is punctuation; the balanced phrase before it still counts.
+    assert query.fts_query('"Belt and Road" forum "') == '"Belt and Road" "forum"'
+    assert query.exact_query('"Belt and Road" forum "') == '"Belt and Road"'
+    assert query.fts_query('forum " "Belt and Road"') == '"forum" "Belt and Road"'
+    assert query.exact_query("\u201eBelt and Road\u201c tariffs") == '"Belt and Road"'
+    assert hits(made, '"Belt and Road" Initiative "') == [("mfa-2", 3)]
+    assert hits(phrases, '"trade war" China "') == hits(phrases, '"trade war" China')
+
+
+def test_filters_inside_quotes_are_words(phrases):
+    words, f = query.parse_query('"mentioned until:2019 the" speaker:"Zhao Lijian"')
+    assert (words, f.until, f.speaker) == ('"mentioned until:2019 the"', None, "Zhao Lijian")
+    # A filter would leave out this 2020 turn; as words, the phrase finds it.
+    assert hits(phrases, '"granted until:2019"') == [("scio-20", 1)]
+    assert hits(phrases, "tariff until:2019", "--all-kinds") != hits(phrases, "tariff", "--all-kinds")
+
+
+def test_an_older_archive_gets_the_exact_index(tmp_path):
+    db = tmp_path / "v4.db"
+    conn = sqlite3.connect(db, isolation_level=None)
+    for step in store.MIGRATIONS[:4]:
+        for sql in step:
+            conn.execute(sql)
+    conn.execute("INSERT INTO meta VALUES ('schema_version', '4')")
+    conn.execute("INSERT INTO briefings (pk, id, source, title, date, language, turn_count, fingerprint, ingested_at) "
+                 "VALUES (1, 'text-1', 'text', 'Old', '2019-01-02', 'en', 2, 'f', 'x')")
+    conn.execute("INSERT INTO turns (briefing_pk, seq, kind, text) VALUES (1, 1, 'answer', 'No trade wars.'), "
+                 "(1, 2, 'answer', 'No trade war.')")
+    conn.close()
+    assert hits(db, '"trade war"') == [("text-1", 2)]
+    assert run("check", "--db", db).exit_code == 0
 
 
 # -- filters, as options and inline -----------------------------------------------

@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 import functools
 import os
+import sqlite3
 import sys
 from pathlib import Path
 
@@ -389,6 +390,17 @@ def query_options(f):
     return with_filters
 
 
+@contextlib.contextmanager
+def reading(db_path: Path):
+    """The archive, opened to read. A SQLite error while reading it (a damaged file, a
+    lost index) is the archive's fault, not the query's: one line and exit 1."""
+    with open_archive(db_path) as archive:
+        try:
+            yield archive
+        except sqlite3.DatabaseError as exc:
+            raise click.ClickException(f"cannot read {db_path}: {exc}; `briefings check` says what is wrong") from None
+
+
 def output_options(f):
     """--json, --nl, --csv: one machine format at a time; a table otherwise."""
     f = click.option("--csv", "as_csv", is_flag=True, help="Print CSV with a header row.")(f)
@@ -439,11 +451,13 @@ def _emit_records(records: list[dict], fmt: str) -> None:
 def search(text, filters, raw, sort, context, limit, db_path, as_json, as_nl, as_csv):
     """Turns that say QUERY, best match first, with the matching words highlighted.
 
-    Words are matched with stemming (smuggle finds smuggling); "quoted phrases"
-    match exactly. Punctuation is safe: U.S., COVID-19 and stray quotes are
-    searched as words. Ranking is BM25 over the turn's text.
-    Filters can also be written into QUERY: speaker:"Zhao Lijian", outlet:Reuters,
-    kind:question, source:mfa, since:2019, until:2020-03.
+    Words are matched with stemming (smuggle finds smuggling); a "quoted
+    phrase" (straight or curly quotes) matches exactly those words in that
+    order, unstemmed ("trade war" does not find "trade wars"). Punctuation is
+    safe: U.S., COVID-19 and a stray quote are searched as words. Ranking is
+    BM25 over the turn's text. Filters can also be written into QUERY, outside
+    quotes: speaker:"Zhao Lijian", outlet:Reuters, kind:question, source:mfa,
+    since:2019, until:2020-03.
 
     \b
     Examples:
@@ -453,7 +467,7 @@ def search(text, filters, raw, sort, context, limit, db_path, as_json, as_nl, as
       briefings search 'vaccin* NOT trial' --raw --csv > hits.csv
     """
     fmt = _output_format(as_json, as_nl, as_csv)
-    with open_archive(db_path) as archive:
+    with reading(db_path) as archive:
         rows = query.search(archive.db, text, filters, limit=limit, raw=raw, sort=sort,
                             entities=load_entities(db_path), context=context)
     _print_rows(rows, fmt, render.search_table, records=render.search_records)
@@ -478,7 +492,7 @@ def who(text, filters, raw, limit, db_path, as_json, as_nl, as_csv):
       briefings who 'Huawei kind:question' --since 2019 --json
     """
     fmt = _output_format(as_json, as_nl, as_csv)
-    with open_archive(db_path) as archive:
+    with reading(db_path) as archive:
         rows = query.who(archive.db, text, filters, raw=raw, limit=limit, entities=load_entities(db_path))
     _print_rows(rows, fmt, render.who_table)
 
@@ -504,7 +518,7 @@ def timeline(text, filters, raw, by, db_path, as_json, as_nl, as_csv):
       briefings timeline 'Hong Kong speaker:"Hua Chunying"' --json
     """
     fmt = _output_format(as_json, as_nl, as_csv)
-    with open_archive(db_path) as archive:
+    with reading(db_path) as archive:
         rows = query.timeline(archive.db, text, filters, by=by, raw=raw, entities=load_entities(db_path))
     if fmt:
         _emit_records(rows, fmt)
@@ -533,7 +547,7 @@ def list_(speaker, since, until, source, limit, db_path, as_json):
       briefings list --speaker "Geng Shuang" --json
     """
     filters = query.Filters(speaker=speaker, since=since, until=until, source=source)
-    with open_archive(db_path) as archive:
+    with reading(db_path) as archive:
         rows = query.list_briefings(archive.db, filters, limit=limit, entities=load_entities(db_path))
     if as_json:
         emit(render.dumps(rows))
@@ -561,7 +575,7 @@ def speakers(limit, db_path, as_json):
       briefings speakers --limit 10
     """
     entities = load_entities(db_path)
-    with open_archive(db_path) as archive:
+    with reading(db_path) as archive:
         rows = query.speakers(archive.db, limit=limit)
     for row in rows:
         row["aliases"] = entities.aliases(row["name"])

@@ -3,18 +3,22 @@
 Every query is parameterised. User text never reaches FTS5 as syntax unless
 the user asks for it (`raw=True`): by default each word and each "quoted
 phrase" becomes an FTS5 string, so `U.S.`, `COVID-19` or a stray quote are
-just words to find.
+just words to find. Words are matched stemmed, in turns_fts; a quoted phrase
+must also be in turns_exact, the unstemmed index, so it matches exactly its
+words in order.
 """
 
 from __future__ import annotations
 
 import json
 import re
+import sqlite3
 from dataclasses import dataclass, replace
-
+from functools import lru_cache
 from typing import TYPE_CHECKING
 
 from .models import SOURCES, TURN_KINDS
+from .store import FTS_TOKENIZE
 
 if TYPE_CHECKING:
     import sqlite_utils
@@ -27,9 +31,11 @@ if TYPE_CHECKING:
 # weight only scales every score alike, and it is written out so a second
 # indexed column (say, speaker) would have to say how much it counts.
 # FTS5 returns lower (more negative) scores for better matches, so ranking is
-# ascending; ties go to the newer briefing, then reading order.
+# ascending; ties go to the newer briefing, then reading order. A query made
+# only of "quoted phrases" is ranked by bm25 over the exact index, which
+# counts just the exact occurrences; any other over the stemmed one.
 RANK_WEIGHTS = {"text": 1.0}
-RANK = f"bm25(turns_fts, {', '.join(str(w) for w in RANK_WEIGHTS.values())})"
+STEMMED, EXACT = "turns_fts", "turns_exact"
 MARK_START, MARK_END = "\x02", "\x03"
 SNIPPET_TOKENS = 24
 # Ranked search first takes this many best-scoring turns from the index
@@ -39,33 +45,119 @@ RANK_WINDOW = 200
 TIMELINE_PERIODS = {"year": 4, "month": 7}
 
 
+def rank(index: str = STEMMED) -> str:
+    return f"bm25({index}, {', '.join(str(w) for w in RANK_WEIGHTS.values())})"
+
+
+RANK = rank()
+
+
 class QueryError(ValueError):
     """A query or filter the user must change; the message says how."""
 
 
-_TOKEN = re.compile(r'"([^"]*)"|(\S+)')
 FILTER_KEYS = ("speaker", "outlet", "kind", "source", "since", "until")
-# key:value or key:"two words", at the start of a word; other colons are text.
-_INLINE = re.compile(r'(?<!\S)(' + "|".join(FILTER_KEYS) + r'):(?:"([^"]*)"|(\S*))', re.IGNORECASE)
+# key: at the start of a word; other colons are text.
+_FILTER = re.compile(r"(" + "|".join(FILTER_KEYS) + r"):", re.IGNORECASE)
+# Double quotes as typed or pasted (curly, low, full-width) open and close phrases like ".
+_QUOTES = str.maketrans({q: '"' for q in "\u201c\u201d\u201e\u201f\u301d\u301e\uff02"})
+
+
+@dataclass(frozen=True)
+class Term:
+    text: str
+    phrase: bool  # typed in quotes: matched exactly, in order
+
+
+def _scan(text: str, filters: bool):
+    """What the user typed, in order, each item with where it starts and ends:
+    Terms, and (key, value) filters when `filters`.
+
+    Quotes pair up left to right into phrases. With an odd number, one is left
+    unmatched and is punctuation: the last that stands alone between spaces,
+    else the last. Nothing inside a phrase is a filter.
+    """
+    quotes = [i for i, c in enumerate(text) if c == '"']
+    if len(quotes) % 2:
+        alone = [i for i in quotes if not text[i - 1:i].strip() and not text[i + 1:i + 2].strip()]
+        quotes.remove((alone or quotes)[-1])
+    closing = {a: b for a, b in zip(quotes[::2], quotes[1::2])}
+    i, n = 0, len(text)
+    while i < n:
+        start = i
+        if text[i].isspace():
+            i += 1
+        elif text[i] == '"':
+            if i not in closing:
+                i += 1  # the unmatched quote
+            else:
+                i = closing[start] + 1
+                yield start, i, Term(text[start + 1:i - 1], True)
+        elif filters and (m := _FILTER.match(text, i)):
+            key, i = m.group(1).lower(), m.end()
+            if text.startswith('"', i):
+                if i not in closing:
+                    value = re.match(r"\S*", text[i:]).group()
+                    raise QueryError(f'{key}:{value} has no closing quote; write {key}:{value}"')
+                value, i = text[i + 1:closing[i]], closing[i] + 1
+            else:
+                value = re.match(r'[^\s"]*', text[i:]).group()
+                i += len(value)
+            yield start, i, (key, value.strip())
+        else:
+            i += len(re.match(r'[^\s"]+', text[i:]).group())
+            yield start, i, Term(text[start:i], False)
+
+
+def terms(text: str) -> list[Term]:
+    """The words and phrases of a query that holds no filters (see parse_query)."""
+    return [t for _, _, t in _scan(text.translate(_QUOTES), filters=False) if re.search(r"\w", t.text)]
+
+
+def _fts_string(text: str) -> str:
+    return '"' + text.replace('"', '""') + '"'
 
 
 def fts_query(text: str, raw: bool = False) -> str:
-    """The FTS5 MATCH expression for what the user typed."""
+    """The MATCH expression for the stemmed index (turns_fts) for what the user typed."""
     if raw:
         if not text.strip():
             raise QueryError("empty query: give at least one word to search for")
         return text
-    terms = []
-    if text.count('"') % 2:
-        text = text.replace('"', " ")  # a stray quote is punctuation, not syntax
-    for phrase, word in _TOKEN.findall(text):
-        term = phrase if phrase else word
-        if not re.search(r"\w", term):
-            continue
-        terms.append('"' + term.replace('"', '""') + '"')
-    if not terms:
+    found = terms(text)
+    if not found:
         raise QueryError("empty query: give at least one word to search for")
-    return " ".join(terms)
+    return " ".join(_fts_string(t.text) for t in found)
+
+
+def exact_query(text: str, raw: bool = False) -> str | None:
+    """The MATCH expression for the exact index (turns_exact): the quoted phrases, all
+    of them; None when there are none, or with raw FTS5 syntax (matched stemmed)."""
+    if raw:
+        return None
+    phrases = [_fts_string(t.text) for t in terms(text) if t.phrase]
+    return " ".join(phrases) or None
+
+
+@lru_cache(maxsize=1)
+def _probe() -> sqlite3.Connection:
+    """An empty FTS5 table with the archive's column and tokenizer, to try raw queries on."""
+    conn = sqlite3.connect(":memory:", check_same_thread=False)
+    conn.execute(f"CREATE VIRTUAL TABLE {STEMMED} USING fts5(text, tokenize='{FTS_TOKENIZE}')")
+    return conn
+
+
+def check_raw(text: str) -> None:
+    """A raw query FTS5 cannot parse is the user's to change: a QueryError, whatever
+    FTS5 calls it. Tried on an empty table, so that an error from the archive
+    itself is never blamed on the query (nor the other way round)."""
+    try:
+        _probe().execute(f"SELECT rowid FROM {STEMMED} WHERE {STEMMED} MATCH ?", (text,)).fetchall()
+    except sqlite3.Error as exc:
+        raise QueryError(
+            f"cannot understand the query {text!r} ({exc}); drop --raw to search the words as typed, "
+            "or see https://www.sqlite.org/fts5.html#full_text_query_syntax"
+        ) from None
 
 
 @dataclass
@@ -83,20 +175,23 @@ def parse_query(text: str, filters: Filters | None = None) -> tuple[str, Filters
     """Split `speaker:"Zhao Lijian" outlet:Reuters trade war` into words and filters.
 
     Inline filters are the options by another spelling; giving one both ways
-    with different values is an error, not a silent choice.
+    with different values is an error, not a silent choice. The words come
+    back as typed with the filters taken out (so --raw syntax survives).
     """
     filters = replace(filters) if filters is not None else Filters()
+    text = text.translate(_QUOTES)
     inline: dict[str, str] = {}
-    for m in _INLINE.finditer(text):
-        key, value = m.group(1).lower(), (m.group(2) if m.group(2) is not None else m.group(3)).strip()
+    words = text
+    for start, end, item in _scan(text, filters=True):
+        if isinstance(item, Term):
+            continue
+        words = words[:start] + " " * (end - start) + words[end:]  # the rest stays as typed, for --raw
+        key, value = item
         if not value:
             raise QueryError(f"{key}: needs a value, as in {key}:{_EXAMPLE[key]}")
-        if m.group(2) is None and value.startswith('"'):
-            raise QueryError(f'{key}:{value} has no closing quote; write {key}:{value}"')
         if key in inline and inline[key] != value:
             raise QueryError(f"{key}: is given twice ({inline[key]!r} and {value!r}); keep one")
         inline[key] = value
-    words = _INLINE.sub(" ", text)
     for key, value in inline.items():
         if key == "kind":
             value = value.lower()
@@ -119,7 +214,7 @@ def parse_query(text: str, filters: Filters | None = None) -> tuple[str, Filters
         setattr(filters, key, value)
     if filters.since and filters.until and filters.since > filters.until:
         raise QueryError(f"since {filters.since} is after until {filters.until}; nothing can match")
-    return words.strip(), filters
+    return " ".join(words.split()), filters
 
 
 _EXAMPLE = {"speaker": '"Zhao Lijian"', "outlet": "Reuters", "kind": "question", "source": "mfa",
@@ -178,29 +273,52 @@ def speaker_names(db: sqlite_utils.Database, value: str, entities=None) -> list[
     return [r[0] for r in rows]
 
 
-def _execute(db: sqlite_utils.Database, sql: str, params, query: str):
-    """Run SQL that has a MATCH; an FTS5 syntax error becomes a QueryError."""
-    try:
-        return db.execute(sql, params)
-    except Exception as exc:  # sqlite3.OperationalError: FTS5 syntax
-        msg = str(exc)
-        if "fts5" in msg or "syntax error" in msg or "no such column" in msg or "unterminated" in msg \
-                or "unknown special query" in msg:  # --raw "*"
-            raise QueryError(
-                f"cannot understand the query {query!r} ({msg}); drop --raw to search the words as typed, "
-                "or see https://www.sqlite.org/fts5.html#full_text_query_syntax"
-            ) from exc
-        raise
+@dataclass(frozen=True)
+class Match:
+    """Where the matching turns come from: an FTS5 index and its MATCH expression."""
+
+    index: str  # STEMMED or EXACT
+    q: str
+
+    @property
+    def tables(self) -> str:
+        return (f"{self.index} JOIN turns t ON t.pk = {self.index}.rowid "
+                "JOIN briefings b ON b.pk = t.briefing_pk")
+
+    @property
+    def condition(self) -> str:
+        return f"{self.index} MATCH :q"
 
 
-def _prepare(db, query: str, filters: Filters, raw: bool, entities) -> tuple[str, dict, list[str]]:
+def _prepare(db, query: str, filters: Filters, raw: bool, entities) -> tuple[Match, dict, list[str]]:
+    """The index to read, the parameters and the WHERE clauses for a query.
+
+    Only quoted phrases: the exact index finds and ranks them. Words too: the
+    stemmed index does, and each phrase must also be in the exact index.
+    """
     words, filters = parse_query(query, filters)
-    params: dict = {"q": fts_query(words, raw)}
-    return words, params, _where(db, filters, params, entities) or ["1"]
+    params: dict = {}
+    clauses = []
+    if raw:
+        match = Match(STEMMED, fts_query(words, raw=True))
+        check_raw(match.q)
+    else:
+        q, exact = fts_query(words), exact_query(words)
+        if exact and all(t.phrase for t in terms(words)):
+            match = Match(EXACT, exact)
+        else:
+            match = Match(STEMMED, q)
+            if exact:
+                params["exact"] = exact
+                clauses.append(f"t.pk IN (SELECT rowid FROM {EXACT} WHERE {EXACT} MATCH :exact)")
+    params["q"] = match.q
+    clauses += _where(db, filters, params, entities)
+    return match, params, clauses or ["1"]
 
 
 _ROW = """b.id AS briefing_id, b.date, b.title, b.source, b.url, t.pk, t.briefing_pk, t.seq, t.label,
           t.speaker, t.role, t.kind, t.outlet, t.answers, t.text"""
+_ORDER = "b.date DESC, t.briefing_pk DESC, t.seq"
 
 
 def search(db: sqlite_utils.Database, query: str, filters: Filters, *, limit: int = 20,
@@ -210,17 +328,15 @@ def search(db: sqlite_utils.Database, query: str, filters: Filters, *, limit: in
     `query` may hold inline filters (see parse_query). With `context`, each hit
     carries the `context` turns before and after it in its briefing.
     """
-    words, params, clauses = _prepare(db, query, filters, raw, entities)
+    match, params, clauses = _prepare(db, query, filters, raw, entities)
     if sort == "rank":
-        rows = _ranked(db, words, params, clauses, limit)
+        rows = _ranked(db, match, params, clauses, limit)
     else:
-        params["limit"] = limit
-        sql = f"""SELECT {_ROW}, NULL AS score
-                  FROM turns_fts JOIN turns t ON t.pk = turns_fts.rowid JOIN briefings b ON b.pk = t.briefing_pk
-                  WHERE turns_fts MATCH :q AND {' AND '.join(clauses)}
-                  ORDER BY b.date DESC, t.briefing_pk DESC, t.seq LIMIT :limit"""
-        rows = _dicts(_execute(db, sql, params, words))
-    _add_snippets(db, rows, params["q"], words)
+        sql = f"""SELECT {_ROW}, NULL AS score FROM {match.tables}
+                  WHERE {match.condition} AND {' AND '.join(clauses)}
+                  ORDER BY {_ORDER} LIMIT :limit"""
+        rows = _dicts(db.execute(sql, {**params, "limit": limit}))
+    _add_snippets(db, rows, match)
     if context:
         _add_context(db, rows, context)
     _add_answered_by(db, rows)
@@ -242,42 +358,42 @@ def _dicts(cursor) -> list[dict]:
     return [dict(zip(cols, row)) for row in cursor.fetchall()]
 
 
-def _ranked(db, words: str, params: dict, clauses: list[str], limit: int) -> list[dict]:
-    """Best `limit` turns by RANK that pass the filters.
+def _ranked(db, match: Match, params: dict, clauses: list[str], limit: int) -> list[dict]:
+    """Best `limit` turns by rank that pass the filters.
 
     Scoring a match in the index is cheap; joining it to its turn and its
     briefing costs as much again. So first take the best RANK_WINDOW matches
     from the index alone and join and filter only those: with no filter but
     the default one (no chair's turns) that is nearly always enough. When the
-    filters leave fewer than `limit` of them, and the index has more, score
-    and filter every match in one pass.
+    filters (a speaker, a date, an exact phrase) leave fewer than `limit` of
+    them, and the index has more, score and filter every match in one pass.
     """
     where = " AND ".join(clauses)
+    score = rank(match.index)
     window = max(RANK_WINDOW, 4 * limit)
-    best = _execute(db, f"SELECT rowid, {RANK} AS score FROM turns_fts WHERE turns_fts MATCH :q "
-                        "ORDER BY score LIMIT :window", {"q": params["q"], "window": window}, words).fetchall()
+    best = db.execute(f"SELECT rowid, {score} AS score FROM {match.index} WHERE {match.condition} "
+                      "ORDER BY score LIMIT :window", {"q": match.q, "window": window}).fetchall()
     if not best:
         return []
     sql = f"""SELECT {_ROW}, json_extract(best.value, '$[1]') AS score
               FROM json_each(:best) AS best JOIN turns t ON t.pk = json_extract(best.value, '$[0]')
               JOIN briefings b ON b.pk = t.briefing_pk
               WHERE {where}
-              ORDER BY score, b.date DESC, t.briefing_pk DESC, t.seq LIMIT :limit"""
+              ORDER BY score, {_ORDER} LIMIT :limit"""
     rows = _dicts(db.execute(sql, {**params, "best": json.dumps(best), "limit": limit}))
     if len(rows) >= limit or len(best) < window:
         return rows
-    sql = f"""SELECT {_ROW}, {RANK} AS score
-              FROM turns_fts JOIN turns t ON t.pk = turns_fts.rowid JOIN briefings b ON b.pk = t.briefing_pk
-              WHERE turns_fts MATCH :q AND {where}
-              ORDER BY score, b.date DESC, t.briefing_pk DESC, t.seq LIMIT :limit"""
-    return _dicts(_execute(db, sql, {**params, "limit": limit}, words))
+    sql = f"""SELECT {_ROW}, {score} AS score FROM {match.tables}
+              WHERE {match.condition} AND {where}
+              ORDER BY score, {_ORDER} LIMIT :limit"""
+    return _dicts(db.execute(sql, {**params, "limit": limit}))
 
 
-def _add_snippets(db, rows: list[dict], match: str, words: str) -> None:
-    sql = (f"SELECT snippet(turns_fts, 0, '{MARK_START}', '{MARK_END}', '…', {SNIPPET_TOKENS}) "
-           "FROM turns_fts WHERE turns_fts MATCH :q AND rowid = :pk")
+def _add_snippets(db, rows: list[dict], match: Match) -> None:
+    sql = (f"SELECT snippet({match.index}, 0, '{MARK_START}', '{MARK_END}', '…', {SNIPPET_TOKENS}) "
+           f"FROM {match.index} WHERE {match.condition} AND rowid = :pk")
     for r in rows:
-        found = _execute(db, sql, {"q": match, "pk": r["pk"]}, words).fetchone()
+        found = db.execute(sql, {"q": match.q, "pk": r["pk"]}).fetchone()
         r["snippet"] = found[0] if found else r["text"][:200]
 
 
@@ -292,26 +408,25 @@ def _add_context(db, rows: list[dict], n: int) -> None:
 def count_matches(db: sqlite_utils.Database, query: str, filters: Filters, *, raw: bool = False,
                   entities=None) -> int:
     """How many turns match, filters applied."""
-    words, params, clauses = _prepare(db, query, filters, raw, entities)
-    sql = f"""SELECT COUNT(*) FROM turns_fts JOIN turns t ON t.pk = turns_fts.rowid
-              JOIN briefings b ON b.pk = t.briefing_pk WHERE turns_fts MATCH :q AND {' AND '.join(clauses)}"""
-    return _execute(db, sql, params, words).fetchone()[0]
+    match, params, clauses = _prepare(db, query, filters, raw, entities)
+    sql = f"SELECT COUNT(*) FROM {match.tables} WHERE {match.condition} AND {' AND '.join(clauses)}"
+    return db.execute(sql, params).fetchone()[0]
 
 
 def who(db: sqlite_utils.Database, query: str, filters: Filters, *, raw: bool = False,
         limit: int | None = None, entities=None) -> list[dict]:
     """Speakers ranked by how many of their turns match, with first and last dates."""
-    words, params, clauses = _prepare(db, query, filters, raw, entities)
+    match, params, clauses = _prepare(db, query, filters, raw, entities)
     sql = f"""SELECT t.speaker AS name, COUNT(*) AS turns, COUNT(DISTINCT t.briefing_pk) AS briefings,
                      MIN(b.date) AS first, MAX(b.date) AS last
-              FROM turns_fts JOIN turns t ON t.pk = turns_fts.rowid JOIN briefings b ON b.pk = t.briefing_pk
-              WHERE turns_fts MATCH :q AND t.speaker IS NOT NULL AND {' AND '.join(clauses)}
+              FROM {match.tables}
+              WHERE {match.condition} AND t.speaker IS NOT NULL AND {' AND '.join(clauses)}
               GROUP BY t.speaker
               ORDER BY turns DESC, last DESC, name"""
     if limit:
         sql += " LIMIT :limit"
         params["limit"] = limit
-    return _dicts(_execute(db, sql, params, words))
+    return _dicts(db.execute(sql, params))
 
 
 def timeline(db: sqlite_utils.Database, query: str, filters: Filters, *, by: str = "year",
@@ -325,13 +440,12 @@ def timeline(db: sqlite_utils.Database, query: str, filters: Filters, *, by: str
     if by not in TIMELINE_PERIODS:
         raise QueryError(f"cannot group by {by!r}; use one of {', '.join(TIMELINE_PERIODS)}")
     width = TIMELINE_PERIODS[by]
-    words, params, clauses = _prepare(db, query, filters, raw, entities)
+    match, params, clauses = _prepare(db, query, filters, raw, entities)
     where = " AND ".join(clauses + ["b.date IS NOT NULL"])
     period = f"substr(b.date, 1, {width})"
     sql = f"""WITH hits AS (
-                  SELECT {period} AS period, COUNT(*) AS matches
-                  FROM turns_fts JOIN turns t ON t.pk = turns_fts.rowid JOIN briefings b ON b.pk = t.briefing_pk
-                  WHERE turns_fts MATCH :q AND {where} GROUP BY period),
+                  SELECT {period} AS period, COUNT(*) AS matches FROM {match.tables}
+                  WHERE {match.condition} AND {where} GROUP BY period),
               volume AS (
                   SELECT {period} AS period, COUNT(*) AS turns
                   FROM turns t JOIN briefings b ON b.pk = t.briefing_pk
@@ -339,7 +453,7 @@ def timeline(db: sqlite_utils.Database, query: str, filters: Filters, *, by: str
               SELECT volume.period, COALESCE(hits.matches, 0) AS matches, volume.turns
               FROM volume LEFT JOIN hits ON hits.period = volume.period
               ORDER BY volume.period"""
-    rows = _dicts(_execute(db, sql, params, words))
+    rows = _dicts(db.execute(sql, params))
     for r in rows:
         r["per_1000"] = round(1000 * r["matches"] / r["turns"], 2)
     return rows
