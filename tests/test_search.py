@@ -331,6 +331,58 @@ def test_query_that_cannot_be_understood(made, args, message):
     assert result.stderr == message + "\n"
 
 
+def speakers_found(db, *args):
+    return {r["speaker"] for r in json.loads(run("search", *args, "--limit", "10000", "--json", "--db", db).stdout)}
+
+
+def test_a_short_speaker_is_whole_words_of_a_name(corpus_db):
+    # "Hua" once matched inside Geng sHUAng and XinHUA News Agency.
+    assert speakers_found(corpus_db, "China", "--speaker", "Hua") == {"Hua Chunying"}
+    assert speakers_found(corpus_db, "China speaker:hua") == {"Hua Chunying"}
+    assert speakers_found(corpus_db, "China", "--speaker", "Shuang") == {"Geng Shuang"}
+    assert speakers_found(corpus_db, "China", "--speaker", "Xinhua") == {"Xinhua News Agency"}
+    assert speakers_found(corpus_db, "China", "--speaker", "Ms. Hua Chunying") == {"Hua Chunying"}
+    result = run("search", "China", "--speaker", "Hua", "--json", "--db", corpus_db)
+    assert result.stderr == ""
+
+
+def test_a_speaker_that_fits_several_names_uses_all_and_says_so(corpus_db):
+    # Zhao Lijian speaks; Zhao Zenglian is on the SCIO roster and has no turn on page 1.
+    result = run("search", "China", "--speaker", "Zhao", "--limit", "500", "--json", "--db", corpus_db)
+    assert result.exit_code == 0
+    assert {r["speaker"] for r in json.loads(result.stdout)} == {"Zhao Lijian"}
+    assert result.stderr == ("note: speaker 'Zhao' fits 2 names: Zhao Lijian, Zhao Zenglian; all are included "
+                             "(give a full name for one)\n")
+    ids = [r["id"] for r in json.loads(run("list", "--speaker", "Zhao", "--json", "--db", corpus_db).stdout)]
+    assert ids[0] == "scio-118230968" and len(ids) == 1 + len(json.loads(
+        run("list", "--speaker", "Zhao Lijian", "--json", "--db", corpus_db).stdout))
+    result = run("search", "China", "--speaker", "Nobody", "--json", "--db", corpus_db)
+    assert result.stdout == "[]\n"
+    assert result.stderr == "note: no speaker in the archive is called 'Nobody'; `briefings speakers` lists them\n"
+
+
+def test_list_speaker_finds_roster_participants(seeded, corpus_db):
+    for db in (seeded, corpus_db):
+        for name in ("Zhao Zenglian", "zhao zenglian", "Mr. Zhao Zenglian", "Zenglian"):
+            rows = json.loads(run("list", "--speaker", name, "--json", "--db", db).stdout)
+            assert [r["id"] for r in rows] == ["scio-118230968"], name
+    hua = {r["id"] for r in json.loads(run("list", "--speaker", "Hua", "--json", "--db", corpus_db).stdout)}
+    assert hua == {r["id"] for r in json.loads(run("list", "--speaker", "Hua Chunying", "--json",
+                                                    "--db", corpus_db).stdout)}
+
+
+def test_speakers_lists_roster_participants_with_no_turns(seeded):
+    rows = {r["name"]: r for r in json.loads(run("speakers", "--json", "--db", seeded).stdout)}
+    assert rows["Zhao Zenglian"] == {
+        "name": "Zhao Zenglian", "kind": "person", "turns": 0, "briefings": 1, "first": "2025-08-25",
+        "last": "2025-08-25", "roles": ["vice minister of the GAC"], "aliases": []}
+    assert rows["Sun Meijun"]["turns"] == 1 and rows["Sun Meijun"]["briefings"] == 1
+    names = [r["name"] for r in json.loads(run("speakers", "--json", "--db", seeded).stdout)]
+    assert names.index("Zhao Zenglian") > names.index("Sun Meijun")  # most turns first
+    table = run("speakers", "--db", seeded).stdout
+    assert "Zhao Zenglian" in table
+
+
 def test_moderator_turns_only_with_all_kinds(made):
     assert ("mfa-2", 1) not in hits(made, "floor tariffs")
     assert hits(made, "floor", "--all-kinds") == [("mfa-2", 1)]

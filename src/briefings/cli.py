@@ -401,6 +401,11 @@ def reading(db_path: Path):
             raise click.ClickException(f"cannot read {db_path}: {exc}; `briefings check` says what is wrong") from None
 
 
+def print_notes(notes: list[str]) -> None:
+    for note in notes:
+        click.echo(f"note: {note}", err=True)
+
+
 def output_options(f):
     """--json, --nl, --csv: one machine format at a time; a table otherwise."""
     f = click.option("--csv", "as_csv", is_flag=True, help="Print CSV with a header row.")(f)
@@ -467,9 +472,11 @@ def search(text, filters, raw, sort, context, limit, db_path, as_json, as_nl, as
       briefings search 'vaccin* NOT trial' --raw --csv > hits.csv
     """
     fmt = _output_format(as_json, as_nl, as_csv)
+    notes: list[str] = []
     with reading(db_path) as archive:
         rows = query.search(archive.db, text, filters, limit=limit, raw=raw, sort=sort,
-                            entities=load_entities(db_path), context=context)
+                            entities=load_entities(db_path), context=context, notes=notes)
+    print_notes(notes)
     _print_rows(rows, fmt, render.search_table, records=render.search_records)
 
 
@@ -492,8 +499,11 @@ def who(text, filters, raw, limit, db_path, as_json, as_nl, as_csv):
       briefings who 'Huawei kind:question' --since 2019 --json
     """
     fmt = _output_format(as_json, as_nl, as_csv)
+    notes: list[str] = []
     with reading(db_path) as archive:
-        rows = query.who(archive.db, text, filters, raw=raw, limit=limit, entities=load_entities(db_path))
+        rows = query.who(archive.db, text, filters, raw=raw, limit=limit, entities=load_entities(db_path),
+                         notes=notes)
+    print_notes(notes)
     _print_rows(rows, fmt, render.who_table)
 
 
@@ -518,8 +528,11 @@ def timeline(text, filters, raw, by, db_path, as_json, as_nl, as_csv):
       briefings timeline 'Hong Kong speaker:"Hua Chunying"' --json
     """
     fmt = _output_format(as_json, as_nl, as_csv)
+    notes: list[str] = []
     with reading(db_path) as archive:
-        rows = query.timeline(archive.db, text, filters, by=by, raw=raw, entities=load_entities(db_path))
+        rows = query.timeline(archive.db, text, filters, by=by, raw=raw, entities=load_entities(db_path),
+                              notes=notes)
+    print_notes(notes)
     if fmt:
         _emit_records(rows, fmt)
         return
@@ -541,14 +554,19 @@ def timeline(text, filters, raw, by, db_path, as_json, as_nl, as_csv):
 def list_(speaker, since, until, source, limit, db_path, as_json):
     """Briefings in the archive, newest first.
 
+    With --speaker, the briefings that person or outlet spoke in or whose
+    roster lists them.
+
     \b
     Examples:
       briefings list --since 2025
       briefings list --speaker "Geng Shuang" --json
     """
     filters = query.Filters(speaker=speaker, since=since, until=until, source=source)
+    notes: list[str] = []
     with reading(db_path) as archive:
-        rows = query.list_briefings(archive.db, filters, limit=limit, entities=load_entities(db_path))
+        rows = query.list_briefings(archive.db, filters, limit=limit, entities=load_entities(db_path), notes=notes)
+    print_notes(notes)
     if as_json:
         emit(render.dumps(rows))
         return
@@ -568,7 +586,8 @@ def speakers(limit, db_path, as_json):
     """People and outlets with their roles, turn counts and first and last dates.
 
     Each is listed under its canonical name; --json adds the other spellings
-    (aliases) the archive resolves to it.
+    (aliases) the archive resolves to it. Roster participants count too: one
+    listed but never heard is shown with 0 turns and the briefings listing them.
 
     \b
     Example:

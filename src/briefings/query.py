@@ -13,11 +13,13 @@ from __future__ import annotations
 import json
 import re
 import sqlite3
+import unicodedata
 from dataclasses import dataclass, replace
 from functools import lru_cache
 from typing import TYPE_CHECKING
 
 from .models import SOURCES, TURN_KINDS
+from .people import name_key, strip_title
 from .store import FTS_TOKENIZE
 
 if TYPE_CHECKING:
@@ -221,10 +223,10 @@ _EXAMPLE = {"speaker": '"Zhao Lijian"', "outlet": "Reuters", "kind": "question",
             "since": "2019", "until": "2020-03"}
 
 
-def _where(db: sqlite_utils.Database, f: Filters, params: dict, entities=None) -> list[str]:
+def _where(db: sqlite_utils.Database, f: Filters, params: dict, entities=None, notes=None) -> list[str]:
     clauses = []
     if f.speaker:
-        names = speaker_names(db, f.speaker, entities)
+        names = speaker_names(db, f.speaker, entities, notes)
         keys = [f"speaker{i}" for i in range(len(names))] or ["speaker_none"]
         params.update({k: n for k, n in zip(keys, names)} or {"speaker_none": None})
         clauses.append(f"t.speaker IN ({', '.join(':' + k for k in keys)})")
@@ -252,25 +254,55 @@ def _where(db: sqlite_utils.Database, f: Filters, params: dict, entities=None) -
     return clauses
 
 
-def speaker_names(db: sqlite_utils.Database, value: str, entities=None) -> list[str]:
-    """Speakers a --speaker value means: the canonical name, else every name containing it."""
+def speaker_names(db: sqlite_utils.Database, value: str, entities=None, notes: list[str] | None = None) -> list[str]:
+    """The speakers a --speaker value means.
+
+    In this order: the person or outlet the entities file knows by that
+    spelling (titles, case, spaces and dots aside); a name in the archive, a
+    speaker's or a roster participant's, spelt the same; else every name in
+    the archive, or known spelling of one, that holds the value's words as
+    whole words, so "Hua" is Hua Chunying, not Xinhua News Agency nor Geng
+    Shuang. When that fits several people all are used, and `notes` says so;
+    it also says when nothing fits.
+    """
     wanted = value.strip()
     if entities is not None:
         person = entities.person(wanted)
-        wanted = person.name if person else (entities.outlet(wanted) or wanted)
-    # The exact name first: it is answered from the turns_speaker index, while
-    # COLLATE NOCASE cannot use it and reads every turn.
-    rows = db.execute("SELECT speaker FROM turns WHERE speaker = ? LIMIT 1", (wanted,)).fetchall()
-    if not rows:
-        rows = db.execute(
-            "SELECT DISTINCT speaker FROM turns WHERE speaker = ? COLLATE NOCASE", (wanted,)
-        ).fetchall()
-    if not rows:
-        rows = db.execute(
-            "SELECT DISTINCT speaker FROM turns WHERE speaker LIKE ? ESCAPE '\\' ORDER BY speaker",
-            ("%" + re.sub(r"([%_\\])", r"\\\1", wanted) + "%",),
-        ).fetchall()
-    return [r[0] for r in rows]
+        known = person.name if person else entities.outlet(wanted)
+        if known:
+            return [known]
+    # The exact name first: turns answer it from the turns_speaker index.
+    for sql in ("SELECT 1 FROM turns WHERE speaker = ? LIMIT 1", "SELECT 1 FROM participants WHERE name = ? LIMIT 1"):
+        if db.execute(sql, (wanted,)).fetchone():
+            return [wanted]
+    names = [r[0] for r in db.execute(
+        "SELECT speaker FROM turns WHERE speaker IS NOT NULL GROUP BY speaker UNION SELECT name FROM participants")]
+    key = name_key(wanted)
+    found = sorted({n for n in names if name_key(n) == key})
+    if not found:
+        words = _name_words(wanted)
+        spellings = [(n, n) for n in names]
+        if entities is not None:
+            spellings += [(alias, n) for n in names for alias in entities.aliases(n)]
+        found = sorted({n for spelling, n in spellings if words and _holds(_name_words(spelling), words)})
+    if notes is not None and len(found) != 1:
+        if found:
+            shown = ", ".join(found[:5]) + (f" and {len(found) - 5} more" if len(found) > 5 else "")
+            notes.append(f"speaker {wanted!r} fits {len(found)} names: {shown}; all are included "
+                         "(give a full name for one)")
+        else:
+            notes.append(f"no speaker in the archive is called {wanted!r}; `briefings speakers` lists them")
+    return found
+
+
+def _name_words(name: str) -> list[str]:
+    """A name's words, without titles, case or accents."""
+    folded = unicodedata.normalize("NFKD", strip_title(name).casefold())
+    return re.findall(r"\w+", "".join(c for c in folded if not unicodedata.combining(c)))
+
+
+def _holds(words: list[str], part: list[str]) -> bool:
+    return any(words[i:i + len(part)] == part for i in range(len(words) - len(part) + 1))
 
 
 @dataclass(frozen=True)
@@ -290,7 +322,8 @@ class Match:
         return f"{self.index} MATCH :q"
 
 
-def _prepare(db, query: str, filters: Filters, raw: bool, entities) -> tuple[Match, dict, list[str]]:
+def _prepare(db, query: str, filters: Filters, raw: bool, entities,
+             notes: list[str] | None = None) -> tuple[Match, dict, list[str]]:
     """The index to read, the parameters and the WHERE clauses for a query.
 
     Only quoted phrases: the exact index finds and ranks them. Words too: the
@@ -312,7 +345,7 @@ def _prepare(db, query: str, filters: Filters, raw: bool, entities) -> tuple[Mat
                 params["exact"] = exact
                 clauses.append(f"t.pk IN (SELECT rowid FROM {EXACT} WHERE {EXACT} MATCH :exact)")
     params["q"] = match.q
-    clauses += _where(db, filters, params, entities)
+    clauses += _where(db, filters, params, entities, notes)
     return match, params, clauses or ["1"]
 
 
@@ -322,13 +355,15 @@ _ORDER = "b.date DESC, t.briefing_pk DESC, t.seq"
 
 
 def search(db: sqlite_utils.Database, query: str, filters: Filters, *, limit: int = 20,
-           raw: bool = False, sort: str = "rank", entities=None, context: int = 0) -> list[dict]:
+           raw: bool = False, sort: str = "rank", entities=None, context: int = 0,
+           notes: list[str] | None = None) -> list[dict]:
     """Matching turns, best first (or newest first), each with a marked snippet.
 
     `query` may hold inline filters (see parse_query). With `context`, each hit
-    carries the `context` turns before and after it in its briefing.
+    carries the `context` turns before and after it in its briefing. Notes
+    for the user (a speaker that fits several names) are added to `notes`.
     """
-    match, params, clauses = _prepare(db, query, filters, raw, entities)
+    match, params, clauses = _prepare(db, query, filters, raw, entities, notes)
     if sort == "rank":
         rows = _ranked(db, match, params, clauses, limit)
     else:
@@ -414,9 +449,9 @@ def count_matches(db: sqlite_utils.Database, query: str, filters: Filters, *, ra
 
 
 def who(db: sqlite_utils.Database, query: str, filters: Filters, *, raw: bool = False,
-        limit: int | None = None, entities=None) -> list[dict]:
+        limit: int | None = None, entities=None, notes: list[str] | None = None) -> list[dict]:
     """Speakers ranked by how many of their turns match, with first and last dates."""
-    match, params, clauses = _prepare(db, query, filters, raw, entities)
+    match, params, clauses = _prepare(db, query, filters, raw, entities, notes)
     sql = f"""SELECT t.speaker AS name, COUNT(*) AS turns, COUNT(DISTINCT t.briefing_pk) AS briefings,
                      MIN(b.date) AS first, MAX(b.date) AS last
               FROM {match.tables}
@@ -430,7 +465,7 @@ def who(db: sqlite_utils.Database, query: str, filters: Filters, *, raw: bool = 
 
 
 def timeline(db: sqlite_utils.Database, query: str, filters: Filters, *, by: str = "year",
-             raw: bool = False, entities=None) -> list[dict]:
+             raw: bool = False, entities=None, notes: list[str] | None = None) -> list[dict]:
     """Matching turns per year or month, and per 1,000 turns of that period.
 
     The denominator is every turn of the period that passes the same filters,
@@ -440,7 +475,7 @@ def timeline(db: sqlite_utils.Database, query: str, filters: Filters, *, by: str
     if by not in TIMELINE_PERIODS:
         raise QueryError(f"cannot group by {by!r}; use one of {', '.join(TIMELINE_PERIODS)}")
     width = TIMELINE_PERIODS[by]
-    match, params, clauses = _prepare(db, query, filters, raw, entities)
+    match, params, clauses = _prepare(db, query, filters, raw, entities, notes)
     where = " AND ".join(clauses + ["b.date IS NOT NULL"])
     period = f"substr(b.date, 1, {width})"
     sql = f"""WITH hits AS (
@@ -460,11 +495,12 @@ def timeline(db: sqlite_utils.Database, query: str, filters: Filters, *, by: str
 
 
 def list_briefings(db: sqlite_utils.Database, filters: Filters, *, limit: int | None = None,
-                   entities=None) -> list[dict]:
+                   entities=None, notes: list[str] | None = None) -> list[dict]:
+    """Briefings, newest first; with a speaker, those they spoke in or whose roster lists them."""
     params: dict = {}
     clauses = []
     if filters.speaker:
-        names = speaker_names(db, filters.speaker, entities) or [None]
+        names = speaker_names(db, filters.speaker, entities, notes) or [None]
         keys = [f"s{i}" for i in range(len(names))]
         params.update(dict(zip(keys, names)))
         inlist = ", ".join(":" + k for k in keys)
@@ -499,7 +535,12 @@ def list_briefings(db: sqlite_utils.Database, filters: Filters, *, limit: int | 
 
 
 def speakers(db: sqlite_utils.Database, *, limit: int | None = None) -> list[dict]:
-    """People and outlets with their roles, turn counts and first/last dates."""
+    """People and outlets with their roles, turn counts and first/last dates.
+
+    A roster participant counts too: `briefings` and the dates cover the
+    briefings someone spoke in or was listed in, so a minister on the roster
+    who never took the floor is listed with 0 turns.
+    """
     sql = """
         SELECT t.speaker AS name,
                CASE WHEN MAX(t.kind = 'question') = 1 AND MAX(t.kind != 'question') = 0
@@ -513,18 +554,30 @@ def speakers(db: sqlite_utils.Database, *, limit: int | None = None) -> list[dic
         FROM turns t JOIN briefings b ON b.pk = t.briefing_pk
         WHERE t.speaker IS NOT NULL
         GROUP BY t.speaker
-        ORDER BY turns DESC, name
     """
-    if limit:
-        sql += f" LIMIT {int(limit)}"
-    cursor = db.execute(sql)
-    cols = [c[0] for c in cursor.description]
-    out = []
-    for row in cursor.fetchall():
-        d = dict(zip(cols, row))
+    rows = {}
+    for d in _dicts(db.execute(sql)):
         d["roles"] = json.loads(d["roles"] or "[]")
-        out.append(d)
-    return out
+        rows[d["name"]] = d
+    # Roster entries of briefings the participant did not speak in.
+    listed = db.execute(
+        """SELECT p.name, p.briefing_pk, b.date, p.role FROM participants p JOIN briefings b ON b.pk = p.briefing_pk
+           WHERE NOT EXISTS (SELECT 1 FROM turns t WHERE t.briefing_pk = p.briefing_pk AND t.speaker = p.name)
+           ORDER BY p.briefing_pk, p.position""")
+    seen = set()
+    for name, briefing, date, role in listed:
+        d = rows.setdefault(name, {"name": name, "kind": "person", "turns": 0, "briefings": 0,
+                                   "first": None, "last": None, "roles": []})
+        if (name, briefing) not in seen:
+            seen.add((name, briefing))
+            d["briefings"] += 1
+        if date:
+            d["first"] = min(d["first"] or date, date)
+            d["last"] = max(d["last"] or date, date)
+        if role and role not in d["roles"]:
+            d["roles"].append(role)
+    out = sorted(rows.values(), key=lambda d: (-d["turns"], d["name"]))
+    return out[:limit] if limit else out
 
 
 def get_briefing(db: sqlite_utils.Database, briefing_id: str) -> dict | None:
