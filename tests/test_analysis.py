@@ -80,6 +80,7 @@ def test_who_table_and_machine_formats(made):
                                   "last": "2019-03-05"}
     assert run("who", "zebra", "--db", made).stdout == "No turns match.\n"
     assert run("who", "zebra", "--json", "--db", made).stdout == "[]\n"
+    assert run("who", "zebra", "--csv", "--db", made).stdout == "name,turns,briefings,first,last\n"
 
 
 def test_who_errors(made):
@@ -113,11 +114,30 @@ def test_timeline_filters_apply_to_the_denominator_too(made):
     assert as_json("timeline", "tariffs", "--all-kinds", "--since", "2020", "--db", made) == [
         {"period": "2020", "matches": 6, "turns": 6, "per_1000": 1000.0},
     ]
-    assert as_json("timeline", "road source:mfa", "--by", "month", "--db", made) == [
-        {"period": "2018-06", "matches": 0, "turns": 10, "per_1000": 0.0},
-        {"period": "2019-03", "matches": 3, "turns": 5, "per_1000": 600.0},
-        {"period": "2020-03", "matches": 2, "turns": 2, "per_1000": 1000.0},
-    ]
+
+
+def test_timeline_shows_every_period_so_gaps_show(made):
+    # The mfa briefings are in 2018-06, 2019-03 and 2020-03: every month between is
+    # listed with no turns, in JSON and in the chart, rather than left out.
+    months = as_json("timeline", "road source:mfa", "--by", "month", "--db", made)
+    assert [m["period"] for m in months] == [f"{y}-{m:02d}" for y in (2018, 2019, 2020) for m in range(1, 13)][5:27]
+    found = {m["period"]: m for m in months}
+    assert found["2018-06"] == {"period": "2018-06", "matches": 0, "turns": 10, "per_1000": 0.0}
+    assert found["2018-07"] == {"period": "2018-07", "matches": 0, "turns": 0, "per_1000": 0.0}
+    assert found["2019-03"] == {"period": "2019-03", "matches": 3, "turns": 5, "per_1000": 600.0}
+    assert found["2020-03"] == {"period": "2020-03", "matches": 2, "turns": 2, "per_1000": 1000.0}
+    assert sum(1 for m in months if m["turns"] == 0) == 19
+    chart = run("timeline", "road source:mfa", "--by", "month", "--db", made).stdout.splitlines()
+    assert [line.split()[0] for line in chart[1:]] == [m["period"] for m in months]
+    assert chart[2].split() == ["2018-07", "0.00", "0", "0"]
+
+
+def test_corpus_timeline_shows_the_years_the_archive_lacks(corpus_db):
+    # The MFA pages end in 2020 and the seeds are of 2025: 2021 to 2024 are there, empty.
+    years = as_json("timeline", "customs", "--db", corpus_db)
+    assert [y["period"] for y in years] == [str(y) for y in range(2018, 2026)]
+    assert [y["turns"] for y in years if y["period"] in ("2021", "2022", "2023", "2024")] == [0, 0, 0, 0]
+    assert all(y["turns"] for y in years if y["period"] not in ("2021", "2022", "2023", "2024"))
 
 
 def test_timeline_bar_chart(made):
@@ -138,6 +158,8 @@ def test_timeline_csv_and_errors(made):
         "period,matches,turns,per_1000\n2018,0,10,0.0\n2019,3,5,600.0\n2020,5,5,1000.0\n")
     result = run("timeline", "tariffs", "--by", "week", "--db", made)
     assert result.exit_code == 2 and "'week' is not one of 'year', 'month'" in result.stderr
+    assert run("timeline", "tariffs", "--since", "2021", "--csv", "--db", made).stdout == \
+        "period,matches,turns,per_1000\n"
 
 
 def test_help_has_examples():
@@ -161,7 +183,7 @@ def test_corpus_who_and_timeline_agree_with_search(corpus_db):
     years = as_json("timeline", "trade war", "--db", corpus_db)
     assert sum(y["matches"] for y in years) == sum(1 for r in found if r["date"])  # undated turns left out
     for y in years:
-        assert y["per_1000"] == round(1000 * y["matches"] / y["turns"], 2)
+        assert y["per_1000"] == (round(1000 * y["matches"] / y["turns"], 2) if y["turns"] else 0.0)
     months = as_json("timeline", "trade war", "--by", "month", "--db", corpus_db)
     assert sum(m["turns"] for m in months) == sum(y["turns"] for y in years)
 

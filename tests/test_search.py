@@ -17,7 +17,7 @@ import sqlite3
 import pytest
 from click.testing import CliRunner
 
-from briefings import query
+from briefings import query, render
 from briefings.cli import cli
 from briefings.models import Briefing, Turn
 from briefings import store
@@ -485,7 +485,10 @@ def test_csv_output(made):
     assert (rows[0]["briefing_id"], rows[0]["seq"], rows[0]["snippet"]) == (
         "mfa-2", "2", "Is the belt of road works and tariffs on <mark>steel</mark> a concern?")
     assert [c["seq"] for c in json.loads(rows[0]["context"])] == [1, 3]
-    assert run("search", "zebra", "--csv", "--db", made).stdout == ""
+    # No hits: the header row alone, so a script reading the columns still finds them.
+    assert run("search", "zebra", "--csv", "--db", made).stdout == ",".join(render.SEARCH_KEYS) + "\n"
+    assert run("search", "zebra", "--csv", "-C", "1", "--db", made).stdout == \
+        ",".join(render.SEARCH_KEYS) + ",context\n"
 
 
 def test_empty_results(made):
@@ -499,6 +502,19 @@ def test_help_has_examples():
     for option in ("--raw", "--sort", "--context", "--json", "--nl", "--csv", "--all-kinds", "--outlet"):
         assert option in result.stdout
     assert 'speaker:"Zhao Lijian"' in result.stdout and "Examples:" in result.stdout
+    assert "briefings search --limit 5 -- -Taiwan" in result.stdout
+
+
+@pytest.mark.parametrize("command", ["search", "who", "timeline"])
+@pytest.mark.parametrize("word", ["-tariffs", "-Covid", "-nuclear"])
+def test_a_query_that_starts_with_a_dash(made, command, word):
+    # Click reads -tariffs as options (-t, -a, ...) and -Covid as -C ovid: say what to do.
+    result = run(command, word, "--db", made)
+    assert result.exit_code == 2
+    assert len(result.stderr.splitlines()) == 1
+    assert f"a QUERY that starts with '-' goes after --, as in briefings {command} -- {word}" in result.stderr
+    assert run(command, "--db", made, "--", "-tariffs").exit_code == 0
+    assert "goes after --" not in run(command, "tariffs", "--limt", "3", "--db", made).stderr
 
 
 # -- the real pages -----------------------------------------------------------------------

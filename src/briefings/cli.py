@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 import functools
 import os
+import shlex
 import sqlite3
 import sys
 from pathlib import Path
@@ -390,6 +391,28 @@ def query_options(f):
     return with_filters
 
 
+class QueryCommand(click.Command):
+    """A command that takes a QUERY, which may start with '-' (-Taiwan).
+
+    Click reads such a word as options; when that fails, the error says to
+    put -- before the query.
+    """
+
+    def parse_args(self, ctx, args):
+        typed = list(args)  # Click's parser consumes args
+        try:
+            return super().parse_args(ctx, args)
+        except click.UsageError as exc:
+            words = typed[:typed.index("--")] if "--" in typed else typed
+            options = {name for p in self.get_params(ctx) for name in (*p.opts, *p.secondary_opts)}
+            dashed = [a for a in words if a[:1] == "-" and a[:2] != "--" and len(a) > 1 and a not in options]
+            if not dashed:
+                raise
+            raise click.BadArgumentUsage(
+                f"{exc.format_message().rstrip('.')}; a QUERY that starts with '-' goes after --, as in "
+                f"briefings {ctx.info_name} -- {shlex.quote(dashed[0])}", ctx) from None
+
+
 @contextlib.contextmanager
 def reading(db_path: Path):
     """The archive, opened to read. A SQLite error while reading it (a damaged file, a
@@ -420,10 +443,13 @@ def _output_format(as_json: bool, as_nl: bool, as_csv: bool) -> str | None:
     return chosen[0][2:] if chosen else None
 
 
-def _print_rows(rows: list[dict], fmt: str | None, table, *, records=None, empty: str = "No turns match.") -> None:
-    """Rows in the machine format asked for, else as a rich table (or one line when there are none)."""
+def _print_rows(rows: list[dict], fmt: str | None, table, keys, *, records=None,
+                empty: str = "No turns match.") -> None:
+    """Rows in the machine format asked for, else as a rich table (or one line when there are none).
+
+    `keys` name the CSV columns, so that no rows still give the header row."""
     if fmt:
-        _emit_records(records(rows) if records else rows, fmt)
+        _emit_records(records(rows) if records else rows, fmt, keys)
         return
     con = render.console()
     if not rows:
@@ -432,16 +458,16 @@ def _print_rows(rows: list[dict], fmt: str | None, table, *, records=None, empty
     con.print(table(rows))
 
 
-def _emit_records(records: list[dict], fmt: str) -> None:
+def _emit_records(records: list[dict], fmt: str, keys) -> None:
     if fmt == "json":
         emit(render.dumps(records))
     elif fmt == "nl":
         click.echo(render.ndjson(records), nl=False)
     else:
-        click.echo(render.to_csv(records), nl=False)
+        click.echo(render.to_csv(records, keys), nl=False)
 
 
-@cli.command()
+@cli.command(cls=QueryCommand)
 @click.argument("text", metavar="QUERY")
 @query_options
 @click.option("--sort", type=click.Choice(["rank", "date"]), default="rank", show_default=True,
@@ -462,7 +488,7 @@ def search(text, filters, raw, sort, context, limit, db_path, as_json, as_nl, as
     safe: U.S., COVID-19 and a stray quote are searched as words. Ranking is
     BM25 over the turn's text. Filters can also be written into QUERY, outside
     quotes: speaker:"Zhao Lijian", outlet:Reuters, kind:question, source:mfa,
-    since:2019, until:2020-03.
+    since:2019, until:2020-03. A QUERY that starts with '-' goes after --.
 
     \b
     Examples:
@@ -470,6 +496,7 @@ def search(text, filters, raw, sort, context, limit, db_path, as_json, as_nl, as
       briefings search '"Belt and Road"' --since 2019 --json
       briefings search 'Taiwan outlet:Reuters kind:question' --context 1
       briefings search 'vaccin* NOT trial' --raw --csv > hits.csv
+      briefings search --limit 5 -- -Taiwan
     """
     fmt = _output_format(as_json, as_nl, as_csv)
     notes: list[str] = []
@@ -477,10 +504,10 @@ def search(text, filters, raw, sort, context, limit, db_path, as_json, as_nl, as
         rows = query.search(archive.db, text, filters, limit=limit, raw=raw, sort=sort,
                             entities=load_entities(db_path), context=context, notes=notes)
     print_notes(notes)
-    _print_rows(rows, fmt, render.search_table, records=render.search_records)
+    _print_rows(rows, fmt, render.search_table, render.search_keys(context), records=render.search_records)
 
 
-@cli.command()
+@cli.command(cls=QueryCommand)
 @click.argument("text", metavar="QUERY")
 @query_options
 @click.option("--limit", "-n", type=click.IntRange(1, None), help="At most this many speakers.")
@@ -504,10 +531,10 @@ def who(text, filters, raw, limit, db_path, as_json, as_nl, as_csv):
         rows = query.who(archive.db, text, filters, raw=raw, limit=limit, entities=load_entities(db_path),
                          notes=notes)
     print_notes(notes)
-    _print_rows(rows, fmt, render.who_table)
+    _print_rows(rows, fmt, render.who_table, query.WHO_KEYS)
 
 
-@cli.command()
+@cli.command(cls=QueryCommand)
 @click.argument("text", metavar="QUERY")
 @query_options
 @click.option("--by", type=click.Choice(["year", "month"]), default="year", show_default=True,
@@ -519,8 +546,9 @@ def timeline(text, filters, raw, by, db_path, as_json, as_nl, as_csv):
     """How often QUERY is said over time: matching turns per 1,000 turns of each period.
 
     Each period's count is divided by all the turns of that period that pass
-    the same filters, so a busy year does not look like a trend. QUERY is read
-    as by `briefings search`.
+    the same filters, so a busy year does not look like a trend. Every period
+    from the first to the last is shown, one with no turns at all as 0 turns,
+    so a gap in the archive shows. QUERY is read as by `briefings search`.
 
     \b
     Examples:
@@ -534,7 +562,7 @@ def timeline(text, filters, raw, by, db_path, as_json, as_nl, as_csv):
                               notes=notes)
     print_notes(notes)
     if fmt:
-        _emit_records(rows, fmt)
+        _emit_records(rows, fmt, query.TIMELINE_KEYS)
         return
     con = render.console()
     if not any(r["matches"] for r in rows):

@@ -448,6 +448,9 @@ def count_matches(db: sqlite_utils.Database, query: str, filters: Filters, *, ra
     return db.execute(sql, params).fetchone()[0]
 
 
+WHO_KEYS = ("name", "turns", "briefings", "first", "last")
+
+
 def who(db: sqlite_utils.Database, query: str, filters: Filters, *, raw: bool = False,
         limit: int | None = None, entities=None, notes: list[str] | None = None) -> list[dict]:
     """Speakers ranked by how many of their turns match, with first and last dates."""
@@ -464,13 +467,18 @@ def who(db: sqlite_utils.Database, query: str, filters: Filters, *, raw: bool = 
     return _dicts(db.execute(sql, params))
 
 
+TIMELINE_KEYS = ("period", "matches", "turns", "per_1000")
+
+
 def timeline(db: sqlite_utils.Database, query: str, filters: Filters, *, by: str = "year",
              raw: bool = False, entities=None, notes: list[str] | None = None) -> list[dict]:
     """Matching turns per year or month, and per 1,000 turns of that period.
 
     The denominator is every turn of the period that passes the same filters,
-    so `speaker:X` gives how often X's turns say it. Periods with turns but no
-    match are kept (at 0); turns of undated briefings are left out.
+    so `speaker:X` gives how often X's turns say it. Every period from the
+    first to the last with such turns is listed, those with no match at 0 and
+    those with no turns at all too (turns 0), so that a gap in the archive
+    shows as one; turns of undated briefings are left out.
     """
     if by not in TIMELINE_PERIODS:
         raise QueryError(f"cannot group by {by!r}; use one of {', '.join(TIMELINE_PERIODS)}")
@@ -488,10 +496,26 @@ def timeline(db: sqlite_utils.Database, query: str, filters: Filters, *, by: str
               SELECT volume.period, COALESCE(hits.matches, 0) AS matches, volume.turns
               FROM volume LEFT JOIN hits ON hits.period = volume.period
               ORDER BY volume.period"""
-    rows = _dicts(db.execute(sql, params))
+    found = {r["period"]: r for r in _dicts(db.execute(sql, params))}
+    rows = [found.get(p) or {"period": p, "matches": 0, "turns": 0} for p in _periods(found, by)]
     for r in rows:
-        r["per_1000"] = round(1000 * r["matches"] / r["turns"], 2)
+        r["per_1000"] = round(1000 * r["matches"] / r["turns"], 2) if r["turns"] else 0.0
     return rows
+
+
+def _periods(found, by: str) -> list[str]:
+    """Every year (YYYY) or month (YYYY-MM) from the first in `found` to the last."""
+    if not found:
+        return []
+    first, last = min(found), max(found)
+    if by == "year":
+        return [f"{y:04d}" for y in range(int(first), int(last) + 1)]
+    (y, m), end = map(int, first.split("-")), tuple(map(int, last.split("-")))
+    out = []
+    while (y, m) <= end:
+        out.append(f"{y:04d}-{m:02d}")
+        y, m = (y + 1, 1) if m == 12 else (y, m + 1)
+    return out
 
 
 def list_briefings(db: sqlite_utils.Database, filters: Filters, *, limit: int | None = None,

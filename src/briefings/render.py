@@ -53,6 +53,11 @@ SEARCH_KEYS = ("briefing_id", "date", "title", "seq", "speaker", "kind", "outlet
 CONTEXT_KEYS = ("seq", "speaker", "kind", "outlet", "role", "label", "text")
 
 
+def search_keys(context: int = 0) -> tuple[str, ...]:
+    """The keys of a search record, as CSV columns: with `context`, the context too."""
+    return SEARCH_KEYS + ("context",) if context else SEARCH_KEYS
+
+
 def search_records(rows: list[dict]) -> list[dict]:
     """Search hits for JSON, NDJSON and CSV: snippets marked, context when asked."""
     out = []
@@ -73,11 +78,13 @@ def ndjson(records: list[dict]) -> str:
     return "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records)
 
 
-def to_csv(records: list[dict]) -> str:
-    if not records:
+def to_csv(records: list[dict], keys=None) -> str:
+    """CSV with a header row: `keys` (else the first record's), even when there are no records."""
+    fieldnames = list(keys) if keys else list(records[0]) if records else []
+    if not fieldnames:
         return ""
     buf = io.StringIO()
-    writer = csv.DictWriter(buf, fieldnames=list(records[0]), lineterminator="\n")
+    writer = csv.DictWriter(buf, fieldnames=fieldnames, lineterminator="\n")
     writer.writeheader()
     for r in records:
         writer.writerow({k: (json.dumps(v) if isinstance(v, (list, dict)) else v) for k, v in r.items()})
