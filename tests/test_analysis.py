@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import re
 import sqlite3
 
 import pytest
@@ -238,3 +239,24 @@ def test_an_archive_of_version_1_is_migrated_and_detected(tmp_path):
         assert archive.version() == store.SCHEMA_VERSION
     assert sqlite_utils.Database(path)["turns"].detect_fts() == "turns_fts"
     assert [r["briefing_id"] for r in as_json("search", "smuggle", "--db", path)] == ["text-1"]
+
+
+def readme_sql() -> str:
+    from conftest import ROOT
+
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    section = readme[readme.index("### Browse in Datasette"):]
+    return re.search(r"```sql\n(.*?)```", section, re.S).group(1)
+
+
+@pytest.mark.parametrize("q, found", [
+    ("COVID-19", [("mfa-1", 2)]),
+    ("U.S. tariffs", [("mfa-1", 2)]),
+    ('steel "', [("mfa-2", 2)]),
+    ("belt and road", [("mfa-1", 1), ("mfa-2", 3)]),
+    ("Belt and Road OR steel", []),
+])
+def test_readme_datasette_sql_takes_what_people_type(made, q, found):
+    # Pasted into Datasette with q=COVID-19, FTS5 syntax said "no such column: 19".
+    rows = sqlite3.connect(made).execute(readme_sql(), {"q": q}).fetchall()
+    assert sorted((r[1], r[2]) for r in rows) == found
