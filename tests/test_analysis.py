@@ -228,7 +228,7 @@ def test_an_archive_of_version_1_is_migrated_and_detected(tmp_path):
     conn = sqlite3.connect(path)
     for statement in store.MIGRATIONS[0]:
         conn.execute(statement)
-    conn.execute("INSERT INTO meta VALUES ('schema_version', '1')")
+    conn.execute("INSERT INTO meta VALUES ('schema_version', '1'), ('application', 'briefings')")
     conn.execute("INSERT INTO briefings (pk, id, source, title, language, fingerprint, ingested_at) "
                  "VALUES (1, 'text-1', 'text', 'Old', 'en', 'f', 'then')")
     conn.execute("INSERT INTO turns (briefing_pk, seq, kind, text) VALUES (1, 1, 'statement', 'Smuggling fell.')")

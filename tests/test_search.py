@@ -272,7 +272,7 @@ def test_an_older_archive_gets_the_exact_index(tmp_path):
     for step in store.MIGRATIONS[:4]:
         for sql in step:
             conn.execute(sql)
-    conn.execute("INSERT INTO meta VALUES ('schema_version', '4')")
+    conn.execute("INSERT INTO meta VALUES ('schema_version', '4'), ('application', 'briefings')")
     conn.execute("INSERT INTO briefings (pk, id, source, title, date, language, turn_count, fingerprint, ingested_at) "
                  "VALUES (1, 'text-1', 'text', 'Old', '2019-01-02', 'en', 2, 'f', 'x')")
     conn.execute("INSERT INTO turns (briefing_pk, seq, kind, text) VALUES (1, 1, 'answer', 'No trade wars.'), "

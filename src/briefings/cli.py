@@ -9,7 +9,6 @@ from __future__ import annotations
 import contextlib
 import functools
 import os
-import shlex
 import sqlite3
 import sys
 from pathlib import Path
@@ -408,6 +407,8 @@ class QueryCommand(click.Command):
             dashed = [a for a in words if a[:1] == "-" and a[:2] != "--" and len(a) > 1 and a not in options]
             if not dashed:
                 raise
+            import shlex  # only here: every search pays for what cli.py imports
+
             raise click.BadArgumentUsage(
                 f"{exc.format_message().rstrip('.')}; a QUERY that starts with '-' goes after --, as in "
                 f"briefings {ctx.info_name} -- {shlex.quote(dashed[0])}", ctx) from None

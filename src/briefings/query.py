@@ -307,10 +307,12 @@ def _holds(words: list[str], part: list[str]) -> bool:
 
 @dataclass(frozen=True)
 class Match:
-    """Where the matching turns come from: an FTS5 index and its MATCH expression."""
+    """Where the matching turns come from: an FTS5 index and its MATCH expression
+    (:q), and the phrases (:exact) the exact index must also hold, if any."""
 
     index: str  # STEMMED or EXACT
     q: str
+    exact: str | None = None
 
     @property
     def tables(self) -> str:
@@ -319,7 +321,15 @@ class Match:
 
     @property
     def condition(self) -> str:
-        return f"{self.index} MATCH :q"
+        """The WHERE clause for every match: the exact index's are listed once."""
+        if not self.exact:
+            return f"{self.index} MATCH :q"
+        return f"{self.index} MATCH :q AND t.pk IN (SELECT rowid FROM {EXACT} WHERE {EXACT} MATCH :exact)"
+
+    @property
+    def exact_check(self) -> str:
+        """The same test of the exact index for a few turns: one lookup each."""
+        return f"EXISTS (SELECT 1 FROM {EXACT} WHERE {EXACT} MATCH :exact AND rowid = t.pk)" if self.exact else "1"
 
 
 def _prepare(db, query: str, filters: Filters, raw: bool, entities,
@@ -330,23 +340,17 @@ def _prepare(db, query: str, filters: Filters, raw: bool, entities,
     stemmed index does, and each phrase must also be in the exact index.
     """
     words, filters = parse_query(query, filters)
-    params: dict = {}
-    clauses = []
     if raw:
         match = Match(STEMMED, fts_query(words, raw=True))
         check_raw(match.q)
     else:
-        q, exact = fts_query(words), exact_query(words)
+        exact = exact_query(words)
         if exact and all(t.phrase for t in terms(words)):
             match = Match(EXACT, exact)
         else:
-            match = Match(STEMMED, q)
-            if exact:
-                params["exact"] = exact
-                clauses.append(f"t.pk IN (SELECT rowid FROM {EXACT} WHERE {EXACT} MATCH :exact)")
-    params["q"] = match.q
-    clauses += _where(db, filters, params, entities, notes)
-    return match, params, clauses or ["1"]
+            match = Match(STEMMED, fts_query(words), exact)
+    params = {"q": match.q, "exact": match.exact}
+    return match, params, _where(db, filters, params, entities, notes) or ["1"]
 
 
 _ROW = """b.id AS briefing_id, b.date, b.title, b.source, b.url, t.pk, t.briefing_pk, t.seq, t.label,
@@ -406,14 +410,14 @@ def _ranked(db, match: Match, params: dict, clauses: list[str], limit: int) -> l
     where = " AND ".join(clauses)
     score = rank(match.index)
     window = max(RANK_WINDOW, 4 * limit)
-    best = db.execute(f"SELECT rowid, {score} AS score FROM {match.index} WHERE {match.condition} "
+    best = db.execute(f"SELECT rowid, {score} AS score FROM {match.index} WHERE {match.index} MATCH :q "
                       "ORDER BY score LIMIT :window", {"q": match.q, "window": window}).fetchall()
     if not best:
         return []
     sql = f"""SELECT {_ROW}, json_extract(best.value, '$[1]') AS score
               FROM json_each(:best) AS best JOIN turns t ON t.pk = json_extract(best.value, '$[0]')
               JOIN briefings b ON b.pk = t.briefing_pk
-              WHERE {where}
+              WHERE {where} AND {match.exact_check}
               ORDER BY score, {_ORDER} LIMIT :limit"""
     rows = _dicts(db.execute(sql, {**params, "best": json.dumps(best), "limit": limit}))
     if len(rows) >= limit or len(best) < window:
@@ -426,7 +430,7 @@ def _ranked(db, match: Match, params: dict, clauses: list[str], limit: int) -> l
 
 def _add_snippets(db, rows: list[dict], match: Match) -> None:
     sql = (f"SELECT snippet({match.index}, 0, '{MARK_START}', '{MARK_END}', '…', {SNIPPET_TOKENS}) "
-           f"FROM {match.index} WHERE {match.condition} AND rowid = :pk")
+           f"FROM {match.index} WHERE {match.index} MATCH :q AND rowid = :pk")
     for r in rows:
         found = db.execute(sql, {"q": match.q, "pk": r["pk"]}).fetchone()
         r["snippet"] = found[0] if found else r["text"][:200]
