@@ -242,6 +242,7 @@ def test_exact_phrase_fills_the_limit_past_the_ranked_window(phrases, monkeypatc
     # index, so the best few candidates hold no exact match; search must look further.
     assert {b for b, _ in hits(phrases, "China trade war", "--limit", "5")} == {f"mfa-1{i}" for i in range(1, 6)}
     monkeypatch.setattr(query, "RANK_WINDOW", 1)  # the window is then 4 x --limit
+    monkeypatch.setattr(query, "FILTERED_WIDENING", 1)
     assert hits(phrases, 'China "trade war"', "--limit", "1") == [("mfa-10", 1)]
     assert hits(phrases, 'China "trade war"', "--limit", "2") == [("mfa-10", 1), ("mfa-10", 2)]
 
@@ -411,8 +412,35 @@ def test_limit_keeps_the_best(made):
 def test_ranked_search_widens_past_filtered_out_hits(made, monkeypatch):
     # With a window of one, the best hit is filtered out; search must look further.
     monkeypatch.setattr(query, "RANK_WINDOW", 1)
+    monkeypatch.setattr(query, "FILTERED_WIDENING", 1)
     assert hits(made, "tariffs", "--speaker", "Bloomberg") == [("mfa-2", 2)]
     assert hits(made, "tariffs", "--limit", "3") == [("mfa-1", 3), ("scio-3", 3), ("scio-3", 2)]
+
+
+class Recording:
+    """A connection that notes every statement run through it."""
+
+    def __init__(self, db):
+        self.db, self.sql = db, []
+
+    def execute(self, sql, params=()):
+        self.sql.append(sql)
+        return self.db.execute(sql, params)
+
+
+def test_a_filter_widens_the_ranked_window(phrases, monkeypatch):
+    # Six turns that say China rank above Reuters' question: a window of 4 holds none
+    # of Reuters' and all must be scored again; a filtered window is wider from the start.
+    monkeypatch.setattr(query, "RANK_WINDOW", 1)
+    passes = {}
+    for widening in (1, 8):
+        monkeypatch.setattr(query, "FILTERED_WIDENING", widening)
+        with Archive(phrases) as archive:
+            db = Recording(archive.db)
+            rows = query.search(db, "China", query.Filters(speaker="Reuters"), limit=1)
+        assert [(r["briefing_id"], r["seq"]) for r in rows] == [("mfa-10", 1)]
+        passes[widening] = sum("bm25(" in sql for sql in db.sql)
+    assert passes == {1: 2, 8: 1}
 
 
 def test_sort_by_date_newest_first(made):

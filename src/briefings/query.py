@@ -42,8 +42,15 @@ MARK_START, MARK_END = "\x02", "\x03"
 SNIPPET_TOKENS = 24
 # Ranked search first takes this many best-scoring turns from the index
 # before joining and filtering (see _ranked): joining every match of a common
-# word costs as much as scoring it.
+# word costs as much as scoring it. A filter of the user's (a speaker, dates,
+# a source, a kind, an outlet) can leave few of them, so it takes
+# FILTERED_WIDENING times as many: taking more of the best costs little beside
+# scoring them all, and far less than joining every match. An exact phrase
+# does not widen it: a turn that holds the phrase stemmed nearly always holds
+# it exactly, and each check is an index lookup.
 RANK_WINDOW = 200
+FILTERED_WIDENING = 10
+NOT_THE_CHAIR = "t.kind != 'moderator'"  # the filter every query has unless --all-kinds or --kind
 TIMELINE_PERIODS = {"year": 4, "month": 7}
 
 
@@ -250,7 +257,7 @@ def _where(db: sqlite_utils.Database, f: Filters, params: dict, entities=None, n
         params["kind"] = f.kind
         clauses.append("t.kind = :kind")
     elif not f.all_kinds:
-        clauses.append("t.kind != 'moderator'")
+        clauses.append(NOT_THE_CHAIR)
     return clauses
 
 
@@ -403,13 +410,15 @@ def _ranked(db, match: Match, params: dict, clauses: list[str], limit: int) -> l
     Scoring a match in the index is cheap; joining it to its turn and its
     briefing costs as much again. So first take the best RANK_WINDOW matches
     from the index alone and join and filter only those: with no filter but
-    the default one (no chair's turns) that is nearly always enough. When the
-    filters (a speaker, a date, an exact phrase) leave fewer than `limit` of
-    them, and the index has more, score and filter every match in one pass.
+    the default one (no chair's turns) that is nearly always enough, and with
+    a filter of the user's the window is FILTERED_WIDENING times wider. When
+    the filters still leave fewer than `limit` of them, and the index has
+    more, score and filter every match in one pass.
     """
     where = " AND ".join(clauses)
     score = rank(match.index)
-    window = max(RANK_WINDOW, 4 * limit)
+    filtered = any(c not in (NOT_THE_CHAIR, "1") for c in clauses)
+    window = max(RANK_WINDOW * (FILTERED_WIDENING if filtered else 1), 4 * limit)
     best = db.execute(f"SELECT rowid, {score} AS score FROM {match.index} WHERE {match.index} MATCH :q "
                       "ORDER BY score LIMIT :window", {"q": match.q, "window": window}).fetchall()
     if not best:
