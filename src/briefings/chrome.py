@@ -39,8 +39,14 @@ RULES: list[tuple[str, re.Pattern[str], str]] = [
 _PAGER_TOKEN = re.compile(r"<<|>>|<|>|«|»|‹|›|Prev(?:ious)?|Next|First|Last|上一页|下一页|首页|尾页|\d{1,3}", re.I)
 
 
+# Everything a pager line may hold; one match tells most lines apart before any counting.
+_PAGER_LINE = re.compile(r"^(?:[\s|.…<>«»‹›\d]|Prev(?:ious)?|Next|First|Last|上一页|下一页|首页|尾页)+$", re.I)
+
+
 def pager_total(line: str) -> int | None:
     """The page count a pager line shows ("1 2 3 ... 11 >"), or None if not a pager."""
+    if len(line) > 400 or not _PAGER_LINE.match(line):
+        return None
     compact = line.replace("...", " ").replace("…", " ")
     tokens = _PAGER_TOKEN.findall(compact)
     if not tokens or _PAGER_TOKEN.sub("", compact).strip(" |"):

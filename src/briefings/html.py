@@ -13,6 +13,7 @@ most of its time here. (The crawler's listing pages still use BeautifulSoup.)
 
 from __future__ import annotations
 
+import functools
 import re
 
 from lxml import etree
@@ -159,16 +160,20 @@ def _xpath_step(compound: str) -> str:
     return step
 
 
+@functools.lru_cache(maxsize=256)
+def _xpath(selector: str) -> etree.XPath:
+    return etree.XPath("".join(".//" + _xpath_step(step) if i == 0 else "//" + _xpath_step(step)
+                               for i, step in enumerate(selector.split())))
+
+
 def first(doc: Element, *selectors: str) -> Element | None:
     """The first element matching any selector, tried in order.
 
     Selectors are `tag#id.class` steps joined by spaces (descendants), the only
-    CSS these page families need.
+    CSS these page families need; each is compiled once.
     """
     for sel in selectors:
-        xpath = "".join(".//" + _xpath_step(step) if i == 0 else "//" + _xpath_step(step)
-                        for i, step in enumerate(sel.split()))
-        found = doc.xpath(xpath)
+        found = _xpath(sel)(doc)
         if found:
             return found[0]
     return None

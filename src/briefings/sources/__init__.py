@@ -185,8 +185,9 @@ def parse_group(g: Group, entities: Entities) -> Briefing:
 _BUILDERS = {"mfa": mfa.build, "gac": gac.build, "text": generic.build}
 
 
-_LISTING = re.compile(rb'class="(?:newsLst_mod|rebox_news|list|news_list)"', re.I)
-_BODY_MARKERS = re.compile(rb'class="content"|enpcontent|News_Body_Txt|content_text|id="container_txt"', re.I)
+# Searched in the page's bytes folded to lower case: plain substring tests, no regex over 40 KB.
+_LISTING = (b'class="newslst_mod"', b'class="rebox_news"', b'class="list"', b'class="news_list"')
+_BODY_MARKERS = (b'class="content"', b"enpcontent", b"news_body_txt", b"content_text", b'id="container_txt"')
 _NOTICE = re.compile(r"^\s*Notice of (?:the )?SCIO press conference", re.I | re.M)
 
 
@@ -196,7 +197,8 @@ def _reject_non_transcripts(page: RawPage, family: str) -> None:
     if family == "text":
         return  # an unknown site's page is judged by what it yields, never by its name
     listing_name = re.match(r"^(?:default|index|node_\d+_\d+)(?:_\d+)?\.s?html?$", name)
-    if (listing_name or _LISTING.search(page.body[:400_000])) and not _BODY_MARKERS.search(page.body):
+    folded = page.body.lower()
+    if (listing_name or any(m in folded[:400_000] for m in _LISTING)) and not any(m in folded for m in _BODY_MARKERS):
         raise Rejected("listing page, not a transcript", page.path, skip=True)
     head = page.body[:20_000].decode("utf-8", "ignore")
     m = re.search(r"<title[^>]*>(.*?)</title>", head, re.I | re.S)
