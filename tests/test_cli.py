@@ -207,7 +207,8 @@ def test_unknown_id(seeded):
 
 
 def test_read_commands_never_create_an_archive(db_path):
-    for args in (["list"], ["search", "x"], ["speakers"], ["show", "x"]):
+    for args in (["list"], ["search", "x"], ["speakers"], ["show", "x"], ["export", "x"], ["export", "--all"],
+                 ["who", "x"], ["timeline", "x"], ["check"]):
         result = run(*args, "--db", db_path)
         assert result.exit_code == 1
         assert result.stderr == f"Error: no archive at {db_path}; build one with `briefings ingest PATH`\n"
@@ -235,7 +236,10 @@ def test_export_markdown_is_citable(seeded):
     assert "- Shou Xiaoli (chairperson), director general of the Press Bureau of the State Council Information Office (SCIO) and spokesperson of the SCIO" in lines
     assert "**Sun Meijun** (minister of the General Administration of Customs (GAC); statement)" in lines
     tokens = MarkdownIt("commonmark").parse(md)
-    assert not [t for t in tokens if t.type in ("html_block", "html_inline")]
+    # html_inline tokens are children of the inline tokens, never at the top level: walk both.
+    every = [t for top in tokens for t in (top, *(top.children or []))]
+    assert any(t.type == "text" for t in every)
+    assert not [t for t in every if t.type in ("html_block", "html_inline")]
     assert [t.content for t in tokens if t.type == "inline"][0].startswith("SCIO briefing series")
 
 

@@ -11,6 +11,7 @@ import functools
 import os
 import sqlite3
 import sys
+import tempfile
 from pathlib import Path
 
 import click
@@ -132,6 +133,18 @@ class OneLineErrors(click.Group):
             click.echo("Aborted!", err=True)
             sys.exit(1)
         sys.exit(code if isinstance(code, int) else 0)
+
+
+class OutputPath(click.Path):
+    """A file to write: a name is needed, and a folder will not do."""
+
+    def __init__(self):
+        super().__init__(dir_okay=False, path_type=Path)
+
+    def convert(self, value, param, ctx):
+        if isinstance(value, str) and not value.strip():
+            self.fail("needs a file name, not an empty one", param, ctx)
+        return super().convert(value, param, ctx)
 
 
 # -- commands --------------------------------------------------------------
@@ -673,9 +686,9 @@ def show(briefing_id, db_path, as_json):
 @click.option("--format", "fmt", type=click.Choice(["md", "json", "jsonl"]), default=None,
               help="Markdown to read and cite from, JSON for scripts, or JSON Lines (one line per briefing). "
                    "[default: md; jsonl with --all]")
-@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
-              help="Write to this file instead of standard output.")
-@click.option("--force", is_flag=True, help="Overwrite the output file if it exists.")
+@click.option("-o", "--output", type=OutputPath(),
+              help="Write to this file instead of standard output; whole or not at all.")
+@click.option("--force", is_flag=True, help="Replace the output file (or symbolic link) if it exists.")
 @db_option
 @handle_errors
 def export_(briefing_id, export_all, fmt, output, force, db_path):
@@ -759,31 +772,63 @@ def quality(paths, source, limit, db_path, as_json):
 
 
 def write_new_file(path: Path, text: str, force: bool) -> None:
-    """Write exactly this path; refuse to replace a file unless forced."""
+    """Write exactly this path, whole or not at all; refuse to replace a file unless forced."""
     with new_file(path, force) as fh:
         fh.write(text)
 
 
+def _exists(path: Path) -> click.ClickException:
+    return click.ClickException(f"{path} exists; use --force to overwrite it")
+
+
 @contextlib.contextmanager
 def new_file(path: Path, force: bool):
-    """Open exactly this path for writing; refuse to replace a file unless forced.
+    """A file to write that appears at exactly this path whole, or not at all.
 
-    If writing fails part way, a file this call created is removed again, so a
-    failed export leaves nothing half-written behind."""
-    if path.exists() and not force:
-        raise click.ClickException(f"{path} exists; use --force to overwrite it")
-    mode = "w" if force and path.exists() else "x"
+    The text goes to a hidden temporary file in the same folder, synced, and
+    is then renamed onto the path: a full disk or a kill part way leaves the
+    old file (or none) under the name, never part of the new one, and the
+    temporary file is removed on any error. Without `force` nothing is
+    replaced: the file is given its name by a hard link, which fails if the
+    name is taken. A symbolic link at the path is replaced itself (with
+    `force`), never written through."""
+    if os.path.lexists(path) and not force:
+        if path.is_symlink() and not path.exists():
+            raise click.ClickException(f"{path} is a symbolic link to {os.readlink(path)}, which does not exist; "
+                                       "use --force to replace the link, or give another name")
+        raise _exists(path)
+    folder = path.parent
     try:
-        fh = open(path, mode, encoding="utf-8", newline="\n")
-    except FileExistsError:
-        raise click.ClickException(f"{path} exists; use --force to overwrite it") from None
+        fd, tmp = tempfile.mkstemp(dir=folder, prefix=f".{path.name}.", suffix=".part")
+    except OSError as exc:
+        reason = f"its folder {folder} does not exist" if not folder.is_dir() else exc.strerror or str(exc)
+        raise click.ClickException(f"cannot write {path}: {reason}") from None
+    replaced = os.path.lexists(path)
     try:
-        with fh:
+        mask = os.umask(0)
+        os.umask(mask)
+        os.fchmod(fd, 0o666 & ~mask)  # mkstemp's file is private; an export is an ordinary file
+        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
             yield fh
-    except BaseException:
-        if mode == "x":
-            path.unlink(missing_ok=True)
-        raise
+            fh.flush()
+            os.fsync(fh.fileno())
+        if force:
+            os.replace(tmp, path)
+        else:
+            try:
+                os.link(tmp, path)
+            except FileExistsError:
+                raise _exists(path) from None
+            except OSError:  # a file system without hard links
+                if os.path.lexists(path):
+                    raise _exists(path) from None
+                os.rename(tmp, path)
+    except OSError as exc:
+        kept = "the file there is as it was" if replaced else "nothing was written there"
+        raise click.ClickException(f"cannot write {path}: {exc.strerror or exc}; {kept}") from None
+    finally:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(tmp)
 
 
 @cli.command()
