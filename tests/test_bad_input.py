@@ -57,6 +57,12 @@ def seeded(db_path):
 # -- ids, dates, queries ---------------------------------------------------------
 
 
+def test_since_after_until_is_a_usage_error_everywhere(seeded):
+    for command in (["list"], ["search", "customs"]):
+        line = one_error_line(run(*command, "--since", "2020-06", "--until", "2019-01", "--db", seeded), code=2)
+        assert "is after" in line and "nothing can match" in line
+
+
 @pytest.mark.parametrize("args", [["export", "nope-1"], ["export", "nope-1", "--format", "json"],
                                   ["export", "nope-1", "--format", "jsonl"], ["show", "nope-1", "--json"]])
 def test_unknown_id(seeded, args, tmp_path):

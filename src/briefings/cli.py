@@ -604,6 +604,8 @@ def list_(speaker, since, until, source, limit, db_path, as_json):
       briefings list --since 2025
       briefings list --speaker "Geng Shuang" --json
     """
+    if since and until and since > until:  # as for search: nothing can match, so the command line is wrong
+        raise click.UsageError(f"--since {since} is after --until {until}; nothing can match")
     filters = query.Filters(speaker=speaker, since=since, until=until, source=source)
     notes: list[str] = []
     with reading(db_path) as archive:
