@@ -123,11 +123,21 @@ def test_not_an_archive(tmp_path, content, command):
     assert bogus.read_bytes() == content
 
 
-def test_an_empty_file_is_not_an_archive_to_read(tmp_path):
+@pytest.mark.parametrize("kind", ["no bytes", "no tables"])
+@pytest.mark.parametrize("command", [["list"], ["check"], ["export", "--all"], ["show", "x"], ["search", "x"]])
+def test_an_empty_file_is_an_archive_not_built_yet(tmp_path, kind, command):
+    """What a kill during the first ingest could leave, or a file made by hand: reads say to run ingest."""
     empty = tmp_path / "empty.db"
     empty.write_bytes(b"")
-    assert one_error_line(run("list", "--db", empty)) == f"Error: {empty} is not a briefings archive"
-    assert empty.read_bytes() == b""
+    if kind == "no tables":
+        sqlite3.connect(empty).execute("PRAGMA user_version = 0").fetchall()
+        sqlite3.connect(empty).execute("VACUUM")
+    before = empty.read_bytes()
+    assert one_error_line(run(*command, "--db", empty)) == (
+        f"Error: {empty} is an empty archive, not built yet; build it with `briefings ingest PATH --db {empty}`")
+    assert empty.read_bytes() == before
+    assert run("ingest", SEEDS, "--db", empty).exit_code == 0
+    assert run(*command, "--db", empty).exit_code in (0, 1)  # built: x is simply not found
 
 
 @pytest.mark.parametrize("command", [["list"], ["ingest", SEEDS]])
@@ -246,7 +256,10 @@ def test_read_only_archive(seeded, read_only):
     assert run("list", "--db", seeded).exit_code == 0
     result = run("check", "--db", seeded)
     assert result.exit_code == 0
-    assert result.stderr == f"FTS5 integrity-check skipped: {seeded} is read-only\n"
+    n = len(dump(seeded)) and json.loads(run("check", "--json", "--db", seeded).stdout)
+    assert result.stdout == (f"ok: {n['briefings']} briefings, {n['turns']} turns, no problems found; "
+                             f"skipped: FTS5 integrity-check ({seeded} is read-only)\n")
+    assert n["skipped"] == [f"FTS5 integrity-check ({seeded} is read-only)"]
 
 
 def test_archive_in_a_read_only_folder(seeded, read_only):
@@ -267,6 +280,73 @@ def test_archive_in_a_read_only_folder(seeded, read_only):
                     "(SQLite keeps -wal and -shm files beside the archive)")
     assert sorted(p.name for p in folder.iterdir()) == ["archive.db"]
     assert list(sqlite3.connect(archive.as_uri() + "?mode=ro&immutable=1", uri=True).iterdump()) == before
+
+
+# -- files that are not ours, or are damaged ------------------------------------------
+
+FOREIGN_META = {
+    "another application": "INSERT INTO meta VALUES ('application', 'recipes'), ('schema_version', '4')",
+    "no application": "INSERT INTO meta VALUES ('schema_version', '1')",
+    "an empty meta table": None,
+    "a meta table of another shape": "ALTER TABLE meta RENAME COLUMN key TO name",
+}
+
+
+@pytest.mark.parametrize("meta", FOREIGN_META)
+@pytest.mark.parametrize("command", [["list"], ["check"], ["check", "--repair"], ["ingest", SEEDS],
+                                     ["export", "--all"], ["search", "soup"]])
+def test_another_programs_database_with_a_meta_table_is_left_byte_identical(tmp_path, meta, command):
+    """Its meta table does not say it is a briefings archive: refused before anything (WAL mode, a migration)."""
+    foreign = tmp_path / "other.db"
+    conn = sqlite3.connect(foreign, isolation_level=None)
+    conn.execute("CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT)")
+    conn.execute("CREATE TABLE recipes (name TEXT)")
+    if FOREIGN_META[meta]:
+        conn.execute(FOREIGN_META[meta])
+    conn.close()
+    before = foreign.read_bytes()
+    line = one_error_line(run(*command, "--db", foreign))
+    assert line == f"Error: {foreign} is a SQLite database but not a briefings archive"
+    assert foreign.read_bytes() == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["other.db"]
+
+
+@pytest.mark.parametrize("value", ["abc", "", "4.0", " 4", "-1", "\u0664", None])
+@pytest.mark.parametrize("command", [["list"], ["check"], ["ingest", SEEDS], ["export", "--all"],
+                                     ["search", "customs"], ["show", "x"]])
+def test_a_schema_version_that_is_not_a_number(seeded, value, command):
+    conn = sqlite3.connect(seeded, isolation_level=None)
+    if value is None:
+        conn.execute("DELETE FROM meta WHERE key = 'schema_version'")
+    else:
+        conn.execute("UPDATE meta SET value = ? WHERE key = 'schema_version'", (value,))
+    conn.close()
+    before = dump(seeded)
+    what = "it records no schema version" if value is None else f"its schema version is {value!r}, not a whole number"
+    assert one_error_line(run(*command, "--db", seeded)) == (
+        f"Error: {seeded} is damaged: {what}; restore it from a backup (`briefings ingest backup.jsonl --db NEW.db`) "
+        "or rebuild it from the raw pages")
+    assert dump(seeded) == before
+
+
+@pytest.mark.parametrize("command", [["show", "{id}"], ["show", "{id}", "--json"], ["export", "{id}"],
+                                     ["export", "{id}", "--format", "json"], ["export", "--all"],
+                                     ["export", "--all", "-o", "{out}"], ["export", "{id}", "-o", "{out}"]])
+@pytest.mark.parametrize("damage", ["UPDATE briefings SET pages = 'not json'",
+                                    "UPDATE briefings SET missing_pages = '[1,'",
+                                    "UPDATE turns SET also_asked = '{'"])
+def test_a_damaged_json_column_is_one_line(seeded, tmp_path, command, damage):
+    bid = "gac-29ac2c50a773"
+    conn = sqlite3.connect(seeded, isolation_level=None)
+    conn.execute(damage)
+    conn.close()
+    out = tmp_path / "out.txt"
+    line = one_error_line(run(*(a.format(id=bid, out=out) for a in command), "--db", seeded))
+    assert line.startswith("Error: briefing ") and " is damaged in the archive (a JSON column does not hold JSON" in line
+    assert line.endswith("`briefings check` names it, and re-ingesting its pages or backup rewrites it")
+    assert not out.exists() and sorted(p.name for p in tmp_path.iterdir() if p.name.startswith(".")) == []
+    check = json.loads(run("check", "--json", "--db", seeded).stdout)
+    assert not check["ok"] and {p["check"] for p in check["problems"]} == {"json"}
 
 
 # -- a full disk -----------------------------------------------------------------

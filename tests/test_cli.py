@@ -208,7 +208,7 @@ def test_unknown_id(seeded):
 
 def test_read_commands_never_create_an_archive(db_path):
     for args in (["list"], ["search", "x"], ["speakers"], ["show", "x"], ["export", "x"], ["export", "--all"],
-                 ["who", "x"], ["timeline", "x"], ["check"]):
+                 ["who", "x"], ["timeline", "x"], ["check"], ["check", "--repair"]):
         result = run(*args, "--db", db_path)
         assert result.exit_code == 1
         assert result.stderr == f"Error: no archive at {db_path}; build one with `briefings ingest PATH`\n"

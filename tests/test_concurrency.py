@@ -83,5 +83,7 @@ def test_two_ingests_at_once(tmp_path, pages):
             assert rc == 1 and err == f"Error: {shared} is busy: another briefings process is writing; " \
                                        "try again when it finishes\n"
     assert any(rc == 0 for rc, _, _ in results)
+    # Both built the new archive under a hidden name; one gave it its name, the other used that one.
+    assert not [p.name for p in tmp_path.iterdir() if p.name.startswith(".shared.db.")]
     assert assert_whole(shared) == assert_whole(reference)
     assert content(shared) == content(reference)  # every briefing once: ids are UNIQUE, turns compared

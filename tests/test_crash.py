@@ -19,6 +19,7 @@ from pathlib import Path
 
 import pytest
 
+from briefings import store
 from conftest import CORPUS
 
 BIN = Path(sys.executable).parent / "briefings"
@@ -26,18 +27,20 @@ KILLS = 10
 
 
 def assert_whole(db_path: Path) -> int:
-    """The archive at db_path is consistent; return how many briefings it holds."""
+    """The archive at db_path is consistent; return how many briefings it holds.
+
+    An archive is built under a hidden name and given its name whole, so a file
+    under the name always has the whole schema, however early the kill."""
     if not db_path.exists():
         return 0
     conn = sqlite3.connect(db_path, isolation_level=None)
     try:
         assert conn.execute("PRAGMA integrity_check").fetchall() == [("ok",)]
-        tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
-        if "briefings" not in tables:
-            assert not tables or tables <= {"meta"}, tables  # killed before the schema transaction committed
-            return 0
-        conn.execute("INSERT INTO turns_fts(turns_fts) VALUES('integrity-check')")
-        conn.execute("INSERT INTO turns_fts(turns_fts, rank) VALUES('integrity-check', 1)")
+        names = {r[0] for r in conn.execute("SELECT name FROM sqlite_master")}
+        assert names >= {name for _, name, _, _ in store.expected_schema()}, names
+        for fts in store.fts_indexes():
+            conn.execute(f"INSERT INTO {fts.name}({fts.name}) VALUES('integrity-check')")
+            conn.execute(f"INSERT INTO {fts.name}({fts.name}, rank) VALUES('integrity-check', 1)")
         half = conn.execute(
             "SELECT b.id FROM briefings b WHERE b.turn_count != (SELECT count(*) FROM turns t WHERE t.briefing_pk = b.pk)"
         ).fetchall()
@@ -118,3 +121,39 @@ def test_sigkill_anywhere_loses_nothing(pages, tmp_path):
     # The kills must have landed mid-run, not only before or after it.
     print("briefings at each kill:", partial, "of", total)
     assert any(0 < n < total for n in partial), partial
+
+
+@pytest.mark.timeout(300)
+def test_sigkill_while_the_archive_is_built_leaves_none_or_a_whole_one(pages, tmp_path):
+    """Kills spread over start-up and schema creation: the name never holds an archive with no tables,
+    so a reading command never says it is not an archive; at most a hidden temporary file is left."""
+    tiny = tmp_path / "tiny"
+    tiny.mkdir()
+    (tiny / "one.txt").write_text("A briefing\nDate: 2024-01-02\nQ: Here?\nA: Yes.\n", encoding="utf-8")
+    started = time.monotonic()
+    assert ingest(tiny, tmp_path / "timing.db").wait(60) == 0
+    whole_run = time.monotonic() - started
+    outcomes = []
+    for k in range(24):
+        folder = tmp_path / f"k{k}"
+        folder.mkdir()
+        db = folder / "archive.db"
+        proc = ingest(tiny, db)
+        if k % 2:
+            time.sleep(1.5 * whole_run * k / 23)  # past the end of a clean run, too
+        else:  # the moment the first file appears: the schema is being written
+            deadline = time.monotonic() + 30
+            while not any(folder.iterdir()) and proc.poll() is None and time.monotonic() < deadline:
+                time.sleep(0.0005)
+        proc.send_signal(signal.SIGKILL)
+        proc.wait(10)
+        outcomes.append(db.exists())
+        if db.exists():
+            assert_whole(db)
+            listing = subprocess.run([str(BIN), "list", "--json", "--db", str(db)], capture_output=True, text=True)
+            assert listing.returncode == 0, listing.stderr
+        assert all(p.name.startswith(".archive.db.") or p.name.startswith("archive.db")
+                   for p in folder.iterdir()), list(folder.iterdir())
+        assert ingest(tiny, db).wait(60) == 0  # and a rerun builds or completes it
+        assert assert_whole(db) == 1
+    assert any(outcomes) and not all(outcomes), outcomes

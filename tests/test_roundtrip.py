@@ -1,7 +1,8 @@
 """`export --all --format jsonl` then `ingest FILE.jsonl` rebuilds the same archive.
 
 Same ids in the same order, same participants (with their printed labels),
-same turns and text, same fingerprints: a restored archive is
+same turns and text, same fingerprints, the same history of what changed when
+a briefing was ingested again, the same rejected pages: a restored archive is
 indistinguishable from the one it was exported from, and re-ingesting the
 original pages into it changes nothing.
 """
@@ -26,6 +27,9 @@ TABLES = {
     "participants": "(SELECT id FROM briefings b WHERE b.pk = briefing_pk), position, name, role, kind, label",
     "turns": "(SELECT id FROM briefings b WHERE b.pk = briefing_pk), seq, label, speaker, role, kind, outlet, "
              "answers, also_asked, page, text",
+    # What changed when a briefing was ingested again: no raw page holds it, so a backup must.
+    "changes": "(SELECT id FROM briefings b WHERE b.pk = briefing_pk), at, seq, change, field, old, new",
+    "rejects": "path, reason, at",
 }
 
 
@@ -38,11 +42,31 @@ def contents(db_path) -> dict[str, list[tuple]]:
     return {t: conn.execute(f"SELECT {cols} FROM {t} ORDER BY pk").fetchall() for t, cols in TABLES.items()}
 
 
+def transcript(answer: str) -> str:
+    return ("Briefing on revisions\nSpeakers: Mr. Ann Example, spokesperson\nDate: 2024-03-04\n"
+            f"Q: Was the figure revised?\nA: {answer}\n")
+
+
 @pytest.fixture(scope="module")
-def original(tmp_path_factory):
+def sources(tmp_path_factory) -> list:
+    """The seeds, the constructed pages, the MFA corpus, and a page that changed and one that is broken."""
+    extra = tmp_path_factory.mktemp("extra")
+    (extra / "revised.txt").write_text(transcript("It was not."), encoding="utf-8")
+    (extra / "revised.txt.meta.json").write_text(json.dumps({"url": "https://example.org/briefings/revised"}))
+    (extra / "broken.html").write_bytes(b"")
+    return [*SOURCES, extra]
+
+
+@pytest.fixture(scope="module")
+def original(tmp_path_factory, sources):
     db = tmp_path_factory.mktemp("original") / "archive.db"
-    result = run("ingest", *SOURCES, "--db", db)
+    result = run("ingest", *sources, "--db", db)
     assert result.exit_code == 0, result.output
+    (sources[-1] / "revised.txt").write_text(transcript("It was, twice: to 5.2% and then to 5.3%."), encoding="utf-8")
+    result = run("ingest", sources[-1], "--db", db, "--json")
+    assert json.loads(result.stdout)["updated"] == 1
+    counts = contents(db)
+    assert counts["changes"] and counts["rejects"]
     return db
 
 
@@ -50,10 +74,10 @@ def test_round_trip_rebuilds_an_identical_archive(original, tmp_path):
     backup = tmp_path / "backup.jsonl"
     result = run("export", "--all", "--format", "jsonl", "-o", backup, "--db", original)
     assert result.exit_code == 0, result.output
-    n = len(contents(original)["briefings"])
-    assert result.stderr == f"wrote {n} briefings to {backup}\n"
+    n, rejects = len(contents(original)["briefings"]), len(contents(original)["rejects"])
+    assert result.stderr == f"wrote {n} briefings and {rejects} rejected page{'s' if rejects > 1 else ''} to {backup}\n"
     lines = backup.read_text(encoding="utf-8").splitlines()
-    assert len(lines) == n
+    assert len(lines) == n + rejects
 
     restored = tmp_path / "restored.db"
     result = run("ingest", backup, "--db", restored, "--json")
@@ -74,11 +98,12 @@ def test_each_line_is_the_export_shape_plus_what_restores_it(original, tmp_path)
     shape = json.loads(run("export", first["id"], "--format", "json", "--db", original).stdout)
     fingerprint = first.pop("fingerprint")
     labels = [p.pop("label") for p in first["participants"]]
+    assert first.pop("changes") == []
     assert first == shape
     assert len(fingerprint) == 64 and len(labels) == len(shape["participants"])
 
 
-def test_reingest_is_idempotent_both_ways(original, tmp_path):
+def test_reingest_is_idempotent_both_ways(original, tmp_path, sources):
     backup = tmp_path / "backup.jsonl"
     assert run("export", "--all", "-o", backup, "--db", original).exit_code == 0
     restored = tmp_path / "restored.db"
@@ -87,7 +112,7 @@ def test_reingest_is_idempotent_both_ways(original, tmp_path):
     # The same export again, then the original pages: every briefing is found unchanged.
     again = json.loads(run("ingest", backup, "--db", restored, "--json").stdout)
     assert again["added"] == again["updated"] == 0
-    pages = json.loads(run("ingest", *SOURCES, "--db", restored, "--json").stdout)
+    pages = json.loads(run("ingest", *sources, "--db", restored, "--json").stdout)
     assert pages["added"] == pages["updated"] == 0 and pages["unchanged"] == len(before["briefings"])
     assert contents(restored) == before
 
@@ -115,7 +140,8 @@ def test_awkward_text_survives(tmp_path, db_path):
     assert run("ingest", path, "--db", db_path).exit_code == 0
     out = run("export", "--all", "--db", db_path).stdout
     assert len(out.splitlines()) == 1 and out.endswith("\n")
-    assert json.loads(out)["turns"][0]["text"] == text
+    # Every character but the controls, which are never stored (a carriage return is a line break).
+    assert json.loads(out)["turns"][0]["text"] == text.replace("\r\n", "\n").replace("\x00", "")
 
 
 def test_bad_lines_are_rejected_with_their_number(tmp_path, db_path):
@@ -183,4 +209,4 @@ def test_export_all_does_not_overwrite(original, tmp_path):
     assert result.stderr == f"Error: {out} exists; use --force to overwrite it\n"
     assert out.read_text() == "keep me\n"
     assert run("export", "--all", "-o", out, "--force", "--db", original).exit_code == 0
-    assert out.read_text().count("\n") == len(contents(original)["briefings"])
+    assert out.read_text().count("\n") == len(contents(original)["briefings"]) + len(contents(original)["rejects"])

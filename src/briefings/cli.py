@@ -20,7 +20,7 @@ from . import __version__, export, query, render
 from .models import SOURCES as FAMILIES  # the page families; importing .sources would load the parsers
 from .models import TURN_KINDS
 from .people import Entities
-from .store import Archive, ArchiveError
+from .store import Archive, ArchiveError, damaged_briefing
 
 # Start-up time is part of every search: rich.progress, dateutil and the page
 # parsers (bs4, lxml) are imported only by the commands that use them.
@@ -654,7 +654,10 @@ def speakers(limit, db_path, as_json):
 
 def _get(db_path: Path, briefing_id: str) -> dict:
     with open_archive(db_path) as archive:
-        b = query.get_briefing(archive.db, briefing_id)
+        try:
+            b = query.get_briefing(archive.db, briefing_id)
+        except ValueError as exc:  # a JSON column that does not hold JSON
+            raise damaged_briefing(briefing_id, exc) from None
         if b is None:
             near = query.similar_ids(archive.db, briefing_id)
             hint = f"; did you mean {', '.join(near)}?" if near else "; `briefings list` shows the ids"
@@ -716,8 +719,9 @@ def export_(briefing_id, export_all, fmt, output, force, db_path):
                     click.echo(jsonl.line(record), nl=False)
                 return
             with new_file(output, force) as fh:
-                n = jsonl.write(archive.db, fh)
-        click.echo(f"wrote {n} briefing{'s' if n != 1 else ''} to {output}", err=True)
+                n, rejects = jsonl.write(archive.db, fh)
+        also = f" and {rejects} rejected page{'s' if rejects != 1 else ''}" if rejects else ""
+        click.echo(f"wrote {n} briefing{'s' if n != 1 else ''}{also} to {output}", err=True)
         return
     if briefing_id is None:
         raise click.UsageError("give the ID of a briefing (see `briefings list`), or --all for every one")
@@ -834,35 +838,55 @@ def new_file(path: Path, force: bool):
 
 
 @cli.command()
+@click.option("--repair", is_flag=True,
+              help="Mend what can be mended in place (search indexes, the schema's indexes and triggers, rows "
+                   "whose briefing is gone, control characters), then check again.")
 @db_option
 @json_option
 @handle_errors
-def check(db_path, as_json):
+def check(repair, db_path, as_json):
     """Check the archive is whole: exit 1 and one line per problem if not.
 
-    Checks SQLite's own integrity, that the search index matches the turns
-    (FTS5 integrity-check and a row-by-row comparison), that no turn or
-    participant has lost its briefing, that each briefing holds as many turns
-    as it says, and that turns are numbered 1, 2, 3 ... without gaps.
+    Checks SQLite's own integrity; that every table, index and trigger the
+    schema declares is there; that each search index matches the turns (FTS5
+    integrity-check and a row-by-row comparison); that no turn, participant or
+    change record has lost its briefing; that each briefing holds turns, as
+    many as it says, numbered 1, 2, 3 ... without gaps; that each answer's
+    question is there; that JSON columns hold JSON; and that no stored text
+    holds control characters. Each problem names what mends it: `--repair`,
+    re-ingesting the briefing's pages or backup, or a backup of the archive.
+    Without --repair nothing is changed.
 
     \b
     Examples:
       briefings check
       briefings check --json --db backup.db
+      briefings check --repair
     """
     from .check import check_archive
 
-    with open_archive(db_path) as archive:
-        report = check_archive(archive.db.conn, archive.path)
+    repaired: list[str] = []
+    with open_archive(db_path) as archive:  # refuses a missing or foreign file before anything is written
+        if not repair:
+            report = check_archive(archive.db.conn, archive.path)
+    if repair:
+        with open_archive(db_path, write=True) as archive:
+            repaired = archive.repair()
+            report = check_archive(archive.db.conn, archive.path)
     if as_json:
-        emit(render.dumps(report.to_dict()))
+        emit(render.dumps({**report.to_dict(), **({"repaired": repaired} if repair else {})}))
     else:
-        for note in report.skipped:
-            click.echo(note, err=True)
+        for line in repaired:
+            click.echo(f"repaired: {line}")
         for p in report.problems:
             click.echo(f"{p.check}: {p.message}")
+        skipped = f"; skipped: {'; '.join(report.skipped)}" if report.skipped else ""
         if report.ok:
-            click.echo(f"ok: {report.briefings} briefings, {report.turns} turns, no problems found")
+            left = "no problems left" if repair else "no problems found"
+            click.echo(f"ok: {report.briefings} briefings, {report.turns} turns, {left}{skipped}")
+        else:
+            for note in report.skipped:
+                click.echo(f"skipped: {note}")
     if not report.ok:
         sys.exit(1)
 

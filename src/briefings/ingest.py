@@ -12,7 +12,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Callable, Iterable
 
-from .jsonl import is_jsonl, read as read_jsonl
+from .jsonl import StoredReject, is_jsonl, read as read_jsonl
 from .models import Rejected
 from .people import Entities
 from .raw import MANIFEST, failed_pages, iter_page_files, load_page, read_manifest
@@ -27,6 +27,7 @@ class IngestReport:
     added: int = 0
     updated: int = 0
     unchanged: int = 0
+    repaired: int = 0  # stored from the same pages, rewritten because its stored rows were damaged
     pages: int = 0
     rejected: list[tuple[str, str]] = field(default_factory=list)
     skipped: list[tuple[str, str]] = field(default_factory=list)
@@ -35,7 +36,7 @@ class IngestReport:
 
     @property
     def briefings(self) -> int:
-        return self.added + self.updated + self.unchanged
+        return self.added + self.updated + self.unchanged + self.repaired
 
     def summary(self) -> str:
         parts = [
@@ -43,8 +44,10 @@ class IngestReport:
             f"{self.added} added",
             f"{self.updated} updated",
             f"{self.unchanged} unchanged",
-            f"{len(self.rejected)} rejected",
         ]
+        if self.repaired:
+            parts.append(f"{self.repaired} repaired")
+        parts.append(f"{len(self.rejected)} rejected")
         if self.skipped:
             parts.append(f"{len(self.skipped)} skipped")
         if self.incomplete:
@@ -58,6 +61,7 @@ class IngestReport:
             "added": self.added,
             "updated": self.updated,
             "unchanged": self.unchanged,
+            "repaired": self.repaired,
             "rejected": [{"path": p, "reason": r} for p, r in self.rejected],
             "skipped": [{"path": p, "reason": r} for p, r in self.skipped],
             "incomplete": [{"id": i, "missing_pages": list(m)} for i, m in self.incomplete],
@@ -172,18 +176,23 @@ def ingest(
 
 
 def _ingest_jsonl(path: Path, archive: Archive, report: IngestReport) -> None:
-    """Briefings exported with `export --all --format jsonl`: each line saved like a parsed page."""
+    """A backup written by `export --all`: each briefing saved like a parsed page, with
+    its change history; the rejections it lists recorded again."""
     try:
         for item in read_jsonl(path):
+            if isinstance(item, StoredReject):
+                archive.record_reject(item.path, item.reason, item.at)
+                continue
             report.pages += 1
             if isinstance(item, Rejected):
                 report.rejected.append((item.path, item.reason))
                 archive.record_reject(item.path, item.reason)
                 continue
-            outcome = archive.save(item, ())
+            b = item.briefing
+            outcome = archive.save(b, (), item.history)
             setattr(report, outcome, getattr(report, outcome) + 1)
-            report.ids.append(item.id)
-            if item.missing_pages:
-                report.incomplete.append((item.id, item.missing_pages))
+            report.ids.append(b.id)
+            if b.missing_pages:
+                report.incomplete.append((b.id, b.missing_pages))
     except OSError as exc:
         report.rejected.append((str(path), f"cannot read: {exc.strerror or exc}"))

@@ -2,12 +2,15 @@
 
 `briefings export --all --format jsonl` writes one briefing per line in the
 export JSON shape of docs/interface.md, plus what that shape leaves out and a
-restore needs: each participant's printed `label` and the briefing's
+restore needs: each participant's printed `label`, the briefing's
 `fingerprint` (so that re-ingesting the original pages later finds the
-restored briefing unchanged). `briefings ingest FILE.jsonl` reads it back
-through the same `Archive.save` as any page, one briefing per transaction.
-A line that is not a briefing is rejected with its line number and the rest
-go on, as for pages.
+restored briefing unchanged) and its `changes`, the history of what
+re-ingesting it changed (researchers cite it, and no raw page holds it).
+After the briefings come the archive's rejected pages, one line each:
+`{"type": "reject", "path", "reason", "at"}`. `briefings ingest FILE.jsonl`
+reads it back through the same `Archive.save` as any page, one briefing per
+transaction. A line that is neither is rejected with its line number and the
+rest go on, as for pages.
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Iterator
 
@@ -22,6 +26,7 @@ import sqlite_utils
 
 from . import query
 from .models import SOURCES, TURN_KINDS, Briefing, Participant, Rejected, Turn
+from .store import damaged_briefing
 
 SUFFIX = ".jsonl"
 
@@ -33,8 +38,20 @@ def is_jsonl(path: str | Path) -> bool:
 # -- writing -------------------------------------------------------------------
 
 
+CHANGE_KEYS = ("at", "seq", "change", "field", "old", "new")
+
+
+def get_briefing(db, briefing_id: str) -> dict | None:
+    """query.get_briefing, with a damaged JSON column said in one line (ArchiveError), not raised."""
+    try:
+        return query.get_briefing(db, briefing_id)
+    except ValueError as exc:  # json.JSONDecodeError
+        raise damaged_briefing(briefing_id, exc) from None
+
+
 def records(db: sqlite_utils.Database) -> Iterator[dict]:
-    """Every briefing, in the order it entered the archive, from one read snapshot."""
+    """Every briefing, in the order it entered the archive, then every rejected page,
+    from one read snapshot."""
     conn = db.conn
     own = not conn.in_transaction
     if own:
@@ -42,7 +59,7 @@ def records(db: sqlite_utils.Database) -> Iterator[dict]:
     try:
         ids = [r[0] for r in conn.execute("SELECT id FROM briefings ORDER BY pk").fetchall()]
         for bid in ids:
-            b = query.get_briefing(db, bid)
+            b = get_briefing(db, bid)
             if b is None:  # pragma: no cover - cannot happen inside one snapshot
                 continue
             pk, fingerprint = conn.execute("SELECT pk, fingerprint FROM briefings WHERE id = ?", (bid,)).fetchone()
@@ -51,7 +68,11 @@ def records(db: sqlite_utils.Database) -> Iterator[dict]:
             for p, label in zip(b["participants"], labels):
                 p["label"] = label
             b["fingerprint"] = fingerprint
+            b["changes"] = [dict(zip(CHANGE_KEYS, r)) for r in conn.execute(
+                f"SELECT {', '.join(CHANGE_KEYS)} FROM changes WHERE briefing_pk = ? ORDER BY pk", (pk,))]
             yield b
+        for path, reason, at in conn.execute("SELECT path, reason, at FROM rejects ORDER BY pk").fetchall():
+            yield {"type": "reject", "path": path, "reason": reason, "at": at}
     finally:
         if own and conn.in_transaction:
             conn.execute("ROLLBACK")
@@ -67,12 +88,16 @@ def line(record: dict) -> str:
     return json.dumps(record, ensure_ascii=False, separators=(",", ":")).translate(_LINE_BREAKS) + "\n"
 
 
-def write(db: sqlite_utils.Database, fh: IO[str]) -> int:
-    n = 0
+def write(db: sqlite_utils.Database, fh: IO[str]) -> tuple[int, int]:
+    """Write every record; return how many briefings and how many rejected pages."""
+    n = rejects = 0
     for record in records(db):
         fh.write(line(record))
-        n += 1
-    return n
+        if record.get("type") == "reject":
+            rejects += 1
+        else:
+            n += 1
+    return n, rejects
 
 
 # -- reading -------------------------------------------------------------------
@@ -132,6 +157,8 @@ def to_briefing(d: object) -> Briefing:
                           role=_str(t, "role", optional=True), kind=kind, outlet=_str(t, "outlet", optional=True),
                           text=_str(t, "text"), answers=_int(t, "answers", optional=True),
                           also_asked=tuple(also), page=_int(t, "page", default=1)))
+    if not turns:
+        raise ValueError("it has no turns")
     pages = _list(d, "pages")
     missing = _list(d, "missing_pages")
     if not all(isinstance(p, str) for p in pages) or not all(isinstance(n, int) for n in missing):
@@ -155,8 +182,43 @@ def to_briefing(d: object) -> Briefing:
     )
 
 
-def read(path: str | Path) -> Iterator[Briefing | Rejected]:
-    """Each line of a JSONL file as a Briefing, or Rejected("line N: why", path:N).
+@dataclass(frozen=True)
+class Restored:
+    """A briefing from a backup, with the change records to keep with it."""
+
+    briefing: Briefing
+    history: tuple[dict, ...] = ()
+
+
+@dataclass(frozen=True)
+class StoredReject:
+    """A rejected page as the archive recorded it."""
+
+    path: str
+    reason: str
+    at: str | None
+
+
+def _history(d: dict) -> tuple[dict, ...]:
+    out = []
+    for c in _list(d, "changes"):
+        if not isinstance(c, dict):
+            raise ValueError("a change is not a JSON object")
+        out.append({"at": _str(c, "at"), "seq": _int(c, "seq", optional=True), "change": _str(c, "change"),
+                    "field": _str(c, "field", optional=True), "old": _str(c, "old", optional=True),
+                    "new": _str(c, "new", optional=True)})
+    return tuple(out)
+
+
+def to_record(d: object) -> Restored | StoredReject:
+    """A line's object -> what it restores. Raises ValueError saying what is wrong."""
+    if isinstance(d, dict) and d.get("type") == "reject":
+        return StoredReject(_str(d, "path"), _str(d, "reason"), _str(d, "at", optional=True))
+    return Restored(to_briefing(d), _history(d))
+
+
+def read(path: str | Path) -> Iterator[Restored | StoredReject | Rejected]:
+    """Each line of a JSONL file as what it restores, or Rejected("line N: why", path:N).
 
     Streams: memory does not grow with the file. Raises OSError if it cannot be read."""
     path = Path(path)
@@ -166,7 +228,7 @@ def read(path: str | Path) -> Iterator[Briefing | Rejected]:
             if not raw.strip():
                 continue
             try:
-                yield to_briefing(json.loads(raw))
+                yield to_record(json.loads(raw))
             except UnicodeDecodeError:
                 yield Rejected(f"line {n} is not UTF-8 text", where)
             except json.JSONDecodeError as exc:

@@ -15,10 +15,14 @@ import contextlib
 import datetime as dt
 import json
 import os
+import re
+import secrets
 import sqlite3
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from .models import Briefing, Rejected
+from .text import has_controls, strip_controls
 
 SCHEMA_VERSION = 5
 APPLICATION = "briefings"
@@ -180,7 +184,14 @@ class _OlderSchema(Exception):
 
 
 class ArchiveError(Exception):
-    """Anything wrong with the archive file itself, worded for the user."""
+    """Anything wrong with the archive file itself, worded for the user.
+
+    `reason` is the message without what it meant for the write under way
+    ("; nothing was changed"), for a caller that can say that better."""
+
+    def __init__(self, message: str, reason: str | None = None):
+        super().__init__(message)
+        self.reason = reason or message
 
 
 def _now() -> str:
@@ -189,7 +200,8 @@ def _now() -> str:
 
 class Archive:
     """An open archive. Read-only opens never create a file, and change one only
-    to migrate an archive left by an older briefings, as any open does."""
+    to migrate an archive left by an older briefings, as any open does. Nothing
+    is changed in a file before it is known to be a briefings archive."""
 
     def __init__(self, path: str | Path, *, write: bool = False):
         self.path = Path(path)
@@ -220,6 +232,8 @@ class Archive:
                     parent.mkdir(parents=True, exist_ok=True)
                 except OSError as exc:
                     raise ArchiveError(f"cannot create {parent}: {exc.strerror}") from exc
+            if not os.path.lexists(self.path):
+                self._create()
         try:
             if write:
                 conn = sqlite3.connect(str(self.path), timeout=30, isolation_level=None)
@@ -237,10 +251,43 @@ class Archive:
                 self.db = Reader(conn)
             self._check_and_migrate()
         except sqlite3.DatabaseError as exc:
-            raise ArchiveError(_explain(exc, self.path)) from exc
-        except _OlderSchema:
+            raise _error(exc, self.path) from exc
+        except (_OlderSchema, ArchiveError):
             self.db.conn.close()
             raise
+
+    def _create(self) -> None:
+        """Build a new archive under a hidden name beside it, then give it its name.
+
+        A process killed while the schema is written leaves at most that hidden
+        file, never a file with no tables under the archive's name. The name is
+        given by a hard link, which never replaces: when two ingests start at
+        once, the one that loses uses the other's archive."""
+        tmp = self.path.with_name(f".{self.path.name}.{os.getpid()}.{secrets.token_hex(4)}.new")
+        try:
+            conn = sqlite3.connect(str(tmp), isolation_level=None)
+            try:
+                conn.execute("PRAGMA journal_mode = WAL")
+                conn.execute("BEGIN IMMEDIATE")
+                _build(conn, 0)
+                conn.execute("COMMIT")
+            finally:
+                conn.close()
+            try:
+                os.link(tmp, self.path)
+            except FileExistsError:
+                pass
+            except OSError:  # a file system without hard links
+                if not os.path.lexists(self.path):
+                    os.replace(tmp, self.path)
+        except sqlite3.DatabaseError as exc:
+            raise _error(exc, self.path) from exc
+        except OSError as exc:
+            raise ArchiveError(f"cannot create archive {self.path}: {exc.strerror or exc}") from exc
+        finally:
+            for leftover in (tmp, Path(f"{tmp}-wal"), Path(f"{tmp}-shm"), Path(f"{tmp}-journal")):
+                with contextlib.suppress(OSError):
+                    leftover.unlink()
 
     def close(self) -> None:
         self.db.conn.close()
@@ -254,16 +301,38 @@ class Archive:
     # -- schema -------------------------------------------------------------
 
     def version(self) -> int:
-        if "meta" not in self.db.table_names():
-            return 0
-        row = self.db.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
-        return int(row[0]) if row else 0
+        """The schema version the archive records; 0 for a file with no tables yet."""
+        tables = self.db.table_names()
+        return self._ours(tables) if tables else 0
+
+    def _ours(self, tables: list[str]) -> int:
+        """The schema version of a file that holds tables, once its meta table says it
+        is a briefings archive. Raises ArchiveError for any other file."""
+        foreign = ArchiveError(f"{self.path} is a SQLite database but not a briefings archive")
+        if "meta" not in tables:
+            raise foreign
+        try:
+            meta = dict(self.db.execute(
+                "SELECT key, value FROM meta WHERE key IN ('application', 'schema_version')").fetchall())
+        except sqlite3.OperationalError:  # a meta table of another shape
+            raise foreign from None
+        if meta.get("application") != APPLICATION:
+            raise foreign
+        value = meta.get("schema_version")
+        if not (isinstance(value, str) and value.isascii() and value.isdigit()):
+            what = "it records no schema version" if value is None else \
+                f"its schema version is {value!r}, not a whole number"
+            raise ArchiveError(
+                f"{self.path} is damaged: {what}; restore it from a backup "
+                "(`briefings ingest backup.jsonl --db NEW.db`) or rebuild it from the raw pages")
+        return int(value)
 
     def _check_and_migrate(self) -> None:
         tables = self.db.table_names()
-        if tables and "meta" not in tables:
-            raise ArchiveError(f"{self.path} is a SQLite database but not a briefings archive")
-        current = self.version()
+        if not tables and not self.write:
+            raise ArchiveError(f"{self.path} is an empty archive, not built yet; build it with "
+                               f"`briefings ingest PATH --db {self.path}`")
+        current = self._ours(tables) if tables else 0
         if current > SCHEMA_VERSION:
             raise ArchiveError(
                 f"{self.path} has schema version {current}, newer than this briefings "
@@ -274,39 +343,41 @@ class Archive:
                 self.db.execute("PRAGMA journal_mode = WAL")
             return
         if not self.write:
-            if current == 0:
-                raise ArchiveError(f"{self.path} is not a briefings archive")
             raise _OlderSchema(current)
         self.db.execute("PRAGMA journal_mode = WAL")
         with self.transaction() as conn:
             if self.version() != current:
                 return  # another process migrated it while we waited for the lock
-            for step in MIGRATIONS[current:]:
-                for statement in step:
-                    conn.execute(statement)
-            conn.execute(
-                "INSERT OR REPLACE INTO meta (key, value) VALUES ('schema_version', ?)",
-                (str(SCHEMA_VERSION),),
-            )
-            conn.execute(
-                "INSERT OR IGNORE INTO meta (key, value) VALUES ('application', ?)", (APPLICATION,)
-            )
+            _build(conn, current)
 
     # -- writing ------------------------------------------------------------
 
-    def save(self, b: Briefing, paths: tuple[str, ...] = ()) -> str:
-        """Write one briefing atomically: 'added', 'updated' or 'unchanged'.
+    def save(self, b: Briefing, paths: tuple[str, ...] = (), history: tuple[dict, ...] = ()) -> str:
+        """Write one briefing atomically: 'added', 'updated', 'repaired' or 'unchanged'.
 
-        `paths` are the raw files it came from: an earlier rejection of them is cleared.
+        `paths` are the raw files it came from: an earlier rejection of them is
+        cleared. A briefing stored from the same pages is left alone unless its
+        stored rows no longer match its record (turns lost or renumbered, a
+        damaged JSON column): then it is written again, 'repaired'. `history`
+        is change records (as in the `changes` table) to keep with it, from a
+        backup; those already held are not added twice. Control characters are
+        never stored.
         """
+        b = _without_controls(b)
         with self.transaction() as conn:
             row = conn.execute("SELECT pk, fingerprint, pages, missing_pages FROM briefings WHERE id = ?",
                                (b.id,)).fetchone()
-            if row and row[1] != b.fingerprint:
-                _refuse_shrinking(b, json.loads(row[2]), json.loads(row[3]))
             if row and row[1] == b.fingerprint:
-                conn.executemany("DELETE FROM rejects WHERE path = ?", [(p,) for p in paths])
-                return "unchanged"
+                if _whole(conn, row[0], b):
+                    _add_history(conn, row[0], history)
+                    conn.executemany("DELETE FROM rejects WHERE path = ?", [(p,) for p in paths])
+                    return "unchanged"
+                outcome = "repaired"  # the same pages: what changed is the damage, not the transcript
+            elif row:
+                _refuse_shrinking(b, _json_list(row[2]), _json_list(row[3]))
+                outcome = "updated"
+            else:
+                outcome = "added"
             values = {
                 "id": b.id,
                 "source": b.source,
@@ -323,17 +394,16 @@ class Archive:
             }
             if row:
                 pk = row[0]
-                self._record_changes(conn, pk, b, values["ingested_at"])
+                if outcome == "updated":
+                    self._record_changes(conn, pk, b, values["ingested_at"])
                 conn.execute("DELETE FROM turns WHERE briefing_pk = ?", (pk,))
                 conn.execute("DELETE FROM participants WHERE briefing_pk = ?", (pk,))
                 sets = ", ".join(f"{k} = :{k}" for k in values)
                 conn.execute(f"UPDATE briefings SET {sets} WHERE pk = :pk", {**values, "pk": pk})
-                outcome = "updated"
             else:
                 cols = ", ".join(values)
                 params = ", ".join(f":{k}" for k in values)
                 pk = conn.execute(f"INSERT INTO briefings ({cols}) VALUES ({params})", values).lastrowid
-                outcome = "added"
             conn.executemany(
                 "INSERT INTO participants (briefing_pk, position, name, role, kind, label) VALUES (?, ?, ?, ?, ?, ?)",
                 [(pk, i, p.name, p.role, p.kind, p.label) for i, p in enumerate(b.participants, 1)],
@@ -347,6 +417,7 @@ class Archive:
                     for t in b.turns
                 ],
             )
+            _add_history(conn, pk, history)
             conn.executemany("DELETE FROM rejects WHERE path = ?", [(p,) for p in paths])
         return outcome
 
@@ -355,7 +426,7 @@ class Archive:
 
         title, date, published, missing = conn.execute(
             "SELECT title, date, published, missing_pages FROM briefings WHERE pk = ?", (pk,)).fetchone()
-        old_meta = {"title": title, "date": date, "published": published, "missing_pages": json.loads(missing)}
+        old_meta = {"title": title, "date": date, "published": published, "missing_pages": _json_list(missing) or []}
         old_turns = [
             {"seq": s, "speaker": sp, "kind": k, "text": t}
             for s, sp, k, t in conn.execute(
@@ -369,14 +440,57 @@ class Archive:
              for r in diff(old_meta, old_turns, new_meta, new_turns)],
         )
 
-    def record_reject(self, path: str, reason: str) -> None:
+    def record_reject(self, path: str, reason: str, at: str | None = None) -> None:
+        """Note that a page was rejected and why (`at`: when, if not now, as from a backup)."""
         with self.transaction() as conn:
             conn.execute(
                 "INSERT INTO rejects (path, reason, at) VALUES (?, ?, ?) "
                 "ON CONFLICT(path) DO UPDATE SET reason = excluded.reason, at = excluded.at "
                 "WHERE reason != excluded.reason",  # the same page rejected again changes nothing
-                (path, reason, _now()),
+                (path, strip_controls(reason), at or _now()),
             )
+
+    def repair(self) -> list[str]:
+        """Mend in one transaction what can be mended in place; return what was done.
+
+        Tables, indexes and triggers the schema declares but the file lacks (or
+        holds in another form) are made again; rows whose briefing is gone are
+        deleted; control characters are stripped from stored text; and every
+        full-text index is rebuilt from the turns. Turns lost from a briefing
+        cannot be made here: re-ingesting its pages rewrites it (see `save`).
+        """
+        done: list[str] = []
+        fts = fts_indexes()
+        shadows = {f"{f.name}_{part}" for f in fts for part in FTS_SHADOWS}
+        with self.transaction() as conn:
+            have = {(t, n): sql for t, n, sql in conn.execute("SELECT type, name, sql FROM sqlite_master")}
+            for kind, name, _table, sql in expected_schema():
+                if sql is None or name in shadows:
+                    continue  # made by SQLite itself: UNIQUE indexes, FTS5's own tables
+                if (kind, name) not in have:
+                    conn.execute(sql)
+                    done.append(f"made the missing {kind} {name} again")
+                elif kind in ("index", "trigger") and _same_sql(have[(kind, name)]) != _same_sql(sql):
+                    conn.execute(f'DROP {kind.upper()} "{name}"')
+                    conn.execute(sql)
+                    done.append(f"made the {kind} {name} again, as the schema declares it")
+            for table in ("turns", "participants", "changes"):
+                n = conn.execute(f"DELETE FROM {table} WHERE briefing_pk NOT IN (SELECT pk FROM briefings)").rowcount
+                if n:
+                    done.append(f"deleted {n} {table} row{'s' if n != 1 else ''} whose briefing is gone")
+            conn.create_function("has_controls", 1, has_controls, deterministic=True)
+            conn.create_function("strip_controls", 1, lambda v: v if v is None else strip_controls(v),
+                                 deterministic=True)
+            for table, columns in TEXT_COLUMNS.items():
+                sets = ", ".join(f"{c} = strip_controls({c})" for c in columns)
+                where = " OR ".join(f"has_controls({c})" for c in columns)
+                n = conn.execute(f"UPDATE {table} SET {sets} WHERE {where}").rowcount
+                if n:
+                    done.append(f"stripped control characters from {n} {table} row{'s' if n != 1 else ''}")
+            for f in fts:
+                conn.execute(f"INSERT INTO {f.name} ({f.name}) VALUES ('rebuild')")
+                done.append(f"rebuilt the search index {f.name} from the turns")
+        return done
 
     @contextlib.contextmanager
     def transaction(self):
@@ -385,7 +499,7 @@ class Archive:
         try:
             conn.execute("BEGIN IMMEDIATE")
         except sqlite3.OperationalError as exc:
-            raise ArchiveError(_explain(exc, self.path)) from exc
+            raise _error(exc, self.path) from exc
         try:
             yield conn
             conn.execute("COMMIT")
@@ -393,8 +507,121 @@ class Archive:
             if conn.in_transaction:
                 conn.execute("ROLLBACK")
             if isinstance(exc, sqlite3.DatabaseError):
-                raise ArchiveError(_explain(exc, self.path)) from exc
+                raise _error(exc, self.path) from exc
             raise
+
+
+def _build(conn: sqlite3.Connection, current: int) -> None:
+    """Take the archive from schema version `current` to this one (inside a transaction)."""
+    for step in MIGRATIONS[current:]:
+        for statement in step:
+            conn.execute(statement)
+    conn.execute("INSERT OR REPLACE INTO meta (key, value) VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),))
+    conn.execute("INSERT OR IGNORE INTO meta (key, value) VALUES ('application', ?)", (APPLICATION,))
+
+
+# Stored text a page or backup supplies, by table: never holds control characters.
+TEXT_COLUMNS = {
+    "briefings": ("title",),
+    "participants": ("name", "role", "label"),
+    "turns": ("label", "speaker", "role", "outlet", "text"),
+}
+
+
+def _without_controls(b: Briefing) -> Briefing:
+    def clean(v):
+        return strip_controls(v) if isinstance(v, str) else v
+
+    return replace(
+        b, title=clean(b.title),
+        participants=tuple(replace(p, name=clean(p.name), role=clean(p.role), label=clean(p.label))
+                           for p in b.participants),
+        turns=tuple(replace(t, label=clean(t.label), speaker=clean(t.speaker), role=clean(t.role),
+                            outlet=clean(t.outlet), text=clean(t.text)) for t in b.turns),
+    )
+
+
+def _whole(conn: sqlite3.Connection, pk: int, b: Briefing) -> bool:
+    """Do the stored rows of briefing pk still hold all of b? Cheap: counts, numbering and
+    JSON, from the indexes; what only the search index could tell is `check`'s to find."""
+    n, lo, hi = conn.execute("SELECT count(*), min(seq), max(seq) FROM turns WHERE briefing_pk = ?", (pk,)).fetchone()
+    if n != len(b.turns) or (n and (lo != 1 or hi != n)):
+        return False
+    said, pages_ok, missing_ok = conn.execute(
+        "SELECT turn_count, json_valid(pages), json_valid(missing_pages) FROM briefings WHERE pk = ?", (pk,)).fetchone()
+    if said != n or not (pages_ok and missing_ok):
+        return False
+    if conn.execute("SELECT count(*) FROM participants WHERE briefing_pk = ?", (pk,)).fetchone()[0] != len(b.participants):
+        return False
+    bad = conn.execute(
+        "SELECT count(*) FROM turns WHERE briefing_pk = ? AND (NOT json_valid(also_asked) OR (answers IS NOT NULL "
+        "AND answers NOT IN (SELECT seq FROM turns WHERE briefing_pk = ?)))", (pk, pk)).fetchone()[0]
+    return bad == 0
+
+
+_CHANGE_KEYS = ("at", "seq", "change", "field", "old", "new")
+
+
+def _add_history(conn: sqlite3.Connection, pk: int, history: tuple[dict, ...]) -> None:
+    for h in history:
+        row = tuple(h.get(k) for k in _CHANGE_KEYS)
+        if not conn.execute("SELECT 1 FROM changes WHERE briefing_pk = ? AND at IS ? AND seq IS ? AND change IS ? "
+                            "AND field IS ? AND old IS ? AND new IS ?", (pk, *row)).fetchone():
+            conn.execute("INSERT INTO changes (briefing_pk, at, seq, change, field, old, new) "
+                         "VALUES (?, ?, ?, ?, ?, ?, ?)", (pk, *row))
+
+
+# -- the schema this code expects ------------------------------------------------
+
+FTS_SHADOWS = ("data", "idx", "docsize", "config", "content")
+
+
+@dataclass(frozen=True)
+class FtsIndex:
+    name: str
+    content: str | None  # the table it indexes (external content), if any
+    rowid: str | None  # that table's column the index's rowid is
+    docsize: bool  # whether it keeps a row per document (`<name>_docsize`)
+
+
+def expected_schema() -> list[tuple[str, str, str, str | None]]:
+    """(type, name, table, sql) of every schema object MIGRATIONS make, in the order made.
+
+    Built once in memory from the migrations themselves, so that a new version's
+    tables, indexes, triggers and FTS indexes are expected without a second list."""
+    conn = sqlite3.connect(":memory:")
+    try:
+        _build(conn, 0)
+        return conn.execute("SELECT type, name, tbl_name, sql FROM sqlite_master ORDER BY rowid").fetchall()
+    finally:
+        conn.close()
+
+
+_FTS_OPTION = r"""\b{}\s*=\s*['"]?(\w+)['"]?"""
+
+
+def fts_indexes() -> list[FtsIndex]:
+    """Every FTS5 index the schema declares."""
+    out = []
+    schema = expected_schema()
+    names = {name for _, name, _, _ in schema}
+    for kind, name, _table, sql in schema:
+        if kind == "table" and sql and re.match(r"CREATE VIRTUAL TABLE \S+ USING fts5\b", sql, re.I):
+            content = re.search(_FTS_OPTION.format("content"), sql)
+            rowid = re.search(_FTS_OPTION.format("content_rowid"), sql)
+            out.append(FtsIndex(name, content and content.group(1), rowid.group(1) if rowid else "rowid",
+                                f"{name}_docsize" in names))
+    return out
+
+
+def _same_sql(sql: str | None) -> str:
+    return " ".join((sql or "").split())
+
+
+def damaged_briefing(briefing_id: str, exc: Exception) -> ArchiveError:
+    """A briefing that cannot be read back because a JSON column of it does not hold JSON."""
+    return ArchiveError(f"briefing {briefing_id} is damaged in the archive (a JSON column does not hold JSON: {exc}); "
+                        "`briefings check` names it, and re-ingesting its pages or backup rewrites it")
 
 
 def _not_sqlite(path: Path) -> bool:
@@ -415,13 +642,25 @@ def _read_only_folder(path: Path) -> bool:
     return not os.access(path.parent, os.W_OK) and not Path(f"{path}-wal").exists()
 
 
-def _refuse_shrinking(b: Briefing, stored_pages: list, stored_missing: list) -> None:
+def _json_list(text: str | None) -> list | None:
+    """A stored JSON list column, or None when it is damaged."""
+    try:
+        value = json.loads(text)
+    except (TypeError, ValueError):
+        return None
+    return value if isinstance(value, list) else None
+
+
+def _refuse_shrinking(b: Briefing, stored_pages: list | None, stored_missing: list | None) -> None:
     """A transcript parsed from fewer pages than are stored never replaces it.
 
     Ingesting one page of a stored transcript, or a raw store that lost a
     page, would otherwise drop every turn of the other pages. A site that
     re-paginates a transcript shows it in its pager, and that is let through.
+    A stored record too damaged to say (its page lists are not JSON) is replaced.
     """
+    if stored_pages is None or stored_missing is None:
+        return
     lost = sorted(set(b.missing_pages) - set(stored_missing))
     # Fewer pages than stored is a re-paginated transcript only when its own pager says so.
     repaginated = b.pages_declared is not None and b.pages_declared == len(b.pages)
@@ -430,6 +669,15 @@ def _refuse_shrinking(b: Briefing, stored_pages: list, stored_missing: list) -> 
             f"{len(b.pages)} of the {len(stored_pages)} pages stored"
         raise Rejected(f"{b.id} is stored whole and this copy is not ({detail}); "
                        "ingest all of its pages together to update it")
+
+
+def _error(exc: sqlite3.DatabaseError, path: Path) -> ArchiveError:
+    """The error a failed statement is to the user. Whatever failed was inside a
+    transaction that is rolled back, so a full disk changed nothing."""
+    reason = _explain(exc, path)
+    if reason.startswith("no space left"):
+        return ArchiveError(f"{reason}; nothing was changed", reason)
+    return ArchiveError(reason)
 
 
 def _explain(exc: sqlite3.DatabaseError, path: Path) -> str:
@@ -444,7 +692,7 @@ def _explain(exc: sqlite3.DatabaseError, path: Path) -> str:
     if "locked" in msg or "busy" in msg:
         return f"{path} is busy: another briefings process is writing; try again when it finishes"
     if "disk is full" in msg or "database or disk is full" in msg:
-        return f"no space left to write {path}; nothing was changed"
+        return f"no space left to write {path}"
     if "unable to open" in msg:
         reason = "permission denied" if path.exists() and not os.access(path, os.R_OK) else msg
         if path.exists() and reason == msg and not os.access(path.parent, os.W_OK):
