@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import sqlite3
 import subprocess
@@ -349,21 +350,135 @@ def test_a_damaged_json_column_is_one_line(seeded, tmp_path, command, damage):
     assert not check["ok"] and {p["check"] for p in check["problems"]} == {"json"}
 
 
+# -- paths that are not pages ---------------------------------------------------------
+
+
+@pytest.mark.timeout(60)
+def test_a_named_pipe_is_skipped_not_waited_on(tmp_path, db_path):
+    """A FIFO named like a page would block a reader for ever: it is not a regular file, so it is not read."""
+    folder = tmp_path / "raw"
+    shutil.copytree(SEEDS, folder)
+    fifo = folder / "x.html"
+    os.mkfifo(fifo)
+    backup_fifo = tmp_path / "backup.jsonl"
+    os.mkfifo(backup_fifo)
+    for args in ([folder], [fifo], [folder, fifo], [backup_fifo]):
+        result = run("ingest", *args, "--db", db_path)
+        assert result.exit_code == 0, result.output
+        named = backup_fifo if args == [backup_fifo] else fifo
+        assert f"rejected {named}: not a regular file but a named pipe (FIFO); not read" in result.stderr.splitlines()
+    assert json.loads(run("list", "--json", "--db", db_path).stdout)
+
+
+def test_symbolic_links_that_lead_nowhere(tmp_path, db_path):
+    loop, other = tmp_path / "loop.html", tmp_path / "other.html"
+    loop.symlink_to(other)
+    other.symlink_to(loop)
+    dangling = tmp_path / "gone.html"
+    dangling.symlink_to(tmp_path / "nowhere.html")
+    line = one_error_line(run("ingest", loop, "--db", db_path), code=2)
+    assert line == (f"Error: Invalid value for 'PATHS...': '{loop}' is a loop of symbolic links "
+                    f"(it leads to '{other}') (see 'briefings ingest -h')")
+    line = one_error_line(run("ingest", dangling, "--db", db_path), code=2)
+    assert line == (f"Error: Invalid value for 'PATHS...': '{dangling}' is a symbolic link to "
+                    f"'{tmp_path / 'nowhere.html'}', which does not exist (see 'briefings ingest -h')")
+    assert not db_path.exists()
+    # Met inside a folder, each is one rejection with its reason, and the run goes on.
+    shutil.copytree(SEEDS, tmp_path / "seeds")
+    result = run("ingest", tmp_path, "--db", db_path)
+    assert result.exit_code == 0, result.output
+    assert f"rejected {dangling}: cannot read: a symbolic link to {tmp_path / 'nowhere.html'}, which does not exist" \
+        in result.stderr.splitlines()
+    assert f"rejected {loop}: cannot read: a loop of symbolic links ({other})" in result.stderr.splitlines()
+    assert "2 added" in result.stdout
+
+
 # -- a full disk -----------------------------------------------------------------
 
-
 @pytest.fixture
-def full_disk(monkeypatch):
-    """Every archive opened for writing may not grow by a single page: SQLite's own SQLITE_FULL."""
+def small_disk(tmp_path):
+    """make(size) -> a folder on a real file system of that size (tmpfs), when this process may mount one.
+
+    A real full disk: SQLite's own SQLITE_FULL from the write that does not fit,
+    with the WAL and -shm files it needs beside the archive. Skips when mounting
+    is not permitted (not root, or a container without the capability)."""
+    mounted: list[Path] = []
+
+    def make(size: str) -> Path:
+        if not ROOT_USER or not shutil.which("mount"):
+            pytest.skip("mounting a small file system needs root")
+        folder = tmp_path / f"disk{len(mounted)}"
+        folder.mkdir()
+        done = subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={size}", "tmpfs", str(folder)],
+                              capture_output=True, text=True)
+        if done.returncode != 0:
+            pytest.skip(f"cannot mount a tmpfs here: {done.stderr.strip()}")
+        mounted.append(folder)
+        return folder
+
+    yield make
+    for folder in mounted:
+        subprocess.run(["umount", "-l", str(folder)], check=False)
+
+
+def test_a_real_full_disk_says_what_was_stored(small_disk, tmp_path):
+    """Ingest onto a small tmpfs: the run stops at the briefing that does not fit, saying how many were
+    stored (each whole) and that the rest were not; the archive is whole; with room, a rerun completes it."""
+    from test_crash import generated_pages
+
+    pages = generated_pages(tmp_path / "pages", n=60)
+    disk = small_disk("1m")
+    archive = disk / "archive.db"
+    result = run("ingest", pages, "--db", archive)
+    line = one_error_line(result)
+    m = re.fullmatch(rf"Error: no space left to write {re.escape(str(archive))} \(after (\d+) of 60 transcripts: "
+                     r"(\d+) briefings stored, each whole \((\d+) added, 0 updated\), 0 unchanged; the other (\d+) "
+                     r"not stored: run the same ingest again to finish\)", line)
+    assert m, line
+    done, stored, added, left = map(int, m.groups())
+    assert 0 < stored == added == done < 60 and done + left == 60
+    conn = sqlite3.connect(archive)
+    assert conn.execute("PRAGMA integrity_check").fetchone() == ("ok",)
+    assert conn.execute("SELECT count(*), sum(turn_count) FROM briefings").fetchone() == (stored, stored * 80)
+    conn.close()
+    assert run("check", "--db", archive).exit_code == 0
+    subprocess.run(["mount", "-o", "remount,size=64m", str(disk)], check=True)
+    result = run("ingest", pages, "--db", archive, "--json")
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["added"] == 60 - stored
+    assert run("check", "--db", archive).exit_code == 0
+
+
+def test_a_disk_too_full_to_build_an_archive_leaves_no_file(small_disk):
+    """The schema itself does not fit: nothing under the archive's name, not even an empty file."""
+    disk = small_disk("40k")
+    archive = disk / "archive.db"
+    line = one_error_line(run("ingest", SEEDS, "--db", archive))
+    assert line == f"Error: no space left to write {archive}; nothing was changed"
+    assert list(disk.iterdir()) == []
+
+
+# Where no file system can be mounted, SQLite is told the file may not grow (max_page_count):
+# the same SQLITE_FULL, from the same statements.
+
+
+def limit_growth(monkeypatch, pages: int) -> None:
+    """Every archive opened for writing may grow by this many pages only."""
     opened = Archive.__init__
 
     def tight(self, path, *, write=False):
         opened(self, path, write=write)
         if write:
-            pages = self.db.execute("PRAGMA page_count").fetchone()[0]
-            self.db.execute(f"PRAGMA max_page_count = {pages}")
+            now = self.db.execute("PRAGMA page_count").fetchone()[0]
+            self.db.execute(f"PRAGMA max_page_count = {now + pages}")
 
     monkeypatch.setattr(Archive, "__init__", tight)
+
+
+@pytest.fixture
+def full_disk(monkeypatch):
+    """Every archive opened for writing may not grow by a single page: SQLite's own SQLITE_FULL."""
+    limit_growth(monkeypatch, 0)
 
 
 def test_full_disk_changes_nothing(seeded, full_disk):
@@ -389,3 +504,39 @@ def test_full_disk_reported_from_save(seeded, monkeypatch):
     assert line == f"Error: no space left to write {seeded}; nothing was changed"
     assert dump(seeded) == before
     assert original is not failing_save
+
+
+def test_a_disk_filling_part_way_says_what_was_stored(seeded, monkeypatch, tmp_path):
+    from test_crash import generated_pages
+
+    limit_growth(monkeypatch, 12)
+    pages = generated_pages(tmp_path / "pages", n=30)
+    line = one_error_line(run("ingest", pages, "--db", seeded))
+    m = re.search(r"\(after (\d+) of 30 transcripts: (\d+) briefings stored, each whole", line)
+    assert line.startswith(f"Error: no space left to write {seeded} (after ") and m, line
+    assert 0 < int(m.group(2)) < 30
+    assert run("check", "--db", seeded).exit_code == 0
+
+
+def test_two_different_copies_of_a_page_in_one_run_are_reported(tmp_path, db_path):
+    """group() keeps the first copy of a page; the other is never dropped in silence."""
+    seed = SEEDS / "scio_content_118230968.txt"
+    first, second, same = tmp_path / "a", tmp_path / "b", tmp_path / "c"
+    for folder in (first, second, same):
+        folder.mkdir()
+        shutil.copy(seed, folder / seed.name)
+        shutil.copy(f"{seed}.meta.json", folder / f"{seed.name}.meta.json")
+    (second / seed.name).write_text(seed.read_text(encoding="utf-8").replace("smuggling", "smugglers"), encoding="utf-8")
+    result = run("ingest", first, second, same, first / seed.name, "-v", "--db", db_path)
+    assert result.exit_code == 0, result.output
+    lines = result.stderr.splitlines()
+    assert f"skipped {second / seed.name}: another copy of briefing scio-118230968 (page 1) in this run, which " \
+           f"differs: {first / seed.name} was read, not this one; ingest it on its own to store it" in lines
+    assert f"skipped {same / seed.name}: the same bytes as {first / seed.name}, already read in this run" in lines
+    assert not [line for line in lines if str(first / seed.name) in line.split(":")[0]]  # the file named twice
+    assert result.stdout.startswith("1 briefing from 1 page, 1 added") and ", 2 skipped" in result.stdout
+    data = json.loads(run("ingest", first, second, "--json", "--db", db_path).stdout)
+    assert [d["path"] for d in data["duplicates"]] == [str(second / seed.name)]
+    # Without -v the differing copy is still reported; the identical one is not.
+    lines = run("ingest", first, second, same, "--db", db_path).stderr.splitlines()
+    assert [line.split(":")[0] for line in lines if line.startswith("skipped")] == [f"skipped {second / seed.name}"]

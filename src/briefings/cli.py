@@ -7,6 +7,7 @@ non-zero exit: 1 for an operation that failed, 2 for a usage error.
 from __future__ import annotations
 
 import contextlib
+import errno
 import functools
 import os
 import sqlite3
@@ -135,6 +136,26 @@ class OneLineErrors(click.Group):
         sys.exit(code if isinstance(code, int) else 0)
 
 
+class InputPath(click.Path):
+    """An existing file or folder to read. A symbolic link that leads nowhere, or
+    round in a loop, is said to be that, not "does not exist"."""
+
+    def __init__(self):
+        super().__init__(exists=True, path_type=Path)
+
+    def convert(self, value, param, ctx):
+        if isinstance(value, (str, os.PathLike)) and os.path.islink(value) and not os.path.exists(value):
+            target = os.readlink(value)
+            try:
+                os.stat(value)
+            except OSError as exc:
+                if exc.errno == errno.ELOOP:
+                    self.fail(f"{os.fsdecode(value)!r} is a loop of symbolic links (it leads to {target!r})",
+                              param, ctx)
+            self.fail(f"{os.fsdecode(value)!r} is a symbolic link to {target!r}, which does not exist", param, ctx)
+        return super().convert(value, param, ctx)
+
+
 class OutputPath(click.Path):
     """A file to write: a name is needed, and a folder will not do."""
 
@@ -164,9 +185,10 @@ def cli():
 
 
 @cli.command()
-@click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
+@click.argument("paths", nargs=-1, required=True, type=InputPath())
 @click.option("--source", type=click.Choice(FAMILIES), help="Treat every page as this family.")
-@click.option("-v", "--verbose", is_flag=True, help="Also list the pages skipped as not transcripts.")
+@click.option("-v", "--verbose", is_flag=True,
+              help="Also list the pages skipped as not transcripts, and identical copies of pages.")
 @db_option
 @json_option
 @handle_errors
@@ -174,8 +196,10 @@ def ingest(paths, source, verbose, db_path, as_json):
     """Parse raw pages (files or folders; HTML or plain text) into the archive.
 
     Pages of one transcript are grouped and stored as one briefing. A page that
-    cannot be parsed is reported with its reason and the run goes on. Running
-    it again on the same pages changes nothing.
+    cannot be parsed, or is too large or too marked up to be a transcript's, or
+    whose text is not text, is reported with its reason and the run goes on.
+    Running it again on the same pages changes nothing. If the archive cannot
+    be written part way (a full disk), the error says what was stored.
 
     \b
     Example:
@@ -186,24 +210,25 @@ def ingest(paths, source, verbose, db_path, as_json):
     from .ingest import ingest as run, plan
 
     entities = load_entities(db_path)
-    groups, unreadable = plan(paths, source)  # before opening: a bad path leaves no archive behind
-    with open_archive(db_path, write=True) as archive:
+    # Planned before opening: a bad path leaves no archive behind.
+    with plan(paths, source) as pages, open_archive(db_path, write=True) as archive:
         err = render.console(stderr=True)
         show_progress = err.is_terminal and not as_json
         if show_progress:
             with Progress(TextColumn("ingesting"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
                           console=err, transient=True) as bar:
-                task = bar.add_task("ingest", total=len(groups))
-                report = run(paths, archive, entities, source=source, groups=groups,
+                task = bar.add_task("ingest", total=len(pages))
+                report = run(paths, archive, entities, source=source, plan=pages,
                              on_group=lambda g: bar.advance(task))
         else:
-            report = run(paths, archive, entities, source=source, groups=groups)
-        report.rejected[:0] = unreadable
+            report = run(paths, archive, entities, source=source, plan=pages)
     if as_json:
         emit(render.dumps(report.to_dict()))
         return
     for path, reason in report.rejected:
         click.echo(f"rejected {path}: {reason}", err=True)
+    for path, reason in report.duplicates:
+        click.echo(f"skipped {path}: {reason}", err=True)
     if verbose:
         for path, reason in report.skipped:
             click.echo(f"skipped {path}: {reason}", err=True)

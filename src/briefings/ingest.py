@@ -1,23 +1,36 @@
 """Raw pages in, briefings stored: the parse -> store step, one transcript at a time.
 
-Pages are first only peeked at (a few kilobytes each) to group the pages of
-each transcript; full bodies are read one transcript at a time, so memory does
-not grow with the size of the raw store. A transcript that cannot be parsed is
-recorded with its reason and the run goes on.
+Ingest streams: memory holds one transcript's pages, however large the raw
+store. A first pass (`Plan`) reads only the head of each page file (a few
+kilobytes) to learn its page family and which transcript it is a page of,
+and keeps one row per page (transcript, page number, path) in a temporary
+SQLite file, with the folders' manifest entries; a transcript's pages can
+lie anywhere under the paths given. Transcripts are then read back one at a
+time, parsed, screened (`screen.py`) and stored, each in its own
+transaction. A transcript that cannot be parsed is recorded with its reason
+and the run goes on; nothing is ever dropped in silence: a second, different
+copy of a page in the same run is reported, as is any file that is not a
+regular file (a named pipe would block the run forever).
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
+import os
+import sqlite3
+import stat
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Callable, Iterable
+from typing import Callable, Iterable, Iterator
 
-from .jsonl import StoredReject, is_jsonl, read as read_jsonl
-from .models import Rejected
+from . import screen
+from .jsonl import Restored, StoredReject, is_jsonl, read as read_jsonl
+from .models import Briefing, RawPage, Rejected
 from .people import Entities
-from .raw import MANIFEST, failed_pages, iter_page_files, load_page, read_manifest
-from .sources import Group, family_of, group, parse_group, transcript_key
-from .store import Archive
+from .raw import MANIFEST, failed_pages, iter_manifest, iter_page_files, load_page
+from .sources import Group, family_of, group, page_slot, parse_group, transcript_key
+from .store import Archive, ArchiveError
 
 PEEK = 64 * 1024
 
@@ -31,8 +44,10 @@ class IngestReport:
     pages: int = 0
     rejected: list[tuple[str, str]] = field(default_factory=list)
     skipped: list[tuple[str, str]] = field(default_factory=list)
+    duplicates: list[tuple[str, str]] = field(default_factory=list)  # other, different copies of a page
     incomplete: list[tuple[str, tuple[int, ...]]] = field(default_factory=list)
     ids: list[str] = field(default_factory=list)
+    rejects_recorded: int = 0
 
     @property
     def briefings(self) -> int:
@@ -48,8 +63,8 @@ class IngestReport:
         if self.repaired:
             parts.append(f"{self.repaired} repaired")
         parts.append(f"{len(self.rejected)} rejected")
-        if self.skipped:
-            parts.append(f"{len(self.skipped)} skipped")
+        if self.skipped or self.duplicates:
+            parts.append(f"{len(self.skipped) + len(self.duplicates)} skipped")
         if self.incomplete:
             parts.append(f"{len(self.incomplete)} incomplete")
         return ", ".join(parts)
@@ -64,58 +79,247 @@ class IngestReport:
             "repaired": self.repaired,
             "rejected": [{"path": p, "reason": r} for p, r in self.rejected],
             "skipped": [{"path": p, "reason": r} for p, r in self.skipped],
+            "duplicates": [{"path": p, "reason": r} for p, r in self.duplicates],
             "incomplete": [{"id": i, "missing_pages": list(m)} for i, m in self.incomplete],
             "ids": self.ids,
         }
 
 
-def plan(paths: Iterable[str | Path], source: str | None = None) -> tuple[list[Group], list[tuple[str, str]]]:
-    """Group the page files under paths into transcripts, reading only their heads."""
-    manifests: dict = {}
-    refs = []
-    unreadable = []
-    for path in iter_page_files(paths):
+# -- the first pass: which page is which transcript's ------------------------------------------------------------
+
+_PLAN_SCHEMA = """
+CREATE TABLE pages (
+    seq INTEGER PRIMARY KEY, key TEXT NOT NULL, n TEXT NOT NULL, path TEXT NOT NULL, family TEXT NOT NULL,
+    url TEXT, transcript TEXT, page TEXT, UNIQUE (key, n));
+CREATE INDEX pages_key ON pages(key, n);
+CREATE TABLE copies (key TEXT NOT NULL, n TEXT NOT NULL, path TEXT NOT NULL, first TEXT NOT NULL,
+    differs INTEGER NOT NULL);
+CREATE INDEX copies_key ON copies(key);
+CREATE TABLE manifest (folder TEXT NOT NULL, file TEXT NOT NULL, entry TEXT NOT NULL, PRIMARY KEY (folder, file));
+CREATE TABLE failed (key TEXT NOT NULL, n TEXT NOT NULL, PRIMARY KEY (key, n));
+CREATE TABLE ids (id TEXT PRIMARY KEY, path TEXT NOT NULL);
+"""
+
+
+class _Entries:
+    """One folder's manifest entries, looked up by file name in the plan's database."""
+
+    def __init__(self, db: sqlite3.Connection, folder: str):
+        self.db, self.folder = db, folder
+
+    def get(self, name: str, default=None):
+        row = self.db.execute("SELECT entry FROM manifest WHERE folder = ? AND file = ?", (self.folder, name)).fetchone()
+        return json.loads(row[0]) if row else default
+
+
+class _Manifests:
+    """`load_page`'s manifests argument (folder -> entries by file name), kept in the
+    plan's database: a manifest is read into it once, a line at a time, when the
+    first page of its folder is met, and is never held in memory."""
+
+    def __init__(self, plan: "Plan"):
+        self.plan = plan
+        self.loaded: set[Path] = set()
+
+    def __contains__(self, folder) -> bool:
+        return True
+
+    def __getitem__(self, folder: Path) -> _Entries:
+        if folder not in self.loaded:
+            self.loaded.add(folder)
+            self.plan._read_manifest(folder)
+        return _Entries(self.plan.db, str(folder))
+
+
+def _not_a_page(path: Path) -> str | None:
+    """Why a path from the command line or a folder walk cannot be read as a page, if it cannot."""
+    try:
+        mode = os.stat(path).st_mode
+    except OSError as exc:
+        if os.path.islink(path):
+            target = os.readlink(path)
+            if exc.errno == 40:  # ELOOP
+                return f"cannot read: a loop of symbolic links ({target})"
+            return f"cannot read: a symbolic link to {target}, which does not exist"
+        return f"cannot read: {exc.strerror or exc}"
+    if stat.S_ISREG(mode):
+        return None
+    kind = ("a named pipe (FIFO)" if stat.S_ISFIFO(mode) else "a socket" if stat.S_ISSOCK(mode)
+            else "a device" if stat.S_ISCHR(mode) or stat.S_ISBLK(mode) else "not a file")
+    return f"not a regular file but {kind}; not read"
+
+
+def _text(value) -> str | None:
+    return value if isinstance(value, str) else None
+
+
+def _sane(page: RawPage) -> RawPage:
+    """A hand-edited manifest or metadata file may hold anything: only text is a URL."""
+    return replace(page, url=_text(page.url), transcript=_text(page.transcript), source=_text(page.source),
+                   charset=_text(page.charset), headers=page.headers if isinstance(page.headers, dict) else {})
+
+
+def _sha256(path: str) -> str | None:
+    digest = hashlib.sha256()
+    try:
+        with open(path, "rb") as fh:
+            for chunk in iter(lambda: fh.read(1 << 20), b""):
+                digest.update(chunk)
+    except OSError:
+        return None
+    return digest.hexdigest()
+
+
+class Plan:
+    """The page files under some paths, grouped into transcripts without holding them.
+
+    `problems` lists the files that could not be read, with why; `len()` is the
+    number of transcripts; `groups()` yields them one at a time, first seen first.
+    Use it as a context manager, or close() it: it owns a temporary file.
+    """
+
+    def __init__(self, paths: Iterable[str | Path], source: str | None = None):
+        self.source = source
+        self.problems: list[tuple[str, str]] = []
+        self.db = sqlite3.connect("", isolation_level=None)  # a private temporary file, gone when closed
+        self.manifests = _Manifests(self)
         try:
-            peek = load_page(path, manifests, limit=PEEK)
-        except OSError as exc:
-            unreadable.append((str(path), f"cannot read: {exc.strerror or exc}"))
-            continue
-        # Keep what grouping needs, not the bytes: memory must not grow with the raw store.
-        refs.append(replace(peek, body=b"", source=family_of(peek, source)))
-    groups = group(refs, source)
-    for folder in manifests:
+            self.db.executescript(_PLAN_SCHEMA)
+            self.db.execute("BEGIN")
+            self._scan(paths)
+            self.db.execute("COMMIT")
+            self.count = self.db.execute("SELECT count(DISTINCT key) FROM pages").fetchone()[0]
+        except BaseException:
+            self.close()
+            raise
+
+    def _scan(self, paths: Iterable[str | Path]) -> None:
+        for path in iter_page_files(paths):
+            why = _not_a_page(path)
+            if why:
+                self.problems.append((str(path), why))
+                continue
+            try:
+                peek = load_page(path, self.manifests, limit=PEEK)
+            except OSError as exc:
+                self.problems.append((str(path), f"cannot read: {exc.strerror or exc}"))
+                continue
+            peek = _sane(peek)
+            family = family_of(peek, self.source)
+            ref = replace(peek, body=b"", source=family)  # what grouping needs, not the bytes
+            key, n = page_slot(ref, family)
+            try:
+                self.db.execute("INSERT INTO pages (key, n, path, family, url, transcript, page) "
+                                "VALUES (?, ?, ?, ?, ?, ?, ?)",
+                                (key, str(n), str(path), family, ref.url, ref.transcript,
+                                 None if ref.page is None else str(ref.page)))
+            except sqlite3.IntegrityError:  # a second copy of this page of this transcript
+                (first,) = self.db.execute("SELECT path FROM pages WHERE key = ? AND n = ?", (key, str(n))).fetchone()
+                if os.path.realpath(first) == os.path.realpath(path):
+                    continue  # the same file named twice (a folder and a file in it)
+                differs = _sha256(first) != _sha256(str(path))
+                self.db.execute("INSERT INTO copies (key, n, path, first, differs) VALUES (?, ?, ?, ?, ?)",
+                                (key, str(n), str(path), first, int(differs)))
+
+    def _read_manifest(self, folder: Path) -> None:
         torn: list[int] = []
-        read_manifest(folder, torn)
+        self.db.executemany("INSERT OR REPLACE INTO manifest (folder, file, entry) VALUES (?, ?, ?)",
+                            ((str(folder), e["file"], json.dumps(e)) for e in iter_manifest(folder, torn)))
         if torn:
-            unreadable.append((str(folder / MANIFEST), f"line(s) {', '.join(map(str, torn))} unreadable "
-                               "(an interrupted fetch?); their pages are read without their URLs"))
-    failed: dict[str, set[int]] = {}
-    for manifest in manifests.values():
-        for (family, transcript), numbers in failed_pages(manifest).items():
-            failed.setdefault(transcript_key(source or family or "text", transcript), set()).update(numbers)
-    if failed:
-        groups = [replace(g, missing=tuple(sorted(failed[g.key] - {n for n, _ in g.pages})))
-                  if g.key in failed else g for g in groups]
-    return groups, unreadable
+            self.problems.append((str(folder / MANIFEST), f"line(s) {', '.join(map(str, torn))} unreadable "
+                                  "(an interrupted fetch?); their pages are read without their URLs"))
+        errors = {row[0]: json.loads(row[1]) for row in self.db.execute(
+            "SELECT file, entry FROM manifest WHERE folder = ? AND json_extract(entry, '$.error') IS NOT NULL",
+            (str(folder),))}
+        for (family, transcript), numbers in failed_pages(errors).items():
+            key = transcript_key(self.source or family or "text", transcript)
+            self.db.executemany("INSERT OR IGNORE INTO failed (key, n) VALUES (?, ?)", ((key, str(n)) for n in numbers))
+
+    def __len__(self) -> int:
+        return self.count
+
+    def groups(self) -> Iterator[Group]:
+        keys = self.db.execute("SELECT key FROM pages GROUP BY key ORDER BY min(seq)")
+        for (key,) in iter(keys.fetchone, None):
+            refs = [RawPage(path=path, body=b"", url=url, source=family, transcript=transcript,
+                            page=None if page is None else int(page))
+                    for path, family, url, transcript, page in self.db.execute(
+                        "SELECT path, family, url, transcript, page FROM pages WHERE key = ? ORDER BY seq", (key,))]
+            failed = {int(r[0]) for r in self.db.execute("SELECT n FROM failed WHERE key = ?", (key,))}
+            for g in group(refs, self.source):
+                missing = tuple(sorted(failed - {n for n, _ in g.pages}))
+                yield replace(g, missing=missing) if missing else g
+
+    def copies(self, key: str) -> list[tuple[str, int, str, bool]]:
+        """(path, page number, the copy read instead, whether they differ) of the pages of
+        transcript `key` that another file in this run also is."""
+        return [(p, int(n), first, bool(d)) for p, n, first, d in self.db.execute(
+            "SELECT path, n, first, differs FROM copies WHERE key = ? ORDER BY rowid", (key,))]
+
+    def claim(self, briefing_id: str, path: str) -> str | None:
+        """Note that this run stores briefing_id from path; the path it was stored from before, if any."""
+        row = self.db.execute("SELECT path FROM ids WHERE id = ?", (briefing_id,)).fetchone()
+        if row:
+            return row[0]
+        self.db.execute("INSERT INTO ids (id, path) VALUES (?, ?)", (briefing_id, path))
+        return None
+
+    def close(self) -> None:
+        self.db.close()
+
+    def __enter__(self) -> "Plan":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
 
 
-def load_group(g: Group, manifests: dict | None = None) -> Group:
-    """The same group with full page bodies."""
+def plan(paths: Iterable[str | Path], source: str | None = None) -> Plan:
+    """Group the page files under paths into transcripts, reading only their heads."""
+    return Plan(paths, source)
+
+
+# -- the second pass: one transcript at a time ------------------------------------------------------------------
+
+
+def load_group(g: Group, manifests=None) -> Group:
+    """The same group with full page bodies. A page too large to be a transcript's is
+    rejected before it is read."""
     manifests = {} if manifests is None else manifests
-    return replace(g, pages=tuple((n, load_page(Path(p.path), manifests)) for n, p in g.pages))
+    pages = []
+    for n, p in g.pages:
+        path = Path(p.path)
+        screen.check_size(p.path, path.stat().st_size)
+        pages.append((n, _sane(load_page(path, manifests))))
+    return replace(g, pages=tuple(pages))
+
+
+def parse(g: Group, entities: Entities, manifests=None) -> Briefing:
+    """Read, screen and parse one transcript. Raises Rejected (or OSError)."""
+    screen.check_count(g.pages)
+    full = load_group(g, manifests)
+    screen.check_pages(full.pages)
+    b = parse_group(full, entities)
+    screen.check_text(b, full.pages[0][1].path)
+    return b
 
 
 def parse_paths(paths: Iterable[str | Path], entities: Entities, source: str | None = None):
     """Yield (group, Briefing or Rejected) for every transcript under paths, storing nothing."""
-    groups, unreadable = plan(paths, source)
-    for path, reason in unreadable:
-        yield None, Rejected(reason, path)
-    manifests: dict = {}
-    for g in groups:
-        try:
-            yield g, parse_group(load_group(g, manifests), entities)
-        except Rejected as exc:
-            yield g, exc
+    with Plan(paths, source) as p:
+        for path, reason in p.problems:
+            yield None, Rejected(reason, path)
+        for g in p.groups():
+            try:
+                yield g, parse(g, entities, p.manifests)
+            except Rejected as exc:
+                yield g, exc
+            except OSError as exc:
+                yield g, Rejected(f"cannot read: {exc.strerror or exc}", g.pages[0][1].path)
+
+
+# Exceptions a page shaped like nothing the parsers expect may raise: reported, and the run goes on.
+_PARSE_ERRORS = (RecursionError, MemoryError, ValueError, LookupError, TypeError, AttributeError)
 
 
 def ingest(
@@ -125,74 +329,124 @@ def ingest(
     *,
     source: str | None = None,
     on_group: Callable[[Group], None] | None = None,
-    groups: list[Group] | None = None,
+    plan: Plan | None = None,
 ) -> IngestReport:
+    """Store every transcript under paths (and every briefing of a .jsonl backup named).
+
+    Raises ArchiveError when the archive cannot be written (a full disk, another
+    writer holding it too long): its message says what was stored before."""
     report = IngestReport()
     paths = list(paths)  # read twice: pages, then .jsonl exports
-    if groups is None:
-        groups, unreadable = plan(paths, source)
-        for path, reason in unreadable:
-            report.rejected.append((path, reason))
-    manifests: dict = {}
-    stored_from: dict[str, str] = {}  # briefing id -> the page it came from in this run
-    for g in groups:
-        page_paths = tuple(p.path for _, p in g.pages)
-        report.pages += len(page_paths)
-        try:
-            briefing = parse_group(load_group(g, manifests), entities)
-            if briefing.id in stored_from:
-                # Two copies of one transcript, or two transcripts the sites number alike:
-                # never let the second silently replace the first.
-                raise Rejected(f"same briefing id {briefing.id} as {stored_from[briefing.id]}; "
-                               "kept that one", page_paths[0])
-            stored_from[briefing.id] = page_paths[0]
-            outcome = archive.save(briefing, page_paths)
-        except Rejected as exc:
-            reason = exc.reason
-            path = exc.path or page_paths[0]
-            if exc.skip:
-                report.skipped.append((path, reason))
-            else:
-                report.rejected.append((path, reason))
-                archive.record_reject(path, reason)
-        except OSError as exc:
-            report.rejected.append((page_paths[0], f"cannot read: {exc.strerror or exc}"))
-        except (RecursionError, MemoryError, ValueError, LookupError, TypeError, AttributeError) as exc:
-            # A page shaped like nothing the parsers expect: report it, keep going.
-            reason = f"cannot parse: {type(exc).__name__}: {exc}"[:300]
-            report.rejected.append((page_paths[0], reason))
-            archive.record_reject(page_paths[0], reason)
-        else:
-            setattr(report, outcome, getattr(report, outcome) + 1)
-            report.ids.append(briefing.id)
-            if briefing.missing_pages:
-                report.incomplete.append((briefing.id, briefing.missing_pages))
-        if on_group is not None:
-            on_group(g)
-    for path in (Path(p) for p in paths):
-        if is_jsonl(path) and not path.is_dir():
-            _ingest_jsonl(path, archive, report)
+    own = plan is None
+    if own:
+        plan = Plan(paths, source)
+    try:
+        report.rejected.extend(plan.problems)
+        total, done = len(plan), 0
+        for g in plan.groups():
+            try:
+                _ingest_group(g, plan, archive, entities, report)
+            except ArchiveError as exc:
+                raise _stopped(exc, report, f"{done} of {total} transcripts", total - done) from exc
+            done += 1
+            if on_group is not None:
+                on_group(g)
+        for path in (Path(p) for p in paths):
+            if is_jsonl(path) and not path.is_dir():
+                _ingest_jsonl(path, archive, report)
+    finally:
+        if own:
+            plan.close()
     return report
+
+
+def _ingest_group(g: Group, plan: Plan, archive: Archive, entities: Entities, report: IngestReport) -> None:
+    page_paths = tuple(p.path for _, p in g.pages)
+    report.pages += len(page_paths)
+    briefing = None
+    try:
+        briefing = parse(g, entities, plan.manifests)
+        earlier = plan.claim(briefing.id, page_paths[0])
+        if earlier is not None:
+            # Two copies of one transcript, or two transcripts the sites number alike:
+            # never let the second silently replace the first.
+            raise Rejected(f"same briefing id {briefing.id} as {earlier}; kept that one", page_paths[0])
+        outcome = archive.save(briefing, page_paths)
+    except Rejected as exc:
+        _rejected(report, archive, exc.path or page_paths[0], exc.reason, skip=exc.skip)
+    except OSError as exc:
+        report.rejected.append((page_paths[0], f"cannot read: {exc.strerror or exc}"))
+    except _PARSE_ERRORS as exc:
+        _rejected(report, archive, page_paths[0], f"cannot parse: {type(exc).__name__}: {exc}"[:300])
+    else:
+        _stored(report, briefing, outcome)
+    for path, n, first, differs in plan.copies(g.key):
+        what = f"briefing {briefing.id}" if briefing is not None else "this transcript"
+        if differs:
+            report.duplicates.append((path, f"another copy of {what} (page {n}) in this run, which differs: "
+                                            f"{first} was read, not this one; ingest it on its own to store it"))
+        else:
+            report.skipped.append((path, f"the same bytes as {first}, already read in this run"))
+
+
+def _rejected(report: IngestReport, archive: Archive, path: str, reason: str, *, skip: bool = False,
+              at: str | None = None) -> None:
+    if skip:
+        report.skipped.append((path, reason))
+        return
+    report.rejected.append((path, reason))
+    archive.record_reject(path, reason, at)
+    report.rejects_recorded += 1
+
+
+def _stored(report: IngestReport, b: Briefing, outcome: str) -> None:
+    setattr(report, outcome, getattr(report, outcome) + 1)
+    report.ids.append(b.id)
+    if b.missing_pages:
+        report.incomplete.append((b.id, b.missing_pages))
+
+
+def _stopped(exc: ArchiveError, report: IngestReport, done: str, left: int | None) -> ArchiveError:
+    """The error that stops an ingest part way, saying what it stored and what it did not."""
+    written = report.added + report.updated + report.repaired
+    if not written and not report.rejects_recorded:
+        return ArchiveError(str(exc), exc.reason)  # nothing was changed
+    stored = f"{written} briefing{'s' if written != 1 else ''} stored, each whole ({report.added} added, " \
+             f"{report.updated} updated{f', {report.repaired} repaired' if report.repaired else ''}), " \
+             f"{report.unchanged} unchanged"
+    if report.rejected:
+        stored += f", {len(report.rejected)} rejected"
+    if report.skipped or report.duplicates:
+        stored += f", {len(report.skipped) + len(report.duplicates)} skipped"
+    rest = f"the other {left} not stored" if left is not None else "the rest not stored"
+    return ArchiveError(f"{exc.reason} (after {done}: {stored}; {rest}: run the same ingest again to finish)",
+                        exc.reason)
 
 
 def _ingest_jsonl(path: Path, archive: Archive, report: IngestReport) -> None:
     """A backup written by `export --all`: each briefing saved like a parsed page, with
     its change history; the rejections it lists recorded again."""
+    why = _not_a_page(path)
+    if why:
+        report.rejected.append((str(path), why))
+        return
+    lines = 0
     try:
         for item in read_jsonl(path):
-            if isinstance(item, StoredReject):
-                archive.record_reject(item.path, item.reason, item.at)
-                continue
-            report.pages += 1
-            if isinstance(item, Rejected):
-                report.rejected.append((item.path, item.reason))
-                archive.record_reject(item.path, item.reason)
-                continue
-            b = item.briefing
-            outcome = archive.save(b, (), item.history)
-            setattr(report, outcome, getattr(report, outcome) + 1)
-            report.ids.append(b.id)
-            if b.missing_pages:
-                report.incomplete.append((b.id, b.missing_pages))
+            try:
+                if isinstance(item, Rejected):
+                    report.pages += 1
+                    _rejected(report, archive, item.path, item.reason)
+                elif isinstance(item, StoredReject):
+                    archive.record_reject(item.path, item.reason, item.at)
+                else:
+                    report.pages += 1
+                    _stored(report, item.briefing, archive.save(item.briefing, (), item.history))
+            except ArchiveError as exc:
+                raise _stopped(exc, report, f"{lines} lines of {path}", None) from exc
+            lines += 1
     except OSError as exc:
         report.rejected.append((str(path), f"cannot read: {exc.strerror or exc}"))
+
+
+__all__ = ["IngestReport", "Plan", "Restored", "ingest", "load_group", "parse", "parse_paths", "plan"]

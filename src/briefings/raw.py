@@ -38,10 +38,15 @@ def read_manifest(folder: Path, unreadable: list[int] | None = None) -> dict[str
     Lines that are not an entry (a torn line from an interrupted fetch, stray
     bytes) are skipped; their numbers go to `unreadable` when it is given.
     """
-    entries: dict[str, dict] = {}
+    return {entry["file"]: entry for entry in iter_manifest(folder, unreadable)}
+
+
+def iter_manifest(folder: Path, unreadable: list[int] | None = None) -> Iterator[dict]:
+    """The entries of a folder's manifest one at a time, in file order (a later
+    entry for the same file replaces an earlier one): memory does not grow with it."""
     path = folder / MANIFEST
     if not path.is_file():
-        return entries
+        return
     with path.open(encoding="utf-8", errors="replace") as fh:
         for number, line in enumerate(fh, 1):
             line = line.strip()
@@ -51,11 +56,10 @@ def read_manifest(folder: Path, unreadable: list[int] | None = None) -> dict[str
                 entry = json.loads(line)
             except json.JSONDecodeError:
                 entry = None
-            if isinstance(entry, dict) and entry.get("file"):
-                entries[entry["file"]] = entry
+            if isinstance(entry, dict) and entry.get("file") and isinstance(entry["file"], str):
+                yield entry
             elif unreadable is not None:
                 unreadable.append(number)
-    return entries
 
 
 def append_manifest(folder: Path, entry: dict) -> None:
