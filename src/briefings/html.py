@@ -31,6 +31,7 @@ SKIP = frozenset(
     "img map area audio video canvas template head title".split()
 )
 _WS = re.compile(r"[ \t\n\r\f\v]+")
+_ANY_SPACE = re.compile(r"\s")
 _BOLD = frozenset(("b", "strong"))
 _XML_DECLARATION = re.compile(r"^\s*<\?xml[^>]*\?>", re.I)
 _PARSER = lxml_html.HTMLParser(huge_tree=True, remove_comments=False, recover=True)
@@ -89,7 +90,7 @@ def paragraphs(node: Element | None) -> list[str]:
     def flush() -> None:
         if buf:
             text = "".join(buf)
-            total = len(re.sub(r"\s", "", text))
+            total = len(_ANY_SPACE.sub("", text))
             bold = total > 0 and bold_chars[0] >= 0.9 * total
             for line, start in zip(text.split("\n"), starts):
                 line = clean_line(line)

@@ -76,10 +76,13 @@ def check_page(page: RawPage) -> None:
         if lines > MAX_PARAGRAPHS:
             raise Rejected(f"{lines:,} lines, over the limit of {MAX_PARAGRAPHS:,} for a transcript page", page.path)
         return
-    tags = len(_TAG.findall(body))
+    if body.count(b"<") <= min(MAX_TAGS, MAX_PARAGRAPHS):
+        tags = 0  # no more tags than "<" signs: within both limits, nothing to count
+    else:
+        tags = len(_TAG.findall(body))
     if tags > MAX_TAGS:
         raise Rejected(f"{tags:,} tags, over the limit of {MAX_TAGS:,} for a transcript page", page.path)
-    breaks = len(_BREAK.findall(body))
+    breaks = len(_BREAK.findall(body)) if tags else 0
     if breaks > MAX_PARAGRAPHS:
         raise Rejected(f"{breaks:,} paragraph tags, over the limit of {MAX_PARAGRAPHS:,} for a transcript page",
                        page.path)
@@ -148,9 +151,9 @@ def check_text(b: Briefing, path: str | None = None) -> None:
         if rare > MAX_RARE_HAN * len(han):
             raise Rejected(f"not text: {rare / len(han):.0%} of its Chinese characters are rare ones no transcript "
                            "uses (bytes that are not Chinese, decoded as Chinese?)", path)
-    latin = len(_LATIN.findall(text))
+    accented = len(_ACCENTED.findall(text))
+    latin = len(_LATIN.findall(text)) if accented > MAX_ACCENTED * 200 else 0  # few accents: nothing to weigh
     if latin >= 200:
-        accented = len(_ACCENTED.findall(text))
         if accented > MAX_ACCENTED * latin:
             raise Rejected(f"not text: {accented / latin:.0%} of its Latin letters are accented ones (bytes "
                            "that are not text, decoded as Latin-1?)", path)

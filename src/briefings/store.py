@@ -341,6 +341,10 @@ class Archive:
         if current == SCHEMA_VERSION:
             if self.write:
                 self.db.execute("PRAGMA journal_mode = WAL")
+                # In WAL mode NORMAL syncs at checkpoints, not at every commit: a killed
+                # process still loses nothing committed, and only a power cut can undo
+                # the last briefings written, never corrupt the file. Ingest is twice as fast.
+                self.db.execute("PRAGMA synchronous = NORMAL")
             return
         if not self.write:
             raise _OlderSchema(current)
