@@ -278,3 +278,17 @@ def test_what_reuters_asked_about_taiwan_and_who_answered(db_path, corpus_en):
     assert all(r["outlet"] == "Reuters" and r["kind"] == "question" for r in rows)
     table = run("search", "Taiwan outlet:Reuters kind:question since:2020", "--db", db_path).stdout
     assert "answered by Zhao Lijian (#7)" in table
+
+
+def test_terminal_output_never_carries_a_control_character_from_the_archive(seeded):
+    """An archive written by hand (or by an older version) may hold ESC or BEL in its text;
+    the terminal gets the words without them."""
+    with sqlite3.connect(seeded) as conn:
+        conn.execute("UPDATE turns SET text = text || ' \x1b[2J\x1b]2;owned\x07smuggling', label = label || '\x1b[31m'"
+                     " WHERE seq = 2 AND briefing_pk = (SELECT pk FROM briefings WHERE id = ?)", (SCIO_ID,))
+        conn.execute("UPDATE briefings SET title = title || '\x9b31m' WHERE id = ?", (SCIO_ID,))
+    for args in (["show", SCIO_ID], ["search", "owned"], ["list"], ["speakers"], ["who", "smuggling"]):
+        result = run(*args, "--db", seeded)
+        assert result.exit_code == 0, (args, result.output)
+        assert not any(c in result.stdout for c in "\x1b\x07\x9b"), args
+    assert "[2J]2;owned" in run("show", SCIO_ID, "--db", seeded).stdout

@@ -12,6 +12,7 @@ import json
 from typing import TYPE_CHECKING
 
 from .query import MARK_END, MARK_START
+from .text import strip_controls
 
 if TYPE_CHECKING:  # rich is imported when a table is drawn, not for JSON
     from rich.console import Console
@@ -29,6 +30,22 @@ def console(stderr: bool = False) -> Console:
     return Console(stderr=stderr, highlight=False, soft_wrap=False)
 
 
+def _safe(value):
+    """Archive values as a terminal may receive them: no control characters.
+
+    New text never holds them (the normaliser drops them), but an archive
+    written by hand or by an older briefings could carry a terminal escape.
+    Snippets keep their match markers and are cleaned piece by piece.
+    """
+    if isinstance(value, str):
+        return strip_controls(value)
+    if isinstance(value, list):
+        return [_safe(v) for v in value]
+    if isinstance(value, dict):
+        return {k: (v if k == "snippet" else _safe(v)) for k, v in value.items()}
+    return value
+
+
 def marked_snippet(snippet: str) -> str:
     """Snippet for JSON: matched words between <mark> and </mark>."""
     return snippet.replace(MARK_START, "<mark>").replace(MARK_END, "</mark>")
@@ -42,9 +59,9 @@ def snippet_text(snippet: str) -> Text:
     while MARK_START in rest:
         before, _, after = rest.partition(MARK_START)
         hit, _, rest = after.partition(MARK_END)
-        out.append(before)
-        out.append(hit, style=HIT_STYLE)
-    out.append(rest)
+        out.append(strip_controls(before))
+        out.append(strip_controls(hit), style=HIT_STYLE)
+    out.append(strip_controls(rest))
     return out
 
 
@@ -111,6 +128,7 @@ def search_table(rows: list[dict]) -> Table:
     table.add_column("Speaker", ratio=1)
     table.add_column("Kind", no_wrap=True)
     table.add_column("Says", ratio=3)
+    rows = _safe(rows)
     for r in rows:
         who = Text(r["speaker"] or r["label"] or "unattributed")
         says = snippet_text(r["snippet"])
@@ -137,6 +155,7 @@ def who_table(rows: list[dict]) -> Table:
     table.add_column("Briefings", justify="right")
     table.add_column("First", no_wrap=True)
     table.add_column("Last", no_wrap=True)
+    rows = _safe(rows)
     for r in rows:
         table.add_row(Text(r["name"]), str(r["turns"]), str(r["briefings"]), r["first"] or "", r["last"] or "")
     return table
@@ -170,6 +189,7 @@ def list_table(rows: list[dict]) -> Table:
     table.add_column("Source", no_wrap=True)
     table.add_column("Title", ratio=1)
     table.add_column("Turns", justify="right")
+    rows = _safe(rows)
     for r in rows:
         title = Text(r["title"])
         if r.get("incomplete"):
@@ -189,6 +209,7 @@ def speakers_table(rows: list[dict]) -> Table:
     table.add_column("Briefings", justify="right")
     table.add_column("First", no_wrap=True)
     table.add_column("Last", no_wrap=True)
+    rows = _safe(rows)
     for r in rows:
         who = Text(r["name"])
         for role in r["roles"]:
@@ -200,6 +221,7 @@ def speakers_table(rows: list[dict]) -> Table:
 def show_briefing(con: Console, b: dict) -> None:
     from rich.text import Text
 
+    b = _safe(b)
     con.print(Text(b["title"], style="bold"))
     meta = Text()
     meta.append(f"{b['date'] or 'date unknown'}")
