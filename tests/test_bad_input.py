@@ -382,6 +382,9 @@ def test_symbolic_links_that_lead_nowhere(tmp_path, db_path):
     line = one_error_line(run("ingest", dangling, "--db", db_path), code=2)
     assert line == (f"Error: Invalid value for 'PATHS...': '{dangling}' is a symbolic link to "
                     f"'{tmp_path / 'nowhere.html'}', which does not exist (see 'briefings ingest -h')")
+    line = one_error_line(run("quality", loop, "--db", db_path), code=2)
+    assert line == (f"Error: Invalid value for '[PATHS]...': '{loop}' is a loop of symbolic links "
+                    f"(it leads to '{other}') (see 'briefings quality -h')")
     assert not db_path.exists()
     # Met inside a folder, each is one rejection with its reason, and the run goes on.
     shutil.copytree(SEEDS, tmp_path / "seeds")

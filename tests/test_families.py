@@ -80,3 +80,15 @@ def test_gac_interview_stamps_of_impossible_days_date_nothing(tmp_path):
     [b] = parse_all(page, source="gac")
     assert b.date is None
     assert [t.text for t in b.turns] == ["Welcome.", "A question?", "An answer."]
+
+
+def test_gac_an_interview_name_with_nothing_after_it_labels_the_lines_below(tmp_path):
+    page = tmp_path / "2b7d1f40-8c3a-4e55-b9d2-7a61c0e3f199.html"
+    page.write_text("<html><body><div class='content'><h1>Online interview</h1>"
+                    "<p>[Host]: Welcome. 06/18/2024 10:00:01</p><p>[Netizen]: A question? 06/18/2024 10:01:00</p>"
+                    "<p>[Zhou Min]: 06/18/2024 10:02:00</p><p>The answer comes on its own line.</p>"
+                    "</div></body></html>", encoding="utf-8")
+    [b] = parse_all(page, source="gac")
+    assert [(t.speaker, t.kind, t.answers, t.text) for t in b.turns] == [
+        ("Host", "moderator", None, "Welcome."), ("Netizen", "question", None, "A question?"),
+        ("Zhou Min", "answer", 2, "The answer comes on its own line.")]

@@ -766,7 +766,7 @@ def export_(briefing_id, export_all, fmt, output, force, db_path):
 
 
 @cli.command()
-@click.argument("paths", nargs=-1, type=click.Path(exists=True, path_type=Path))
+@click.argument("paths", nargs=-1, type=InputPath())
 @click.option("--source", type=click.Choice(FAMILIES), help="With PATHS: treat every page as this family.")
 @click.option("--limit", "-n", type=click.IntRange(1, None), default=10, show_default=True,
               help="Cases shown per check (--json shows all).")

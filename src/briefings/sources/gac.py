@@ -119,13 +119,15 @@ def _interview(body: list[str], roster: list[Participant], entities: Entities, d
         name = strip_title(m.group("name"))
         if m.group("when") and first_when is None:
             first_when = _interview_date(m.group("when"))
+        text = m.group("text").strip()
         if _NETIZEN.search(name):
-            paras.append((1, f"{m.group('name').strip()}: {m.group('text')}"))
+            paras.append((1, f"{m.group('name').strip()}: {text}".rstrip()))
             continue
         if name not in people:
             kind = "chair" if _HOST.search(name) else "official"
             people[name] = Participant(name=name, role=None, kind=kind, label=m.group("name"))
-        paras.append((1, f"{name}: {m.group('text')}"))
+        # "[Name]:" with nothing after it is a label alone; what follows is theirs.
+        paras.append((1, f"{name}: {text}".rstrip()))
     ctx = Context(entities=entities, roster=Roster(list(people.values())), unknown_labels="text",
                   date=date or first_when)
     return segment(paras, ctx), list(people.values()), first_when
