@@ -17,11 +17,11 @@ import json
 import os
 import re
 import secrets
-import sqlite3
 from dataclasses import dataclass, replace
 from pathlib import Path
 
 from .models import Briefing, Rejected
+from .sqlite import sqlite3
 from .text import has_controls, strip_controls
 
 SCHEMA_VERSION = 5
@@ -533,15 +533,15 @@ TEXT_COLUMNS = {
 
 
 def _without_controls(b: Briefing) -> Briefing:
-    def clean(v):
-        return strip_controls(v) if isinstance(v, str) else v
+    def clean(record, *fields):
+        changed = {f: strip_controls(v) for f in fields
+                   if isinstance(v := getattr(record, f), str) and strip_controls(v) is not v}
+        return replace(record, **changed) if changed else record  # nearly always unchanged
 
     return replace(
-        b, title=clean(b.title),
-        participants=tuple(replace(p, name=clean(p.name), role=clean(p.role), label=clean(p.label))
-                           for p in b.participants),
-        turns=tuple(replace(t, label=clean(t.label), speaker=clean(t.speaker), role=clean(t.role),
-                            outlet=clean(t.outlet), text=clean(t.text)) for t in b.turns),
+        clean(b, "title"),
+        participants=tuple(clean(p, "name", "role", "label") for p in b.participants),
+        turns=tuple(clean(t, "label", "speaker", "role", "outlet", "text") for t in b.turns),
     )
 
 
