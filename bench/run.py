@@ -39,7 +39,6 @@ import platform
 import random
 import re
 import shutil
-import sqlite3
 import statistics
 import subprocess
 import sys
@@ -69,6 +68,7 @@ sys.path.insert(0, str(ROOT / "src"))
 from briefings import query  # noqa: E402
 from briefings.models import Briefing, Participant, Turn  # noqa: E402
 from briefings.people import Entities  # noqa: E402
+from briefings.sqlite import sqlite3  # noqa: E402
 from briefings.store import SCHEMA_VERSION, Archive  # noqa: E402
 
 TARGETS = {

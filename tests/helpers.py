@@ -2,11 +2,23 @@
 
 from __future__ import annotations
 
+import sqlite3
+from contextlib import closing
 from pathlib import Path
 
 from briefings.ingest import parse_paths
 from briefings.models import Briefing, Rejected
 from briefings.people import Entities
+
+
+def dump(path, uri: bool = False) -> list[str]:
+    """Every schema line and row of an SQLite file: equal dumps show nothing changed.
+
+    Through the standard library's driver, which has iterdump (pysqlite3 has
+    not) and reads the archive as well as the driver that wrote it.
+    """
+    with closing(sqlite3.connect(str(path), uri=uri)) as conn:
+        return list(conn.iterdump())
 
 
 def entities() -> Entities:

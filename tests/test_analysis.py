@@ -5,12 +5,12 @@ from __future__ import annotations
 import asyncio
 import json
 import re
-import sqlite3
 
 import pytest
 import sqlite_utils
 
 from briefings import store
+from briefings.sqlite import sqlite3
 from test_search import SEEDS, build_constructed, run
 
 

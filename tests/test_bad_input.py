@@ -13,7 +13,6 @@ import json
 import os
 import re
 import shutil
-import sqlite3
 import subprocess
 import sys
 import tempfile
@@ -23,8 +22,10 @@ import pytest
 from click.testing import CliRunner
 
 from briefings.cli import cli
+from briefings.sqlite import sqlite3
 from briefings.store import Archive
 from conftest import FIXTURES, ROOT
+from helpers import dump
 
 SEEDS = ROOT / "data" / "raw" / "seeds"
 BIN = Path(sys.executable).parent / "briefings"
@@ -43,10 +44,6 @@ def one_error_line(result, code: int = 1) -> str:
     assert len(errors) == 1, result.stderr
     assert result.stderr == errors[0] + "\n"
     return errors[0]
-
-
-def dump(path) -> list[str]:
-    return list(sqlite3.connect(path).iterdump())
 
 
 @pytest.fixture
@@ -280,7 +277,7 @@ def test_archive_in_a_read_only_folder(seeded, read_only):
     assert line == (f"Error: cannot open archive {archive}: its folder {folder} is read-only "
                     "(SQLite keeps -wal and -shm files beside the archive)")
     assert sorted(p.name for p in folder.iterdir()) == ["archive.db"]
-    assert list(sqlite3.connect(archive.as_uri() + "?mode=ro&immutable=1", uri=True).iterdump()) == before
+    assert dump(archive.as_uri() + "?mode=ro&immutable=1", uri=True) == before
 
 
 # -- files that are not ours, or are damaged ------------------------------------------

@@ -8,7 +8,6 @@ rows deleted or renumbered behind the store's back.
 from __future__ import annotations
 
 import json
-import sqlite3
 
 import pytest
 from click.testing import CliRunner
@@ -16,7 +15,9 @@ from click.testing import CliRunner
 from briefings import store
 from briefings.check import FIXES
 from briefings.cli import cli
+from briefings.sqlite import sqlite3
 from conftest import FIXTURES, ROOT
+from helpers import dump
 
 SEEDS = ROOT / "data" / "raw" / "seeds"
 
@@ -191,12 +192,9 @@ def test_check_never_creates_an_archive(db_path):
 
 
 def test_check_changes_nothing(archive):
-    def dump():
-        return list(sqlite3.connect(archive).iterdump())
-
-    before = dump()
+    before = dump(archive)
     assert run("check", "--db", archive).exit_code == 0
-    assert dump() == before
+    assert dump(archive) == before
 
 
 def test_orphan_change_records(archive):

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import json
 import shutil
-import sqlite3
 
 import pytest
 from click.testing import CliRunner
 from markdown_it import MarkdownIt
 
 from briefings.cli import cli
+from briefings.sqlite import sqlite3
 from conftest import ROOT
 
 SEEDS = ROOT / "data" / "raw" / "seeds"

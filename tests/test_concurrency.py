@@ -10,13 +10,13 @@ from __future__ import annotations
 
 import json
 import os
-import sqlite3
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
+from briefings.sqlite import sqlite3
 from conftest import CORPUS, ROOT
 from test_crash import assert_whole, content, generated_pages
 

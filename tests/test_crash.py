@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import os
 import signal
-import sqlite3
 import subprocess
 import sys
 import time
@@ -20,6 +19,7 @@ from pathlib import Path
 import pytest
 
 from briefings import store
+from briefings.sqlite import sqlite3
 from conftest import CORPUS
 
 BIN = Path(sys.executable).parent / "briefings"

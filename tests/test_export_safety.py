@@ -12,7 +12,6 @@ import os
 import resource
 import shutil
 import signal
-import sqlite3
 import subprocess
 import sys
 import time
@@ -28,6 +27,7 @@ from markdown_it import MarkdownIt
 
 from briefings import export
 from briefings.cli import cli
+from briefings.sqlite import sqlite3
 from conftest import CORPUS, ROOT
 
 SEEDS = ROOT / "data" / "raw" / "seeds"

@@ -17,7 +17,6 @@ import html as html_module
 import json
 import random
 import re
-import sqlite3
 import tempfile
 import time
 from datetime import timedelta
@@ -40,6 +39,7 @@ from briefings.models import Briefing, RawPage, Rejected
 from briefings.people import Entities
 from briefings.segment import UNIDENTIFIED
 from briefings.sources import FAMILIES, group, parse_group
+from briefings.sqlite import sqlite3
 from briefings.store import Archive
 from briefings.text import fold
 from conftest import FIXTURES

@@ -10,12 +10,12 @@ original pages into it changes nothing.
 from __future__ import annotations
 
 import json
-import sqlite3
 
 import pytest
 from click.testing import CliRunner
 
 from briefings.cli import cli
+from briefings.sqlite import sqlite3
 from conftest import CORPUS, FIXTURES, ROOT
 
 SEEDS = ROOT / "data" / "raw" / "seeds"

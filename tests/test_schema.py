@@ -8,25 +8,22 @@ appending a step to MIGRATIONS; a newer archive by writing 999 into meta.
 from __future__ import annotations
 
 import json
-import sqlite3
 
 import pytest
 from click.testing import CliRunner
 
 from briefings import store
 from briefings.cli import cli
+from briefings.sqlite import sqlite3
 from briefings.store import Archive, ArchiveError
 from conftest import ROOT
+from helpers import dump
 
 SEEDS = ROOT / "data" / "raw" / "seeds"
 
 
 def run(*args):
     return CliRunner().invoke(cli, [str(a) for a in args])
-
-
-def dump(path) -> list[str]:
-    return list(sqlite3.connect(path).iterdump())
 
 
 def meta(path) -> dict:

@@ -12,7 +12,6 @@ import csv
 import io
 import json
 import re
-import sqlite3
 
 import pytest
 from click.testing import CliRunner
@@ -21,6 +20,7 @@ from briefings import query, render
 from briefings.cli import cli
 from briefings.models import Briefing, Turn
 from briefings import store
+from briefings.sqlite import sqlite3
 from briefings.store import Archive
 from conftest import ROOT
 

@@ -21,11 +21,11 @@ rolled back.
 
 from __future__ import annotations
 
-import sqlite3
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Callable
 
+from .sqlite import sqlite3
 from .store import FTS_SHADOWS, TEXT_COLUMNS, expected_schema, fts_indexes
 from .text import has_controls
 

@@ -10,7 +10,6 @@ import contextlib
 import errno
 import functools
 import os
-import sqlite3
 import sys
 import tempfile
 from pathlib import Path
@@ -21,6 +20,7 @@ from . import __version__, export, query, render
 from .models import SOURCES as FAMILIES  # the page families; importing .sources would load the parsers
 from .models import TURN_KINDS
 from .people import Entities
+from .sqlite import sqlite3
 from .store import Archive, ArchiveError, damaged_briefing
 
 # Start-up time is part of every search: rich.progress, dateutil and the page

@@ -18,7 +18,6 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import sqlite3
 import stat
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -30,6 +29,7 @@ from .models import Briefing, RawPage, Rejected
 from .people import Entities
 from .raw import MANIFEST, failed_pages, iter_manifest, iter_page_files, load_page
 from .sources import Group, family_of, group, page_slot, parse_group, transcript_key
+from .sqlite import sqlite3
 from .store import Archive, ArchiveError
 
 PEEK = 64 * 1024

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import json
 import re
-import sqlite3
 import unicodedata
 from dataclasses import dataclass, replace
 from functools import lru_cache
@@ -20,6 +19,7 @@ from typing import TYPE_CHECKING
 
 from .models import SOURCES, TURN_KINDS
 from .people import name_key, strip_title
+from .sqlite import sqlite3
 from .store import FTS_TOKENIZE
 
 if TYPE_CHECKING:
