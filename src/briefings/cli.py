@@ -11,7 +11,6 @@ import errno
 import functools
 import os
 import sys
-import tempfile
 from pathlib import Path
 
 import click
@@ -828,6 +827,8 @@ def new_file(path: Path, force: bool):
             raise click.ClickException(f"{path} is a symbolic link to {os.readlink(path)}, which does not exist; "
                                        "use --force to replace the link, or give another name")
         raise _exists(path)
+    import tempfile  # here, not at the top: only export -o needs it, and every command would pay
+
     folder = path.parent
     try:
         fd, tmp = tempfile.mkstemp(dir=folder, prefix=f".{path.name}.", suffix=".part")

@@ -7,15 +7,15 @@ one canonical name, so that a search by speaker or outlet finds every turn.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import re
 from dataclasses import dataclass, field
-from functools import lru_cache
-from importlib import resources
+from functools import cached_property, lru_cache
 from pathlib import Path
 
 from .models import Participant
+
+PACKAGED = Path(__file__).parent / "data" / "entities.json"  # installed beside the code
 
 TITLES = re.compile(
     r"^(?:(?:Mr|Mrs|Ms|Miss|Madam|Mme|Dr|Prof|Professor|H\.E|Ambassador)\.?\s+)+", re.IGNORECASE
@@ -65,8 +65,7 @@ class Entities:
         self._person_keys: dict[str, str] = {}
         self._outlet_keys: dict[str, str] = {}
         self._outlet_aliases: dict[str, list[str]] = {}
-        # What the lists say, as one value: a briefing parsed with other lists is parsed anew.
-        self.digest = hashlib.sha256(json.dumps(data, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
+        self._data = data
         for doc in data:
             # A later file adds to an earlier one: more spellings, more roles (a later role wins
             # where two hold on the same day), never fewer.
@@ -82,6 +81,16 @@ class Entities:
                 aliases += [a for a in o.get("aliases", []) if a not in aliases]
                 for n in [o["name"], *aliases]:
                     self._outlet_keys[name_key(n)] = o["name"]
+
+    @cached_property
+    def digest(self) -> str:
+        """What the lists say, as one value: a briefing parsed with other lists is parsed anew.
+
+        Only ingest needs it, so a search does not pay for hashing the lists.
+        """
+        import hashlib
+
+        return hashlib.sha256(json.dumps(self._data, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
 
     @classmethod
     def load(cls, extra: Path | None = None) -> "Entities":
@@ -110,8 +119,7 @@ class Entities:
 
 @lru_cache(maxsize=1)
 def _packaged() -> dict:
-    text = resources.files("briefings").joinpath("data/entities.json").read_text(encoding="utf-8")
-    return json.loads(text)
+    return json.loads(PACKAGED.read_text(encoding="utf-8"))
 
 
 class Roster:

@@ -16,7 +16,6 @@ import datetime as dt
 import json
 import os
 import re
-import secrets
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -263,7 +262,7 @@ class Archive:
         file, never a file with no tables under the archive's name. The name is
         given by a hard link, which never replaces: when two ingests start at
         once, the one that loses uses the other's archive."""
-        tmp = self.path.with_name(f".{self.path.name}.{os.getpid()}.{secrets.token_hex(4)}.new")
+        tmp = self.path.with_name(f".{self.path.name}.{os.getpid()}.{os.urandom(4).hex()}.new")
         try:
             conn = sqlite3.connect(str(tmp), isolation_level=None)
             try:
