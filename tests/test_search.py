@@ -451,6 +451,79 @@ def test_sort_by_date_newest_first(made):
     assert {r["score"] for r in rows} == {None}
 
 
+# -- ranking split across cores -------------------------------------------------------
+
+SPLIT_QUERIES = [("tariffs", {}, False), ('"Belt and Road"', {}, False), ("tariffs U.S.", {}, False),
+                 ("tariffs", {"speaker": "Geng Shuang"}, False), ("tariffs OR road", {}, True)]
+
+
+def split_into(monkeypatch, parts: int) -> list:
+    """Rank in `parts` ranges whatever the archive's size; return what each split ranking gave."""
+    monkeypatch.setattr(query, "PARALLEL_MIN_TURNS", 0 if parts > 1 else 10**12)
+    monkeypatch.setattr(query, "_cores", lambda: parts)
+    outcomes = []
+    real = query._best_in_parts
+
+    def spy(*args):
+        outcomes.append(real(*args))
+        return outcomes[-1]
+
+    monkeypatch.setattr(query, "_best_in_parts", spy)
+    return outcomes
+
+
+def searched(db_path, queries=SPLIT_QUERIES, limit=50):
+    with Archive(db_path) as archive:
+        return [query.search(archive.db, q, query.Filters(**f), raw=raw, limit=limit) for q, f, raw in queries]
+
+
+@pytest.mark.parametrize("archive", ["made", "corpus_db"])
+def test_ranking_split_across_cores_finds_the_same_turns_and_scores(archive, request, monkeypatch):
+    db_path = request.getfixturevalue(archive)
+    queries = SPLIT_QUERIES if archive == "made" else [("Taiwan", {}, False), ('"trade war"', {}, False),
+                                                       ("China", {"speaker": "Geng Shuang"}, False)]
+    split_into(monkeypatch, 1)
+    whole = searched(db_path, queries)
+    assert all(whole)
+    for parts in (2, 3, 4):
+        outcomes = split_into(monkeypatch, parts)
+        assert searched(db_path, queries) == whole
+        assert len(outcomes) == len(queries) and all(o is not None for o in outcomes)  # it did split
+
+
+def test_a_commit_while_the_ranges_are_read_ranks_again_in_one_piece(tmp_path, monkeypatch):
+    db_path = build_constructed(tmp_path / "archive.db")
+    outcomes = split_into(monkeypatch, 2)
+    real_sibling = store.Reader.sibling
+
+    def sibling_after_a_commit(self, i):
+        # Another connection commits while the first range is ranked: the best turn
+        # for "tariffs" no longer says it.
+        writer = sqlite3.connect(db_path, timeout=30)
+        with writer:
+            writer.execute("UPDATE turns SET text = 'Nothing to add.' WHERE text LIKE 'Tariffs hurt%'")
+        writer.close()
+        return real_sibling(self, i)
+
+    monkeypatch.setattr(store.Reader, "sibling", sibling_after_a_commit)
+    found = [(r["briefing_id"], r["seq"]) for r in searched(db_path, [("tariffs", {}, False)])[0]]
+    assert outcomes == [None]  # the split ranking was set aside
+    assert found and ("mfa-1", 3) not in found
+
+
+def test_a_range_that_cannot_be_read_ranks_again_in_one_piece(made, monkeypatch):
+    split_into(monkeypatch, 1)
+    whole = searched(made)
+    outcomes = split_into(monkeypatch, 2)
+
+    def no_connection(self, i):
+        raise sqlite3.OperationalError("unable to open database file")
+
+    monkeypatch.setattr(store.Reader, "sibling", no_connection)
+    assert searched(made) == whole
+    assert outcomes and all(o is None for o in outcomes)
+
+
 # -- output ---------------------------------------------------------------------------
 
 

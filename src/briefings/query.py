@@ -11,6 +11,7 @@ words in order.
 from __future__ import annotations
 
 import json
+import os
 import re
 import unicodedata
 from dataclasses import dataclass, replace
@@ -50,6 +51,16 @@ SNIPPET_TOKENS = 24
 # it exactly, and each check is an index lookup.
 RANK_WINDOW = 200
 FILTERED_WIDENING = 10
+# Scoring every match is one statement in one thread, and on a large archive
+# nearly all of a search's time. So on an archive of at least
+# PARALLEL_MIN_TURNS turns it is split into one range of turns per core (at
+# most PARALLEL_PARTS), each ranked in its own read-only connection and thread
+# (SQLite runs without Python's lock), and the best of all ranges kept: the
+# same rows and the same scores, since bm25() takes its statistics from the
+# whole index whatever range it scores. Below that size a second connection
+# costs more than it saves. See _best.
+PARALLEL_MIN_TURNS = 200_000
+PARALLEL_PARTS = 4
 NOT_THE_CHAIR = "t.kind != 'moderator'"  # the filter every query has unless --all-kinds or --kind
 TIMELINE_PERIODS = {"year": 4, "month": 7}
 
@@ -419,8 +430,7 @@ def _ranked(db, match: Match, params: dict, clauses: list[str], limit: int) -> l
     score = rank(match.index)
     filtered = any(c not in (NOT_THE_CHAIR, "1") for c in clauses)
     window = max(RANK_WINDOW * (FILTERED_WIDENING if filtered else 1), 4 * limit)
-    best = db.execute(f"SELECT rowid, {score} AS score FROM {match.index} WHERE {match.index} MATCH :q "
-                      "ORDER BY score LIMIT :window", {"q": match.q, "window": window}).fetchall()
+    best = _best(db, match, window)
     if not best:
         return []
     sql = f"""SELECT {_ROW}, json_extract(best.value, '$[1]') AS score
@@ -435,6 +445,72 @@ def _ranked(db, match: Match, params: dict, clauses: list[str], limit: int) -> l
               WHERE {match.condition} AND {where}
               ORDER BY score, {_ORDER} LIMIT :limit"""
     return _dicts(db.execute(sql, {**params, "limit": limit}))
+
+
+def _best(db, match: Match, window: int) -> list[tuple[int, float]]:
+    """(rowid, score) of the best `window` matches in the index, best first."""
+    sql = (f"SELECT rowid, {rank(match.index)} AS score FROM {match.index} WHERE {match.index} MATCH :q"
+           " {range} ORDER BY score LIMIT :window")
+    params = {"q": match.q, "window": window}
+    parts = _parts(db)
+    if parts:
+        found = _best_in_parts(db, sql.format(range="AND rowid BETWEEN :lo AND :hi"), params, parts, window)
+        if found is not None:
+            return found
+    return db.execute(sql.format(range=""), params).fetchall()
+
+
+def _cores() -> int:
+    try:
+        return len(os.sched_getaffinity(0))  # the cores this process may use, not all the machine has
+    except AttributeError:  # pragma: no cover - platforms without it
+        return os.cpu_count() or 1
+
+
+def _parts(db) -> list[tuple[int, int]]:
+    """The ranges of turn pks to rank side by side; none when one piece is better."""
+    n = min(_cores(), PARALLEL_PARTS)
+    if n < 2 or not hasattr(db, "sibling") or db.conn.in_transaction:
+        return []
+    # Each on its own, min() and max() of the primary key are one step down the b-tree; together, a scan.
+    lo, hi = db.execute("SELECT (SELECT min(pk) FROM turns), (SELECT max(pk) FROM turns)").fetchone()
+    if lo is None or hi - lo + 1 < PARALLEL_MIN_TURNS:
+        return []
+    step = (hi - lo) // n + 1
+    return [(lo + i * step, min(hi, lo + (i + 1) * step - 1)) for i in range(n)]
+
+
+def _best_in_parts(db, sql: str, params: dict, parts: list[tuple[int, int]],
+                   window: int) -> list[tuple[int, float]] | None:
+    """Rank each range in its own thread and connection; None to rank in one piece instead.
+
+    The ranges must be read from one state of the archive: if another
+    connection committed while they were read (PRAGMA data_version tells),
+    or a connection could not be opened, the caller ranks in one piece.
+    """
+    import heapq
+    import threading
+
+    found: list[list | None] = [None] * len(parts)
+
+    def rank_part(i: int) -> None:
+        try:
+            conn = db.conn if i == 0 else db.sibling(i)
+            if conn is not None:
+                found[i] = conn.execute(sql, {**params, "lo": parts[i][0], "hi": parts[i][1]}).fetchall()
+        except sqlite3.Error:
+            pass  # left None: ranked again in one piece, where a real error is raised
+
+    version = db.execute("PRAGMA data_version").fetchone()[0]
+    threads = [threading.Thread(target=rank_part, args=(i,)) for i in range(1, len(parts))]
+    for t in threads:
+        t.start()
+    rank_part(0)
+    for t in threads:
+        t.join()
+    if any(f is None for f in found) or db.execute("PRAGMA data_version").fetchone()[0] != version:
+        return None
+    return heapq.nsmallest(window, (row for rows in found for row in rows), key=lambda row: row[1])
 
 
 def _add_snippets(db, rows: list[dict], match: Match) -> None:

@@ -163,17 +163,43 @@ class Reader:
     """What reading commands need of a connection: execute and table names.
 
     Searches are started as processes many times a day; importing sqlite-utils
-    costs them a fifth of their start-up and reading uses none of it.
+    costs them a fifth of their start-up and reading uses none of it. A reader
+    also opens, when asked, more read-only connections to the same file, for
+    a query split across cores (see query._best).
     """
 
-    def __init__(self, conn: sqlite3.Connection):
+    def __init__(self, conn: sqlite3.Connection, uri: str | None = None):
         self.conn = conn
+        self._uri = uri
+        self._siblings: dict[int, sqlite3.Connection] = {}
 
     def execute(self, sql: str, params=()) -> sqlite3.Cursor:
         return self.conn.execute(sql, params)
 
     def table_names(self) -> list[str]:
         return [r[0] for r in self.conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")]
+
+    def sibling(self, i: int) -> sqlite3.Connection | None:
+        """Read-only connection i to the same file, opened once; None if there is no file to open.
+
+        Threads ask for different i, each opening its own in parallel; each
+        connection is used by one thread at a time, so it may be handed between
+        threads.
+        """
+        if self._uri is None:
+            return None
+        conn = self._siblings.get(i)
+        if conn is None:
+            conn = sqlite3.connect(self._uri, uri=True, timeout=30, isolation_level=None, check_same_thread=False)
+            conn.execute("PRAGMA busy_timeout = 30000")
+            self._siblings[i] = conn
+        return conn
+
+    def close(self) -> None:
+        for conn in self._siblings.values():
+            conn.close()
+        self._siblings.clear()
+        self.conn.close()
 
 
 class _OlderSchema(Exception):
@@ -247,7 +273,7 @@ class Archive:
 
                 self.db = sqlite_utils.Database(conn)
             else:
-                self.db = Reader(conn)
+                self.db = Reader(conn, uri)
             self._check_and_migrate()
         except sqlite3.DatabaseError as exc:
             raise _error(exc, self.path) from exc
@@ -289,7 +315,7 @@ class Archive:
                     leftover.unlink()
 
     def close(self) -> None:
-        self.db.conn.close()
+        (self.db if isinstance(self.db, Reader) else self.db.conn).close()
 
     def __enter__(self) -> "Archive":
         return self
