@@ -12,8 +12,6 @@ from __future__ import annotations
 import datetime as dt
 import re
 
-from dateutil import parser as dateparser
-
 _MONTH = (
     r"(?:Jan(?:uary)?|Feb(?:ruary)?|Mar(?:ch)?|Apr(?:il)?|May|June?|July?|Aug(?:ust)?"
     r"|Sep(?:t(?:ember)?)?|Oct(?:ober)?|Nov(?:ember)?|Dec(?:ember)?)"
@@ -35,6 +33,10 @@ def _iso(y: int, m: int, d: int) -> str | None:
 
 
 def _month_number(name: str) -> int | None:
+    # Imported here: dateutil takes longer to import than a search takes to run, and
+    # `--since`/`--until` (parse_user_date) need none of it.
+    from dateutil import parser as dateparser
+
     try:
         return dateparser.parse(f"{name} 1 2000").month
     except (ValueError, OverflowError):

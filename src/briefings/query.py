@@ -222,7 +222,7 @@ def parse_query(text: str, filters: Filters | None = None) -> tuple[str, Filters
             if value not in SOURCES:
                 raise QueryError(f"source:{value} is not a source; use one of {', '.join(SOURCES)}")
         elif key in ("since", "until"):
-            from .dates import parse_user_date  # dateutil: imported only when a date is given
+            from .dates import parse_user_date
 
             try:
                 value = parse_user_date(value, end=key == "until")
