@@ -102,7 +102,8 @@ def paragraphs(node: Element | None) -> list[str]:
 
     def add(text: str | None, in_bold: bool) -> None:
         if text:
-            piece = _WS.sub(" ", text)
+            # Newlines and tabs in markup are spaces; runs of spaces are folded later, per line.
+            piece = text if text.isprintable() else _WS.sub(" ", text)
             buf.append(piece)
             if starts[-1] is None and piece.strip():
                 starts[-1] = in_bold
