@@ -559,7 +559,7 @@ def verdicts(ingest: dict, search: dict) -> list[tuple[str, str, str, bool]]:
             ratio, which = min(found)
             out.append((f"faster than {tool}, {label} (worst of the four: {which})", f"{ratio:.1f}x",
                         f">= {TARGETS[target]:.0f}x" if TARGETS[target] > 1 else ">= 1.0x", ratio >= TARGETS[target]))
-    out.append(("ingest throughput, every real page", f"{ingest['ingest_pages_per_s']:.0f} pages/s",
+    out.append(("ingest throughput, every real page", f"{ingest['ingest_pages_per_s']:.1f} pages/s",
                 f">= {TARGETS['ingest_pages_per_s']:.0f} pages/s", ingest["ingest_pages_per_s"] >= TARGETS["ingest_pages_per_s"]))
     if "memory_growth" in ingest:
         n, n_large = ingest["memory_pages"]
@@ -607,7 +607,7 @@ def report(ingest: dict, search: dict, build_seconds: float | None, load: tuple[
     lines += [f"| {name} | {ms:.1f} |" for name, ms in search["phrase"].items()]
     lines += ["", f"Ingest: {ingest['ingest_pages']} real pages ({', '.join(ingest['ingest_dirs'])}; "
               f"{ingest['ingest_briefings']} briefings) in {ingest['ingest_seconds']:.2f} s "
-              f"= {ingest['ingest_pages_per_s']:.0f} pages/s."]
+              f"= {ingest['ingest_pages_per_s']:.1f} pages/s."]
     if "memory_growth" in ingest:
         (n, n_large), (t1, t2), (r1, r2) = ingest["memory_pages"], ingest["memory_traced_mb"], ingest["memory_rss_mb"]
         lines.append(f"Peak ingest memory: {n} pages {t1:.1f} MB traced / {r1:.0f} MB RSS; "
