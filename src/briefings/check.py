@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import Callable
 
 from .sqlite import sqlite3
-from .store import FTS_SHADOWS, TEXT_COLUMNS, expected_schema, fts_indexes
+from .store import FTS_SHADOWS, TEXT_COLUMNS, expected_schema, fts_indexes, same_sql
 from .text import has_controls
 
 # How many offending rows a check names before it only counts the rest:
@@ -112,7 +112,7 @@ def schema(conn: sqlite3.Connection) -> list[Problem]:
         if (kind, name) not in have:
             fix = RESTORE if kind == "table" and name in ("briefings", "turns", "participants") else REPAIR
             problems.append(_problem("schema", f"the {kind} {name} is missing", fix))
-        elif kind in ("index", "trigger") and " ".join(have[(kind, name)].split()) != " ".join(sql.split()):
+        elif kind in ("index", "trigger") and same_sql(have[(kind, name)]) != same_sql(sql):
             problems.append(_problem("schema", f"the {kind} {name} is not as the schema declares it", REPAIR))
     return problems
 

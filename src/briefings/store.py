@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import functools
 import json
 import os
 import re
@@ -499,7 +500,7 @@ class Archive:
                 if (kind, name) not in have:
                     conn.execute(sql)
                     done.append(f"made the missing {kind} {name} again")
-                elif kind in ("index", "trigger") and _same_sql(have[(kind, name)]) != _same_sql(sql):
+                elif kind in ("index", "trigger") and same_sql(have[(kind, name)]) != same_sql(sql):
                     conn.execute(f'DROP {kind.upper()} "{name}"')
                     conn.execute(sql)
                     done.append(f"made the {kind} {name} again, as the schema declares it")
@@ -613,15 +614,16 @@ class FtsIndex:
     docsize: bool  # whether it keeps a row per document (`<name>_docsize`)
 
 
-def expected_schema() -> list[tuple[str, str, str, str | None]]:
+@functools.lru_cache(maxsize=1)
+def expected_schema() -> tuple[tuple[str, str, str, str | None], ...]:
     """(type, name, table, sql) of every schema object MIGRATIONS make, in the order made.
 
-    Built once in memory from the migrations themselves, so that a new version's
+    Built once, in memory, from the migrations themselves, so that a new version's
     tables, indexes, triggers and FTS indexes are expected without a second list."""
     conn = sqlite3.connect(":memory:")
     try:
         _build(conn, 0)
-        return conn.execute("SELECT type, name, tbl_name, sql FROM sqlite_master ORDER BY rowid").fetchall()
+        return tuple(conn.execute("SELECT type, name, tbl_name, sql FROM sqlite_master ORDER BY rowid").fetchall())
     finally:
         conn.close()
 
@@ -629,7 +631,8 @@ def expected_schema() -> list[tuple[str, str, str, str | None]]:
 _FTS_OPTION = r"""\b{}\s*=\s*['"]?(\w+)['"]?"""
 
 
-def fts_indexes() -> list[FtsIndex]:
+@functools.lru_cache(maxsize=1)
+def fts_indexes() -> tuple[FtsIndex, ...]:
     """Every FTS5 index the schema declares."""
     out = []
     schema = expected_schema()
@@ -640,10 +643,11 @@ def fts_indexes() -> list[FtsIndex]:
             rowid = re.search(_FTS_OPTION.format("content_rowid"), sql)
             out.append(FtsIndex(name, content and content.group(1), rowid.group(1) if rowid else "rowid",
                                 f"{name}_docsize" in names))
-    return out
+    return tuple(out)
 
 
-def _same_sql(sql: str | None) -> str:
+def same_sql(sql: str | None) -> str:
+    """Schema SQL as compared: SQLite keeps it as written, spaces and line breaks included."""
     return " ".join((sql or "").split())
 
 
