@@ -69,9 +69,6 @@ def rank(index: str = STEMMED) -> str:
     return f"bm25({index}, {', '.join(str(w) for w in RANK_WEIGHTS.values())})"
 
 
-RANK = rank()
-
-
 class QueryError(ValueError):
     """A query or filter the user must change; the message says how."""
 
