@@ -134,3 +134,26 @@ def test_a_plain_paragraph_that_opens_like_a_label_is_reported(tmp_path):
     report = json.loads(run("quality", page, "--source", "scio", "--json").stdout)
     assert [p["start"] for p in report["label_like_paragraphs"]] == [
         "Guangdong Province: exports rose 8%.", "Yangtze River Delta: exports rose 6%."]
+
+
+def test_a_page_the_parser_trips_on_is_a_rejection_in_the_folder_report(tmp_path, monkeypatch):
+    # The same page through `ingest` is rejected with the parser's error and the run
+    # goes on; the report over raw pages must say the same, not stop with a traceback.
+    from briefings import ingest
+
+    raw = tmp_path / "raw"
+    shutil.copytree(ROOT / "data" / "raw", raw)
+    real = ingest.parse_group
+
+    def trips_on_gac(group, entities):
+        if group.family == "gac":
+            raise ValueError("no paragraph where one was expected")
+        return real(group, entities)
+
+    monkeypatch.setattr(ingest, "parse_group", trips_on_gac)
+    result = run("quality", raw, "--json")
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.stdout)
+    assert report["briefings"] == 1
+    assert [(r["path"].endswith(".txt"), r["reason"]) for r in report["rejected"]] == [
+        (True, "cannot parse: ValueError: no paragraph where one was expected")]

@@ -294,13 +294,24 @@ def load_group(g: Group, manifests=None) -> Group:
     return replace(g, pages=tuple(pages))
 
 
+# Exceptions a page shaped like nothing the parsers expect may raise: reported, and the run goes on.
+_PARSE_ERRORS = (RecursionError, MemoryError, ValueError, LookupError, TypeError, AttributeError)
+
+
 def parse(g: Group, entities: Entities, manifests=None) -> Briefing:
-    """Read, screen and parse one transcript. Raises Rejected (or OSError)."""
-    screen.check_count(g.pages)
-    full = load_group(g, manifests)
-    screen.check_pages(full.pages)
-    b = parse_group(full, entities)
-    screen.check_text(b, full.pages[0][1].path)
+    """Read, screen and parse one transcript. Raises Rejected, saying why, for whatever
+    stops it: a page that cannot be read, fails the screen, or trips the parser."""
+    first = g.pages[0][1].path
+    try:
+        screen.check_count(g.pages)
+        full = load_group(g, manifests)
+        screen.check_pages(full.pages)
+        b = parse_group(full, entities)
+        screen.check_text(b, first)
+    except OSError as exc:
+        raise Rejected(f"cannot read: {exc.strerror or exc}", first) from None
+    except _PARSE_ERRORS as exc:
+        raise Rejected(f"cannot parse: {type(exc).__name__}: {exc}"[:300], first) from None
     return b
 
 
@@ -314,12 +325,6 @@ def parse_paths(paths: Iterable[str | Path], entities: Entities, source: str | N
                 yield g, parse(g, entities, p.manifests)
             except Rejected as exc:
                 yield g, exc
-            except OSError as exc:
-                yield g, Rejected(f"cannot read: {exc.strerror or exc}", g.pages[0][1].path)
-
-
-# Exceptions a page shaped like nothing the parsers expect may raise: reported, and the run goes on.
-_PARSE_ERRORS = (RecursionError, MemoryError, ValueError, LookupError, TypeError, AttributeError)
 
 
 def ingest(
@@ -374,10 +379,6 @@ def _ingest_group(g: Group, plan: Plan, archive: Archive, entities: Entities, re
         outcome = archive.save(briefing, page_paths)
     except Rejected as exc:
         _rejected(report, archive, exc.path or page_paths[0], exc.reason, skip=exc.skip)
-    except OSError as exc:
-        report.rejected.append((page_paths[0], f"cannot read: {exc.strerror or exc}"))
-    except _PARSE_ERRORS as exc:
-        _rejected(report, archive, page_paths[0], f"cannot parse: {type(exc).__name__}: {exc}"[:300])
     else:
         _stored(report, briefing, outcome)
     for path, n, first, differs in plan.copies(g.key):
