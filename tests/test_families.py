@@ -55,12 +55,13 @@ def test_an_unknown_sites_page_is_never_skipped_for_its_name(tmp_path):
     assert b.source == "text" and len(b.turns) == 8
 
 
-def test_a_page_number_past_any_transcripts_length_is_rejected_alone(tmp_path):
-    """`content_<id>_99999999999999999999.htm` is not page 99999999999999999999 of anything:
+@pytest.mark.parametrize("number", ["201", "99999999999999999999"])
+def test_a_page_number_past_any_transcripts_length_is_rejected_alone(tmp_path, number):
+    """`content_<id>_201.htm` is not page 201 of anything (no transcript runs past 200):
     it is rejected with the reason, and the transcript's real pages are still read."""
     source = CONSTRUCTED / "scio_missing_page" / "content_78093456.htm"
     (tmp_path / "content_78093456.htm").write_bytes(source.read_bytes())
-    (tmp_path / "content_78093456_99999999999999999999.htm").write_bytes(source.read_bytes())
+    (tmp_path / f"content_78093456_{number}.htm").write_bytes(source.read_bytes())
     from briefings.ingest import parse_paths
     from briefings.models import Rejected
     from helpers import entities
@@ -69,7 +70,7 @@ def test_a_page_number_past_any_transcripts_length_is_rejected_alone(tmp_path):
     [b] = [r for r in results if isinstance(r, Briefing)]
     [rejected] = [r for r in results if isinstance(r, Rejected)]
     assert b.id == "scio-78093456" and list(b.missing_pages) == [2, 3]
-    assert rejected.reason == "page number 99999999999999999999 is beyond any transcript's length (at most 500 pages)"
+    assert rejected.reason == f"page number {number} is beyond any transcript's length (at most 200 pages)"
 
 
 def test_gac_interview_stamps_of_impossible_days_date_nothing(tmp_path):

@@ -303,7 +303,6 @@ def parse(g: Group, entities: Entities, manifests=None) -> Briefing:
     stops it: a page that cannot be read, fails the screen, or trips the parser."""
     first = g.pages[0][1].path
     try:
-        screen.check_count(g.pages)
         full = load_group(g, manifests)
         screen.check_pages(full.pages)
         b = parse_group(full, entities)

@@ -33,7 +33,7 @@ MAX_PAGE_BYTES = 4 * 1024 * 1024  # over 50 times the largest real page
 MAX_TAGS = 100_000  # per page; the most in a real one is 608
 MAX_PARAGRAPHS = 20_000  # paragraph-breaking tags, or lines of a text dump, per page; real: 146 and 512
 MAX_ATTRIBUTES = 1_000  # on one tag; real: 25
-MAX_PAGES = 200  # per transcript; SCIO's longest run to a dozen or so
+MAX_PAGES = 200  # the highest page number of a transcript; SCIO's longest run to a dozen or so
 
 _TAG = re.compile(rb"<[A-Za-z!/?]")
 _BREAK = re.compile(rb"<(?:%s|br)\b" % b"|".join(t.encode() for t in sorted(BLOCK, key=len, reverse=True)), re.I)
@@ -53,15 +53,11 @@ def check_size(path: str, size: int) -> None:
                        f"(the largest real one is under 0.1 MB)", path)
 
 
-def check_count(pages: tuple[tuple[int, RawPage], ...]) -> None:
-    """Raise Rejected for a transcript of more pages than any has, before they are read."""
-    if len(pages) > MAX_PAGES:
-        raise Rejected(f"{len(pages)} pages, over the limit of {MAX_PAGES} for one transcript", pages[0][1].path)
-
-
 def check_pages(pages: tuple[tuple[int, RawPage], ...]) -> None:
-    """Raise Rejected for a transcript whose pages no parser should be given."""
-    check_count(pages)
+    """Raise Rejected for a transcript whose pages no parser should be given.
+
+    How many pages it has is bounded before: no page is numbered past MAX_PAGES
+    (see sources.page_slot)."""
     for _, page in pages:
         check_page(page)
 

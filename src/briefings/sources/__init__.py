@@ -15,6 +15,7 @@ from urllib.parse import urlparse
 
 from ..models import Briefing, RawPage, Rejected
 from ..people import Entities
+from ..screen import MAX_PAGES
 from . import base, gac, generic, mfa, scio
 
 FAMILIES = ("scio", "chinaorg", "gac", "mfa", "text")
@@ -70,8 +71,6 @@ class Group:
     missing: tuple[int, ...] = ()  # pages known to exist that could not be fetched
 
 
-# The longest transcripts run to a few dozen pages; a page number past this is not one.
-MAX_PAGES = 500
 
 # Sites whose `content_<id>` numbers are unique across the whole site.
 _SITE_WIDE_IDS = ("scio", "chinaorg")
@@ -95,7 +94,15 @@ def transcript_key(family: str, url: str) -> str:
 
 
 def page_slot(page: RawPage, family: str) -> tuple[str, int]:
-    """(transcript key, page number): as the fetcher recorded it, else from the URL or file name."""
+    """(transcript key, page number): as the fetcher recorded it, else from the URL or file name.
+
+    A page numbered past MAX_PAGES is no page of its transcript: it is keyed on its
+    own, to be rejected alone, and the transcript is stored with that page missing."""
+    key, n = _slot(page, family)
+    return (f"{family}:{page.path}", n) if n > MAX_PAGES else (key, n)
+
+
+def _slot(page: RawPage, family: str) -> tuple[str, int]:
     if page.transcript and page.page:
         return transcript_key(family, page.transcript), page.page
     name = PurePosixPath(urlparse(page.url).path).name if page.url else PurePosixPath(page.path).name
@@ -122,8 +129,6 @@ def group(pages: list[RawPage], forced: str | None = None) -> list[Group]:
     for page in pages:
         family = family_of(page, forced)
         key, n = page_slot(page, family)
-        if n > MAX_PAGES:
-            key = f"{family}:{page.path}"  # not a page of its transcript: rejected on its own
         fam, slots = groups.setdefault(key, (family, {}))
         slots.setdefault(n, page)
     return [Group(k, fam, tuple(sorted(slots.items()))) for k, (fam, slots) in groups.items()]
