@@ -311,7 +311,11 @@ def test_gac_interview_netizens_with_handles_and_a_semicolon_roster(tmp_path):
         "<p>[Netizen abc123]: How long does quarantine take? 06/18/2024 10:01:00</p>"
         "<p>[Li Kuiwen]: Two days at most. 06/18/2024 10:02:00</p>"
         "<p>[网友]: 需要哪些文件？ 06/18/2024 10:03:00</p>"
-        "<p>[Wang Ling]: A certificate. 06/18/2024 10:04:00</p></div></body></html>", encoding="utf-8")
+        "<p>[Wang Ling]: A certificate. 06/18/2024 10:04:00</p>"
+        "<p>[Visitor 7]: And on weekends? 06/18/2024 10:05:00</p>"
+        "<p>[Li Kuiwen]: The same. 06/18/2024 10:06:00</p>"
+        "<p>[Guest user]: Thank you. 06/18/2024 10:07:00</p>"
+        "<p>[Wang Ling]: You are welcome. 06/18/2024 10:08:00</p></div></body></html>", encoding="utf-8")
     b = parse_one(page, source="gac")
     assert [(p.name, p.role) for p in b.participants][:2] == [
         ("Li Kuiwen", "director of the news office"), ("Wang Ling", "deputy director")]
@@ -320,7 +324,11 @@ def test_gac_interview_netizens_with_handles_and_a_semicolon_roster(tmp_path):
         ("Netizen abc123", "Netizen abc123", "question", None),
         ("Li Kuiwen", "Li Kuiwen", "answer", 2),
         ("网友", "网友", "question", None),
-        ("Wang Ling", "Wang Ling", "answer", 4)]
+        ("Wang Ling", "Wang Ling", "answer", 4),
+        ("Visitor 7", "Visitor 7", "question", None),
+        ("Li Kuiwen", "Li Kuiwen", "answer", 6),
+        ("Guest user", "Guest user", "question", None),
+        ("Wang Ling", "Wang Ling", "answer", 8)]
 
 
 @pytest.mark.parametrize("speaker_line", [

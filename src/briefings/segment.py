@@ -32,8 +32,15 @@ _QUESTION_LABELS = {
     "q", "question", "questions", "journalist", "reporter", "follow-up", "follow up", "followup",
     "follow-up question", "问", "记者", "追问",
 }
-# "Netizen", "Netizen 3", "Netizen abc123", "网友": askers who are not journalists.
-_ASKER = re.compile(r"^(?:netizen|网友|audience member)(?:\b|(?=\S))[\s\w#@.\-]{0,30}$")
+# "Netizen", "Netizen 3", "Visitor abc123", "Guest user", "Audience member", "网友": askers who
+# are not journalists (online interviews, public events), each by the label as printed.
+_ASKER = re.compile(r"^(?:netizen|guest user|user|visitor|audience(?: member)?|网友)(?![a-z])[\s\w#@.\-]{0,30}$",
+                    re.IGNORECASE)
+
+
+def is_asker(label: str) -> bool:
+    """Is this label a member of the public asking (see _ASKER)?"""
+    return bool(_ASKER.match(label.strip()))
 # "Journalist explains:", "The journalist clarified:": the unnamed asker again, mid-exchange.
 _JOURNALIST_SAYS = re.compile(
     r"^(?:the\s+)?(?:journalist|reporter|correspondent)\s+(?:explains?|explained|clarif(?:y|ies|ied)|adds?|added|"

@@ -14,7 +14,7 @@ from dataclasses import replace
 from ..dates import find_date, is_date_line
 from ..models import Participant, RawPage
 from ..people import Entities, Roster, strip_title
-from ..segment import Context, segment
+from ..segment import Context, is_asker, segment
 from .base import ROSTER_KEY, ROSTER_KINDS, PageText, decoded, html_lines, is_role_line, make_briefing, page_text, participant_from, plain_lines, roster_entries
 
 BODY = (".content", "#content", ".article", ".TRS_Editor", ".detail", "#detail", ".main")
@@ -24,7 +24,6 @@ _INTERVIEW = re.compile(
 )
 _PAGE_DATE = re.compile(r"\d{4}/\d{1,2}/\d{1,2}")
 _HOST = re.compile(r"\b(?:host|moderator|presenter|anchor)\b|主持人", re.I)
-_NETIZEN = re.compile(r"\b(?:netizen|user|visitor|guest user|audience)\b|网友", re.I)
 
 
 def read(page: RawPage, number: int) -> PageText:
@@ -120,7 +119,7 @@ def _interview(body: list[str], roster: list[Participant], entities: Entities, d
         if m.group("when") and first_when is None:
             first_when = _interview_date(m.group("when"))
         text = m.group("text").strip()
-        if _NETIZEN.search(name):
+        if is_asker(name):
             paras.append((1, f"{m.group('name').strip()}: {text}".rstrip()))
             continue
         if name not in people:
