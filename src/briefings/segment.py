@@ -408,7 +408,8 @@ def segment(paragraphs: list[tuple[int, str]], ctx: Context) -> list[Turn]:
     def default_turn(kind: str, page: int, answers: int | None = None) -> _Open:
         return _Open(_Who(None, d.name, d.role, "person", d.kind), kind, page, answers)
 
-    labels = [split_label(para, ctx)[0] for _, para in paragraphs]
+    splits = [split_label(para, ctx) for _, para in paragraphs]  # once each: answer_follows looks ahead
+    labels = [who for who, _ in splits]
 
     def answer_follows(i: int) -> bool:
         """Is the next labelled paragraph after i an answer (so i belongs to the question)?"""
@@ -440,7 +441,7 @@ def segment(paragraphs: list[tuple[int, str]], ctx: Context) -> list[Turn]:
             if note.group("asked"):
                 open_question = None
                 current = _Open(_Who(None, UNIDENTIFIED, None, "question"), "question", page, None)
-        who, rest = split_label(para, ctx)
+        who, rest = split_label(para, ctx) if note else splits[i]  # a note's rest is a paragraph of its own
         if who is None and _REPORTED_QUESTION.match(para):
             close()
             open_question = None
