@@ -329,7 +329,8 @@ def test_a_schema_version_that_is_not_a_number(seeded, value, command):
 
 @pytest.mark.parametrize("command", [["show", "{id}"], ["show", "{id}", "--json"], ["export", "{id}"],
                                      ["export", "{id}", "--format", "json"], ["export", "--all"],
-                                     ["export", "--all", "-o", "{out}"], ["export", "{id}", "-o", "{out}"]])
+                                     ["export", "--all", "-o", "{out}"], ["export", "{id}", "-o", "{out}"],
+                                     ["quality"]])
 @pytest.mark.parametrize("damage", ["UPDATE briefings SET pages = 'not json'",
                                     "UPDATE briefings SET missing_pages = '[1,'",
                                     "UPDATE turns SET also_asked = '{'"])

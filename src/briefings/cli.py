@@ -20,7 +20,7 @@ from .models import SOURCES as FAMILIES  # the page families; importing .sources
 from .models import TURN_KINDS
 from .people import Entities
 from .sqlite import sqlite3
-from .store import Archive, ArchiveError, damaged_briefing
+from .store import Archive, ArchiveError
 
 # Start-up time is part of every search: rich.progress, dateutil and the page
 # parsers (bs4, lxml) are imported only by the commands that use them.
@@ -678,10 +678,7 @@ def speakers(limit, db_path, as_json):
 
 def _get(db_path: Path, briefing_id: str) -> dict:
     with open_archive(db_path) as archive:
-        try:
-            b = query.get_briefing(archive.db, briefing_id)
-        except ValueError as exc:  # a JSON column that does not hold JSON
-            raise damaged_briefing(briefing_id, exc) from None
+        b = query.get_briefing(archive.db, briefing_id)
         if b is None:
             near = query.similar_ids(archive.db, briefing_id)
             hint = f"; did you mean {', '.join(near)}?" if near else "; `briefings list` shows the ids"

@@ -26,7 +26,7 @@ import sqlite_utils
 
 from . import query
 from .models import SOURCES, TURN_KINDS, Briefing, Participant, Rejected, Turn
-from .store import damaged_briefing
+from .store import CHANGE_KEYS
 
 SUFFIX = ".jsonl"
 
@@ -36,17 +36,6 @@ def is_jsonl(path: str | Path) -> bool:
 
 
 # -- writing -------------------------------------------------------------------
-
-
-CHANGE_KEYS = ("at", "seq", "change", "field", "old", "new")
-
-
-def get_briefing(db, briefing_id: str) -> dict | None:
-    """query.get_briefing, with a damaged JSON column said in one line (ArchiveError), not raised."""
-    try:
-        return query.get_briefing(db, briefing_id)
-    except ValueError as exc:  # json.JSONDecodeError
-        raise damaged_briefing(briefing_id, exc) from None
 
 
 def records(db: sqlite_utils.Database) -> Iterator[dict]:
@@ -59,7 +48,7 @@ def records(db: sqlite_utils.Database) -> Iterator[dict]:
     try:
         ids = [r[0] for r in conn.execute("SELECT id FROM briefings ORDER BY pk").fetchall()]
         for bid in ids:
-            b = get_briefing(db, bid)
+            b = query.get_briefing(db, bid)
             if b is None:  # pragma: no cover - cannot happen inside one snapshot
                 continue
             pk, fingerprint = conn.execute("SELECT pk, fingerprint FROM briefings WHERE id = ?", (bid,)).fetchone()

@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING
 from .models import SOURCES, TURN_KINDS
 from .people import name_key, strip_title
 from .sqlite import sqlite3
-from .store import FTS_TOKENIZE
+from .store import FTS_TOKENIZE, damaged_briefing
 
 if TYPE_CHECKING:
     import sqlite_utils
@@ -691,7 +691,17 @@ def speakers(db: sqlite_utils.Database, *, limit: int | None = None) -> list[dic
 
 
 def get_briefing(db: sqlite_utils.Database, briefing_id: str) -> dict | None:
-    """One briefing in the export shape of docs/interface.md."""
+    """One briefing in the export shape of docs/interface.md; None if there is none.
+
+    A JSON column that does not hold JSON raises ArchiveError naming the briefing
+    (store.damaged_briefing), for every reader alike."""
+    try:
+        return _briefing(db, briefing_id)
+    except ValueError as exc:  # json.JSONDecodeError
+        raise damaged_briefing(briefing_id, exc) from None
+
+
+def _briefing(db, briefing_id: str) -> dict | None:
     row = db.execute(
         "SELECT pk, id, source, url, title, date, published, language, pages, missing_pages "
         "FROM briefings WHERE id = ?", (briefing_id,)

@@ -589,12 +589,12 @@ def _whole(conn: sqlite3.Connection, pk: int, b: Briefing) -> bool:
     return bad == 0
 
 
-_CHANGE_KEYS = ("at", "seq", "change", "field", "old", "new")
+CHANGE_KEYS = ("at", "seq", "change", "field", "old", "new")  # a change record, as a backup holds it
 
 
 def _add_history(conn: sqlite3.Connection, pk: int, history: tuple[dict, ...]) -> None:
     for h in history:
-        row = tuple(h.get(k) for k in _CHANGE_KEYS)
+        row = tuple(h.get(k) for k in CHANGE_KEYS)
         if not conn.execute("SELECT 1 FROM changes WHERE briefing_pk = ? AND at IS ? AND seq IS ? AND change IS ? "
                             "AND field IS ? AND old IS ? AND new IS ?", (pk, *row)).fetchone():
             conn.execute("INSERT INTO changes (briefing_pk, at, seq, change, field, old, new) "
