@@ -991,8 +991,7 @@ class Fetcher:
 
         headers: dict[str, str] = {}
         if have:
-            etag = _header(have[1].get("headers"), "etag")
-            modified = _header(have[1].get("headers"), "last-modified")
+            etag, modified = _validators(have[1].get("headers"))
             if etag:
                 headers["If-None-Match"] = etag
             if modified:

@@ -15,6 +15,7 @@ regular file (a named pipe would block the run forever).
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import json
 import os
@@ -24,7 +25,7 @@ from pathlib import Path
 from typing import Callable, Iterable, Iterator
 
 from . import screen
-from .jsonl import Restored, StoredReject, is_jsonl, read as read_jsonl
+from .jsonl import StoredReject, is_jsonl, read as read_jsonl
 from .models import Briefing, RawPage, Rejected
 from .people import Entities
 from .raw import MANIFEST, failed_pages, iter_manifest, iter_page_files, load_page
@@ -138,7 +139,7 @@ def _not_a_page(path: Path) -> str | None:
     except OSError as exc:
         if os.path.islink(path):
             target = os.readlink(path)
-            if exc.errno == 40:  # ELOOP
+            if exc.errno == errno.ELOOP:
                 return f"cannot read: a loop of symbolic links ({target})"
             return f"cannot read: a symbolic link to {target}, which does not exist"
         return f"cannot read: {exc.strerror or exc}"
@@ -439,6 +440,7 @@ def _ingest_jsonl(path: Path, archive: Archive, report: IngestReport) -> None:
                     _rejected(report, archive, item.path, item.reason)
                 elif isinstance(item, StoredReject):
                     archive.record_reject(item.path, item.reason, item.at)
+                    report.rejects_recorded += 1  # written: a stop after it must not say nothing changed
                 else:
                     report.pages += 1
                     _stored(report, item.briefing, archive.save(item.briefing, (), item.history))
@@ -449,4 +451,4 @@ def _ingest_jsonl(path: Path, archive: Archive, report: IngestReport) -> None:
         report.rejected.append((str(path), f"cannot read: {exc.strerror or exc}"))
 
 
-__all__ = ["IngestReport", "Plan", "Restored", "ingest", "load_group", "parse", "parse_paths", "plan"]
+__all__ = ["IngestReport", "Plan", "ingest", "load_group", "parse", "parse_paths", "plan"]
