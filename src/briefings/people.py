@@ -132,14 +132,22 @@ class Roster:
 
     def __init__(self, participants: list[Participant]):
         self.participants = list(participants)
+        self._by_key: dict[str, Participant] = {}
+        for p in self.participants:
+            self._by_key.setdefault(name_key(p.name), p)  # the first listed, as a scan would find
+
+    def exact(self, label: str) -> Participant | None:
+        """The participant this label names in full (titles, case, spaces and dots aside)."""
+        key = name_key(label)
+        return self._by_key.get(key) if key else None
 
     def match(self, label: str) -> Participant | None:
-        key = name_key(label)
-        if not key:
+        """The participant this label names, in full or by a surname only one of them has."""
+        if not name_key(label):
             return None
-        for p in self.participants:
-            if name_key(p.name) == key:
-                return p
+        hit = self.exact(label)
+        if hit is not None:
+            return hit
         bare = strip_title(label)
         words = bare.split()
         if len(words) == 1 and words[0][:1].isupper():

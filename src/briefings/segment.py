@@ -22,7 +22,7 @@ import re
 from dataclasses import dataclass, field, replace
 
 from .models import Participant, Turn
-from .people import Entities, Roster, name_key, strip_title
+from .people import Entities, Roster, strip_title
 
 UNIDENTIFIED = "Unidentified journalist"
 
@@ -322,8 +322,7 @@ def split_label(paragraph: str, ctx: Context) -> tuple[_Who | None, str]:
             return who, m.group("rest").strip()
     if len(paragraph) <= 60 and len(paragraph.split()) >= 2:
         # A roster name alone on its line, its colon left off: "Zhang Baofeng".
-        key = name_key(paragraph)
-        hit = next((p for p in ctx.roster.participants if name_key(p.name) == key), None)
+        hit = ctx.roster.exact(paragraph)
         if hit is not None:
             return _Who(paragraph, hit.name, hit.role, "person", hit.kind), ""
     return None, paragraph
