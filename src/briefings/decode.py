@@ -30,13 +30,19 @@ def _known(name: str | None) -> str | None:
         return None
 
 
-def header_charset(headers: dict | None) -> str | None:
-    for key, value in (headers or {}).items():
-        if key.lower() == "content-type" and value:
-            m = _HEADER_CHARSET.search(value)
-            if m:
-                return _known(m.group(1))
+def header(headers: dict | None, name: str) -> str | None:
+    """An HTTP header's value, its name in any case; None if absent (or no headers recorded)."""
+    if isinstance(headers, dict):
+        name = name.lower()
+        for key, value in headers.items():
+            if str(key).lower() == name:
+                return value
     return None
+
+
+def header_charset(headers: dict | None) -> str | None:
+    m = _HEADER_CHARSET.search(str(header(headers, "content-type") or ""))
+    return _known(m.group(1)) if m else None
 
 
 def meta_charset(body: bytes) -> str | None:

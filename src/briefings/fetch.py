@@ -30,7 +30,7 @@ import httpx
 from protego import Protego
 
 from . import __version__
-from .decode import decode
+from .decode import decode, header
 from .raw import MANIFEST, SIDECAR_SUFFIX, append_manifest, read_manifest, sha256
 
 USER_AGENT = f"briefings/{__version__} (archive of government press-briefing transcripts)"
@@ -219,15 +219,8 @@ def parse_retry_after(value: str | None, now: float) -> float | None:
     return max(0.0, when.timestamp() - now)
 
 
-def _header(headers: dict | None, name: str) -> str | None:
-    for key, value in (headers or {}).items():
-        if key.lower() == name.lower():
-            return value
-    return None
-
-
 def _validators(headers: dict | None) -> tuple[str | None, str | None]:
-    return _header(headers, "etag"), _header(headers, "last-modified")
+    return header(headers, "etag"), header(headers, "last-modified")
 
 
 def _is_tls_failure(exc: BaseException) -> bool:

@@ -9,6 +9,8 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from pathlib import PurePath
 
+from .decode import byte_order_mark, decode, header
+
 SOURCES = ("scio", "chinaorg", "gac", "mfa", "text")
 TURN_KINDS = ("statement", "question", "answer", "moderator", "other")
 
@@ -34,16 +36,14 @@ class RawPage:
         (An `.html` name is sniffed too: a page saved from a text/plain URL keeps it.)"""
         if PurePath(self.path).suffix.lower() == ".txt":
             return False
-        headers = self.headers if isinstance(self.headers, dict) else {}
-        kind = next((str(v) for k, v in headers.items() if str(k).lower() == "content-type"), "").lower()
+        kind = str(header(self.headers, "content-type") or "").lower()
         if kind.startswith("text/plain"):
             return False
         if "html" in kind:
             return True
         head = self.body[:2048]
-        if head.startswith((b"\xff\xfe", b"\xfe\xff", b"\x00\x00\xfe\xff")):  # UTF-16 or UTF-32: sniff the text
-            from .decode import decode
-
+        bom = byte_order_mark(head)
+        if bom and bom[0] != "utf-8":  # UTF-16 or UTF-32: sniff the text
             head = decode(self.body[:4096])[0][:2048].encode("utf-8", "replace")
         head = head.lower()
         return b"<html" in head or b"<!doctype" in head or b"<p" in head or b"<div" in head
