@@ -25,7 +25,8 @@ URL_DATE = re.compile(r"/(\d{4})-?(\d{2})/(\d{2})/")
 URL_COMPACT = re.compile(r"/t(\d{4})(\d{2})(\d{2})_")
 
 
-def _iso(y: int, m: int, d: int) -> str | None:
+def iso_date(y: int, m: int, d: int) -> str | None:
+    """YYYY-MM-DD for a day that exists; None for one that does not (Feb. 30, month 13)."""
     try:
         return dt.date(y, m, d).isoformat()
     except ValueError:
@@ -53,12 +54,12 @@ def find_date(text: str) -> str | None:
         a, b, c = m.groups()
         if order == "mdy":
             month = _month_number(a)
-            iso = _iso(int(c), month, int(b)) if month else None
+            iso = iso_date(int(c), month, int(b)) if month else None
         elif order == "dmy":
             month = _month_number(b)
-            iso = _iso(int(c), month, int(a)) if month else None
+            iso = iso_date(int(c), month, int(a)) if month else None
         else:
-            iso = _iso(int(a), int(b), int(c))
+            iso = iso_date(int(a), int(b), int(c))
         if iso and (best is None or m.start() < best[0]):
             best = (m.start(), iso)
     return best[1] if best else None
@@ -79,7 +80,7 @@ def date_before(text: str, latest: str | None) -> str | None:
         return None
     year = int(latest[:4])
     for y in (year, year - 1):
-        iso = _iso(y, month, int(m.group(2)))
+        iso = iso_date(y, month, int(m.group(2)))
         if iso and iso <= latest:
             return iso
     return None
@@ -89,7 +90,7 @@ def date_in_url(url: str | None) -> str | None:
     if not url:
         return None
     m = URL_DATE.search(url) or URL_COMPACT.search(url)
-    return _iso(*(int(x) for x in m.groups())) if m else None
+    return iso_date(*(int(x) for x in m.groups())) if m else None
 
 
 def is_date_line(line: str) -> bool:
@@ -113,7 +114,7 @@ def parse_user_date(value: str, *, end: bool = False) -> str:
         raise ValueError(f"{value!r} is not a date; use YYYY, YYYY-MM or YYYY-MM-DD")
     y = int(m.group(1))
     if m.group(3):
-        iso = _iso(y, int(m.group(2)), int(m.group(3)))
+        iso = iso_date(y, int(m.group(2)), int(m.group(3)))
     elif m.group(2):
         month = int(m.group(2))
         if not 1 <= month <= 12:

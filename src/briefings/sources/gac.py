@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import replace
 
-from ..dates import find_date, is_date_line
+from ..dates import find_date, is_date_line, iso_date
 from ..models import Participant, RawPage
 from ..people import Entities, Roster, strip_title
 from ..segment import Context, is_asker, segment
@@ -44,7 +44,7 @@ def _page_date(doc) -> str | None:
 def _interview_date(when: str) -> str | None:
     """`MM/DD/YYYY` as the interviews stamp their turns; None for a day that does not exist."""
     m = re.match(r"(\d{1,2})/(\d{1,2})/(\d{4})", when)
-    return find_date(f"{m.group(3)}-{m.group(1)}-{m.group(2)}") if m else None
+    return iso_date(int(m.group(3)), int(m.group(1)), int(m.group(2))) if m else None
 
 
 def build(id: str, pages: list[PageText], entities: Entities):

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 
-from ..dates import date_before, find_date
+from ..dates import date_before, find_date, iso_date
 from ..models import Participant, RawPage
 from ..people import Entities, Roster
 from ..segment import Context, segment
@@ -52,7 +52,7 @@ def _upload_day(html: str) -> str | None:
 
 
 def _iso_stamp(digits: str) -> str | None:
-    return find_date(f"{digits[:4]}-{digits[4:6]}-{digits[6:]}")
+    return iso_date(int(digits[:4]), int(digits[4:6]), int(digits[6:]))
 
 
 def spokesperson(title: str, entities: Entities, date: str | None, opening: str = "") -> Participant | None:

@@ -36,8 +36,8 @@ def _byline_date(doc) -> str | None:
     """The page's own date from its byline ("China.org.cn | March 20, 2023"), wherever the template puts it."""
     for text in doc.itertext():
         m = _BYLINE.match(text)
-        if m and find_date(m.group("date")):
-            return find_date(m.group("date"))
+        if m and (day := find_date(m.group("date"))):
+            return day
     return None
 
 
