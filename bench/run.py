@@ -69,7 +69,7 @@ from briefings import query  # noqa: E402
 from briefings.models import Briefing, Participant, Turn  # noqa: E402
 from briefings.people import Entities  # noqa: E402
 from briefings.sqlite import sqlite3  # noqa: E402
-from briefings.store import SCHEMA_VERSION, Archive  # noqa: E402
+from briefings.store import SCHEMA_VERSION, Archive, fts_indexes  # noqa: E402
 
 TARGETS = {
     "common_in_process_ms": 50.0,
@@ -302,20 +302,12 @@ def build_archive(n_turns: int, rebuild: bool) -> tuple[Path, Path, float | None
     return db, text, built
 
 
-def fts_indexes(db: Path) -> list[str]:
-    conn = sqlite3.connect(db)
-    names = [r[0] for r in conn.execute(
-        "SELECT name FROM sqlite_master WHERE sql LIKE 'CREATE VIRTUAL TABLE % USING fts5%' ORDER BY name")]
-    conn.close()
-    return names
-
-
 def finish(db: Path) -> None:
     """Merge each search index into one segment, as a long-lived archive's would be, and ANALYZE."""
     conn = sqlite3.connect(db, isolation_level=None)
     conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-    for name in fts_indexes(db):
-        conn.execute(f"INSERT INTO {name} ({name}) VALUES ('optimize')")
+    for fts in fts_indexes():
+        conn.execute(f"INSERT INTO {fts.name} ({fts.name}) VALUES ('optimize')")
     conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     conn.execute("ANALYZE")
     conn.close()

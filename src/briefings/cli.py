@@ -462,9 +462,16 @@ def reading(db_path: Path):
             raise click.ClickException(f"cannot read {db_path}: {exc}; `briefings check` says what is wrong") from None
 
 
-def print_notes(notes: list[str]) -> None:
+def run_query(db_path: Path, fn, *args, **kwargs) -> list[dict]:
+    """fn(db, *args, entities=..., notes=..., **kwargs) on the archive opened to read
+    (see `reading`); what it notes for the user (a speaker that fits several
+    names) goes to stderr, a line each."""
+    notes: list[str] = []
+    with reading(db_path) as archive:
+        rows = fn(archive.db, *args, entities=load_entities(db_path), notes=notes, **kwargs)
     for note in notes:
         click.echo(f"note: {note}", err=True)
+    return rows
 
 
 def output_options(f):
@@ -537,11 +544,7 @@ def search(text, filters, raw, sort, context, limit, db_path, as_json, as_nl, as
       briefings search --limit 5 -- -Taiwan
     """
     fmt = _output_format(as_json, as_nl, as_csv)
-    notes: list[str] = []
-    with reading(db_path) as archive:
-        rows = query.search(archive.db, text, filters, limit=limit, raw=raw, sort=sort,
-                            entities=load_entities(db_path), context=context, notes=notes)
-    print_notes(notes)
+    rows = run_query(db_path, query.search, text, filters, limit=limit, raw=raw, sort=sort, context=context)
     _print_rows(rows, fmt, render.search_table, render.search_keys(context), records=render.search_records)
 
 
@@ -564,11 +567,7 @@ def who(text, filters, raw, limit, db_path, as_json, as_nl, as_csv):
       briefings who 'Huawei kind:question' --since 2019 --json
     """
     fmt = _output_format(as_json, as_nl, as_csv)
-    notes: list[str] = []
-    with reading(db_path) as archive:
-        rows = query.who(archive.db, text, filters, raw=raw, limit=limit, entities=load_entities(db_path),
-                         notes=notes)
-    print_notes(notes)
+    rows = run_query(db_path, query.who, text, filters, raw=raw, limit=limit)
     _print_rows(rows, fmt, render.who_table, query.WHO_KEYS)
 
 
@@ -594,11 +593,7 @@ def timeline(text, filters, raw, by, db_path, as_json, as_nl, as_csv):
       briefings timeline 'Hong Kong speaker:"Hua Chunying"' --json
     """
     fmt = _output_format(as_json, as_nl, as_csv)
-    notes: list[str] = []
-    with reading(db_path) as archive:
-        rows = query.timeline(archive.db, text, filters, by=by, raw=raw, entities=load_entities(db_path),
-                              notes=notes)
-    print_notes(notes)
+    rows = run_query(db_path, query.timeline, text, filters, by=by, raw=raw)
     if fmt:
         _emit_records(rows, fmt, query.TIMELINE_KEYS)
         return
@@ -631,10 +626,7 @@ def list_(speaker, since, until, source, limit, db_path, as_json):
     if since and until and since > until:  # as for search: nothing can match, so the command line is wrong
         raise click.UsageError(f"--since {since} is after --until {until}; nothing can match")
     filters = query.Filters(speaker=speaker, since=since, until=until, source=source)
-    notes: list[str] = []
-    with reading(db_path) as archive:
-        rows = query.list_briefings(archive.db, filters, limit=limit, entities=load_entities(db_path), notes=notes)
-    print_notes(notes)
+    rows = run_query(db_path, query.list_briefings, filters, limit=limit)
     if as_json:
         emit(render.dumps(rows))
         return
