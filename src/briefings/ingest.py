@@ -29,7 +29,7 @@ from .jsonl import StoredReject, is_jsonl, read as read_jsonl
 from .models import Briefing, RawPage, Rejected
 from .people import Entities
 from .raw import MANIFEST, failed_pages, iter_manifest, iter_page_files, load_page
-from .sources import Group, family_of, group, page_slot, parse_group, transcript_key
+from .sources import Group, family_of, page_slot, parse_group, transcript_key
 from .sqlite import sqlite3
 from .store import Archive, ArchiveError
 
@@ -240,16 +240,19 @@ class Plan:
         return self.count
 
     def groups(self) -> Iterator[Group]:
+        """Each transcript as the scan keyed it (family and page number already settled), in
+        the order first seen, its pages in reading order."""
         keys = self.db.execute("SELECT key FROM pages GROUP BY key ORDER BY min(seq)")
         for (key,) in iter(keys.fetchone, None):
-            refs = [RawPage(path=path, body=b"", url=url, source=family, transcript=transcript,
-                            page=None if page is None else int(page))
-                    for path, family, url, transcript, page in self.db.execute(
-                        "SELECT path, family, url, transcript, page FROM pages WHERE key = ? ORDER BY seq", (key,))]
+            rows = self.db.execute(
+                "SELECT n, path, family, url, transcript, page FROM pages WHERE key = ?", (key,)).fetchall()
+            pages = [(int(n), RawPage(path=path, body=b"", url=url, source=family, transcript=transcript,
+                                      page=None if page is None else int(page)))
+                     for n, path, family, url, transcript, page in rows]
+            pages.sort(key=lambda numbered: numbered[0])
             failed = {int(r[0]) for r in self.db.execute("SELECT n FROM failed WHERE key = ?", (key,))}
-            for g in group(refs, self.source):
-                missing = tuple(sorted(failed - {n for n, _ in g.pages}))
-                yield replace(g, missing=missing) if missing else g
+            missing = tuple(sorted(failed - {n for n, _ in pages}))
+            yield Group(key, rows[0][2], tuple(pages), missing)
 
     def copies(self, key: str) -> list[tuple[str, int, str, bool]]:
         """(path, page number, the copy read instead, whether they differ) of the pages of
