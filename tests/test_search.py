@@ -418,13 +418,14 @@ def test_ranked_search_widens_past_filtered_out_hits(made, monkeypatch):
 
 
 class Recording:
-    """A connection that notes every statement run through it."""
+    """A connection that notes every statement run through it, and its parameters."""
 
     def __init__(self, db):
-        self.db, self.sql = db, []
+        self.db, self.sql, self.params = db, [], []
 
     def execute(self, sql, params=()):
         self.sql.append(sql)
+        self.params.append(params)
         return self.db.execute(sql, params)
 
 
@@ -441,6 +442,78 @@ def test_a_filter_widens_the_ranked_window(phrases, monkeypatch):
         assert [(r["briefing_id"], r["seq"]) for r in rows] == [("mfa-10", 1)]
         passes[widening] = sum("bm25(" in sql for sql in db.sql)
     assert passes == {1: 2, 8: 1}
+
+
+# Every kind of query that joins matches to their turns and briefings, filtered.
+LOOP_ORDER_QUERIES = [
+    ("search", "tariffs", {"speaker": "Geng Shuang", "since": "2019-01-01"}, {}),
+    ("search", "tariffs", {"speaker": "Bloomberg"}, {"limit": 1}),  # not in the window: every match scored
+    ("search", '"Belt and Road"', {"speaker": "Zhao Lijian"}, {}),
+    ("search", 'tariffs "Belt and Road"', {"outlet": "Reuters"}, {}),
+    ("search", "tariffs", {"speaker": "Geng Shuang"}, {"sort": "date"}),
+    ("count_matches", "tariffs", {"speaker": "Geng Shuang", "kind": "answer"}, {}),
+    ("who", "tariffs", {"since": "2019-01-01"}, {}),
+    ("timeline", "tariffs", {"speaker": "Geng Shuang"}, {}),
+]
+
+
+def loop_order(conn, sql: str, params) -> list[str]:
+    """The loops of the statement's plan that read the matches, outermost first: the
+    full-text index (or the ranked window) and what is joined in the same loop nest."""
+    plan = conn.execute("EXPLAIN QUERY PLAN " + sql, params).fetchall()
+    parent = next(p for _, p, _, step in plan if re.match(r"(SCAN|SEARCH) (turns_fts|turns_exact|best)\b", step))
+    return [step for _, p, _, step in plan if p == parent and re.match(r"SCAN|SEARCH", step)]
+
+
+def test_matches_are_read_from_the_index_first(made, monkeypatch):
+    # An archive is never ANALYZEd. Left to guess without statistics, SQLite starts a
+    # filtered query from the filter's index (a speaker's turns, a range of dates) and
+    # searches the full-text index once for each turn: at a million turns that took a
+    # filtered search 50 s. Every statement must loop over the index's matches, or the
+    # ranked window of them, and reach each turn by its key. A window of one makes the
+    # filtered search score every match too.
+    monkeypatch.setattr(query, "RANK_WINDOW", 1)
+    monkeypatch.setattr(query, "FILTERED_WIDENING", 1)
+    conn = sqlite3.connect(made)
+    checked = set()
+    for n, (fn, text, filters, options) in enumerate(LOOP_ORDER_QUERIES):
+        with Archive(made) as archive:
+            db = Recording(archive.db)
+            getattr(query, fn)(db, text, query.Filters(**filters), **options)
+        for sql, params in zip(db.sql, db.params):
+            if "JOIN turns t" not in sql:
+                continue
+            loops = loop_order(conn, sql, params)
+            assert re.match(r"SCAN (turns_fts|turns_exact|best)\b", loops[0]), (fn, text, loops)
+            assert loops[1].startswith("SEARCH t USING INTEGER PRIMARY KEY"), (fn, text, loops)
+            assert loops[2].startswith("SEARCH b USING INTEGER PRIMARY KEY"), (fn, text, loops)
+            checked.add((n, "bm25(" in sql))
+    conn.close()
+    assert {n for n, _ in checked} == set(range(len(LOOP_ORDER_QUERIES)))
+    assert (1, True) in checked  # the search that scored every match
+
+
+def test_a_briefings_turns_are_found_by_the_briefing(made):
+    # `list --speaker` and `speakers` ask, briefing by briefing, whether someone spoke
+    # there. Without statistics SQLite answers from the speaker index, reading all of
+    # the speaker's turns for every briefing (minutes at a million turns): a subquery
+    # run once per row must find a briefing's turns by the briefing.
+    conn = sqlite3.connect(made)
+    plans = []
+    for call in (lambda db: query.list_briefings(db, query.Filters(speaker="Geng Shuang", since="2019")),
+                 lambda db: query.list_briefings(db, query.Filters(speaker="Geng Shuang"), limit=1),
+                 lambda db: query.speakers(db)):
+        with Archive(made) as archive:
+            db = Recording(archive.db)
+            assert call(db)
+        plans += [conn.execute("EXPLAIN QUERY PLAN " + sql, params).fetchall()
+                  for sql, params in zip(db.sql, db.params) if re.search(r"\bturns t\b", sql)]
+    conn.close()
+    per_row = [(plan, step[0]) for plan in plans for step in plan if step[3].startswith("CORRELATED")]
+    assert per_row  # the roster check of `speakers`
+    for plan, subquery in per_row:
+        steps = [s[3] for s in plan if s[1] == subquery and s[3].startswith("SEARCH t ")]
+        assert steps and all("(briefing_pk=?)" in step for step in steps), steps
 
 
 def test_sort_by_date_newest_first(made):
