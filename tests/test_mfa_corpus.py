@@ -10,7 +10,7 @@ from briefings.dates import find_date
 from briefings.ingest import parse_paths
 from briefings.models import Briefing, Rejected
 from briefings.segment import UNIDENTIFIED
-from conftest import CORPUS, GOLDEN, check_golden
+from conftest import CORPUS, GOLDEN, check_golden, recorded_transcripts
 from helpers import entities, golden_dict, parse_one
 
 # A label as a reader would recognise one: Q, A, or a capitalised name of up to six words.
@@ -177,7 +177,7 @@ def test_zh_every_transcript_parses_and_listings_are_skipped(parsed_zh):
     results = [r for _, r in parsed_zh]
     skipped = [r for r in results if isinstance(r, Rejected)]
     assert all(r.skip and "listing" in r.reason for r in skipped)
-    assert len([r for r in results if isinstance(r, Briefing)]) == 125
+    assert len([r for r in results if isinstance(r, Briefing)]) == recorded_transcripts(CORPUS / "zh")
 
 
 def test_zh_attribution_invariants(parsed_zh):
