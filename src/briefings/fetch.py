@@ -31,6 +31,7 @@ from protego import Protego
 
 from . import __version__
 from .decode import decode, header
+from .hosts import HostMemory
 from .raw import MANIFEST, SIDECAR_SUFFIX, append_manifest, read_manifest, sha256
 
 USER_AGENT = f"briefings/{__version__} (archive of government press-briefing transcripts)"
@@ -150,18 +151,38 @@ def _page_name(url: str) -> str:
     return urlsplit(url).path.rpartition("/")[2]
 
 
-def split_page(url: str) -> tuple[str, int]:
-    """(URL of page 1, page number) for a `<stem>_<n>.<ext>` page URL."""
-    parts = urlsplit(url)
-    folder, _, name = parts.path.rpartition("/")
+def _unpaged(path: str) -> tuple[str, str, str, int | None]:
+    """(folder/stem without any `_<n>` page suffix, ".", extension, n or None) of a URL path."""
+    folder, _, name = path.rpartition("/")
     stem, dot, ext = name.rpartition(".")
     if not dot:
         stem, ext = name, ""
     m = _PAGE_SUFFIX.match(stem)
-    if not m or int(m.group("n")) < 2:
+    if not m:
+        return f"{folder}/{stem}", dot, ext, None
+    return f"{folder}/{m.group('stem')}", dot, ext, int(m.group("n"))
+
+
+def split_page(url: str) -> tuple[str, int]:
+    """(URL of page 1, page number) for a `<stem>_<n>.<ext>` page URL.
+
+    Page 1 is the URL without a suffix, except in a scheme whose page 1 is
+    `_1` itself (china.org.cn from late 2025: `content_<id>_1.shtml`), where a
+    `_1` URL is page 1 as given.
+    """
+    parts = urlsplit(url)
+    stem, dot, ext, n = _unpaged(parts.path)
+    if n is None or n < 2:
         return url, 1
-    first = f"{folder}/{m.group('stem')}{dot}{ext}"
-    return urlunsplit((parts.scheme, parts.netloc, first, parts.query, "")), int(m.group("n"))
+    first = f"{stem}_1{dot}{ext}" if _first_is_numbered(url) else f"{stem}{dot}{ext}"
+    return urlunsplit((parts.scheme, parts.netloc, first, parts.query, "")), n
+
+
+def _first_is_numbered(url: str) -> bool:
+    """Whether page 1 of this URL's transcript carries `_1` (china.org.cn's `.shtml` pages)."""
+    parts = urlsplit(url)
+    return parts.path.lower().endswith(".shtml") and _unpaged(parts.path)[3] is not None \
+        and detect_source(url) == "chinaorg"
 
 
 def page_links(url: str, text: str) -> dict[int, str]:
@@ -172,11 +193,8 @@ def page_links(url: str, text: str) -> dict[int, str]:
     """
     first, _ = split_page(url)
     parts = urlsplit(first)
-    folder, _, name = parts.path.rpartition("/")
-    stem = name.rsplit(".", 1)[0]
-    pattern = re.compile(
-        re.escape(f"{folder}/{stem}") + r"_(\d{1,3})\.(s?html?)$", re.IGNORECASE
-    )
+    stem = _unpaged(parts.path)[0]
+    pattern = re.compile(re.escape(stem) + r"_(\d{1,3})\.(s?html?)$", re.IGNORECASE)
     found: dict[int, str] = {}
     for href in _HREF.findall(text):
         joined, _ = join_url(url, href)
@@ -196,11 +214,8 @@ def page_links(url: str, text: str) -> dict[int, str]:
 def nth_page(first: str, n: int) -> str:
     """The conventional URL of page n, when no pager link names it."""
     parts = urlsplit(first)
-    folder, _, name = parts.path.rpartition("/")
-    stem, dot, ext = name.rpartition(".")
-    if not dot:
-        stem, ext = name, ""
-    return urlunsplit((parts.scheme, parts.netloc, f"{folder}/{stem}_{n}{dot}{ext}", "", ""))
+    stem, dot, ext, _ = _unpaged(parts.path)
+    return urlunsplit((parts.scheme, parts.netloc, f"{stem}_{n}{dot}{ext}", "", ""))
 
 
 def parse_retry_after(value: str | None, now: float) -> float | None:
@@ -267,6 +282,7 @@ class PoliteClient:
         clock: Clock | None = None,
         rng: Callable[[], float] | None = None,
         transport: httpx.BaseTransport | None = None,
+        memory: HostMemory | None = None,
     ):
         if rate <= 0:
             raise ValueError("rate must be a positive number of requests per second")
@@ -282,6 +298,8 @@ class PoliteClient:
         self.insecure_hosts = set(insecure_hosts)
         self.clock = clock or Clock()
         self.rng = rng or random.random
+        # Kept across runs in the raw store (hosts.py); None keeps politeness to this process.
+        self.memory = memory
         self._last_request: dict[str, float] = {}
         self._away_until: dict[str, float] = {}  # hosts whose Retry-After was longer than the cap
         self._robots: dict[str, Protego | FetchError | None] = {}
@@ -341,6 +359,13 @@ class PoliteClient:
         last = self._last_request.get(host)
         if last is not None:
             self.clock.sleep(last + self._interval_for(host) - self.clock.monotonic())
+        elif self.memory is not None:
+            # The first request of this run to a host an earlier run asked: wait out that run's turn.
+            # A wall clock set back since then could ask for a longer wait; never more than the interval.
+            before = self.memory.last_request(host)
+            if before is not None:
+                interval = self._interval_for(host)
+                self.clock.sleep(min(interval, before + interval - self.clock.time()))
 
     def _keep_away(self, url: str, host: str) -> None:
         """A host that asked for a longer wait than we keep to gets no requests until then."""
@@ -357,6 +382,8 @@ class PoliteClient:
         Crawl-delay read from robots.txt already spaces the request after it.
         """
         self._last_request[host] = self.clock.monotonic()
+        if self.memory is not None:
+            self.memory.booked(host, self.clock.time())
 
     def _interval_for(self, host: str) -> float:
         rules = self._robots.get(host)
@@ -374,7 +401,11 @@ class PoliteClient:
             return
         host = parts.netloc
         if host not in self._robots:
-            self._robots[host] = self._load_robots(f"{parts.scheme}://{host}/robots.txt")
+            kept = self.memory.robots(host, self.clock.time()) if self.memory is not None else None
+            self._robots[host] = (
+                _robot_rules(*kept) if kept is not None
+                else self._load_robots(f"{parts.scheme}://{host}/robots.txt", host)
+            )
         rules = self._robots[host]
         if rules is None:
             return
@@ -387,7 +418,7 @@ class PoliteClient:
         if not rules.can_fetch(url, self._robot_name):
             raise Disallowed(url, "disallowed by robots.txt")
 
-    def _load_robots(self, robots_url: str) -> Protego | FetchError | None:
+    def _load_robots(self, robots_url: str, host: str) -> Protego | FetchError | None:
         """RFC 9309: a 4xx means no rules; a server error, 429 or no answer means stay away.
 
         Returns the rules, None for none, or the failure that keeps us away.
@@ -398,10 +429,10 @@ class PoliteClient:
             return exc
         if resp.status >= 500 or resp.status == 429:
             return FetchError(robots_url, f"HTTP {resp.status}", resp.status)
-        if resp.status >= 400 or resp.status in _REDIRECTS:
-            return None
-        text, _ = decode(resp.body, resp.headers)
-        return Protego.parse(text)
+        text = "" if _no_rules(resp.status) else decode(resp.body, resp.headers)[0]
+        if self.memory is not None:
+            self.memory.keep_robots(host, resp.status, text, self.clock.time())
+        return _robot_rules(resp.status, text)
 
     # -- retries ------------------------------------------------------------
 
@@ -481,6 +512,15 @@ class PoliteClient:
         if short:
             raise _BadBody(short, resp.status_code)
         return resp, _decompress(raw, resp.headers.get("content-encoding"), resp.status_code)
+
+
+def _no_rules(status: int) -> bool:
+    return status >= 400 or status in _REDIRECTS
+
+
+def _robot_rules(status: int, text: str) -> Protego | None:
+    """The rules of a robots.txt answer that settles them: its body, or none for a 4xx."""
+    return None if _no_rules(status) else Protego.parse(text)
 
 
 class _BadBody(Exception):
@@ -892,6 +932,8 @@ class Fetcher:
     ):
         self.client = client
         self.store = RawStore(raw_dir)
+        if client.memory is None:
+            client.memory = HostMemory(raw_dir)
         self.refresh = refresh
         self.insecure = _insecure_sources(insecure_http)
         self.report = report if report is not None else FetchReport()
