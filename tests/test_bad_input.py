@@ -873,3 +873,14 @@ def test_dash_is_standard_output(seeded, tmp_path, monkeypatch):
         assert dashed.exit_code == 0 and dashed.stdout == plain.stdout and dashed.stdout
         assert dashed.stderr == ""
     assert not (tmp_path / "-").exists()
+
+
+def test_an_archive_path_that_is_not_utf8(tmp_path):
+    """Named in a library's message, its bytes are escaped; it is an archive like any other."""
+    db = os.fsencode(tmp_path) + b"/\xff.db"
+    result = run_bytes("list", "--db", db)
+    assert result.returncode == 1
+    assert result.stderr.decode() == f"Error: no archive at {tmp_path}/\\xff.db; build one with `briefings ingest PATH`\n"
+    assert run_bytes("ingest", SEEDS, "--db", db).returncode == 0
+    result = run_bytes("check", "--db", db)
+    assert result.returncode == 0 and result.stdout.decode().startswith("ok: 2 briefings")

@@ -111,6 +111,12 @@ def emit(text: str) -> None:
     click.echo(text, nl=not text.endswith("\n"))
 
 
+def printable(message: str) -> str:
+    """A message that names a path whose bytes are not UTF-8 (a library's message, which
+    cannot know): those bytes as \\xff escapes, which any stream can write."""
+    return message.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+
+
 class TextCommand(click.Command):
     """A command whose text options and arguments must be text.
 
@@ -147,10 +153,10 @@ class OneLineErrors(click.Group):
                 # Click's own parse errors (a bad option or value) say nothing of what to do next.
                 where = " ".join(["briefings", *exc.ctx.command_path.split()[1:]])
                 hint = f" (see '{where} -h')"
-            click.echo(f"Error: {exc.format_message()}{hint}", err=True)
+            click.echo(f"Error: {printable(exc.format_message())}{hint}", err=True)
             sys.exit(exc.exit_code)
         except click.ClickException as exc:
-            exc.show()
+            click.echo(f"Error: {printable(exc.format_message())}", err=True)
             sys.exit(exc.exit_code)
         except click.Abort:
             click.echo("Aborted!", err=True)
