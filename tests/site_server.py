@@ -228,6 +228,7 @@ class RawServer:
     def __init__(self, actions: list):
         self.actions = list(actions)
         self.served: list[str] = []
+        self.dripped: list[tuple[int, str]] = []  # per drip: bytes sent, and "hung up", "stopped" or "done"
         self._sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         self._sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         self._sock.bind(("127.0.0.1", 0))
@@ -293,9 +294,12 @@ class RawServer:
         conn.sendall(head)
         for i in range(len(body)):
             if self._stop.is_set():
+                self.dripped.append((i, "stopped"))
                 return
             try:
                 conn.sendall(body[i:i + 1])
             except OSError:
-                return  # the client gave up, as it should
+                self.dripped.append((i, "hung up"))  # the client gave up, as it should
+                return
             time.sleep(action[2])
+        self.dripped.append((len(body), "done"))

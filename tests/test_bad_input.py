@@ -28,7 +28,6 @@ from conftest import FIXTURES, ROOT
 from helpers import dump
 
 SEEDS = ROOT / "data" / "raw" / "seeds"
-BIN = Path(sys.executable).parent / "briefings"
 ROOT_USER = os.geteuid() == 0
 
 
@@ -163,22 +162,108 @@ def test_db_under_a_file(tmp_path):
 # -- permissions -----------------------------------------------------------------
 
 
-@pytest.fixture
-def other_user():
-    """(run, folder): run the real CLI as a user that permissions bind, in a folder it can use."""
+OTHER_UID = 65534  # nobody
+AS_OTHER = ["setpriv", f"--reuid={OTHER_UID}", f"--regid={OTHER_UID}", "--clear-groups"] if ROOT_USER else []
+
+# What a `briefings` process imports, to be copied where the other user can read it.
+_IMPORTS = ("briefings.cli", "briefings.ingest", "briefings.check", "briefings.jsonl", "briefings.quality",
+            "briefings.sources", "sqlite_utils", "rich.progress", "dateutil.parser")
+
+
+def _link_or_copy(src, dst):
+    try:
+        os.link(src, dst)  # reachable by its new path alone; free on the same file system
+    except OSError:
+        shutil.copy2(src, dst)
+    os.chmod(dst, 0o755 if os.access(src, os.X_OK) else 0o644)
+
+
+def _copy_tree(src: Path, dst: Path) -> None:
+    if src.is_dir():
+        shutil.copytree(src, dst, copy_function=_link_or_copy,
+                        ignore=shutil.ignore_patterns("__pycache__"))
+    else:
+        _link_or_copy(src, dst)
+
+
+@pytest.fixture(scope="session")
+def other_user_cli(tmp_path_factory):
+    """argv and environment that run the real CLI as the other user, or a skip saying why not.
+
+    The checkout, its .venv and the interpreter may all sit in folders the other
+    user cannot enter (a clone in `mktemp -d`, a Python under /root): what the
+    process needs is set up in a world-readable folder instead. That is the
+    package and every library it imports outside the standard library, copied
+    (hard links where they can be), with their shared objects (*.libs); and an
+    interpreter of this Python's version that the other user can run, with its
+    standard library."""
     if ROOT_USER and not shutil.which("setpriv"):
         pytest.skip("running as root without setpriv: permissions cannot be tested")
+    found = subprocess.run(
+        [sys.executable, "-c", "import json, sys\n"
+         f"for name in {_IMPORTS!r}: __import__(name)\n"
+         "print(json.dumps(sorted({(m.split('.')[0], getattr(v, '__file__', None) or '') for m, v in "
+         "list(sys.modules.items())})))"],
+        capture_output=True, text=True, check=True)
+    stdlib = {Path(p).resolve() for p in (sysconfig_path("stdlib"), sysconfig_path("platstdlib"))}
+    lib = Path(tempfile.mkdtemp(prefix="briefings-lib-"))
+    lib.chmod(0o755)
+    copied: set[str] = set()
+    for top, file in json.loads(found.stdout):
+        if not file or top in copied or top == "_distutils_hack":
+            continue
+        path = Path(file).resolve()
+        if any(path.is_relative_to(d) and "site-packages" not in path.parts for d in stdlib):
+            continue  # the standard library: the interpreter's own
+        root = path.parent if path.name.startswith("__init__.") else path
+        while root.name != top and root.stem.split(".")[0] != top and root != root.parent:  # up to the top package
+            root = root.parent
+        _copy_tree(root, lib / root.name)
+        for libs in root.parent.glob("*.libs"):  # the shared objects that compiled modules load
+            if not (lib / libs.name).exists():
+                _copy_tree(libs, lib / libs.name)
+        copied.add(top)
+    env = {**os.environ, "PYTHONPATH": str(lib), "PYTHONDONTWRITEBYTECODE": "1", "PYTHONNOUSERSITE": "1",
+           "COLUMNS": "120", "NO_COLOR": "1"}
+    tried = []
+    version = f"{sys.version_info.major}.{sys.version_info.minor}"
+    candidates = [sys.executable, os.path.realpath(sys.executable), getattr(sys, "_base_executable", None),
+                  shutil.which(f"python{version}"), shutil.which("python3")]
+    for python in dict.fromkeys(c for c in candidates if c):
+        probe = subprocess.run([*AS_OTHER, python, "-c", "import sys, briefings.cli, sqlite_utils, lxml.etree\n"
+                                f"assert '%d.%d' % sys.version_info[:2] == {version!r}, sys.version"],
+                               capture_output=True, text=True, env=env, cwd=lib, timeout=120)
+        if probe.returncode == 0:
+            yield [*AS_OTHER, python, "-c", "from briefings.cli import main; main()"], env
+            break
+        tried.append(f"{python}: {(probe.stderr.strip().splitlines() or ['exit ' + str(probe.returncode)])[-1]}")
+    else:
+        shutil.rmtree(lib)
+        pytest.skip(f"no Python {version} that uid {OTHER_UID} can run with the copied libraries in {lib}: "
+                    + "; ".join(tried))
+    shutil.rmtree(lib)
+
+
+def sysconfig_path(name: str) -> str:
+    import sysconfig
+
+    return sysconfig.get_paths()[name]
+
+
+@pytest.fixture
+def other_user(other_user_cli):
+    """(run, folder, seed): run the real CLI as a user that permissions bind, in a folder it can use."""
+    argv, env = other_user_cli
     folder = Path(tempfile.mkdtemp(prefix="briefings-perm-"))
     folder.chmod(0o777)
-    prefix = ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"] if ROOT_USER else []
 
     def run_as(*args):
-        env = {**os.environ, "COLUMNS": "120", "NO_COLOR": "1"}
-        return subprocess.run([*prefix, str(BIN), *map(str, args)], capture_output=True, text=True, env=env,
-                              cwd=folder, timeout=60)
+        return subprocess.run([*argv, *map(str, args)], capture_output=True, text=True, env=env,
+                              cwd=folder, timeout=120)
 
     def seed(path):
-        assert run_as("ingest", path / "raw", "--db", path / "archive.db").returncode == 0
+        done = run_as("ingest", path / "raw", "--db", path / "archive.db")
+        assert done.returncode == 0, done.stderr
 
     shutil.copytree(SEEDS, folder / "raw")
     for p in [folder / "raw", *(folder / "raw").iterdir()]:
@@ -328,9 +413,7 @@ def test_a_schema_version_that_is_not_a_number(seeded, value, command):
 
 
 @pytest.mark.parametrize("command", [["show", "{id}"], ["show", "{id}", "--json"], ["export", "{id}"],
-                                     ["export", "{id}", "--format", "json"], ["export", "--all"],
-                                     ["export", "--all", "-o", "{out}"], ["export", "{id}", "-o", "{out}"],
-                                     ["quality"]])
+                                     ["export", "{id}", "--format", "json"], ["export", "{id}", "-o", "{out}"]])
 @pytest.mark.parametrize("damage", ["UPDATE briefings SET pages = 'not json'",
                                     "UPDATE briefings SET missing_pages = '[1,'",
                                     "UPDATE turns SET also_asked = '{'"])
@@ -346,6 +429,86 @@ def test_a_damaged_json_column_is_one_line(seeded, tmp_path, command, damage):
     assert not out.exists() and sorted(p.name for p in tmp_path.iterdir() if p.name.startswith(".")) == []
     check = json.loads(run("check", "--json", "--db", seeded).stdout)
     assert not check["ok"] and {p["check"] for p in check["problems"]} == {"json"}
+
+
+def damage_text(db: Path, sql: str) -> None:
+    """Write bytes that are not UTF-8 where text belongs, as a damaged page of the file would.
+
+    The search index's triggers are dropped for it and made again after: damage does
+    not pass through them."""
+    conn = sqlite3.connect(db, isolation_level=None)
+    triggers = conn.execute("SELECT name, sql FROM sqlite_master WHERE type = 'trigger'").fetchall()
+    for name, _ in triggers:
+        conn.execute(f"DROP TRIGGER {name}")
+    conn.execute(sql)
+    for _, made in triggers:
+        conn.execute(made)
+    conn.close()
+
+
+DAMAGE = {
+    "json": ("UPDATE briefings SET pages = 'not json' WHERE id = 'gac-29ac2c50a773'",
+             "a JSON column does not hold JSON: Expecting value: line 1 column 1 (char 0)"),
+    "title": ("UPDATE briefings SET title = CAST(X'537065656368ff' AS TEXT) WHERE id = 'gac-29ac2c50a773'",
+              "stored text that is not UTF-8: b'Speech\\xff' at byte 6"),
+    "turn": ("UPDATE turns SET text = CAST(X'4f6e6520c3' AS TEXT) WHERE briefing_pk = "
+             "(SELECT pk FROM briefings WHERE id = 'gac-29ac2c50a773')",
+             "stored text that is not UTF-8: b'One \\xc3' at byte 4"),
+}
+DAMAGED, WHOLE = "gac-29ac2c50a773", "scio-118230968"
+
+
+@pytest.mark.parametrize("damage", DAMAGE)
+def test_a_damaged_briefing_is_named_and_the_rest_are_still_backed_up(seeded, tmp_path, damage):
+    """export --all writes every briefing it can read, names the rest and exits 1; quality judges
+    the rest and reports the damage; the damaged one's own commands say what mends it."""
+    sql, what = DAMAGE[damage]
+    if damage == "json":
+        sqlite3.connect(seeded, isolation_level=None).execute(sql)
+    else:
+        damage_text(seeded, sql)
+    mend = "`briefings check` names it, and re-ingesting its pages or backup rewrites it"
+    for command in (["show", DAMAGED], ["export", DAMAGED], ["export", DAMAGED, "--format", "json"]):
+        assert one_error_line(run(*command, "--db", seeded)) == (
+            f"Error: briefing {DAMAGED} is damaged in the archive ({what}); {mend}")
+    assert run("show", WHOLE, "--db", seeded).exit_code == 0
+    names = (f"Error: 1 record could not be read and was not written: {DAMAGED}; `briefings check` names the damage, "
+             "and re-ingesting their pages or backup rewrites them")
+    backup = tmp_path / "backup.jsonl"
+    result = run("export", "--all", "-o", backup, "--db", seeded)
+    assert result.exit_code == 1 and "Traceback" not in result.output
+    assert result.stderr.splitlines() == [f"wrote 1 briefing to {backup}", names]
+    assert [json.loads(line)["id"] for line in backup.read_text(encoding="utf-8").splitlines()] == [WHOLE]
+    result = run("export", "--all", "--db", seeded)
+    assert result.exit_code == 1 and result.stderr == names + "\n"
+    assert result.stdout == backup.read_text(encoding="utf-8")
+    result = run("quality", "--db", seeded)
+    assert result.exit_code == 1 and "Traceback" not in result.output
+    assert result.stdout.startswith("1 briefings, ")  # the rest were judged
+    assert f"damaged in the archive, not read: 1\n  {DAMAGED}: briefing {DAMAGED} is damaged" in result.stdout
+    assert result.stderr == f"Error: briefing {DAMAGED} is damaged in the archive ({what}); {mend}\n"
+    report = json.loads(run("quality", "--json", "--db", seeded).stdout)
+    assert [d["id"] for d in report["damaged"]] == [DAMAGED] and report["briefings"] == 1
+    # check finds it and says what mends it; re-ingesting the pages does mend it.
+    check = json.loads(run("check", "--json", "--db", seeded).stdout)
+    kind = "json" if damage == "json" else "encoding"
+    [problem] = [p for p in check["problems"] if p["check"] == kind]
+    assert problem["fix"] == "reingest"
+    # The changed turn no longer matches the search index, which FTS5's own check sees too.
+    assert {p["check"] for p in check["problems"]} == ({kind, "fts"} if damage == "turn" else {kind})
+    assert DAMAGED in problem["message"] and "re-ingest its pages or backup" in problem["message"]
+    if damage != "json":
+        column = {"title": "briefings.title", "turn": "turns.text"}[damage]
+        assert problem["message"].startswith(f"{column} holds text that is not UTF-8 in 1 briefing: {DAMAGED};")
+        result = run("list", "--db", seeded) if damage == "title" else run("search", "long-term care", "--db", seeded)
+        line = one_error_line(result)
+        assert line.startswith(f"Error: cannot read {seeded}: it holds text that is not UTF-8")
+    ingested = json.loads(run("ingest", SEEDS, "--json", "--db", seeded).stdout)
+    assert ingested["repaired"] == 1
+    if damage == "turn":  # and what check said of the search index, --repair mends
+        assert run("check", "--repair", "--db", seeded).exit_code == 0
+    assert run("check", "--db", seeded).stdout.startswith("ok: 2 briefings")
+    assert run("export", "--all", "-o", tmp_path / "again.jsonl", "--db", seeded).exit_code == 0
 
 
 # -- paths that are not pages ---------------------------------------------------------
@@ -541,3 +704,183 @@ def test_two_different_copies_of_a_page_in_one_run_are_reported(tmp_path, db_pat
     # Without -v the differing copy is still reported; the identical one is not.
     lines = run("ingest", first, second, same, "--db", db_path).stderr.splitlines()
     assert [line.split(":")[0] for line in lines if line.startswith("skipped")] == [f"skipped {second / seed.name}"]
+
+
+# -- bytes that are not UTF-8: in arguments, file names ------------------------------------
+
+CLI = [sys.executable, "-c", "from briefings.cli import main; main()"]
+
+
+def run_bytes(*args, cwd=None):
+    """The real CLI in a process, its arguments given as bytes, as a shell passes them."""
+    return subprocess.run([*CLI, *(a if isinstance(a, bytes) else os.fsencode(str(a)) for a in args)],
+                          capture_output=True, env={**os.environ, "COLUMNS": "120", "NO_COLOR": "1"},
+                          cwd=cwd, timeout=120)
+
+
+@pytest.mark.parametrize("args, option", [
+    (["list", "--speaker", b"\xff"], "--speaker"),
+    (["search", "customs", "--speaker", b"Sun\xff"], "--speaker"),
+    (["search", "customs", "--outlet", b"\xff"], "--outlet"),
+    (["search", b"\xff", "--raw"], "QUERY"),
+    (["search", b"customs \xc3"], "QUERY"),
+    (["who", b"\xff"], "QUERY"),
+    (["who", "customs", "--outlet", b"\xfe"], "--outlet"),
+    (["timeline", b"x\xff"], "QUERY"),
+    (["show", b"\xff"], "ID"),
+    (["export", b"gac-\xff"], "[ID]"),
+])
+def test_text_arguments_that_are_not_utf8_are_a_usage_error(seeded, args, option):
+    result = run_bytes(*args, "--db", seeded)
+    assert result.returncode == 2 and b"Traceback" not in result.stderr
+    bad = next(a for a in args if isinstance(a, bytes))
+    assert result.stderr.decode() == (f"Error: Invalid value for '{option}': {bad!r} is not UTF-8 text "
+                                      f"(see 'briefings {args[0]} -h')\n")
+
+
+def test_a_file_name_that_is_not_utf8_is_rejected_on_its_own_and_the_rest_are_stored(tmp_path, db_path):
+    folder = tmp_path / "raw"
+    shutil.copytree(SEEDS, folder)
+    scio = SEEDS / "scio_content_118230968.txt"
+    odd_file = os.fsencode(folder) + b"/\xff.txt"
+    odd_folder = os.fsencode(folder) + b"/d\xe9j\xe0"
+    with open(odd_file, "wb") as fh:
+        fh.write(scio.read_bytes().replace(b"118230968", b"118230969"))
+    os.mkdir(odd_folder)
+    with open(odd_folder + b"/page.txt", "wb") as fh:
+        fh.write(scio.read_bytes())
+    result = run_bytes("ingest", folder, "--db", db_path)
+    assert result.returncode == 0, result.stderr
+    reason = "its name is not UTF-8; rename it to ingest it (the archive records each page by its path)"
+    assert result.stderr.decode().splitlines()[:2] == [
+        f"rejected {odd_file!r}: {reason}", f"rejected {odd_folder + b'/page.txt'!r}: {reason}"]
+    assert result.stdout.decode().startswith("2 briefings from 2 pages, 2 added")
+    assert [r["id"] for r in json.loads(run("list", "--json", "--db", db_path).stdout)] == [
+        "scio-118230968", "gac-29ac2c50a773"]
+    # Named on the command line, the same, in every output format; the archive can still be backed up.
+    result = run_bytes("ingest", odd_file, "--json", "--db", db_path)
+    assert result.returncode == 0
+    assert json.loads(result.stdout)["rejected"] == [{"path": repr(odd_file), "reason": reason}]
+    result = run_bytes("export", "--all", "-o", tmp_path / "backup.jsonl", "--db", db_path)
+    assert result.returncode == 0, result.stderr
+    assert run_bytes("quality", odd_folder, "--db", db_path).stdout.decode().count("its name is not UTF-8") == 1
+
+
+def test_an_output_name_that_is_not_utf8(seeded, tmp_path):
+    out = os.fsencode(tmp_path) + b"/\xff.md"
+    result = run_bytes("export", "gac-29ac2c50a773", "-o", out, "--db", seeded)
+    assert result.returncode == 0 and result.stderr.decode() == f"wrote {out!r}\n"
+    with open(out, "rb") as fh:
+        assert fh.read().startswith(b"# Speech at the State Council")
+    result = run_bytes("export", "gac-29ac2c50a773", "-o", out, "--db", seeded)
+    assert result.returncode == 1 and result.stderr.decode() == f"Error: {out!r} exists; use --force to overwrite it\n"
+
+
+# -- entities.json, which users edit ---------------------------------------------------------
+
+@pytest.mark.parametrize("doc, problem", [
+    ({"people": "x"}, '"people" is \'x\', not a list'),
+    ([], 'not a JSON object with "people" and "outlets" lists but a list'),
+    ({"people": [{"name": "Ann Example"}, {"name": "Bo"}, {"name": "Cy"}, {"aliases": ["Dee"]}]}, 'people[3]: no "name"'),
+    ({"people": [3]}, "people[0]: 3, not an object"),
+    ({"people": [{"name": ""}]}, "people[0]: \"name\" is '', not a name"),
+    ({"people": [{"name": "\udcff"}]}, "people[0]: \"name\" is '\\udcff', not a name"),
+    ({"people": [{"name": "Ann", "aliases": "Annie"}]}, "people[0] (Ann): \"aliases\" is 'Annie', not a list"),
+    ({"people": [{"name": "Ann", "aliases": [None]}]}, "people[0] (Ann): aliases[0] is null, not a name"),
+    ({"people": [{"name": "Ann", "roles": [{"from": "2020-01-01"}]}]}, 'people[0] (Ann): roles[0]: no "role"'),
+    ({"people": [{"name": "Ann", "roles": [{"role": "x", "from": 2020}]}]},
+     'people[0] (Ann): roles[0]: "from" is 2020, not a date (YYYY-MM-DD)'),
+    ({"outlets": {"name": "Reuters"}}, '"outlets" is an object, not a list'),
+    ({"outlets": [{"aliases": ["R"]}]}, 'outlets[0]: no "name"'),
+])
+@pytest.mark.parametrize("command", [["list", "--speaker", "Ann"], ["search", "customs"], ["speakers"],
+                                     ["ingest", SEEDS], ["quality"], ["who", "customs"]])
+def test_an_entities_file_of_the_wrong_shape_is_named_where_it_is_wrong(seeded, doc, problem, command):
+    entities = seeded.parent / "entities.json"
+    entities.write_text(json.dumps(doc), encoding="utf-8")
+    before = dump(seeded)
+    assert one_error_line(run(*command, "--db", seeded)) == f"Error: {entities}: {problem}"
+    assert dump(seeded) == before
+
+
+def test_an_entities_file_that_is_not_utf8(seeded):
+    entities = seeded.parent / "entities.json"
+    entities.write_bytes(b'{"people": [{"name": "\xff"}]}')
+    line = one_error_line(run("list", "--db", seeded))
+    assert line.startswith(f"Error: cannot read entities file {entities}: 'utf-8' codec can't decode byte 0xff")
+
+
+def test_a_well_formed_entities_file_still_adds_to_the_list(seeded):
+    (seeded.parent / "entities.json").write_text(json.dumps(
+        {"people": [{"name": "Sun Meijun", "aliases": ["Madam Sun Customs"],
+                     "roles": [{"role": "Vice minister", "from": "2025"}]}], "outlets": []}), encoding="utf-8")
+    rows = json.loads(run("speakers", "--json", "--db", seeded).stdout)
+    assert "Madam Sun Customs" in next(r for r in rows if r["name"] == "Sun Meijun")["aliases"]
+
+
+# -- export writes regular files only --------------------------------------------------------
+
+@pytest.fixture
+def special_files(tmp_path, monkeypatch):
+    """A named pipe and a socket in tmp_path, by short relative names (a socket's path is short)."""
+    import socket
+
+    monkeypatch.chdir(tmp_path)
+    os.mkfifo("pipe")
+    sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    sock.bind("sock")
+    yield {"pipe": ("a named pipe (FIFO)", stat_kind(tmp_path / "pipe")),
+           "sock": ("a socket", stat_kind(tmp_path / "sock"))}
+    sock.close()
+
+
+def stat_kind(path: Path) -> int:
+    import stat
+
+    return stat.S_IFMT(os.lstat(path).st_mode)
+
+
+@pytest.mark.parametrize("name", ["pipe", "sock"])
+@pytest.mark.parametrize("force", [[], ["--force"]])
+@pytest.mark.parametrize("what", [["gac-29ac2c50a773"], ["gac-29ac2c50a773", "--format", "json"], ["--all"]])
+def test_export_refuses_what_is_not_a_regular_file(seeded, special_files, tmp_path, name, force, what):
+    kind, mode = special_files[name]
+    before = sorted(p.name for p in tmp_path.iterdir())
+    line = one_error_line(run("export", *what, "-o", name, *force, "--db", seeded), code=2)
+    assert line == (f"Error: Invalid value for '-o' / '--output': {name} is {kind}: -o writes regular files only, "
+                    "and nothing was changed (use -o - or leave -o out for standard output) (see 'briefings export -h')")
+    assert stat_kind(tmp_path / name) == mode
+    assert sorted(p.name for p in tmp_path.iterdir()) == before  # no temporary file left either
+
+
+def test_export_refuses_dev_null_without_touching_it(seeded, monkeypatch):
+    """As root a rename onto /dev/null would replace the device: every call that could is made to fail."""
+    def never(*args, **kwargs):
+        raise AssertionError(f"export tried to write {args}")
+
+    for name in ("replace", "rename", "link", "unlink"):
+        monkeypatch.setattr(os, name, never)
+    for force in ([], ["--force"]):
+        line = one_error_line(run("export", "gac-29ac2c50a773", "-o", "/dev/null", *force, "--db", seeded), code=2)
+        assert "/dev/null is a device: -o writes regular files only, and nothing was changed" in line
+
+
+def test_dash_is_standard_output(seeded, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    for what in (["gac-29ac2c50a773"], ["gac-29ac2c50a773", "--format", "json"], ["--all"]):
+        plain = run("export", *what, "--db", seeded)
+        dashed = run("export", *what, "-o", "-", "--db", seeded)
+        assert dashed.exit_code == 0 and dashed.stdout == plain.stdout and dashed.stdout
+        assert dashed.stderr == ""
+    assert not (tmp_path / "-").exists()
+
+
+def test_an_archive_path_that_is_not_utf8(tmp_path):
+    """Named in a library's message, its bytes are escaped; it is an archive like any other."""
+    db = os.fsencode(tmp_path) + b"/\xff.db"
+    result = run_bytes("list", "--db", db)
+    assert result.returncode == 1
+    assert result.stderr.decode() == f"Error: no archive at {tmp_path}/\\xff.db; build one with `briefings ingest PATH`\n"
+    assert run_bytes("ingest", SEEDS, "--db", db).returncode == 0
+    result = run_bytes("check", "--db", db)
+    assert result.returncode == 0 and result.stdout.decode().startswith("ok: 2 briefings")

@@ -1,7 +1,9 @@
 """Crash safety: SIGKILL `briefings ingest` anywhere; the archive is whole, a rerun completes it.
 
-Real subprocesses of the installed console script, killed after delays
-spread over a whole run (start-up, schema creation, parsing, writing). After
+Real subprocesses of the command line, killed at points chosen by what they
+have done (the archive's hidden file made, its name given, so many briefings
+committed), never by delays guessed from a timed run: each is stopped the moment
+its point is seen, then killed. After
 every kill: SQLite and FTS5 integrity checks pass, no briefing is half
 written, and running the same ingest again ends with exactly the briefings
 of an uninterrupted run, no duplicates.
@@ -22,7 +24,7 @@ from briefings import store
 from briefings.sqlite import sqlite3
 from conftest import CORPUS
 
-BIN = Path(sys.executable).parent / "briefings"
+CLI = [sys.executable, "-c", "from briefings.cli import main; main()"]  # the command, wherever the checkout is
 KILLS = 10
 
 
@@ -86,71 +88,97 @@ def pages(tmp_path_factory) -> Path:
 
 def ingest(pages: Path, db_path: Path) -> subprocess.Popen:
     env = {**os.environ, "BRIEFINGS_DB": str(db_path)}
-    return subprocess.Popen([str(BIN), "ingest", str(pages), "--db", str(db_path)], env=env,
+    return subprocess.Popen([*CLI, "ingest", str(pages), "--db", str(db_path)], env=env,
                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
 
 
-@pytest.mark.timeout(120)
+def stored(db_path: Path) -> int | None:
+    """Briefings committed so far, as another reader sees them; None before the archive has its name."""
+    if not db_path.exists():
+        return None
+    conn = sqlite3.connect(db_path.resolve().as_uri() + "?mode=ro", uri=True)
+    try:
+        return conn.execute("SELECT count(*) FROM briefings").fetchone()[0]
+    except sqlite3.DatabaseError:  # the schema not readable yet (it is being given its name)
+        return None
+    finally:
+        conn.close()
+
+
+def kill_when(proc: subprocess.Popen, happened, limit: float = 60) -> None:
+    """SIGKILL proc the moment happened() is true (or once it has exited), never after a guessed delay.
+
+    The process is stopped first (SIGSTOP), so what happened() saw is where it is killed."""
+    waited = 0.0
+    while proc.poll() is None and not happened() and waited < limit:  # the limit only guards a hung test
+        time.sleep(0.001)
+        waited += 0.001
+    if proc.poll() is None:
+        proc.send_signal(signal.SIGSTOP)
+    proc.send_signal(signal.SIGKILL)
+    proc.wait(10)
+
+
+@pytest.mark.timeout(300)
 def test_sigkill_anywhere_loses_nothing(pages, tmp_path):
     reference = tmp_path / "reference.db"
-    started = time.monotonic()
     proc = ingest(pages, reference)
-    assert proc.wait(60) == 0, proc.stderr.read()
-    whole_run = time.monotonic() - started
+    assert proc.wait(120) == 0, proc.stderr.read()
     total = assert_whole(reference)
     assert total > 10
 
+    # Kill points chosen by what the run has done: while the archive is being built, then
+    # once 1, ... briefings are committed, evenly spread up to a few before the last.
+    last = total - max(3, total // 10)
+    points = [None] + [1 + (last - 1) * k // (KILLS - 2) for k in range(KILLS - 1)]
     partial = []
-    for k in range(KILLS):
+    for k, point in enumerate(points):
         db = tmp_path / f"killed{k}.db"
-        # From just after start-up to past the end of a clean run, evenly spread.
-        delay = 0.05 + whole_run * k / (KILLS - 1)
         proc = ingest(pages, db)
-        time.sleep(delay)
-        proc.send_signal(signal.SIGKILL)
-        proc.wait(10)
+        if point is None:
+            kill_when(proc, lambda: any(p.name.startswith(".killed") for p in tmp_path.iterdir()))
+        else:
+            kill_when(proc, lambda: (stored(db) or 0) >= point)
         count = assert_whole(db)
         assert count <= total
         partial.append(count)
-    # Resumed only now: run alongside the kills they would slow them and shift the kill points.
-    resumes = [(db, ingest(pages, db)) for db in (tmp_path / f"killed{k}.db" for k in range(KILLS))]
+    resumes = [(db, ingest(pages, db)) for db in (tmp_path / f"killed{k}.db" for k in range(len(points)))]
     for db, proc in resumes:
-        assert proc.wait(90) == 0, proc.stderr.read()
+        assert proc.wait(180) == 0, proc.stderr.read()
         assert assert_whole(db) == total
         assert content(db) == content(reference)
-    # The kills must have landed mid-run, not only before or after it.
+    # The kills landed mid-run: a process stopped the moment a count was seen cannot have finished.
     print("briefings at each kill:", partial, "of", total)
-    assert any(0 < n < total for n in partial), partial
+    assert partial[0] < total
+    assert all(point <= n < total for point, n in zip(points[1:], partial[1:])), (points, partial)
 
 
 @pytest.mark.timeout(300)
 def test_sigkill_while_the_archive_is_built_leaves_none_or_a_whole_one(pages, tmp_path):
-    """Kills spread over start-up and schema creation: the name never holds an archive with no tables,
-    so a reading command never says it is not an archive; at most a hidden temporary file is left."""
+    """Kills at each step of start-up and schema creation: the name never holds an archive with no
+    tables, so a reading command never says it is not an archive; at most a hidden temporary file is left."""
     tiny = tmp_path / "tiny"
     tiny.mkdir()
     (tiny / "one.txt").write_text("A briefing\nDate: 2024-01-02\nQ: Here?\nA: Yes.\n", encoding="utf-8")
-    started = time.monotonic()
-    assert ingest(tiny, tmp_path / "timing.db").wait(60) == 0
-    whole_run = time.monotonic() - started
+    moments = {
+        "at once": lambda folder, db: True,
+        "the first file appears (the schema is being written)": lambda folder, db: any(folder.iterdir()),
+        "the archive has its name": lambda folder, db: db.exists(),
+        "the first briefing is committed": lambda folder, db: (stored(db) or 0) >= 1,
+        "the run has ended": lambda folder, db: False,
+    }
     outcomes = []
-    for k in range(24):
+    for k in range(20):
+        what = list(moments)[k % len(moments)]
         folder = tmp_path / f"k{k}"
         folder.mkdir()
         db = folder / "archive.db"
         proc = ingest(tiny, db)
-        if k % 2:
-            time.sleep(1.5 * whole_run * k / 23)  # past the end of a clean run, too
-        else:  # the moment the first file appears: the schema is being written
-            deadline = time.monotonic() + 30
-            while not any(folder.iterdir()) and proc.poll() is None and time.monotonic() < deadline:
-                time.sleep(0.0005)
-        proc.send_signal(signal.SIGKILL)
-        proc.wait(10)
+        kill_when(proc, lambda: moments[what](folder, db))
         outcomes.append(db.exists())
         if db.exists():
             assert_whole(db)
-            listing = subprocess.run([str(BIN), "list", "--json", "--db", str(db)], capture_output=True, text=True)
+            listing = subprocess.run([*CLI, "list", "--json", "--db", str(db)], capture_output=True, text=True)
             assert listing.returncode == 0, listing.stderr
         assert all(p.name.startswith(".archive.db.") or p.name.startswith("archive.db")
                    for p in folder.iterdir()), list(folder.iterdir())

@@ -47,7 +47,7 @@ FIXES = {
 
 @dataclass(frozen=True)
 class Problem:
-    check: str  # integrity | schema | fts | orphans | counts | seq | answers | json | text
+    check: str  # integrity | schema | fts | orphans | counts | seq | answers | json | text | encoding
     message: str
     fix: str = REPAIR  # repair | reingest | restore
 
@@ -218,6 +218,65 @@ def control_characters(conn: sqlite3.Connection) -> list[Problem]:
     return problems
 
 
+def _not_utf8(value) -> bool:
+    if not isinstance(value, bytes):
+        return False
+    try:
+        value.decode("utf-8")
+    except UnicodeDecodeError:
+        return True
+    return False
+
+
+def _shown_id(value: bytes) -> str:
+    """A briefing id as a message names it, even when the id itself is the damaged text."""
+    try:
+        return value.decode("utf-8")
+    except UnicodeDecodeError:
+        return repr(value)
+
+
+def text_encoding(conn: sqlite3.Connection) -> list[Problem]:
+    """Every stored text is UTF-8. A damaged page of the file, or another program writing
+    to it, can leave bytes that are not: the reading commands refuse such a briefing
+    (it cannot be shown as it was published), so it must be found here."""
+    conn.create_function("not_utf8", 1, _not_utf8, deterministic=True)
+    problems = []
+    for table, columns in _text_columns(conn).items():
+        where = " OR ".join(f"not_utf8(CAST({c} AS BLOB))" for c in columns)
+        if table in ("briefings", "turns", "participants", "changes"):
+            bid = "id" if table == "briefings" else "(SELECT id FROM briefings b WHERE b.pk = briefing_pk)"
+            ids = [_shown_id(r[0]) for r in conn.execute(
+                f"SELECT DISTINCT CAST({bid} AS BLOB) FROM {table} WHERE {where} ORDER BY pk")]
+            if ids:
+                which = [c for c in columns if conn.execute(
+                    f"SELECT 1 FROM {table} WHERE not_utf8(CAST({c} AS BLOB)) LIMIT 1").fetchone()]
+                problems.append(_problem("encoding", f"{table}.{'/'.join(which)} holds text that is not UTF-8 in "
+                                         f"{_named(ids, 'briefing')}", REINGEST))
+        else:
+            n = conn.execute(f"SELECT count(*) FROM {table} WHERE {where}").fetchone()[0]
+            if n:
+                problems.append(_problem("encoding", f"{table} holds text that is not UTF-8 in {n} "
+                                         f"row{'s' if n != 1 else ''}", RESTORE))
+    return problems
+
+
+def _text_columns(conn: sqlite3.Connection) -> dict[str, list[str]]:
+    """The TEXT columns of the archive's own tables (not the search indexes' shadow tables)."""
+    tables = [r[0] for r in conn.execute(
+        "SELECT name FROM sqlite_master WHERE type = 'table' AND sql NOT LIKE 'CREATE VIRTUAL%' "
+        "AND name NOT LIKE 'sqlite%' ORDER BY rowid")]
+    fts = {f.name for f in fts_indexes()}
+    out = {}
+    for table in tables:
+        if table.rpartition("_")[0] in fts:
+            continue
+        columns = [r[1] for r in conn.execute(f"PRAGMA table_info({table})") if "TEXT" in (r[2] or "").upper()]
+        if columns:
+            out[table] = columns
+    return out
+
+
 def fts_integrity(path: Path) -> tuple[list[Problem], str | None]:
     """FTS5's own checks of every index: it is consistent, and (rank 1) it matches the turns.
 
@@ -275,6 +334,7 @@ CHECKS: list[tuple[str, Callable[[sqlite3.Connection], list[Problem]]]] = [
     ("answers", answers),
     ("json", json_columns),
     ("text", control_characters),
+    ("encoding", text_encoding),
 ]
 
 

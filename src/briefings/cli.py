@@ -19,6 +19,7 @@ from . import __version__, export, query, render
 from .models import SOURCES as FAMILIES  # the page families; importing .sources would load the parsers
 from .models import TURN_KINDS
 from .people import Entities
+from .raw import shown
 from .sqlite import sqlite3
 from .store import Archive, ArchiveError
 
@@ -110,8 +111,36 @@ def emit(text: str) -> None:
     click.echo(text, nl=not text.endswith("\n"))
 
 
+def printable(message: str) -> str:
+    """A message that names a path whose bytes are not UTF-8 (a library's message, which
+    cannot know): those bytes as \\xff escapes, which any stream can write."""
+    return message.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+
+
+class TextCommand(click.Command):
+    """A command whose text options and arguments must be text.
+
+    The shell passes bytes; one that is not UTF-8 reaches Python as a lone
+    surrogate, which no query, SQLite parameter or output stream can take. It is a
+    usage error naming the option and the bytes. Paths are not text: they may be
+    any bytes, and are checked by the commands that open them."""
+
+    def parse_args(self, ctx, args):
+        rest = super().parse_args(ctx, args)
+        for param in self.get_params(ctx):
+            if not isinstance(param.type, click.types.StringParamType):
+                continue
+            value = ctx.params.get(param.name)
+            for item in value if isinstance(value, (tuple, list)) else [value]:
+                if isinstance(item, str) and shown(item) != item:
+                    raise click.BadParameter(f"{shown(item)} is not UTF-8 text", ctx=ctx, param=param)
+        return rest
+
+
 class OneLineErrors(click.Group):
     """Usage errors as one line on stderr, like every other error, not Click's four."""
+
+    command_class = TextCommand
 
     def main(self, args=None, prog_name=None, complete_var=None, standalone_mode=True, **extra):
         if not standalone_mode:
@@ -124,10 +153,10 @@ class OneLineErrors(click.Group):
                 # Click's own parse errors (a bad option or value) say nothing of what to do next.
                 where = " ".join(["briefings", *exc.ctx.command_path.split()[1:]])
                 hint = f" (see '{where} -h')"
-            click.echo(f"Error: {exc.format_message()}{hint}", err=True)
+            click.echo(f"Error: {printable(exc.format_message())}{hint}", err=True)
             sys.exit(exc.exit_code)
         except click.ClickException as exc:
-            exc.show()
+            click.echo(f"Error: {printable(exc.format_message())}", err=True)
             sys.exit(exc.exit_code)
         except click.Abort:
             click.echo("Aborted!", err=True)
@@ -156,15 +185,40 @@ class InputPath(click.Path):
 
 
 class OutputPath(click.Path):
-    """A file to write: a name is needed, and a folder will not do."""
+    """A regular file to write: a name is needed, and a folder will not do. `-` is
+    standard output (the value None, as when -o is not given)."""
 
     def __init__(self):
         super().__init__(dir_okay=False, path_type=Path)
 
     def convert(self, value, param, ctx):
+        if value == "-":
+            return None
         if isinstance(value, str) and not value.strip():
             self.fail("needs a file name, not an empty one", param, ctx)
+        not_file = not_a_regular_file(value)
+        if not_file:
+            self.fail(not_file, param, ctx)
         return super().convert(value, param, ctx)
+
+
+def not_a_regular_file(path) -> str | None:
+    """Why an export may not go to this path, if something other than a file or a
+    symbolic link is there. Renamed onto, a device (even /dev/null, as root), a named
+    pipe or a socket would be replaced by a regular file; written through, a pipe
+    would block and a device take what it should not. Neither is what was asked."""
+    import stat
+
+    try:
+        mode = os.lstat(path).st_mode
+    except OSError:
+        return None  # nothing there (or nothing we may see): the write says what is wrong
+    if stat.S_ISREG(mode) or stat.S_ISLNK(mode):
+        return None
+    kind = ("a named pipe (FIFO)" if stat.S_ISFIFO(mode) else "a socket" if stat.S_ISSOCK(mode)
+            else "a device" if stat.S_ISCHR(mode) or stat.S_ISBLK(mode) else "not a regular file")
+    return (f"{shown(path)} is {kind}: -o writes regular files only, and nothing was changed "
+            "(use -o - or leave -o out for standard output)")
 
 
 # -- commands --------------------------------------------------------------
@@ -427,7 +481,7 @@ def query_options(f):
     return with_filters
 
 
-class QueryCommand(click.Command):
+class QueryCommand(TextCommand):
     """A command that takes a QUERY, which may start with '-' (-Taiwan).
 
     Click reads such a word as options; when that fails, the error says to
@@ -459,7 +513,11 @@ def reading(db_path: Path):
         try:
             yield archive
         except sqlite3.DatabaseError as exc:
-            raise click.ClickException(f"cannot read {db_path}: {exc}; `briefings check` says what is wrong") from None
+            raise click.ClickException(f"cannot read {shown(db_path)}: {exc}; `briefings check` says what is wrong") from None
+        except UnicodeDecodeError as exc:  # store.decode_text: damaged stored text
+            raise click.ClickException(f"cannot read {shown(db_path)}: it holds text that is not UTF-8 ({exc}); "
+                                       "`briefings check` names the briefings, and re-ingesting their pages or "
+                                       "backup rewrites them") from None
 
 
 def run_query(db_path: Path, fn, *args, **kwargs) -> list[dict]:
@@ -705,7 +763,8 @@ def show(briefing_id, db_path, as_json):
               help="Markdown to read and cite from, JSON for scripts, or JSON Lines (one line per briefing). "
                    "[default: md; jsonl with --all]")
 @click.option("-o", "--output", type=OutputPath(),
-              help="Write to this file instead of standard output; whole or not at all.")
+              help="Write to this regular file instead of standard output (- for standard output); "
+                   "whole or not at all.")
 @click.option("--force", is_flag=True, help="Replace the output file (or symbolic link) if it exists.")
 @db_option
 @handle_errors
@@ -726,15 +785,23 @@ def export_(briefing_id, export_all, fmt, output, force, db_path):
             raise click.UsageError("--all writes JSON Lines; use --format jsonl (or leave --format out)")
         from . import jsonl
 
+        unreadable: list[tuple[str, str]] = []  # a damaged briefing is named, the rest still saved
         with open_archive(db_path) as archive:
             if output is None:
-                for record in jsonl.records(archive.db):
+                for record in jsonl.records(archive.db, unreadable):
                     click.echo(jsonl.line(record), nl=False)
-                return
-            with new_file(output, force) as fh:
-                n, rejects = jsonl.write(archive.db, fh)
-        also = f" and {rejects} rejected page{'s' if rejects != 1 else ''}" if rejects else ""
-        click.echo(f"wrote {n} briefing{'s' if n != 1 else ''}{also} to {output}", err=True)
+            else:
+                with new_file(output, force) as fh:
+                    n, rejects = jsonl.write(archive.db, fh, unreadable)
+        if output is not None:
+            also = f" and {rejects} rejected page{'s' if rejects != 1 else ''}" if rejects else ""
+            click.echo(f"wrote {n} briefing{'s' if n != 1 else ''}{also} to {shown(output)}", err=True)
+        if unreadable:
+            names = ", ".join(name for name, _ in unreadable)
+            raise click.ClickException(
+                f"{len(unreadable)} record{'s' if len(unreadable) != 1 else ''} could not be read and "
+                f"{'were' if len(unreadable) != 1 else 'was'} not written: {names}; `briefings check` names the "
+                "damage, and re-ingesting their pages or backup rewrites them")
         return
     if briefing_id is None:
         raise click.UsageError("give the ID of a briefing (see `briefings list`), or --all for every one")
@@ -750,7 +817,7 @@ def export_(briefing_id, export_all, fmt, output, force, db_path):
         emit(text)
         return
     write_new_file(output, text, force)
-    click.echo(f"wrote {output}", err=True)
+    click.echo(f"wrote {shown(output)}", err=True)
 
 
 @cli.command()
@@ -785,9 +852,13 @@ def quality(paths, source, limit, db_path, as_json):
             report = q.from_archive(archive.db, entities)
     if as_json:
         emit(render.dumps(report.to_dict()))
-        return
-    for line in report.lines(limit):
-        click.echo(line)
+    else:
+        for line in report.lines(limit):
+            click.echo(line)
+    if report.damaged:
+        first = report.damaged[0][1]
+        more = f" (and {len(report.damaged) - 1} more, listed above)" if len(report.damaged) > 1 else ""
+        raise click.ClickException(f"{first}{more}")
 
 
 def write_new_file(path: Path, text: str, force: bool) -> None:
@@ -797,7 +868,7 @@ def write_new_file(path: Path, text: str, force: bool) -> None:
 
 
 def _exists(path: Path) -> click.ClickException:
-    return click.ClickException(f"{path} exists; use --force to overwrite it")
+    return click.ClickException(f"{shown(path)} exists; use --force to overwrite it")
 
 
 @contextlib.contextmanager
@@ -811,10 +882,13 @@ def new_file(path: Path, force: bool):
     replaced: the file is given its name by a hard link, which fails if the
     name is taken. A symbolic link at the path is replaced itself (with
     `force`), never written through."""
+    not_file = not_a_regular_file(path)
+    if not_file:
+        raise click.ClickException(not_file)
     if os.path.lexists(path) and not force:
         if path.is_symlink() and not path.exists():
-            raise click.ClickException(f"{path} is a symbolic link to {os.readlink(path)}, which does not exist; "
-                                       "use --force to replace the link, or give another name")
+            raise click.ClickException(f"{shown(path)} is a symbolic link to {shown(os.readlink(path))}, which does "
+                                       "not exist; use --force to replace the link, or give another name")
         raise _exists(path)
     import tempfile  # here, not at the top: only export -o needs it, and every command would pay
 
@@ -822,8 +896,8 @@ def new_file(path: Path, force: bool):
     try:
         fd, tmp = tempfile.mkstemp(dir=folder, prefix=f".{path.name}.", suffix=".part")
     except OSError as exc:
-        reason = f"its folder {folder} does not exist" if not folder.is_dir() else exc.strerror or str(exc)
-        raise click.ClickException(f"cannot write {path}: {reason}") from None
+        reason = f"its folder {shown(folder)} does not exist" if not folder.is_dir() else exc.strerror or str(exc)
+        raise click.ClickException(f"cannot write {shown(path)}: {reason}") from None
     replaced = os.path.lexists(path)
     try:
         mask = os.umask(0)
@@ -834,6 +908,9 @@ def new_file(path: Path, force: bool):
             fh.flush()
             os.fsync(fh.fileno())
         if force:
+            not_file = not_a_regular_file(path)  # made while the export was written
+            if not_file:
+                raise click.ClickException(not_file)
             os.replace(tmp, path)
         else:
             try:
@@ -846,7 +923,7 @@ def new_file(path: Path, force: bool):
                 os.rename(tmp, path)
     except OSError as exc:
         kept = "the file there is as it was" if replaced else "nothing was written there"
-        raise click.ClickException(f"cannot write {path}: {exc.strerror or exc}; {kept}") from None
+        raise click.ClickException(f"cannot write {shown(path)}: {exc.strerror or exc}; {kept}") from None
     finally:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(tmp)

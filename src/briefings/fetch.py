@@ -489,10 +489,10 @@ class PoliteClient:
 
         httpx's own timeouts bound each connect and each read; a server that
         drips a byte at a time never trips them, so the whole exchange also has
-        to finish within `timeout` seconds (measured in real time: a test's
-        virtual clock does not move while bytes arrive).
+        to finish within `timeout` seconds, by the client's clock (real time,
+        unless a test gives it another).
         """
-        deadline = time.monotonic() + self.timeout
+        deadline = self.clock.monotonic() + self.timeout
         request = self._http.build_request("GET", url, headers=headers)
         try:
             resp = self._http.send(request, stream=True)
@@ -502,7 +502,7 @@ class PoliteClient:
         try:
             for chunk in resp.iter_raw():
                 chunks.append(chunk)
-                if time.monotonic() > deadline:
+                if self.clock.monotonic() > deadline:
                     raise _BadBody(f"no complete answer within {self.timeout:g}s (the body kept trickling in)",
                                    resp.status_code)
         finally:

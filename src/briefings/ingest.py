@@ -28,7 +28,7 @@ from . import screen
 from .jsonl import StoredReject, is_jsonl, read as read_jsonl
 from .models import Briefing, RawPage, Rejected
 from .people import Entities
-from .raw import MANIFEST, failed_pages, iter_manifest, iter_page_files, load_page
+from .raw import MANIFEST, NOT_UTF8_NAME, failed_pages, iter_manifest, iter_page_files, load_page, shown
 from .sources import Group, family_of, page_slot, parse_group, transcript_key
 from .sqlite import sqlite3
 from .store import Archive, ArchiveError
@@ -196,9 +196,9 @@ class Plan:
 
     def _scan(self, paths: Iterable[str | Path]) -> None:
         for path in iter_page_files(paths):
-            why = _not_a_page(path)
+            why = NOT_UTF8_NAME if shown(path) != str(path) else _not_a_page(path)
             if why:
-                self.problems.append((str(path), why))
+                self.problems.append((shown(path), why))
                 continue
             try:
                 peek = load_page(path, self.manifests, limit=PEEK)

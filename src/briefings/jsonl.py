@@ -26,7 +26,7 @@ import sqlite_utils
 
 from . import query
 from .models import SOURCES, TURN_KINDS, Briefing, Participant, Rejected, Turn
-from .store import CHANGE_KEYS
+from .store import CHANGE_KEYS, ArchiveError, damaged_briefing
 
 SUFFIX = ".jsonl"
 
@@ -38,33 +38,71 @@ def is_jsonl(path: str | Path) -> bool:
 # -- writing -------------------------------------------------------------------
 
 
-def records(db: sqlite_utils.Database) -> Iterator[dict]:
+def records(db: sqlite_utils.Database, unreadable: list[tuple[str, str]] | None = None) -> Iterator[dict]:
     """Every briefing, in the order it entered the archive, then every rejected page,
-    from one read snapshot."""
+    from one read snapshot.
+
+    A briefing that cannot be read back (a JSON column that is not JSON, text that
+    is not UTF-8) raises ArchiveError, unless `unreadable` is given: then it goes
+    there as (briefing id, why) and the rest are written, so that a backup saves
+    every briefing it can."""
     conn = db.conn
     own = not conn.in_transaction
     if own:
         conn.execute("BEGIN")
     try:
-        ids = [r[0] for r in conn.execute("SELECT id FROM briefings ORDER BY pk").fetchall()]
-        for bid in ids:
-            b = query.get_briefing(db, bid)
-            if b is None:  # pragma: no cover - cannot happen inside one snapshot
+        keys = conn.execute("SELECT pk, CAST(id AS BLOB) FROM briefings ORDER BY pk").fetchall()
+        for pk, raw_id in keys:
+            try:
+                bid = raw_id.decode("utf-8")
+                b = _record(db, pk, bid)
+            except UnicodeDecodeError as exc:  # the id itself
+                error = damaged_briefing(f"{raw_id!r} (pk {pk})", exc)
+                if unreadable is None:
+                    raise error from None
+                unreadable.append((f"{raw_id!r} (pk {pk})", str(error)))
                 continue
-            pk, fingerprint = conn.execute("SELECT pk, fingerprint FROM briefings WHERE id = ?", (bid,)).fetchone()
-            labels = [r[0] for r in conn.execute(
-                "SELECT label FROM participants WHERE briefing_pk = ? ORDER BY position", (pk,)).fetchall()]
-            for p, label in zip(b["participants"], labels):
-                p["label"] = label
-            b["fingerprint"] = fingerprint
-            b["changes"] = [dict(zip(CHANGE_KEYS, r)) for r in conn.execute(
-                f"SELECT {', '.join(CHANGE_KEYS)} FROM changes WHERE briefing_pk = ? ORDER BY pk", (pk,))]
-            yield b
-        for path, reason, at in conn.execute("SELECT path, reason, at FROM rejects ORDER BY pk").fetchall():
+            except ArchiveError as exc:
+                if unreadable is None:
+                    raise
+                unreadable.append((bid, str(exc)))
+                continue
+            if b is not None:
+                yield b
+        for (pk,) in conn.execute("SELECT pk FROM rejects ORDER BY pk").fetchall():
+            try:
+                path, reason, at = conn.execute("SELECT path, reason, at FROM rejects WHERE pk = ?", (pk,)).fetchone()
+            except UnicodeDecodeError as exc:
+                error = f"rejected page record {pk} is damaged in the archive (stored text that is not UTF-8: {exc})"
+                if unreadable is None:
+                    raise ArchiveError(error) from None
+                unreadable.append((f"rejects row {pk}", error))
+                continue
             yield {"type": "reject", "path": path, "reason": reason, "at": at}
     finally:
         if own and conn.in_transaction:
             conn.execute("ROLLBACK")
+
+
+def _record(db: sqlite_utils.Database, pk: int, bid: str) -> dict | None:
+    """One briefing's backup record. Raises ArchiveError for one that cannot be read back."""
+    conn = db.conn
+    b = query.get_briefing(db, bid)
+    if b is None:  # pragma: no cover - cannot happen inside one snapshot
+        return None
+    try:
+        (fingerprint,) = conn.execute("SELECT fingerprint FROM briefings WHERE pk = ?", (pk,)).fetchone()
+        labels = [r[0] for r in conn.execute(
+            "SELECT label FROM participants WHERE briefing_pk = ? ORDER BY position", (pk,)).fetchall()]
+        changes = [dict(zip(CHANGE_KEYS, r)) for r in conn.execute(
+            f"SELECT {', '.join(CHANGE_KEYS)} FROM changes WHERE briefing_pk = ? ORDER BY pk", (pk,))]
+    except UnicodeDecodeError as exc:
+        raise damaged_briefing(bid, exc) from None
+    for p, label in zip(b["participants"], labels):
+        p["label"] = label
+    b["fingerprint"] = fingerprint
+    b["changes"] = changes
+    return b
 
 
 # Characters Python's str.splitlines (and some editors) break lines at that
@@ -77,10 +115,12 @@ def line(record: dict) -> str:
     return json.dumps(record, ensure_ascii=False, separators=(",", ":")).translate(_LINE_BREAKS) + "\n"
 
 
-def write(db: sqlite_utils.Database, fh: IO[str]) -> tuple[int, int]:
-    """Write every record; return how many briefings and how many rejected pages."""
+def write(db: sqlite_utils.Database, fh: IO[str],
+          unreadable: list[tuple[str, str]] | None = None) -> tuple[int, int]:
+    """Write every record; return how many briefings and how many rejected pages
+    (see `records` for `unreadable`)."""
     n = rejects = 0
-    for record in records(db):
+    for record in records(db, unreadable):
         fh.write(line(record))
         if record.get("type") == "reject":
             rejects += 1

@@ -97,9 +97,13 @@ class Entities:
         docs = [_packaged()]
         if extra is not None and extra.is_file():
             try:
-                docs.append(json.loads(extra.read_text(encoding="utf-8")))
-            except (OSError, json.JSONDecodeError) as exc:
+                doc = json.loads(extra.read_text(encoding="utf-8"))
+            except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
                 raise ValueError(f"cannot read entities file {extra}: {exc}") from exc
+            problem = shape_problem(doc)
+            if problem:
+                raise ValueError(f"{extra}: {problem}")
+            docs.append(doc)
         return cls(docs)
 
     def outlet(self, label: str) -> str | None:
@@ -115,6 +119,74 @@ class Entities:
         if person is not None:
             return list(person.aliases)
         return list(self._outlet_aliases.get(name, []))
+
+
+_DAY = re.compile(r"\d{4}(?:-\d{2}(?:-\d{2})?)?")
+
+
+def shape_problem(doc) -> str | None:
+    """What keeps a hand-edited entities document from being the packaged list's shape, if anything.
+
+    The README invites users to edit the file: a wrong shape must be named where it
+    is (`people[3]: no "name"`), not surface later as a failure to resolve a label."""
+    if not isinstance(doc, dict):
+        return f'not a JSON object with "people" and "outlets" lists but {_kind(doc)}'
+    for section in ("people", "outlets"):
+        entries = doc.get(section, [])
+        if not isinstance(entries, list):
+            return f'"{section}" is {_kind(entries)}, not a list'
+        for i, entry in enumerate(entries):
+            where = f"{section}[{i}]"
+            if not isinstance(entry, dict):
+                return f"{where}: {_kind(entry)}, not an object"
+            if "name" not in entry:
+                return f'{where}: no "name"'
+            if not _is_name(entry["name"]):
+                return f'{where}: "name" is {_kind(entry["name"])}, not a name'
+            aliases = entry.get("aliases", [])
+            if not isinstance(aliases, list):
+                return f'{where} ({entry["name"]}): "aliases" is {_kind(aliases)}, not a list'
+            for j, alias in enumerate(aliases):
+                if not _is_name(alias):
+                    return f'{where} ({entry["name"]}): aliases[{j}] is {_kind(alias)}, not a name'
+            if section == "outlets":
+                continue
+            roles = entry.get("roles", [])
+            if not isinstance(roles, list):
+                return f'{where} ({entry["name"]}): "roles" is {_kind(roles)}, not a list'
+            for j, role in enumerate(roles):
+                at = f'{where} ({entry["name"]}): roles[{j}]'
+                if not isinstance(role, dict):
+                    return f"{at}: {_kind(role)}, not an object"
+                if not isinstance(role.get("role"), str) or not role["role"].strip():
+                    return f'{at}: no "role"' if "role" not in role else f'{at}: "role" is {_kind(role["role"])}'
+                for end in ("from", "to"):
+                    value = role.get(end)
+                    if value is not None and not (isinstance(value, str) and _DAY.fullmatch(value)):
+                        return f'{at}: "{end}" is {_kind(value)}, not a date (YYYY-MM-DD)'
+    return None
+
+
+def _is_name(value) -> bool:
+    """Text with a letter or digit in it, and text at all: a lone surrogate (JSON's "\\udcff") is not."""
+    if not isinstance(value, str) or not name_key(value):
+        return False
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def _kind(value) -> str:
+    """A value as a message names it: short strings and numbers shown, the rest by their JSON type."""
+    if isinstance(value, str):
+        return repr(value) if len(value) <= 40 else "a long string"
+    if isinstance(value, bool) or value is None:
+        return json.dumps(value)
+    if isinstance(value, (int, float)):
+        return repr(value)
+    return "a list" if isinstance(value, list) else "an object"
 
 
 @lru_cache(maxsize=1)

@@ -36,6 +36,7 @@ class Report:
     unattributed: list[tuple[str, int]] = field(default_factory=list)
     changed: list[dict] = field(default_factory=list)
     undated: list[str] = field(default_factory=list)
+    damaged: list[tuple[str, str]] = field(default_factory=list)  # (what, why): in the archive, unreadable
 
     @property
     def problems(self) -> int:
@@ -59,6 +60,7 @@ class Report:
             "rejected": [{"path": p, "reason": r} for p, r in self.rejected],
             "label_like_paragraphs": [{"id": i, "seq": s, "start": t} for i, s, t in self.label_like],
             "changed": self.changed,
+            "damaged": [{"id": i, "reason": r} for i, r in self.damaged],
         }
 
     def lines(self, shown: int = _SHOWN) -> list[str]:
@@ -84,6 +86,8 @@ class Report:
         section("rejected pages", [f"{p}: {r}" for p, r in self.rejected])
         section("paragraphs that begin like a label", [f"{i}#{s}: {t!r}" for i, s, t in self.label_like])
         section("changed when ingested again", [_describe(c) for c in self.changed])
+        if self.damaged:  # only an archive damaged since it was written has any
+            section("damaged in the archive, not read", [f"{i}: {r}" for i, r in self.damaged])
         return out
 
 
@@ -155,13 +159,28 @@ def add_briefing(report: Report, b: dict, entities: Entities) -> None:
 
 
 def from_archive(db, entities: Entities) -> Report:
-    from .query import all_briefing_ids, changes, get_briefing, rejects
+    from .query import changes, get_briefing, rejects
+
+    from .store import ArchiveError, damaged_briefing
 
     report = Report()
-    for bid in all_briefing_ids(db):
-        add_briefing(report, get_briefing(db, bid), entities)
-    report.rejected = rejects(db)
-    report.changed = changes(db)
+    for raw_id in [r[0] for r in db.execute("SELECT CAST(id AS BLOB) FROM briefings ORDER BY date, id")]:
+        # A briefing that cannot be read back is reported, and the rest are still judged.
+        try:
+            bid = raw_id.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            report.damaged.append((repr(raw_id), str(damaged_briefing(repr(raw_id), exc))))
+            continue
+        try:
+            add_briefing(report, get_briefing(db, bid), entities)
+        except ArchiveError as exc:
+            report.damaged.append((bid, str(exc)))
+    for name, read, into in (("rejected pages", rejects, "rejected"), ("change records", changes, "changed")):
+        try:
+            setattr(report, into, read(db))
+        except UnicodeDecodeError as exc:
+            report.damaged.append((name, f"the archive's {name} hold text that is not UTF-8 ({exc}); "
+                                         "`briefings check` names the rows"))
     return report
 
 

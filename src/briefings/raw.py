@@ -83,6 +83,22 @@ def append_manifest(folder: Path, entry: dict) -> None:
         os.fsync(fh.fileno())
 
 
+def shown(path) -> str:
+    """A path as messages and the archive print it: as it is when its name is text, else
+    the repr of its bytes (b'raw/\\xff.html'), which any terminal shows and which says
+    what the bytes are. A name that is not UTF-8 reaches Python as lone surrogates,
+    which neither SQLite nor an output stream takes."""
+    text = os.fspath(path)
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return repr(os.fsencode(text))
+    return text
+
+
+NOT_UTF8_NAME = "its name is not UTF-8; rename it to ingest it (the archive records each page by its path)"
+
+
 def _is_page_file(path: Path) -> bool:
     name = path.name
     if name.startswith((".", "_")) or name == MANIFEST or name.endswith(SIDECAR_SUFFIX):

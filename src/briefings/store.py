@@ -160,6 +160,14 @@ _V5 = [
 MIGRATIONS: list[list[str]] = [_V1, _V2, _V3, _V4, _V5]
 
 
+# How stored text is decoded: strictly, as the driver does, but a value that is not
+# UTF-8 (a damaged page of the file, bytes written by another program) raises
+# UnicodeDecodeError, which readers tell from a damaged file (sqlite3.DatabaseError)
+# and report as the briefing's damage; never replaced in silence, as a quote must
+# not change. As fast as the driver's own decoding: no Python frame per value.
+decode_text = functools.partial(str, encoding="utf-8")
+
+
 class Reader:
     """What reading commands need of a connection: execute and table names.
 
@@ -192,6 +200,7 @@ class Reader:
         conn = self._siblings.get(i)
         if conn is None:
             conn = sqlite3.connect(self._uri, uri=True, timeout=30, isolation_level=None, check_same_thread=False)
+            conn.text_factory = decode_text
             conn.execute("PRAGMA busy_timeout = 30000")
             self._siblings[i] = conn
         return conn
@@ -268,6 +277,7 @@ class Archive:
                 if _read_only_folder(self.path):
                     uri += "&immutable=1"
                 conn = sqlite3.connect(uri, uri=True, timeout=30, isolation_level=None)
+            conn.text_factory = decode_text
             conn.execute("PRAGMA busy_timeout = 30000")
             if write:
                 import sqlite_utils
@@ -388,7 +398,7 @@ class Archive:
         `paths` are the raw files it came from: an earlier rejection of them is
         cleared. A briefing stored from the same pages is left alone unless its
         stored rows no longer match its record (turns lost or renumbered, a
-        damaged JSON column): then it is written again, 'repaired'. `history`
+        damaged JSON column, text that is not UTF-8): then it is written again, 'repaired'. `history`
         is change records (as in the `changes` table) to keep with it, from a
         backup; those already held are not added twice. Control characters are
         never stored.
@@ -586,7 +596,18 @@ def _whole(conn: sqlite3.Connection, pk: int, b: Briefing) -> bool:
     bad = conn.execute(
         "SELECT count(*) FROM turns WHERE briefing_pk = ? AND (NOT json_valid(also_asked) OR (answers IS NOT NULL "
         "AND answers NOT IN (SELECT seq FROM turns WHERE briefing_pk = ?)))", (pk, pk)).fetchone()[0]
-    return bad == 0
+    return bad == 0 and _decodes(conn, pk)
+
+
+def _decodes(conn: sqlite3.Connection, pk: int) -> bool:
+    """Is every stored text of briefing pk UTF-8? Reading it through decode_text tells."""
+    try:
+        for table, columns in TEXT_COLUMNS.items():
+            where = "pk" if table == "briefings" else "briefing_pk"
+            conn.execute(f"SELECT {', '.join(columns)} FROM {table} WHERE {where} = ?", (pk,)).fetchall()
+    except UnicodeDecodeError:
+        return False
+    return True
 
 
 CHANGE_KEYS = ("at", "seq", "change", "field", "old", "new")  # a change record, as a backup holds it
@@ -652,9 +673,20 @@ def same_sql(sql: str | None) -> str:
 
 
 def damaged_briefing(briefing_id: str, exc: Exception) -> ArchiveError:
-    """A briefing that cannot be read back because a JSON column of it does not hold JSON."""
-    return ArchiveError(f"briefing {briefing_id} is damaged in the archive (a JSON column does not hold JSON: {exc}); "
+    """A briefing that cannot be read back: a JSON column of it does not hold JSON, or
+    its stored text is not UTF-8 (see decode_text)."""
+    if isinstance(exc, UnicodeDecodeError):
+        what = f"stored text that is not UTF-8: {_bad_bytes(exc)}"
+    else:
+        what = f"a JSON column does not hold JSON: {exc}"
+    return ArchiveError(f"briefing {briefing_id} is damaged in the archive ({what}); "
                         "`briefings check` names it, and re-ingesting its pages or backup rewrites it")
+
+
+def _bad_bytes(exc: UnicodeDecodeError) -> str:
+    """The bytes that do not decode, with a little on either side: enough to find them."""
+    start, end = max(exc.start - 10, 0), min(exc.end + 10, len(exc.object))
+    return f"{bytes(exc.object[start:end])!r} at byte {exc.start}"
 
 
 def _not_sqlite(path: Path) -> bool:
