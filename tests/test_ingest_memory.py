@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import json
 import re
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -54,7 +53,8 @@ print(json.dumps({"pages": report.pages, "briefings": report.briefings, "ids": l
 
 
 def copies(dest: Path, n: int) -> Path:
-    """n transcript pages of the corpus, copied as often as it takes under new ids, one manifest for all."""
+    """n transcript pages of the corpus, copied as often as it takes under new ids, each copy's text
+    its own, one manifest for all."""
     source = CORPUS / "en"
     entries = {}
     for line in (source / "manifest.jsonl").read_text(encoding="utf-8").splitlines():
@@ -68,7 +68,10 @@ def copies(dest: Path, n: int) -> Path:
         page = pages[i % len(pages)]
         k = i // len(pages)
         name = re.sub(r"^t(\d+)", lambda m: f"t{k + 1}{m.group(1)}", page.name)
-        shutil.copyfile(page, dest / name)
+        body = page.read_bytes()
+        if k:  # a line of its own: the same text under two ids would be one briefing and a duplicate
+            body = body.replace(b'<div class="content">', f'<div class="content"><p>(Copy {k}.)</p>'.encode(), 1)
+        (dest / name).write_bytes(body)
         entry = dict(entries.get(page.name, {}), file=name)
         for key in ("url", "final_url"):
             if entry.get(key):

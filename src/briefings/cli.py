@@ -251,8 +251,12 @@ def ingest(paths, source, verbose, db_path, as_json):
     Pages of one transcript are grouped and stored as one briefing. A page that
     cannot be parsed, or is too large or too marked up to be a transcript's, or
     whose text is not text, is reported with its reason and the run goes on.
-    Running it again on the same pages changes nothing. If the archive cannot
-    be written part way (a full disk), the error says what was stored.
+    Running it again on the same pages changes nothing. A transcript already
+    stored from other files is skipped as a duplicate; one whose id a stored,
+    different transcript holds is stored under an id of its own and reported
+    as a conflict (exit 1), as is a run that stored nothing and rejected
+    something. If the archive cannot be written part way (a full disk), the
+    error says what was stored.
 
     \b
     Example:
@@ -277,17 +281,55 @@ def ingest(paths, source, verbose, db_path, as_json):
             report = run(paths, archive, entities, source=source, plan=pages)
     if as_json:
         emit(render.dumps(report.to_dict()))
-        return
-    for path, reason in report.rejected:
-        click.echo(f"rejected {path}: {reason}", err=True)
-    for path, reason in report.duplicates:
-        click.echo(f"skipped {path}: {reason}", err=True)
-    if verbose:
-        for path, reason in report.skipped:
+    else:
+        for path, reason in report.rejected:
+            click.echo(f"rejected {path}: {reason}", err=True)
+        for path, bid, reason, _ in report.conflicts:
+            click.echo(f"conflict {path}: {reason}", err=True)
+        for path, reason, _, _ in report.duplicates:
             click.echo(f"skipped {path}: {reason}", err=True)
-    for bid, missing in report.incomplete:
-        click.echo(f"incomplete {bid}: page(s) {', '.join(map(str, missing))} missing", err=True)
-    click.echo(report.summary())
+        if verbose:
+            for path, reason in report.skipped:
+                click.echo(f"skipped {path}: {reason}", err=True)
+        for bid, missing in report.incomplete:
+            click.echo(f"incomplete {bid}: page(s) {', '.join(map(str, missing))} missing", err=True)
+        click.echo(report.summary())
+    if report.briefings == 0 and report.rejected:
+        n = len(report.rejected)
+        click.echo(f"Error: nothing stored: {'the one input was' if n == 1 else f'all {n} inputs were'} rejected",
+                   err=True)
+        sys.exit(1)
+    if report.conflicts:
+        sys.exit(1)  # each is on stderr (or in --json) above: a briefing not stored under its own id
+
+
+@cli.command()
+@click.argument("briefing_ids", nargs=-1, required=True, metavar="ID...")
+@click.option("--dry-run", is_flag=True, help="Say what would be removed; change nothing.")
+@db_option
+@json_option
+@handle_errors
+def remove(briefing_ids, dry_run, db_path, as_json):
+    """Delete briefings: their turns, search index rows, participants and change history.
+
+    All in one transaction; an ID the archive does not hold removes nothing.
+    Ingesting the briefing's pages again brings it back.
+
+    \b
+    Examples:
+      briefings remove mfa-1646384 --dry-run
+      briefings remove mfa-1646384 gac-29ac2c50a773
+    """
+    with open_archive(db_path, write=not dry_run) as archive:
+        gone = archive.removal(list(briefing_ids)) if dry_run else archive.remove(list(briefing_ids))
+    if as_json:
+        emit(render.dumps({"dry_run": dry_run, "removed": gone}))
+        return
+    verb = "would remove" if dry_run else "removed"
+    for b in gone:
+        click.echo(f"{verb} {b['id']}: {b['date'] or 'no date'}, {b['turns']} turn{'s' if b['turns'] != 1 else ''}, "
+                   f"{b['title']}")
+    click.echo(f"{verb} {len(gone)} briefing{'s' if len(gone) != 1 else ''}", err=True)
 
 
 # -- fetch and crawl: they write the raw store only, never the archive -----------

@@ -29,9 +29,9 @@ from .jsonl import StoredReject, is_jsonl, read as read_jsonl
 from .models import Briefing, RawPage, Rejected
 from .people import Entities
 from .raw import MANIFEST, NOT_UTF8_NAME, failed_pages, iter_manifest, iter_page_files, load_page, shown
-from .sources import Group, family_of, page_slot, parse_group, transcript_key
+from .sources import Group, family_of, page_slot, parse_group, transcript_key, with_own_url
 from .sqlite import sqlite3
-from .store import Archive, ArchiveError
+from .store import Archive, ArchiveError, Duplicate
 
 PEEK = 64 * 1024
 
@@ -45,7 +45,10 @@ class IngestReport:
     pages: int = 0
     rejected: list[tuple[str, str]] = field(default_factory=list)
     skipped: list[tuple[str, str]] = field(default_factory=list)
-    duplicates: list[tuple[str, str]] = field(default_factory=list)  # other, different copies of a page
+    # other, different copies of a page in this run, and transcripts stored already from other files:
+    # (path, reason, the file read or stored instead, the briefing id it is)
+    duplicates: list[tuple[str, str, str | None, str | None]] = field(default_factory=list)
+    conflicts: list[tuple[str, str, str, str]] = field(default_factory=list)  # (path, id, reason, stored as)
     incomplete: list[tuple[str, tuple[int, ...]]] = field(default_factory=list)
     ids: list[str] = field(default_factory=list)
     rejects_recorded: int = 0
@@ -64,6 +67,8 @@ class IngestReport:
         if self.repaired:
             parts.append(f"{self.repaired} repaired")
         parts.append(f"{len(self.rejected)} rejected")
+        if self.conflicts:
+            parts.append(f"{len(self.conflicts)} conflict{'s' if len(self.conflicts) != 1 else ''}")
         if self.skipped or self.duplicates:
             parts.append(f"{len(self.skipped) + len(self.duplicates)} skipped")
         if self.incomplete:
@@ -80,7 +85,8 @@ class IngestReport:
             "repaired": self.repaired,
             "rejected": [{"path": p, "reason": r} for p, r in self.rejected],
             "skipped": [{"path": p, "reason": r} for p, r in self.skipped],
-            "duplicates": [{"path": p, "reason": r} for p, r in self.duplicates],
+            "duplicates": [{"path": p, "reason": r, "first": f, "id": i} for p, r, f, i in self.duplicates],
+            "conflicts": [{"path": p, "id": i, "reason": r, "stored_as": s} for p, i, r, s in self.conflicts],
             "incomplete": [{"id": i, "missing_pages": list(m)} for i, m in self.incomplete],
             "ids": self.ids,
         }
@@ -155,9 +161,11 @@ def _text(value) -> str | None:
 
 
 def _sane(page: RawPage) -> RawPage:
-    """A hand-edited manifest or metadata file may hold anything: only text is a URL."""
-    return replace(page, url=_text(page.url), transcript=_text(page.transcript), source=_text(page.source),
-                   charset=_text(page.charset), headers=page.headers if isinstance(page.headers, dict) else {})
+    """A hand-edited manifest or metadata file may hold anything: only text is a URL. With
+    none recorded, the URL the page gives for itself (`<link rel="canonical">`, `<meta name="Url">`)."""
+    return with_own_url(replace(page, url=_text(page.url), transcript=_text(page.transcript),
+                                source=_text(page.source), charset=_text(page.charset),
+                                headers=page.headers if isinstance(page.headers, dict) else {}))
 
 
 def _sha256(path: str) -> str | None:
@@ -260,13 +268,14 @@ class Plan:
         return [(p, int(n), first, bool(d)) for p, n, first, d in self.db.execute(
             "SELECT path, n, first, differs FROM copies WHERE key = ? ORDER BY rowid", (key,))]
 
-    def claim(self, briefing_id: str, path: str) -> str | None:
-        """Note that this run stores briefing_id from path; the path it was stored from before, if any."""
+    def claimed(self, briefing_id: str) -> str | None:
+        """The path this run stored briefing_id from, if it did."""
         row = self.db.execute("SELECT path FROM ids WHERE id = ?", (briefing_id,)).fetchone()
-        if row:
-            return row[0]
-        self.db.execute("INSERT INTO ids (id, path) VALUES (?, ?)", (briefing_id, path))
-        return None
+        return row[0] if row else None
+
+    def claim(self, briefing_id: str, path: str) -> None:
+        """Note that this run stored briefing_id from path."""
+        self.db.execute("INSERT OR IGNORE INTO ids (id, path) VALUES (?, ?)", (briefing_id, path))
 
     def close(self) -> None:
         self.db.close()
@@ -374,21 +383,27 @@ def _ingest_group(g: Group, plan: Plan, archive: Archive, entities: Entities, re
     briefing = None
     try:
         briefing = parse(g, entities, plan.manifests)
-        earlier = plan.claim(briefing.id, page_paths[0])
-        if earlier is not None:
-            # Two copies of one transcript, or two transcripts the sites number alike:
-            # never let the second silently replace the first.
-            raise Rejected(f"same briefing id {briefing.id} as {earlier}; kept that one", page_paths[0])
-        outcome = archive.save(briefing, page_paths)
+        # What this run stored under an id is never replaced by a later copy in the same run.
+        saved = archive.save(briefing, page_paths, kept=plan.claimed(briefing.id))
+    except Duplicate as exc:
+        report.duplicates.append((page_paths[0], exc.reason, exc.first, exc.of))
     except Rejected as exc:
         _rejected(report, archive, exc.path or page_paths[0], exc.reason, skip=exc.skip)
     else:
-        _stored(report, briefing, outcome)
+        if saved.conflict is not None:
+            c = saved.conflict
+            report.conflicts.append((page_paths[0], c.id, f"{c.reason}; this one stored as {c.stored_as}",
+                                     c.stored_as))
+            plan.claim(c.id, page_paths[0])  # a later copy in this run is held to the same
+        briefing = replace(briefing, id=saved.id)
+        plan.claim(saved.id, page_paths[0])
+        _stored(report, briefing, saved.outcome)
     for path, n, first, differs in plan.copies(g.key):
         what = f"briefing {briefing.id}" if briefing is not None else "this transcript"
         if differs:
             report.duplicates.append((path, f"another copy of {what} (page {n}) in this run, which differs: "
-                                            f"{first} was read, not this one; ingest it on its own to store it"))
+                                            f"{first} was read, not this one; ingest it on its own to store it",
+                                      first, briefing.id if briefing is not None else None))
         else:
             report.skipped.append((path, f"the same bytes as {first}, already read in this run"))
 

@@ -27,6 +27,7 @@ class RawPage:
     charset: str | None = None
     transcript: str | None = None  # page 1's URL, as the fetcher recorded it
     page: int | None = None  # this page's number in its transcript, as recorded
+    given_id: str | None = None  # the briefing id its metadata names (`"id"` in a sidecar or manifest line)
 
     @property
     def is_html(self) -> bool:
@@ -86,6 +87,10 @@ class Briefing:
     missing_pages: tuple[int, ...] = ()
     fingerprint: str = ""  # sha256 over the raw pages: unchanged input, unchanged record
     pages_declared: int | None = None  # how many pages the site's pager says there are, if it says
+    # What the id was made from: "url" (page 1's URL), "content:<sha256 of page 1's text>" (no URL
+    # known), "given" (named by the page's metadata); None when unknown (a backup, a hand-made record).
+    origin: str | None = None
+    text_digest: str | None = None  # sha256 of page 1's normalised text: the id a page without a URL gets
 
     @property
     def incomplete(self) -> bool:

@@ -4,7 +4,7 @@ Layout, shared by `fetch` (which writes it) and `ingest` (which reads it):
 
     <raw-dir>/<source>/<file>          body bytes as received
     <raw-dir>/<source>/manifest.jsonl  one JSON object per fetched page
-    <file>.meta.json                   optional sidecar for a hand-placed page
+    <file>.meta.json                   optional sidecar for a hand-placed page (url, source, id)
     .history/                          superseded versions; never ingested
 
 A manifest line (the same keys as the recorded corpus, extended):
@@ -156,6 +156,7 @@ def load_page(path: Path, manifests: dict[Path, dict[str, dict]] | None = None,
         charset=meta.get("charset"),
         transcript=meta.get("transcript"),
         page=meta.get("page") if isinstance(meta.get("page"), int) else None,
+        given_id=meta.get("id"),
     )
 
 

@@ -14,17 +14,19 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import functools
+import hashlib
 import json
 import os
 import re
+import unicodedata
 from dataclasses import dataclass, replace
 from pathlib import Path
 
 from .models import Briefing, Rejected
 from .sqlite import sqlite3
-from .text import has_controls, strip_controls
+from .text import fold, has_controls, strip_controls
 
-SCHEMA_VERSION = 5
+SCHEMA_VERSION = 6
 APPLICATION = "briefings"
 
 # FTS5 settings as data: Porter stemming over unicode61 word splitting, with
@@ -156,8 +158,37 @@ _V5 = [
     "INSERT INTO turns_exact (turns_exact) VALUES ('rebuild')",
 ]
 
-# Each entry takes the archive from version i to i + 1.
-MIGRATIONS: list[list[str]] = [_V1, _V2, _V3, _V4, _V5]
+def transcript_digest(texts) -> str | None:
+    """sha256 of a transcript's turn texts, compared loosely (Unicode compatibility forms,
+    odd spaces and quotes folded, runs of space collapsed); None for no text at all."""
+    joined = "\n".join(" ".join(unicodedata.normalize("NFKC", fold(t)).split()) for t in texts)
+    return hashlib.sha256(joined.encode()).hexdigest() if joined.strip() else None
+
+
+def _digest_stored(conn: sqlite3.Connection) -> None:
+    """Version 6, for the briefings already stored: their text's digest, from their turns."""
+    pks = [r[0] for r in conn.execute("SELECT pk FROM briefings WHERE content IS NULL")]
+    for pk in pks:
+        texts = [r[0] for r in conn.execute("SELECT text FROM turns WHERE briefing_pk = ? ORDER BY seq", (pk,))]
+        conn.execute("UPDATE briefings SET content = ? WHERE pk = ?", (transcript_digest(texts), pk))
+
+
+# Version 6: what a briefing's id was made from (`origin`: "url", "content:<sha256 of page 1's
+# text>", "given" by the page's metadata; NULL when stored before it was recorded), the digest of
+# its text (`content`), so the same transcript under another name is found, and the files it was
+# read from (`paths`, a JSON list), to name them.
+_V6 = [
+    "ALTER TABLE briefings ADD COLUMN origin TEXT",
+    "ALTER TABLE briefings ADD COLUMN content TEXT",
+    "ALTER TABLE briefings ADD COLUMN paths TEXT",
+    "CREATE INDEX briefings_content ON briefings(content)",
+    "UPDATE briefings SET origin = 'url' WHERE url IS NOT NULL",
+    _digest_stored,
+]
+
+# Each entry takes the archive from version i to i + 1: SQL statements, or a function of the
+# connection for what SQL alone cannot compute.
+MIGRATIONS: list[list] = [_V1, _V2, _V3, _V4, _V5, _V6]
 
 
 # How stored text is decoded: strictly, as the driver does, but a value that is not
@@ -392,8 +423,10 @@ class Archive:
 
     # -- writing ------------------------------------------------------------
 
-    def save(self, b: Briefing, paths: tuple[str, ...] = (), history: tuple[dict, ...] = ()) -> str:
-        """Write one briefing atomically: 'added', 'updated', 'repaired' or 'unchanged'.
+    def save(self, b: Briefing, paths: tuple[str, ...] = (), history: tuple[dict, ...] = (), *,
+             kept: str | None = None) -> "Saved":
+        """Write one briefing atomically: 'added', 'updated', 'repaired' or 'unchanged' (a
+        `Saved`, which also says under which id, and why not under its own).
 
         `paths` are the raw files it came from: an earlier rejection of them is
         cleared. A briefing stored from the same pages is left alone unless its
@@ -402,19 +435,63 @@ class Archive:
         is change records (as in the `changes` table) to keep with it, from a
         backup; those already held are not added twice. Control characters are
         never stored.
+
+        A briefing parsed from pages (its `origin` known) is checked first:
+        - a stored briefing with its id that is another transcript (`_different`)
+          is left as it is, and this one is stored under its own id, made from its
+          page 1's text: the conflict is returned;
+        - the same text stored under another id, or (an id made from text) from
+          other files that are still there, raises Duplicate: it is stored once;
+        - `kept`: the file this run already stored this id from, never replaced.
+        A briefing from a backup restores what it holds.
         """
         b = _without_controls(b)
+        content = transcript_digest(t.text for t in b.turns)
+        where = [os.path.abspath(p) for p in paths]
+        conflict = None
         with self.transaction() as conn:
-            row = conn.execute("SELECT pk, fingerprint, pages, missing_pages FROM briefings WHERE id = ?",
-                               (b.id,)).fetchone()
-            if row and row[1] == b.fingerprint:
-                if _whole(conn, row[0], b):
-                    _add_history(conn, row[0], history)
+            row = _stored_row(conn, b.id)
+            if b.origin is not None:
+                if row is not None and (why := _different(conn, row, b, content)):
+                    first = b.id
+                    b, row = _own_id(conn, b, content)
+                    conflict = Conflict(first, why, b.id)
+                if row is None:
+                    others = conn.execute("SELECT id, paths, url, pages, origin FROM briefings WHERE content = ? "
+                                          "ORDER BY pk", (content,)).fetchall() if content else []
+                    by_text = (b.origin or "").startswith("content:")
+                    mine = next((o for o in others if by_text and (o[4] or "").startswith("content:")
+                                 and _same_files(o[1], where)), None)
+                    if mine is not None:
+                        # These files, read again (under another family, or by a parser that reads page 1
+                        # otherwise) to the same text: the briefing they are, under the id it has.
+                        b = replace(b, id=mine[0])
+                        row = _stored_row(conn, b.id)
+                    elif others:
+                        other = others[0]
+                        hint = (f"; it has no URL and this page has: to keep this one, `briefings remove {other[0]}` "
+                                "and ingest again") if b.url and not other[2] else ""
+                        raise Duplicate(other[0], _first_source(other[1], other[2], other[3]), "stored", hint)
+                if row is not None:
+                    if row["content"] == content and kept is not None:
+                        raise Duplicate(b.id, kept, "run")
+                    if row["content"] == content and (row["origin"] or "").startswith("content:") \
+                            and (elsewhere := _other_files(row["paths"], where)):
+                        raise Duplicate(b.id, elsewhere, "stored")
+                    if kept is not None:
+                        raise Rejected(f"same briefing id {b.id} as {kept}; kept that one")
+            origin = b.origin or (row["origin"] if row else None) or ("url" if b.url else None)
+            if row and row["fingerprint"] == b.fingerprint:
+                if _whole(conn, row["pk"], b):
+                    _add_history(conn, row["pk"], history)
                     conn.executemany("DELETE FROM rejects WHERE path = ?", [(p,) for p in paths])
-                    return "unchanged"
+                    conn.execute("UPDATE briefings SET content = ?, origin = ?, paths = coalesce(?, paths) "
+                                 "WHERE pk = ? AND (content IS NOT ? OR origin IS NOT ? OR paths IS NOT ?)",
+                                 (content, origin, _paths(where), row["pk"], content, origin, _paths(where)))
+                    return Saved("unchanged", b.id, conflict)
                 outcome = "repaired"  # the same pages: what changed is the damage, not the transcript
             elif row:
-                _refuse_shrinking(b, _json_list(row[2]), _json_list(row[3]))
+                _refuse_shrinking(b, _json_list(row["pages"]), _json_list(row["missing_pages"]))
                 outcome = "updated"
             else:
                 outcome = "added"
@@ -431,9 +508,13 @@ class Archive:
                 "turn_count": len(b.turns),
                 "fingerprint": b.fingerprint,
                 "ingested_at": _now(),
+                "origin": origin,
+                "content": content,
             }
+            if where or not row:
+                values["paths"] = _paths(where)
             if row:
-                pk = row[0]
+                pk = row["pk"]
                 if outcome == "updated":
                     self._record_changes(conn, pk, b, values["ingested_at"])
                 conn.execute("DELETE FROM turns WHERE briefing_pk = ?", (pk,))
@@ -459,7 +540,36 @@ class Archive:
             )
             _add_history(conn, pk, history)
             conn.executemany("DELETE FROM rejects WHERE path = ?", [(p,) for p in paths])
-        return outcome
+        return Saved(outcome, b.id, conflict)
+
+    def removal(self, ids: list[str]) -> list[dict]:
+        """What removing these briefings would delete: each one's id, date, title, turns and
+        change records, in the order given. Raises UnknownIds naming those not stored."""
+        found, unknown = [], []
+        for bid in dict.fromkeys(ids):
+            row = self.db.execute(
+                "SELECT b.id, b.date, b.title, b.turn_count, (SELECT count(*) FROM changes c WHERE c.briefing_pk = b.pk) "
+                "FROM briefings b WHERE b.id = ?", (bid,)).fetchone()
+            if row is None:
+                unknown.append(bid)
+            else:
+                found.append(dict(zip(("id", "date", "title", "turns", "changes"), row)))
+        if unknown:
+            raise UnknownIds(unknown)
+        return found
+
+    def remove(self, ids: list[str]) -> list[dict]:
+        """Delete these briefings whole (turns, their search index rows, participants, change
+        records) in one transaction; all or none: an id not stored deletes nothing."""
+        with self.transaction():
+            gone = self.removal(ids)
+            conn = self.db.conn
+            for b in gone:
+                (pk,) = conn.execute("SELECT pk FROM briefings WHERE id = ?", (b["id"],)).fetchone()
+                for table in ("turns", "participants", "changes"):  # the triggers keep the FTS indexes in step
+                    conn.execute(f"DELETE FROM {table} WHERE briefing_pk = ?", (pk,))
+                conn.execute("DELETE FROM briefings WHERE pk = ?", (pk,))
+        return gone
 
     def _record_changes(self, conn, pk: int, b: Briefing, at: str) -> None:
         from .changes import diff
@@ -551,11 +661,144 @@ class Archive:
             raise
 
 
+@dataclass(frozen=True)
+class Conflict:
+    """A stored briefing that holds a parsed one's id but is another transcript."""
+    id: str  # the id both have
+    reason: str
+    stored_as: str  # the newcomer's own id, made from its text
+
+
+class Saved(str):
+    """What `save` did ('added', 'updated', 'repaired', 'unchanged'), under which id, and
+    the conflict that kept it from its own id, if one did."""
+
+    id: str
+    conflict: Conflict | None
+
+    def __new__(cls, outcome: str, id: str, conflict: Conflict | None = None):
+        saved = super().__new__(cls, outcome)
+        saved.id, saved.conflict = id, conflict
+        return saved
+
+    @property
+    def outcome(self) -> str:
+        return str(self)
+
+
+class Duplicate(Exception):
+    """A transcript the archive (or this run) holds already, from other files."""
+
+    def __init__(self, of: str, first: str, where: str, hint: str = ""):
+        self.of, self.first = of, first
+        what = "already read in this run" if where == "run" else "already stored"
+        super().__init__(f"the same transcript as briefing {of}, {what} from {first}; not stored again{hint}")
+        self.reason = str(self)
+
+
+class UnknownIds(ArchiveError):
+    def __init__(self, ids: list[str]):
+        self.ids = ids
+        noun = "briefing" if len(ids) == 1 else "briefings"
+        super().__init__(f"no {noun} {', '.join(ids)} in the archive; nothing was removed (see `briefings list`)")
+
+
+_ROW = ("pk", "fingerprint", "pages", "missing_pages", "origin", "content", "url", "title", "date", "paths")
+
+
+def _stored_row(conn: sqlite3.Connection, bid: str) -> dict | None:
+    row = conn.execute(f"SELECT {', '.join(_ROW)} FROM briefings WHERE id = ?", (bid,)).fetchone()
+    return dict(zip(_ROW, row)) if row else None
+
+
+def _paths(where: list[str]) -> str | None:
+    return json.dumps(where, ensure_ascii=False) if where else None
+
+
+def _first_source(paths: str | None, url: str | None, pages: str | None) -> str:
+    """Where a stored briefing was read from, to name it: its first file, else its URL."""
+    for value in (_json_list(paths), [url] if url else None, _json_list(pages)):
+        if value and isinstance(value[0], str):
+            return value[0]
+    return "an earlier ingest"
+
+
+def _same_files(stored: str | None, where: list[str]) -> bool:
+    mine = {os.path.realpath(p) for p in where}
+    return bool(mine) and {os.path.realpath(p) for p in _json_list(stored) or [] if isinstance(p, str)} == mine
+
+
+def _other_files(stored: str | None, where: list[str]) -> str | None:
+    """A stored briefing's first file if it is still there and is none of these files
+    (when every one is gone, the raw store was moved: the same pages, not a copy)."""
+    mine = {os.path.realpath(p) for p in where}
+    files = [p for p in _json_list(stored) or [] if isinstance(p, str)]
+    if not where or any(os.path.realpath(p) in mine for p in files):
+        return None
+    return next((p for p in files if os.path.isfile(p)), None)
+
+
+def _paragraphs(texts) -> set[str]:
+    return {" ".join(unicodedata.normalize("NFKC", fold(p)).split()) for t in texts for p in t.split("\n\n")} - {""}
+
+
+def _different(conn: sqlite3.Connection, row: dict, b: Briefing, content: str | None) -> str | None:
+    """Why the stored briefing `row`, which has b's id, is another transcript, if it is.
+
+    The same text, or an id named by the pages' metadata, is the same briefing. Else what
+    the ids were made from decides: a URL against a page's text, or two texts (ids alike by
+    chance), are two transcripts; so is a stored briefing from before origins were recorded
+    and read without a URL (its id came from a file name). Two URLs that give one id name one
+    document, by the site's own numbering: the site corrected it, unless the two share less
+    than half the paragraphs of the shorter and differ in title or day too (a page giving
+    some other page's URL as its own).
+    """
+    s_origin, n_origin = row["origin"], b.origin
+    if row["content"] == content or "given" in (s_origin, n_origin):
+        return None
+    stored = f"stored {b.id}"
+    if s_origin is None:
+        return (f"{stored} was read from {_first_source(row['paths'], None, row['pages'])} with no URL, "
+                "before briefings recorded what ids are made from, and has another text")
+    s_kind, n_kind = s_origin.split(":")[0], n_origin.split(":")[0]
+    if s_kind != n_kind:
+        if s_kind == "url":
+            return f"{stored} is the page at {row['url']}; this page has no URL, and another text"
+        return f"{stored} has no URL (its id is made from its text); this page is {b.url}, with another text"
+    if n_kind == "content":
+        return None if s_origin == n_origin else f"{stored} is another text whose digest begins alike"
+    old = _paragraphs(r[0] for r in conn.execute("SELECT text FROM turns WHERE briefing_pk = ?", (row["pk"],)))
+    new = _paragraphs(t.text for t in b.turns)
+    shared = len(old & new) / max(min(len(old), len(new)), 1)  # a part of it (one page) shares all it has
+    if shared >= 0.5 or (row["title"] == b.title and (not row["date"] or not b.date or row["date"] == b.date)):
+        return None
+    this = "this page gives the same URL" if row["url"] == b.url else f"this page, from {b.url},"
+    return (f"{stored} is \"{row['title']}\" ({row['date'] or 'no date'}), from {row['url']}; {this} but is "
+            f"\"{b.title}\" ({b.date or 'no date'}), and they share {shared:.0%} of their paragraphs")
+
+
+def _own_id(conn: sqlite3.Connection, b: Briefing, content: str | None) -> tuple[Briefing, dict | None]:
+    """b under an id of its own, made from its page 1's text, that no other transcript holds."""
+    digest = b.text_digest or content or hashlib.sha256(b.id.encode()).hexdigest()
+    for k in (12, 16, 24, 32, 64):
+        candidate = f"{b.source}-{digest[:k]}"
+        if candidate == b.id:
+            continue
+        other = replace(b, id=candidate)
+        row = _stored_row(conn, candidate)
+        if row is None or not _different(conn, row, other, content):
+            return other, row
+    raise ArchiveError(f"no id of its own is free for the transcript of {b.id}")
+
+
 def _build(conn: sqlite3.Connection, current: int) -> None:
     """Take the archive from schema version `current` to this one (inside a transaction)."""
     for step in MIGRATIONS[current:]:
         for statement in step:
-            conn.execute(statement)
+            if callable(statement):
+                statement(conn)
+            else:
+                conn.execute(statement)
     conn.execute("INSERT OR REPLACE INTO meta (key, value) VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),))
     conn.execute("INSERT OR IGNORE INTO meta (key, value) VALUES ('application', ?)", (APPLICATION,))
 

@@ -8,7 +8,9 @@ Pages of one transcript are grouped by the sites' `content_<id>_<n>` pattern.
 from __future__ import annotations
 
 import hashlib
+import html as html_lib
 import re
+import unicodedata
 from dataclasses import dataclass, replace
 from pathlib import PurePosixPath
 from urllib.parse import urlparse
@@ -16,6 +18,7 @@ from urllib.parse import urlparse
 from ..models import Briefing, RawPage, Rejected
 from ..people import Entities
 from ..screen import MAX_PAGES
+from ..text import fold
 from . import base, gac, generic, mfa, scio
 
 FAMILIES = ("scio", "chinaorg", "gac", "mfa", "text")
@@ -31,7 +34,7 @@ _PAGE = re.compile(r"content_(?P<id>\d+)(?:_(?P<n>\d+))?\.(?:s?html?)$", re.I)
 _GAC_PAGE = re.compile(r"(?P<uuid>[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})_(?P<n>\d+)"
                        r"(?P<ext>\.html?)$", re.I)
 _NODE = re.compile(r"^node_(?P<id>\d+)\.s?html?$", re.I)
-_MFA_ID = re.compile(r"t(?:\d{8}_)?(?P<id>\d+)\.s?html?$", re.I)
+_MFA_ID = re.compile(r"t(?:\d{8}_)?(?P<id>\d+)\.s?html?$", re.I)  # the whole name: not `draft1.html`
 _UUID = re.compile(r"([0-9a-f]{8})-?([0-9a-f]{4})-?([0-9a-f]{4})", re.I)
 
 
@@ -126,7 +129,7 @@ def _slot(page: RawPage, family: str) -> tuple[str, int]:
 def group(pages: list[RawPage], forced: str | None = None) -> list[Group]:
     """Pages of the same transcript together, in reading order; first-seen order kept."""
     groups: dict[str, tuple[str, dict[int, RawPage]]] = {}
-    for page in pages:
+    for page in map(with_own_url, pages):
         family = family_of(page, forced)
         key, n = page_slot(page, family)
         fam, slots = groups.setdefault(key, (family, {}))
@@ -134,29 +137,89 @@ def group(pages: list[RawPage], forced: str | None = None) -> list[Group]:
     return [Group(k, fam, tuple(sorted(slots.items()))) for k, (fam, slots) in groups.items()]
 
 
-def briefing_id(family: str, first: RawPage) -> str:
-    """Stable across re-ingest: from the site's own document id, else the URL, else the page bytes.
+def briefing_id(family: str, first: RawPage, text_digest: str) -> tuple[str, str]:
+    """(id, origin): from the page's URL, else from page 1's text; never from a file name.
 
-    Only the SCIO and china.org.cn content ids name a transcript site-wide (from
-    the URL, or the file name of a page saved without one); `content_5` on some
-    other site says nothing about `content_5` on a third.
+    A URL names a document: the site's own number where it has one (SCIO and
+    china.org.cn `content_<id>`, a hub's `node_<id>`, MFA `t<id>`, a customs
+    uuid), else a digest of the URL. With no URL known, the id is a digest of
+    page 1's normalised text (`text_digest`), so the same page saved under any
+    name, in any folder, is the same briefing, and two pages saved as
+    `transcript1.html` in two folders are two. Page 1 alone, so that a
+    transcript's later pages, added when found, keep its id. An id the page's
+    metadata names (`"id"` in its sidecar) wins: a hand-placed page keeps the
+    id scripts know it by.
     """
-    name = PurePosixPath(urlparse(first.url).path).name if first.url else PurePosixPath(first.path).name
+    if first.given_id:
+        return first.given_id, "given"
+    if first.url:
+        return url_id(family, first.url), "url"
+    return f"{family}-{text_digest[:12]}", f"content:{text_digest}"
+
+
+def url_id(family: str, url: str) -> str:
+    name = PurePosixPath(urlparse(url).path).name
     m = _PAGE.search(name)
     if m and family in _SITE_WIDE_IDS:
         return f"{family}-{m.group('id')}"
     m = _NODE.search(name)
     if m and family == "scio":
         return f"scio-node-{m.group('id')}"  # a briefing hub page: the node is the briefing
-    m = _MFA_ID.search(name)
+    m = _MFA_ID.match(name)
     if m and family == "mfa":
         return f"mfa-{m.group('id')}"
-    m = _UUID.search(first.url or "")
+    m = _UUID.search(url)
     if m and family == "gac":
         return "gac-" + "".join(m.groups()).lower()[:12]
-    if first.url:
-        return f"{family}-" + hashlib.sha256(first.url.encode()).hexdigest()[:12]
-    return f"{family}-" + hashlib.sha256(first.body).hexdigest()[:12]
+    return f"{family}-" + hashlib.sha256(url.encode()).hexdigest()[:12]
+
+
+def text_digest(page: base.PageText) -> str:
+    """sha256 of a page's title and body lines as read, compared loosely: Unicode
+    compatibility forms, odd spaces and quotes folded, runs of space collapsed. A page
+    saved again by a browser or an editor (another encoding, a BOM, CRLF) digests the same."""
+    lines = [page.title or "", *page.lines]
+    return hashlib.sha256("\n".join(normalised(line) for line in lines).encode()).hexdigest()
+
+
+def normalised(text: str) -> str:
+    return " ".join(unicodedata.normalize("NFKC", fold(text)).split())
+
+
+# A URL the page gives for itself, read from its head when its manifest or sidecar has none:
+# <link rel="canonical" href=...>, or <meta name="Url" content=...> (MFA's Chinese pages of the 2020s).
+_LINK = re.compile(rb"<link\b[^>]*>", re.I)
+_META = re.compile(rb"<meta\b[^>]*>", re.I)
+_ATTR = re.compile(rb"""([\w:-]+)\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s>"']+))""")
+_OWN_URL = re.compile(r"https?://[^\s/?#]+\.[^\s/?#]+(?:[/?#]\S*)?\Z", re.I)
+
+
+def url_in_page(body: bytes) -> str | None:
+    head = body[:PAGE_HEAD]
+    for tag, key, value in ((_LINK, b"rel", b"canonical"), (_META, b"name", b"url")):
+        for m in tag.finditer(head):
+            attrs = {a.group(1).lower(): a.group(2) or a.group(3) or a.group(4) or b""
+                     for a in _ATTR.finditer(m.group(0))}
+            if attrs.get(key, b"").strip().lower() != value:
+                continue
+            url = html_lib.unescape((attrs.get(b"href") or attrs.get(b"content") or b"").decode("latin-1")).strip()
+            if _OWN_URL.match(url):
+                return url
+    return None
+
+
+PAGE_HEAD = 64 * 1024
+
+
+def with_own_url(page: RawPage) -> RawPage:
+    """The page with the URL it gives for itself, when nothing else recorded one."""
+    if page.url or not page.body:
+        return page
+    url = url_in_page(page.body)
+    return replace(page, url=url) if url else page
+
+
+_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,99}\Z")
 
 
 _READERS = {"scio": scio.read_scio, "chinaorg": scio.read_chinaorg, "gac": gac.read, "mfa": mfa.read,
@@ -173,9 +236,13 @@ def parse_group(g: Group, entities: Entities) -> Briefing:
         raise Rejected(f"page number {last} is beyond any transcript's length (at most {MAX_PAGES} pages)",
                        g.pages[-1][1].path)
     _reject_non_transcripts(first, g.family)
+    if first.given_id is not None and not (isinstance(first.given_id, str) and _ID.match(first.given_id)):
+        raise Rejected(f"its metadata names the id {first.given_id!r}, which is not one "
+                       "(letters, digits, '.', '_' and '-', at most 100)", first.path)
     reader = _READERS[g.family]
     texts = [reader(page, n) for n, page in g.pages]
-    bid = briefing_id(g.family, first)
+    digest = text_digest(texts[0])
+    bid, origin = briefing_id(g.family, first, digest)
     builder = _BUILDERS.get(g.family)
     if builder is not None:
         b = builder(bid, texts, entities)
@@ -184,7 +251,8 @@ def parse_group(g: Group, entities: Entities) -> Briefing:
     if g.missing:
         b = replace(b, missing_pages=tuple(sorted(set(b.missing_pages) | set(g.missing))))
     # Who a label names depends on the lists of people and outlets as much as on the pages.
-    return replace(b, fingerprint=hashlib.sha256(f"{b.fingerprint}:{entities.digest}".encode()).hexdigest())
+    return replace(b, fingerprint=hashlib.sha256(f"{b.fingerprint}:{entities.digest}".encode()).hexdigest(),
+                   origin=origin, text_digest=digest)
 
 
 _BUILDERS = {"mfa": mfa.build, "gac": gac.build, "text": generic.build}
