@@ -760,7 +760,8 @@ def test_a_file_name_that_is_not_utf8_is_rejected_on_its_own_and_the_rest_are_st
         "scio-118230968", "gac-29ac2c50a773"]
     # Named on the command line, the same, in every output format; the archive can still be backed up.
     result = run_bytes("ingest", odd_file, "--json", "--db", db_path)
-    assert result.returncode == 0
+    # It was all there was to ingest, and nothing was stored: that is a failure
+    assert result.returncode == 1 and result.stderr == b"Error: nothing stored: the one input was rejected\n"
     assert json.loads(result.stdout)["rejected"] == [{"path": repr(odd_file), "reason": reason}]
     result = run_bytes("export", "--all", "-o", tmp_path / "backup.jsonl", "--db", db_path)
     assert result.returncode == 0, result.stderr

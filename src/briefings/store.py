@@ -707,7 +707,14 @@ _ROW = ("pk", "fingerprint", "pages", "missing_pages", "origin", "content", "url
 
 
 def _stored_row(conn: sqlite3.Connection, bid: str) -> dict | None:
-    row = conn.execute(f"SELECT {', '.join(_ROW)} FROM briefings WHERE id = ?", (bid,)).fetchone()
+    try:
+        row = conn.execute(f"SELECT {', '.join(_ROW)} FROM briefings WHERE id = ?", (bid,)).fetchone()
+    except UnicodeDecodeError:
+        # Stored text that is not UTF-8 (damage `check` names): read it with the bad bytes marked,
+        # so the rewrite that mends it can compare what is there.
+        columns = ", ".join(f"CASE WHEN typeof({c}) = 'text' THEN CAST({c} AS BLOB) ELSE {c} END" for c in _ROW)
+        raw = conn.execute(f"SELECT {columns} FROM briefings WHERE id = ?", (bid,)).fetchone()
+        row = tuple(v.decode("utf-8", "replace") if isinstance(v, bytes) else v for v in raw) if raw else None
     return dict(zip(_ROW, row)) if row else None
 
 
