@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING
 from .models import SOURCES, TURN_KINDS
 from .people import name_key, strip_title
 from .sqlite import sqlite3
-from .store import FTS_TOKENIZE, damaged_briefing
+from .store import EXACT_TOKENIZE, FTS_TOKENIZE, damaged_briefing
 
 if TYPE_CHECKING:
     import sqlite_utils
@@ -67,6 +67,22 @@ FILTERED_WIDENING = 10
 # costs more than it saves. See _best.
 PARALLEL_MIN_TURNS = 200_000
 PARALLEL_PARTS = 4
+# FTS5 reads a query of n words in time that grows with n squared, whatever
+# the archive holds (half a second at 10,000, eight at 40,000). Words given
+# more than once count once (see terms); a passage of 10,000 words of prose
+# has some 2,500 different ones, and no turn in the archive as many as 2,000.
+MAX_QUERY_TERMS = 5_000
+# A raw FTS5 query cannot be cut down to its distinct words as a query of words
+# is (see terms): an OR of n words costs FTS5 about n times their occurrences
+# in every turn that matches any of them, which grows with the square of n.
+# Raw syntax is for short expressions; this is far above any written by hand.
+MAX_RAW_WORDS = 100
+_RAW_WORD = re.compile(r"\w+")
+# A snippet highlights at most this many of a query's words and phrases (the
+# first ones): FTS5 builds it in time that grows with the square of the
+# phrases it marks, and a turn that matches a pasted passage does not need
+# every word of it marked to be read.
+SNIPPET_TERMS = 32
 NOT_THE_CHAIR = "t.kind != 'moderator'"  # the filter every query has unless --all-kinds or --kind
 TIMELINE_PERIODS = {"year": 4, "month": 7}
 
@@ -82,6 +98,9 @@ class QueryError(ValueError):
 FILTER_KEYS = ("speaker", "outlet", "kind", "source", "since", "until")
 # key: at the start of a word; other colons are text.
 _FILTER = re.compile(r"(" + "|".join(FILTER_KEYS) + r"):", re.IGNORECASE)
+_WORD = re.compile(r'[^\s"]+')
+_VALUE = re.compile(r'[^\s"]*')
+_NOT_SPACE = re.compile(r"\S*")
 # Double quotes as typed or pasted (curly, low, full-width) open and close phrases like ".
 _QUOTES = str.maketrans({q: '"' for q in "\u201c\u201d\u201e\u201f\u301d\u301e\uff02"})
 
@@ -120,21 +139,63 @@ def _scan(text: str, filters: bool):
             key, i = m.group(1).lower(), m.end()
             if text.startswith('"', i):
                 if i not in closing:
-                    value = re.match(r"\S*", text[i:]).group()
+                    value = _NOT_SPACE.match(text, i).group()
                     raise QueryError(f'{key}:{value} has no closing quote; write {key}:{value}"')
                 value, i = text[i + 1:closing[i]], closing[i] + 1
             else:
-                value = re.match(r'[^\s"]*', text[i:]).group()
+                value = _VALUE.match(text, i).group()
                 i += len(value)
             yield start, i, (key, value.strip())
         else:
-            i += len(re.match(r'[^\s"]+', text[i:]).group())
+            i = _WORD.match(text, i).end()
             yield start, i, Term(text[start:i], False)
 
 
 def terms(text: str) -> list[Term]:
-    """The words and phrases of a query that holds no filters (see parse_query)."""
-    return [t for _, _, t in _scan(text.translate(_QUOTES), filters=False) if re.search(r"\w", t.text)]
+    """The words and phrases of a query that holds no filters (see parse_query), each once.
+
+    A word given again, in any spelling the index reads as the same tokens
+    (Taiwan and TAIWAN, or tariff and tariffs, stemmed alike), adds nothing to what must match,
+    but FTS5 would track it as one more phrase in every matching turn: its
+    work on a turn grows with the number of phrases times their occurrences,
+    so a pasted passage of 4,000 words, most of them repeats, took a minute.
+    Kept once each, a query has no more phrases than a turn it matches has
+    distinct words, and its cost grows with its length only linearly.
+    """
+    found = [t for _, _, t in _scan(text.translate(_QUOTES), filters=False) if re.search(r"\w", t.text)]
+    words = [t for t in found if not t.phrase]
+    phrases = [t for t in found if t.phrase]
+    keys = dict(zip(map(id, words), _tokens([t.text for t in words], FTS_TOKENIZE)))
+    keys.update(zip(map(id, phrases), _tokens([t.text for t in phrases], EXACT_TOKENIZE)))
+    seen: set = set()
+    out = []
+    for t in found:
+        key = (t.phrase, keys[id(t)])
+        if key not in seen:
+            seen.add(key)
+            out.append(t)
+    if len(out) > MAX_QUERY_TERMS:
+        raise QueryError(f"a query may hold at most {MAX_QUERY_TERMS:,} different words and phrases, and this one "
+                         f"has {len(out):,}; search for a shorter part of the text")
+    return out
+
+
+def _tokens(texts: list[str], tokenize: str) -> list[tuple[str, ...]]:
+    """Each text as the tokens an index with this tokenizer makes of it: SQLite's own
+    tokenizer, so that two spellings are taken for one only when FTS5 would."""
+    if not texts:
+        return []
+    conn = sqlite3.connect(":memory:")
+    try:
+        conn.execute(f"CREATE VIRTUAL TABLE words USING fts5(text, tokenize='{tokenize}')")
+        conn.execute("CREATE VIRTUAL TABLE words_instance USING fts5vocab(words, 'instance')")
+        conn.executemany("INSERT INTO words (rowid, text) VALUES (?, ?)", enumerate(texts))
+        tokens: list[list[str]] = [[] for _ in texts]
+        for doc, term in conn.execute("SELECT doc, term FROM words_instance ORDER BY doc, offset"):
+            tokens[doc].append(term)
+    finally:
+        conn.close()
+    return [tuple(t) for t in tokens]
 
 
 def _fts_string(text: str) -> str:
@@ -146,8 +207,15 @@ def fts_query(text: str, raw: bool = False) -> str:
     if raw:
         if not text.strip():
             raise QueryError("empty query: give at least one word to search for")
+        words = len(_RAW_WORD.findall(text))
+        if words > MAX_RAW_WORDS:
+            raise QueryError(f"a --raw query may hold at most {MAX_RAW_WORDS} words, and this one has {words:,}; "
+                             "drop --raw to search for every word of a longer text")
         return text
-    found = terms(text)
+    return _joined(terms(text))
+
+
+def _joined(found: list[Term]) -> str:
     if not found:
         raise QueryError("empty query: give at least one word to search for")
     return " ".join(_fts_string(t.text) for t in found)
@@ -158,8 +226,11 @@ def exact_query(text: str, raw: bool = False) -> str | None:
     of them; None when there are none, or with raw FTS5 syntax (matched stemmed)."""
     if raw:
         return None
-    phrases = [_fts_string(t.text) for t in terms(text) if t.phrase]
-    return " ".join(phrases) or None
+    return _exact(terms(text))
+
+
+def _exact(found: list[Term]) -> str | None:
+    return " ".join(_fts_string(t.text) for t in found if t.phrase) or None
 
 
 @lru_cache(maxsize=1)
@@ -204,11 +275,12 @@ def parse_query(text: str, filters: Filters | None = None) -> tuple[str, Filters
     filters = replace(filters) if filters is not None else Filters()
     text = text.translate(_QUOTES)
     inline: dict[str, str] = {}
-    words = text
+    kept, done = [], 0  # the text around the filters, which stays as typed (for --raw)
     for start, end, item in _scan(text, filters=True):
         if isinstance(item, Term):
             continue
-        words = words[:start] + " " * (end - start) + words[end:]  # the rest stays as typed, for --raw
+        kept += [text[done:start], " "]
+        done = end
         key, value = item
         if not value:
             raise QueryError(f"{key}: needs a value, as in {key}:{_EXAMPLE[key]}")
@@ -237,7 +309,7 @@ def parse_query(text: str, filters: Filters | None = None) -> tuple[str, Filters
         setattr(filters, key, value)
     if filters.since and filters.until and filters.since > filters.until:
         raise QueryError(f"since {filters.since} is after until {filters.until}; nothing can match")
-    return " ".join(words.split()), filters
+    return " ".join("".join(kept + [text[done:]]).split()), filters
 
 
 _EXAMPLE = {"speaker": '"Zhao Lijian"', "outlet": "Reuters", "kind": "question", "source": "mfa",
@@ -334,6 +406,7 @@ class Match:
     index: str  # STEMMED or EXACT
     q: str
     exact: str | None = None
+    marked: str | None = None  # what snippets mark, when not all of q (SNIPPET_TERMS)
 
     @property
     def tables(self) -> str:
@@ -368,11 +441,12 @@ def _prepare(db, query: str, filters: Filters, raw: bool, entities,
         match = Match(STEMMED, fts_query(words, raw=True))
         check_raw(match.q)
     else:
-        exact = exact_query(words)
-        if exact and all(t.phrase for t in terms(words)):
-            match = Match(EXACT, exact)
+        found = terms(words)
+        exact, marked = _exact(found), found[:SNIPPET_TERMS]
+        if exact and all(t.phrase for t in found):
+            match = Match(EXACT, exact, marked=_exact(marked))
         else:
-            match = Match(STEMMED, fts_query(words), exact)
+            match = Match(STEMMED, _joined(found), exact, marked=_joined(marked))
     params = {"q": match.q, "exact": match.exact}
     return match, params, _where(db, filters, params, entities, notes) or ["1"]
 
@@ -523,8 +597,8 @@ def _best_in_parts(db, sql: str, params: dict, parts: list[tuple[int, int]],
 def _add_snippets(db, rows: list[dict], match: Match) -> None:
     sql = (f"SELECT snippet({match.index}, 0, '{MARK_START}', '{MARK_END}', '…', {SNIPPET_TOKENS}) "
            f"FROM {match.index} WHERE {match.index} MATCH :q AND rowid = :pk")
-    for r in rows:
-        found = db.execute(sql, {"q": match.q, "pk": r["pk"]}).fetchone()
+    for r in rows:  # each row matches q, so it matches the part of q that is marked
+        found = db.execute(sql, {"q": match.marked or match.q, "pk": r["pk"]}).fetchone()
         r["snippet"] = found[0] if found else r["text"][:200]
 
 
