@@ -456,30 +456,57 @@ _ROW = """b.id AS briefing_id, b.date, b.title, b.source, b.url, t.pk, t.briefin
 _ORDER = "b.date DESC, t.briefing_pk DESC, t.seq"
 
 
-def search(db: sqlite_utils.Database, query: str, filters: Filters, *, limit: int = 20,
+class Rows(list):
+    """A page of results, as a list; `total` is how many there are in all, None
+    when that was not asked for and the page does not tell."""
+
+    total: int | None = None
+
+
+def _page(rows: list, total: int | None) -> Rows:
+    out = Rows(rows)
+    out.total = total
+    return out
+
+
+def _slice(rows: list, limit: int | None, offset: int) -> Rows:
+    """A page of rows all computed anyway, and so their number."""
+    return _page(rows[offset:offset + limit] if limit else rows[offset:], len(rows))
+
+
+def search(db: sqlite_utils.Database, query: str, filters: Filters, *, limit: int | None = 20, offset: int = 0,
            raw: bool = False, sort: str = "rank", entities=None, context: int = 0,
-           notes: list[str] | None = None) -> list[dict]:
+           notes: list[str] | None = None, count: bool = False) -> Rows:
     """Matching turns, best first (or newest first), each with a marked snippet.
 
     `query` may hold inline filters (see parse_query). With `context`, each hit
     carries the `context` turns before and after it in its briefing. Notes
     for the user (a speaker that fits several names) are added to `notes`.
+    `limit` None (or 0) is every match; `offset` skips as many. With `count`,
+    `total` says how many match in all: told by the page when it is not full
+    or when the ranked window held every match, else counted.
     """
     match, params, clauses = _prepare(db, query, filters, raw, entities, notes)
+    limit = limit or None
+    total = None
     if sort == "rank":
-        rows = _ranked(db, match, params, clauses, limit)
+        rows, total = _ranked(db, match, params, clauses, limit, offset)
     else:
         sql = f"""SELECT {_ROW}, NULL AS score FROM {match.tables}
                   WHERE {match.condition} AND {' AND '.join(clauses)}
-                  ORDER BY {_ORDER} LIMIT :limit"""
-        rows = _dicts(db.execute(sql, {**params, "limit": limit}))
+                  ORDER BY {_ORDER} LIMIT :limit OFFSET :offset"""
+        rows = _dicts(db.execute(sql, {**params, "limit": limit or -1, "offset": offset}))
+    if total is None and (limit is None or len(rows) < limit) and (rows or not offset):
+        total = offset + len(rows)  # the last page
+    if total is None and count:
+        total = _count(db, match, params, clauses)
     _add_snippets(db, rows, match)
     if context:
         _add_context(db, rows, context)
     _add_answered_by(db, rows)
     for r in rows:
         del r["pk"], r["briefing_pk"]
-    return rows
+    return _page(rows, total)
 
 
 def _add_answered_by(db, rows: list[dict]) -> None:
@@ -495,8 +522,10 @@ def _dicts(cursor) -> list[dict]:
     return [dict(zip(cols, row)) for row in cursor.fetchall()]
 
 
-def _ranked(db, match: Match, params: dict, clauses: list[str], limit: int) -> list[dict]:
-    """Best `limit` turns by rank that pass the filters.
+def _ranked(db, match: Match, params: dict, clauses: list[str], limit: int | None,
+            offset: int = 0) -> tuple[list[dict], int | None]:
+    """Best `limit` turns by rank after the first `offset` that pass the filters (every
+    one when `limit` is None), and how many pass in all when that came for free.
 
     Scoring a match in the index is cheap; joining it to its turn and its
     briefing costs as much again. So first take the best RANK_WINDOW matches
@@ -504,28 +533,40 @@ def _ranked(db, match: Match, params: dict, clauses: list[str], limit: int) -> l
     the default one (no chair's turns) that is nearly always enough, and with
     a filter of the user's the window is FILTERED_WIDENING times wider. When
     the filters still leave fewer than `limit` of them, and the index has
-    more, score and filter every match in one pass.
+    more, score and filter every match in one pass. A window that holds every
+    match of the index also gives how many pass the filters.
     """
     where = " AND ".join(clauses)
     score = rank(match.index)
+    everything = f"""SELECT {_ROW}, {score} AS score FROM {match.tables}
+                     WHERE {match.condition} AND {where}
+                     ORDER BY score, {_ORDER} LIMIT :limit OFFSET :offset"""
+    if limit is None:
+        rows = _dicts(db.execute(everything, {**params, "limit": -1, "offset": offset}))
+        return rows, None
     filtered = any(c not in (NOT_THE_CHAIR, "1") for c in clauses)
-    window = max(RANK_WINDOW * (FILTERED_WIDENING if filtered else 1), 4 * limit)
+    window = max(RANK_WINDOW * (FILTERED_WIDENING if filtered else 1), 4 * (limit + offset))
     best = _best(db, match, window)
     if not best:
-        return []
+        return [], 0
     # The window first, each of its turns by primary key (as in Match.tables).
-    sql = f"""SELECT {_ROW}, json_extract(best.value, '$[1]') AS score
+    sql = f"""SELECT {_ROW}, json_extract(best.value, '$[1]') AS score, COUNT(*) OVER () AS passed
               FROM json_each(:best) AS best CROSS JOIN turns t ON t.pk = json_extract(best.value, '$[0]')
               CROSS JOIN briefings b ON b.pk = t.briefing_pk
               WHERE {where} AND {match.exact_check}
-              ORDER BY score, {_ORDER} LIMIT :limit"""
-    rows = _dicts(db.execute(sql, {**params, "best": json.dumps(best), "limit": limit}))
-    if len(rows) >= limit or len(best) < window:
-        return rows
-    sql = f"""SELECT {_ROW}, {score} AS score FROM {match.tables}
-              WHERE {match.condition} AND {where}
-              ORDER BY score, {_ORDER} LIMIT :limit"""
-    return _dicts(db.execute(sql, {**params, "limit": limit}))
+              ORDER BY score, {_ORDER} LIMIT :limit OFFSET :offset"""
+    rows = _dicts(db.execute(sql, {**params, "best": json.dumps(best), "limit": limit, "offset": offset}))
+    passed = rows[0]["passed"] if rows else None
+    for r in rows:
+        del r["passed"]
+    if len(best) < window:
+        return rows, passed if rows else None
+    # Every match scoring better than the window's worst is in the window, but of those
+    # that tie with it only some: the page holds the right turns, in the order of a
+    # full ranking (ties by date), only if its last scores better than that.
+    if len(rows) >= limit and rows[-1]["score"] < best[-1][1]:
+        return rows, None
+    return _dicts(db.execute(everything, {**params, "limit": limit, "offset": offset})), None
 
 
 def _best(db, match: Match, window: int) -> list[tuple[int, float]]:
@@ -613,7 +654,10 @@ def _add_context(db, rows: list[dict], n: int) -> None:
 def count_matches(db: sqlite_utils.Database, query: str, filters: Filters, *, raw: bool = False,
                   entities=None) -> int:
     """How many turns match, filters applied."""
-    match, params, clauses = _prepare(db, query, filters, raw, entities)
+    return _count(db, *_prepare(db, query, filters, raw, entities))
+
+
+def _count(db, match: Match, params: dict, clauses: list[str]) -> int:
     sql = f"SELECT COUNT(*) FROM {match.tables} WHERE {match.condition} AND {' AND '.join(clauses)}"
     return db.execute(sql, params).fetchone()[0]
 
@@ -622,8 +666,10 @@ WHO_KEYS = ("name", "turns", "briefings", "first", "last")
 
 
 def who(db: sqlite_utils.Database, query: str, filters: Filters, *, raw: bool = False,
-        limit: int | None = None, entities=None, notes: list[str] | None = None) -> list[dict]:
-    """Speakers ranked by how many of their turns match, with first and last dates."""
+        limit: int | None = None, offset: int = 0, entities=None, notes: list[str] | None = None) -> Rows:
+    """Speakers ranked by how many of their turns match, with first and last dates.
+
+    Every speaker's count is made to rank them anyway, so `total` is always known."""
     match, params, clauses = _prepare(db, query, filters, raw, entities, notes)
     sql = f"""SELECT t.speaker AS name, COUNT(*) AS turns, COUNT(DISTINCT t.briefing_pk) AS briefings,
                      MIN(b.date) AS first, MAX(b.date) AS last
@@ -631,10 +677,7 @@ def who(db: sqlite_utils.Database, query: str, filters: Filters, *, raw: bool = 
               WHERE {match.condition} AND t.speaker IS NOT NULL AND {' AND '.join(clauses)}
               GROUP BY t.speaker
               ORDER BY turns DESC, last DESC, name"""
-    if limit:
-        sql += " LIMIT :limit"
-        params["limit"] = limit
-    return _dicts(db.execute(sql, params))
+    return _slice(_dicts(db.execute(sql, params)), limit, offset)
 
 
 TIMELINE_KEYS = ("period", "matches", "turns", "per_1000")
@@ -688,9 +731,11 @@ def _periods(found, by: str) -> list[str]:
     return out
 
 
-def list_briefings(db: sqlite_utils.Database, filters: Filters, *, limit: int | None = None,
-                   entities=None, notes: list[str] | None = None) -> list[dict]:
-    """Briefings, newest first; with a speaker, those they spoke in or whose roster lists them."""
+def list_briefings(db: sqlite_utils.Database, filters: Filters, *, limit: int | None = None, offset: int = 0,
+                   entities=None, notes: list[str] | None = None, count: bool = False) -> Rows:
+    """Briefings, newest first; with a speaker, those they spoke in or whose roster lists them.
+
+    With `count`, `total` says how many there are in all (counted only when the page is full)."""
     params: dict = {}
     clauses = []
     if filters.speaker:
@@ -710,15 +755,12 @@ def list_briefings(db: sqlite_utils.Database, filters: Filters, *, limit: int | 
             params[key] = value
             clauses.append(clause)
     where = f"WHERE {' AND '.join(clauses)}" if clauses else ""
-    lim = "LIMIT :limit" if limit else ""
-    if limit:
-        params["limit"] = limit
     cursor = db.execute(
         f"""SELECT b.id, b.date, b.title, b.source, b.url, b.turn_count AS turns, b.published,
                    b.language, json(b.missing_pages) AS missing_pages
             FROM briefings b {where}
-            ORDER BY b.date DESC, b.id DESC {lim}""",
-        params,
+            ORDER BY b.date DESC, b.id DESC LIMIT :limit OFFSET :offset""",
+        {**params, "limit": limit or -1, "offset": offset},
     )
     cols = [c[0] for c in cursor.description]
     out = []
@@ -727,10 +769,15 @@ def list_briefings(db: sqlite_utils.Database, filters: Filters, *, limit: int | 
         d["missing_pages"] = json.loads(d["missing_pages"] or "[]")
         d["incomplete"] = bool(d["missing_pages"])
         out.append(d)
-    return out
+    total = None
+    if (not limit or len(out) < limit) and (out or not offset):
+        total = offset + len(out)  # the last page
+    elif count:
+        total = db.execute(f"SELECT COUNT(*) FROM briefings b {where}", params).fetchone()[0]
+    return _page(out, total)
 
 
-def speakers(db: sqlite_utils.Database, *, limit: int | None = None) -> list[dict]:
+def speakers(db: sqlite_utils.Database, *, limit: int | None = None, offset: int = 0) -> Rows:
     """People and outlets with their roles, turn counts and first/last dates.
 
     A roster participant counts too: `briefings` and the dates cover the
@@ -774,8 +821,7 @@ def speakers(db: sqlite_utils.Database, *, limit: int | None = None) -> list[dic
             d["last"] = max(d["last"] or date, date)
         if role and role not in d["roles"]:
             d["roles"].append(role)
-    out = sorted(rows.values(), key=lambda d: (-d["turns"], d["name"]))
-    return out[:limit] if limit else out
+    return _slice(sorted(rows.values(), key=lambda d: (-d["turns"], d["name"])), limit, offset)
 
 
 def get_briefing(db: sqlite_utils.Database, briefing_id: str) -> dict | None:
