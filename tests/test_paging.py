@@ -289,3 +289,17 @@ def test_filters_in_a_long_query_are_read_as_one(paged):
     assert (filters.kind, filters.speaker) == ("question", "Reuters")
     result = run("search", long, "-n", "0", "--json", "--db", paged)
     assert {r["speaker"] for r in json.loads(result.stdout)} == {"Reuters"}
+
+
+def test_a_count_split_across_cores_is_the_count_in_one_piece(paged, monkeypatch):
+    filters = [query.Filters(), query.Filters(speaker="Geng Shuang"), query.Filters(kind="question", since="2019-06")]
+    with Archive(paged) as archive:
+        whole = [query.count_matches(archive.db, "Taiwan", f) for f in filters]
+    monkeypatch.setattr(query, "PARALLEL_MIN_TURNS", 0)
+    monkeypatch.setattr(query, "_cores", lambda: 3)
+    split, real = [], query._in_parts
+    monkeypatch.setattr(query, "_in_parts", lambda *args: split.append(real(*args)) or split[-1])
+    with Archive(paged) as archive:
+        assert [query.count_matches(archive.db, "Taiwan", f) for f in filters] == whole
+    assert all(n > 0 for n in whole)
+    assert len(split) == 3 and all(len(parts) == 3 for parts in split)  # each read in three ranges

@@ -19,6 +19,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import threading
 import unicodedata
 from dataclasses import dataclass, replace
 from functools import lru_cache
@@ -185,17 +186,30 @@ def _tokens(texts: list[str], tokenize: str) -> list[tuple[str, ...]]:
     tokenizer, so that two spellings are taken for one only when FTS5 would."""
     if not texts:
         return []
-    conn = sqlite3.connect(":memory:")
+    conn = _tokenizer(tokenize)
     try:
-        conn.execute(f"CREATE VIRTUAL TABLE words USING fts5(text, tokenize='{tokenize}')")
-        conn.execute("CREATE VIRTUAL TABLE words_instance USING fts5vocab(words, 'instance')")
         conn.executemany("INSERT INTO words (rowid, text) VALUES (?, ?)", enumerate(texts))
         tokens: list[list[str]] = [[] for _ in texts]
         for doc, term in conn.execute("SELECT doc, term FROM words_instance ORDER BY doc, offset"):
             tokens[doc].append(term)
     finally:
-        conn.close()
+        conn.rollback()
     return [tuple(t) for t in tokens]
+
+
+_TOKENIZERS = threading.local()
+
+
+def _tokenizer(tokenize: str) -> sqlite3.Connection:
+    """An empty FTS5 table with this tokenizer, one per thread (a new one costs more than a short search)."""
+    made = _TOKENIZERS.__dict__.setdefault("made", {})
+    if tokenize not in made:
+        conn = sqlite3.connect(":memory:")
+        conn.execute(f"CREATE VIRTUAL TABLE words USING fts5(text, tokenize='{tokenize}')")
+        conn.execute("CREATE VIRTUAL TABLE words_instance USING fts5vocab(words, 'instance')")
+        conn.commit()
+        made[tokenize] = conn
+    return made[tokenize]
 
 
 def _fts_string(text: str) -> str:
@@ -604,35 +618,44 @@ def _parts(db) -> list[tuple[int, int]]:
 
 def _best_in_parts(db, sql: str, params: dict, parts: list[tuple[int, int]],
                    window: int) -> list[tuple[int, float]] | None:
-    """Rank each range in its own thread and connection; None to rank in one piece instead.
+    """Rank each range in its own thread and connection; None to rank in one piece instead."""
+    import heapq
+
+    found = _in_parts(db, sql, params, parts)
+    if found is None:
+        return None
+    return heapq.nsmallest(window, (row for rows in found for row in rows), key=lambda row: row[1])
+
+
+def _in_parts(db, sql: str, params: dict, parts: list[tuple[int, int]]) -> list[list] | None:
+    """Each range's rows (:lo and :hi its bounds), read in its own thread and connection.
 
     The ranges must be read from one state of the archive: if another
     connection committed while they were read (PRAGMA data_version tells),
-    or a connection could not be opened, the caller ranks in one piece.
+    or a connection could not be opened, None: the caller reads in one piece.
     """
-    import heapq
     import threading
 
     found: list[list | None] = [None] * len(parts)
 
-    def rank_part(i: int) -> None:
+    def read_part(i: int) -> None:
         try:
             conn = db.conn if i == 0 else db.sibling(i)
             if conn is not None:
                 found[i] = conn.execute(sql, {**params, "lo": parts[i][0], "hi": parts[i][1]}).fetchall()
         except sqlite3.Error:
-            pass  # left None: ranked again in one piece, where a real error is raised
+            pass  # left None: read again in one piece, where a real error is raised
 
     version = db.execute("PRAGMA data_version").fetchone()[0]
-    threads = [threading.Thread(target=rank_part, args=(i,)) for i in range(1, len(parts))]
+    threads = [threading.Thread(target=read_part, args=(i,)) for i in range(1, len(parts))]
     for t in threads:
         t.start()
-    rank_part(0)
+    read_part(0)
     for t in threads:
         t.join()
     if any(f is None for f in found) or db.execute("PRAGMA data_version").fetchone()[0] != version:
         return None
-    return heapq.nsmallest(window, (row for rows in found for row in rows), key=lambda row: row[1])
+    return found
 
 
 def _add_snippets(db, rows: list[dict], match: Match) -> None:
@@ -658,8 +681,16 @@ def count_matches(db: sqlite_utils.Database, query: str, filters: Filters, *, ra
 
 
 def _count(db, match: Match, params: dict, clauses: list[str]) -> int:
-    sql = f"SELECT COUNT(*) FROM {match.tables} WHERE {match.condition} AND {' AND '.join(clauses)}"
-    return db.execute(sql, params).fetchone()[0]
+    """Counting joins every match to its turn and briefing, which costs more than ranking
+    them: on a large archive it is split across cores as ranking is (see _best)."""
+    sql = (f"SELECT COUNT(*) FROM {match.tables} WHERE {match.condition} AND {' AND '.join(clauses)}"
+           " {range}")
+    parts = _parts(db)
+    if parts:
+        found = _in_parts(db, sql.format(range=f"AND {match.index}.rowid BETWEEN :lo AND :hi"), params, parts)
+        if found is not None:
+            return sum(rows[0][0] for rows in found)
+    return db.execute(sql.format(range=""), params).fetchone()[0]
 
 
 WHO_KEYS = ("name", "turns", "briefings", "first", "last")
