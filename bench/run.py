@@ -499,9 +499,23 @@ def bench_commands(db: Path, word: str, speaker: str, runs: int) -> dict:
         f"list --speaker '{speaker}' --since 2019": ["list", "--speaker", speaker, "--since", "2019"],
         "speakers": ["speakers"],
         f"search {word} --sort date --speaker '{speaker}'": ["search", word, "--sort", "date", "--speaker", speaker],
+        "search (a passage of 10,000 words)": ["search", long_query(db, LONG_QUERY_WORDS)],
     }
     return {name: median_time(lambda: run_process([exe, *args, "--json", "--db", str(db)], env), runs)
             for name, args in commands.items()}
+
+
+LONG_QUERY_WORDS = 10_000
+
+
+def long_query(db: Path, words: int) -> str:
+    """The longest of the first 1,000 turns, repeated to `words` words: a passage pasted
+    whole, which finds its turn. A query's cost must grow with its length only linearly."""
+    conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
+    text = conn.execute("SELECT text FROM (SELECT text FROM turns ORDER BY pk LIMIT 1000) "
+                        "ORDER BY length(text) DESC LIMIT 1").fetchone()[0].split()
+    conn.close()
+    return " ".join((text * (words // len(text) + 1))[:words])
 
 
 def bench_startup(runs: int) -> dict:

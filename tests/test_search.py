@@ -343,7 +343,7 @@ def test_a_short_speaker_is_whole_words_of_a_name(corpus_db):
     assert speakers_found(corpus_db, "China", "--speaker", "Shuang") == {"Geng Shuang"}
     assert speakers_found(corpus_db, "China", "--speaker", "Xinhua") == {"Xinhua News Agency"}
     assert speakers_found(corpus_db, "China", "--speaker", "Ms. Hua Chunying") == {"Hua Chunying"}
-    result = run("search", "China", "--speaker", "Hua", "--json", "--db", corpus_db)
+    result = run("search", "China", "--speaker", "Hua", "-n", "0", "--json", "--db", corpus_db)
     assert result.stderr == ""
 
 

@@ -574,6 +574,31 @@ def run_query(db_path: Path, fn, *args, **kwargs) -> list[dict]:
     return rows
 
 
+def paging_options(noun: str, default: int | None = None):
+    """--limit (0 for all) and --offset, the same for every command that lists."""
+
+    def decorate(f):
+        shown = f"At most this many {noun}; 0 for all." + ("" if default else " [default: all]")
+        f = click.option("--offset", type=click.IntRange(0, None), default=0, metavar="N",
+                         help=f"Skip the first N {noun}, to page through them with --limit.")(f)
+        return click.option("--limit", "-n", type=click.IntRange(0, None), default=default,
+                            show_default=default is not None, help=shown)(f)
+
+    return decorate
+
+
+def tell_more(rows, offset: int, noun: str, fmt: str | None) -> None:
+    """When more results exist than were printed, say how many and how to get them:
+    a line under the table, or for machine output on stderr, so stdout stays pure."""
+    line = render.more_line(len(rows), offset, rows.total, noun)
+    if not line:
+        return
+    if fmt:
+        click.echo(f"note: {line}", err=True)
+    else:
+        render.console().print(render.footer(line))
+
+
 def output_options(f):
     """--json, --nl, --csv: one machine format at a time; a table otherwise."""
     f = click.option("--csv", "as_csv", is_flag=True, help="Print CSV with a header row.")(f)
@@ -589,18 +614,18 @@ def _output_format(as_json: bool, as_nl: bool, as_csv: bool) -> str | None:
 
 
 def _print_rows(rows: list[dict], fmt: str | None, table, keys, *, records=None,
-                empty: str = "No turns match.") -> None:
-    """Rows in the machine format asked for, else as a rich table (or one line when there are none).
+                empty: str = "No turns match.", offset: int = 0, noun: str = "turns") -> None:
+    """Rows in the machine format asked for, else as a rich table (or one line when there are none),
+    and what was left out (see tell_more).
 
     `keys` name the CSV columns, so that no rows still give the header row."""
     if fmt:
         _emit_records(records(rows) if records else rows, fmt, keys)
-        return
-    con = render.console()
-    if not rows:
-        con.print(empty)
-        return
-    con.print(table(rows))
+    elif rows:
+        render.console().print(table(rows))
+    elif not offset or not getattr(rows, "total", None):
+        render.console().print(empty)
+    tell_more(rows, offset, noun, fmt)
 
 
 def _emit_records(records: list[dict], fmt: str, keys) -> None:
@@ -619,12 +644,11 @@ def _emit_records(records: list[dict], fmt: str, keys) -> None:
               help="Best match first, or newest first.")
 @click.option("--context", "-C", "context", type=click.IntRange(0, 50), default=0, metavar="N",
               help="Show the N turns before and after each hit.")
-@click.option("--limit", "-n", type=click.IntRange(1, 10000), default=20, show_default=True,
-              help="At most this many turns.")
+@paging_options("turns", default=20)
 @db_option
 @output_options
 @handle_errors
-def search(text, filters, raw, sort, context, limit, db_path, as_json, as_nl, as_csv):
+def search(text, filters, raw, sort, context, limit, offset, db_path, as_json, as_nl, as_csv):
     """Turns that say QUERY, best match first, with the matching words highlighted.
 
     Words are matched with stemming (smuggle finds smuggling); a "quoted
@@ -634,6 +658,8 @@ def search(text, filters, raw, sort, context, limit, db_path, as_json, as_nl, as
     BM25 over the turn's text. Filters can also be written into QUERY, outside
     quotes: speaker:"Zhao Lijian", outlet:Reuters, kind:question, source:mfa,
     since:2019, until:2020-03. A QUERY that starts with '-' goes after --.
+    When more turns match than are printed, a line under the table (or on
+    stderr, for --json, --nl and --csv) says how many, and how to get the rest.
 
     \b
     Examples:
@@ -641,21 +667,25 @@ def search(text, filters, raw, sort, context, limit, db_path, as_json, as_nl, as
       briefings search '"Belt and Road"' --since 2019 --json
       briefings search 'Taiwan outlet:Reuters kind:question' --context 1
       briefings search 'vaccin* NOT trial' --raw --csv > hits.csv
+      briefings search Taiwan --limit 0 --csv > every-hit.csv
+      briefings search Taiwan --offset 20
       briefings search --limit 5 -- -Taiwan
     """
     fmt = _output_format(as_json, as_nl, as_csv)
-    rows = run_query(db_path, query.search, text, filters, limit=limit, raw=raw, sort=sort, context=context)
-    _print_rows(rows, fmt, render.search_table, render.search_keys(context), records=render.search_records)
+    rows = run_query(db_path, query.search, text, filters, limit=limit, offset=offset, raw=raw, sort=sort,
+                     context=context, count=True)
+    _print_rows(rows, fmt, render.search_table, render.search_keys(context), records=render.search_records,
+                offset=offset)
 
 
 @cli.command(cls=QueryCommand)
 @click.argument("text", metavar="QUERY")
 @query_options
-@click.option("--limit", "-n", type=click.IntRange(1, None), help="At most this many speakers.")
+@paging_options("speakers")
 @db_option
 @output_options
 @handle_errors
-def who(text, filters, raw, limit, db_path, as_json, as_nl, as_csv):
+def who(text, filters, raw, limit, offset, db_path, as_json, as_nl, as_csv):
     """Who says QUERY: speakers ranked by their matching turns, with first and last dates.
 
     QUERY is read as by `briefings search`, filters and all. A question's
@@ -667,8 +697,8 @@ def who(text, filters, raw, limit, db_path, as_json, as_nl, as_csv):
       briefings who 'Huawei kind:question' --since 2019 --json
     """
     fmt = _output_format(as_json, as_nl, as_csv)
-    rows = run_query(db_path, query.who, text, filters, raw=raw, limit=limit)
-    _print_rows(rows, fmt, render.who_table, query.WHO_KEYS)
+    rows = run_query(db_path, query.who, text, filters, raw=raw, limit=limit, offset=offset)
+    _print_rows(rows, fmt, render.who_table, query.WHO_KEYS, offset=offset, noun="speakers")
 
 
 @cli.command(cls=QueryCommand)
@@ -708,11 +738,11 @@ def timeline(text, filters, raw, by, db_path, as_json, as_nl, as_csv):
 @speaker_option
 @date_options
 @source_option
-@click.option("--limit", "-n", type=click.IntRange(1, None), help="At most this many briefings.")
+@paging_options("briefings")
 @db_option
 @json_option
 @handle_errors
-def list_(speaker, since, until, source, limit, db_path, as_json):
+def list_(speaker, since, until, source, limit, offset, db_path, as_json):
     """Briefings in the archive, newest first.
 
     With --speaker, the briefings that person or outlet spoke in or whose
@@ -726,23 +756,17 @@ def list_(speaker, since, until, source, limit, db_path, as_json):
     if since and until and since > until:  # as for search: nothing can match, so the command line is wrong
         raise click.UsageError(f"--since {since} is after --until {until}; nothing can match")
     filters = query.Filters(speaker=speaker, since=since, until=until, source=source)
-    rows = run_query(db_path, query.list_briefings, filters, limit=limit)
-    if as_json:
-        emit(render.dumps(rows))
-        return
-    con = render.console()
-    if not rows:
-        con.print("No briefings match.")
-        return
-    con.print(render.list_table(rows))
+    rows = run_query(db_path, query.list_briefings, filters, limit=limit, offset=offset, count=True)
+    _print_rows(rows, "json" if as_json else None, render.list_table, None, empty="No briefings match.",
+                offset=offset, noun="briefings")
 
 
 @cli.command()
-@click.option("--limit", "-n", type=click.IntRange(1, None), help="At most this many speakers.")
+@paging_options("speakers")
 @db_option
 @json_option
 @handle_errors
-def speakers(limit, db_path, as_json):
+def speakers(limit, offset, db_path, as_json):
     """People and outlets with their roles, turn counts and first and last dates.
 
     Each is listed under its canonical name; --json adds the other spellings
@@ -755,17 +779,11 @@ def speakers(limit, db_path, as_json):
     """
     entities = load_entities(db_path)
     with reading(db_path) as archive:
-        rows = query.speakers(archive.db, limit=limit)
+        rows = query.speakers(archive.db, limit=limit, offset=offset)
     for row in rows:
         row["aliases"] = entities.aliases(row["name"])
-    if as_json:
-        emit(render.dumps(rows))
-        return
-    con = render.console()
-    if not rows:
-        con.print("The archive has no speakers yet.")
-        return
-    con.print(render.speakers_table(rows))
+    _print_rows(rows, "json" if as_json else None, render.speakers_table, None,
+                empty="The archive has no speakers yet.", offset=offset, noun="speakers")
 
 
 def _get(db_path: Path, briefing_id: str) -> dict:

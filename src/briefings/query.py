@@ -19,6 +19,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import threading
 import unicodedata
 from dataclasses import dataclass, replace
 from functools import lru_cache
@@ -27,7 +28,7 @@ from typing import TYPE_CHECKING
 from .models import SOURCES, TURN_KINDS
 from .people import name_key, strip_title
 from .sqlite import sqlite3
-from .store import FTS_TOKENIZE, damaged_briefing
+from .store import EXACT_TOKENIZE, FTS_TOKENIZE, damaged_briefing
 
 if TYPE_CHECKING:
     import sqlite_utils
@@ -67,6 +68,22 @@ FILTERED_WIDENING = 10
 # costs more than it saves. See _best.
 PARALLEL_MIN_TURNS = 200_000
 PARALLEL_PARTS = 4
+# FTS5 reads a query of n words in time that grows with n squared, whatever
+# the archive holds (half a second at 10,000, eight at 40,000). Words given
+# more than once count once (see terms); a passage of 10,000 words of prose
+# has some 2,500 different ones, and no turn in the archive as many as 2,000.
+MAX_QUERY_TERMS = 5_000
+# A raw FTS5 query cannot be cut down to its distinct words as a query of words
+# is (see terms): an OR of n words costs FTS5 about n times their occurrences
+# in every turn that matches any of them, which grows with the square of n.
+# Raw syntax is for short expressions; this is far above any written by hand.
+MAX_RAW_WORDS = 100
+_RAW_WORD = re.compile(r"\w+")
+# A snippet highlights at most this many of a query's words and phrases (the
+# first ones): FTS5 builds it in time that grows with the square of the
+# phrases it marks, and a turn that matches a pasted passage does not need
+# every word of it marked to be read.
+SNIPPET_TERMS = 32
 NOT_THE_CHAIR = "t.kind != 'moderator'"  # the filter every query has unless --all-kinds or --kind
 TIMELINE_PERIODS = {"year": 4, "month": 7}
 
@@ -82,6 +99,9 @@ class QueryError(ValueError):
 FILTER_KEYS = ("speaker", "outlet", "kind", "source", "since", "until")
 # key: at the start of a word; other colons are text.
 _FILTER = re.compile(r"(" + "|".join(FILTER_KEYS) + r"):", re.IGNORECASE)
+_WORD = re.compile(r'[^\s"]+')
+_VALUE = re.compile(r'[^\s"]*')
+_NOT_SPACE = re.compile(r"\S*")
 # Double quotes as typed or pasted (curly, low, full-width) open and close phrases like ".
 _QUOTES = str.maketrans({q: '"' for q in "\u201c\u201d\u201e\u201f\u301d\u301e\uff02"})
 
@@ -120,21 +140,76 @@ def _scan(text: str, filters: bool):
             key, i = m.group(1).lower(), m.end()
             if text.startswith('"', i):
                 if i not in closing:
-                    value = re.match(r"\S*", text[i:]).group()
+                    value = _NOT_SPACE.match(text, i).group()
                     raise QueryError(f'{key}:{value} has no closing quote; write {key}:{value}"')
                 value, i = text[i + 1:closing[i]], closing[i] + 1
             else:
-                value = re.match(r'[^\s"]*', text[i:]).group()
+                value = _VALUE.match(text, i).group()
                 i += len(value)
             yield start, i, (key, value.strip())
         else:
-            i += len(re.match(r'[^\s"]+', text[i:]).group())
+            i = _WORD.match(text, i).end()
             yield start, i, Term(text[start:i], False)
 
 
 def terms(text: str) -> list[Term]:
-    """The words and phrases of a query that holds no filters (see parse_query)."""
-    return [t for _, _, t in _scan(text.translate(_QUOTES), filters=False) if re.search(r"\w", t.text)]
+    """The words and phrases of a query that holds no filters (see parse_query), each once.
+
+    A word given again, in any spelling the index reads as the same tokens
+    (Taiwan and TAIWAN, or tariff and tariffs, stemmed alike), adds nothing to what must match,
+    but FTS5 would track it as one more phrase in every matching turn: its
+    work on a turn grows with the number of phrases times their occurrences,
+    so a pasted passage of 4,000 words, most of them repeats, took a minute.
+    Kept once each, a query has no more phrases than a turn it matches has
+    distinct words, and its cost grows with its length only linearly.
+    """
+    found = [t for _, _, t in _scan(text.translate(_QUOTES), filters=False) if re.search(r"\w", t.text)]
+    words = [t for t in found if not t.phrase]
+    phrases = [t for t in found if t.phrase]
+    keys = dict(zip(map(id, words), _tokens([t.text for t in words], FTS_TOKENIZE)))
+    keys.update(zip(map(id, phrases), _tokens([t.text for t in phrases], EXACT_TOKENIZE)))
+    seen: set = set()
+    out = []
+    for t in found:
+        key = (t.phrase, keys[id(t)])
+        if key not in seen:
+            seen.add(key)
+            out.append(t)
+    if len(out) > MAX_QUERY_TERMS:
+        raise QueryError(f"a query may hold at most {MAX_QUERY_TERMS:,} different words and phrases, and this one "
+                         f"has {len(out):,}; search for a shorter part of the text")
+    return out
+
+
+def _tokens(texts: list[str], tokenize: str) -> list[tuple[str, ...]]:
+    """Each text as the tokens an index with this tokenizer makes of it: SQLite's own
+    tokenizer, so that two spellings are taken for one only when FTS5 would."""
+    if not texts:
+        return []
+    conn = _tokenizer(tokenize)
+    try:
+        conn.executemany("INSERT INTO words (rowid, text) VALUES (?, ?)", enumerate(texts))
+        tokens: list[list[str]] = [[] for _ in texts]
+        for doc, term in conn.execute("SELECT doc, term FROM words_instance ORDER BY doc, offset"):
+            tokens[doc].append(term)
+    finally:
+        conn.rollback()
+    return [tuple(t) for t in tokens]
+
+
+_TOKENIZERS = threading.local()
+
+
+def _tokenizer(tokenize: str) -> sqlite3.Connection:
+    """An empty FTS5 table with this tokenizer, one per thread (a new one costs more than a short search)."""
+    made = _TOKENIZERS.__dict__.setdefault("made", {})
+    if tokenize not in made:
+        conn = sqlite3.connect(":memory:")
+        conn.execute(f"CREATE VIRTUAL TABLE words USING fts5(text, tokenize='{tokenize}')")
+        conn.execute("CREATE VIRTUAL TABLE words_instance USING fts5vocab(words, 'instance')")
+        conn.commit()
+        made[tokenize] = conn
+    return made[tokenize]
 
 
 def _fts_string(text: str) -> str:
@@ -146,8 +221,15 @@ def fts_query(text: str, raw: bool = False) -> str:
     if raw:
         if not text.strip():
             raise QueryError("empty query: give at least one word to search for")
+        words = len(_RAW_WORD.findall(text))
+        if words > MAX_RAW_WORDS:
+            raise QueryError(f"a --raw query may hold at most {MAX_RAW_WORDS} words, and this one has {words:,}; "
+                             "drop --raw to search for every word of a longer text")
         return text
-    found = terms(text)
+    return _joined(terms(text))
+
+
+def _joined(found: list[Term]) -> str:
     if not found:
         raise QueryError("empty query: give at least one word to search for")
     return " ".join(_fts_string(t.text) for t in found)
@@ -158,8 +240,11 @@ def exact_query(text: str, raw: bool = False) -> str | None:
     of them; None when there are none, or with raw FTS5 syntax (matched stemmed)."""
     if raw:
         return None
-    phrases = [_fts_string(t.text) for t in terms(text) if t.phrase]
-    return " ".join(phrases) or None
+    return _exact(terms(text))
+
+
+def _exact(found: list[Term]) -> str | None:
+    return " ".join(_fts_string(t.text) for t in found if t.phrase) or None
 
 
 @lru_cache(maxsize=1)
@@ -204,11 +289,12 @@ def parse_query(text: str, filters: Filters | None = None) -> tuple[str, Filters
     filters = replace(filters) if filters is not None else Filters()
     text = text.translate(_QUOTES)
     inline: dict[str, str] = {}
-    words = text
+    kept, done = [], 0  # the text around the filters, which stays as typed (for --raw)
     for start, end, item in _scan(text, filters=True):
         if isinstance(item, Term):
             continue
-        words = words[:start] + " " * (end - start) + words[end:]  # the rest stays as typed, for --raw
+        kept += [text[done:start], " "]
+        done = end
         key, value = item
         if not value:
             raise QueryError(f"{key}: needs a value, as in {key}:{_EXAMPLE[key]}")
@@ -237,7 +323,7 @@ def parse_query(text: str, filters: Filters | None = None) -> tuple[str, Filters
         setattr(filters, key, value)
     if filters.since and filters.until and filters.since > filters.until:
         raise QueryError(f"since {filters.since} is after until {filters.until}; nothing can match")
-    return " ".join(words.split()), filters
+    return " ".join("".join(kept + [text[done:]]).split()), filters
 
 
 _EXAMPLE = {"speaker": '"Zhao Lijian"', "outlet": "Reuters", "kind": "question", "source": "mfa",
@@ -334,6 +420,7 @@ class Match:
     index: str  # STEMMED or EXACT
     q: str
     exact: str | None = None
+    marked: str | None = None  # what snippets mark, when not all of q (SNIPPET_TERMS)
 
     @property
     def tables(self) -> str:
@@ -368,11 +455,12 @@ def _prepare(db, query: str, filters: Filters, raw: bool, entities,
         match = Match(STEMMED, fts_query(words, raw=True))
         check_raw(match.q)
     else:
-        exact = exact_query(words)
-        if exact and all(t.phrase for t in terms(words)):
-            match = Match(EXACT, exact)
+        found = terms(words)
+        exact, marked = _exact(found), found[:SNIPPET_TERMS]
+        if exact and all(t.phrase for t in found):
+            match = Match(EXACT, exact, marked=_exact(marked))
         else:
-            match = Match(STEMMED, fts_query(words), exact)
+            match = Match(STEMMED, _joined(found), exact, marked=_joined(marked))
     params = {"q": match.q, "exact": match.exact}
     return match, params, _where(db, filters, params, entities, notes) or ["1"]
 
@@ -382,30 +470,57 @@ _ROW = """b.id AS briefing_id, b.date, b.title, b.source, b.url, t.pk, t.briefin
 _ORDER = "b.date DESC, t.briefing_pk DESC, t.seq"
 
 
-def search(db: sqlite_utils.Database, query: str, filters: Filters, *, limit: int = 20,
+class Rows(list):
+    """A page of results, as a list; `total` is how many there are in all, None
+    when that was not asked for and the page does not tell."""
+
+    total: int | None = None
+
+
+def _page(rows: list, total: int | None) -> Rows:
+    out = Rows(rows)
+    out.total = total
+    return out
+
+
+def _slice(rows: list, limit: int | None, offset: int) -> Rows:
+    """A page of rows all computed anyway, and so their number."""
+    return _page(rows[offset:offset + limit] if limit else rows[offset:], len(rows))
+
+
+def search(db: sqlite_utils.Database, query: str, filters: Filters, *, limit: int | None = 20, offset: int = 0,
            raw: bool = False, sort: str = "rank", entities=None, context: int = 0,
-           notes: list[str] | None = None) -> list[dict]:
+           notes: list[str] | None = None, count: bool = False) -> Rows:
     """Matching turns, best first (or newest first), each with a marked snippet.
 
     `query` may hold inline filters (see parse_query). With `context`, each hit
     carries the `context` turns before and after it in its briefing. Notes
     for the user (a speaker that fits several names) are added to `notes`.
+    `limit` None (or 0) is every match; `offset` skips as many. With `count`,
+    `total` says how many match in all: told by the page when it is not full
+    or when the ranked window held every match, else counted.
     """
     match, params, clauses = _prepare(db, query, filters, raw, entities, notes)
+    limit = limit or None
+    total = None
     if sort == "rank":
-        rows = _ranked(db, match, params, clauses, limit)
+        rows, total = _ranked(db, match, params, clauses, limit, offset)
     else:
         sql = f"""SELECT {_ROW}, NULL AS score FROM {match.tables}
                   WHERE {match.condition} AND {' AND '.join(clauses)}
-                  ORDER BY {_ORDER} LIMIT :limit"""
-        rows = _dicts(db.execute(sql, {**params, "limit": limit}))
+                  ORDER BY {_ORDER} LIMIT :limit OFFSET :offset"""
+        rows = _dicts(db.execute(sql, {**params, "limit": limit or -1, "offset": offset}))
+    if total is None and (limit is None or len(rows) < limit) and (rows or not offset):
+        total = offset + len(rows)  # the last page
+    if total is None and count:
+        total = _count(db, match, params, clauses)
     _add_snippets(db, rows, match)
     if context:
         _add_context(db, rows, context)
     _add_answered_by(db, rows)
     for r in rows:
         del r["pk"], r["briefing_pk"]
-    return rows
+    return _page(rows, total)
 
 
 def _add_answered_by(db, rows: list[dict]) -> None:
@@ -421,8 +536,10 @@ def _dicts(cursor) -> list[dict]:
     return [dict(zip(cols, row)) for row in cursor.fetchall()]
 
 
-def _ranked(db, match: Match, params: dict, clauses: list[str], limit: int) -> list[dict]:
-    """Best `limit` turns by rank that pass the filters.
+def _ranked(db, match: Match, params: dict, clauses: list[str], limit: int | None,
+            offset: int = 0) -> tuple[list[dict], int | None]:
+    """Best `limit` turns by rank after the first `offset` that pass the filters (every
+    one when `limit` is None), and how many pass in all when that came for free.
 
     Scoring a match in the index is cheap; joining it to its turn and its
     briefing costs as much again. So first take the best RANK_WINDOW matches
@@ -430,28 +547,40 @@ def _ranked(db, match: Match, params: dict, clauses: list[str], limit: int) -> l
     the default one (no chair's turns) that is nearly always enough, and with
     a filter of the user's the window is FILTERED_WIDENING times wider. When
     the filters still leave fewer than `limit` of them, and the index has
-    more, score and filter every match in one pass.
+    more, score and filter every match in one pass. A window that holds every
+    match of the index also gives how many pass the filters.
     """
     where = " AND ".join(clauses)
     score = rank(match.index)
+    everything = f"""SELECT {_ROW}, {score} AS score FROM {match.tables}
+                     WHERE {match.condition} AND {where}
+                     ORDER BY score, {_ORDER} LIMIT :limit OFFSET :offset"""
+    if limit is None:
+        rows = _dicts(db.execute(everything, {**params, "limit": -1, "offset": offset}))
+        return rows, None
     filtered = any(c not in (NOT_THE_CHAIR, "1") for c in clauses)
-    window = max(RANK_WINDOW * (FILTERED_WIDENING if filtered else 1), 4 * limit)
+    window = max(RANK_WINDOW * (FILTERED_WIDENING if filtered else 1), 4 * (limit + offset))
     best = _best(db, match, window)
     if not best:
-        return []
+        return [], 0
     # The window first, each of its turns by primary key (as in Match.tables).
-    sql = f"""SELECT {_ROW}, json_extract(best.value, '$[1]') AS score
+    sql = f"""SELECT {_ROW}, json_extract(best.value, '$[1]') AS score, COUNT(*) OVER () AS passed
               FROM json_each(:best) AS best CROSS JOIN turns t ON t.pk = json_extract(best.value, '$[0]')
               CROSS JOIN briefings b ON b.pk = t.briefing_pk
               WHERE {where} AND {match.exact_check}
-              ORDER BY score, {_ORDER} LIMIT :limit"""
-    rows = _dicts(db.execute(sql, {**params, "best": json.dumps(best), "limit": limit}))
-    if len(rows) >= limit or len(best) < window:
-        return rows
-    sql = f"""SELECT {_ROW}, {score} AS score FROM {match.tables}
-              WHERE {match.condition} AND {where}
-              ORDER BY score, {_ORDER} LIMIT :limit"""
-    return _dicts(db.execute(sql, {**params, "limit": limit}))
+              ORDER BY score, {_ORDER} LIMIT :limit OFFSET :offset"""
+    rows = _dicts(db.execute(sql, {**params, "best": json.dumps(best), "limit": limit, "offset": offset}))
+    passed = rows[0]["passed"] if rows else None
+    for r in rows:
+        del r["passed"]
+    if len(best) < window:
+        return rows, passed if rows else None
+    # Every match scoring better than the window's worst is in the window, but of those
+    # that tie with it only some: the page holds the right turns, in the order of a
+    # full ranking (ties by date), only if its last scores better than that.
+    if len(rows) >= limit and rows[-1]["score"] < best[-1][1]:
+        return rows, None
+    return _dicts(db.execute(everything, {**params, "limit": limit, "offset": offset})), None
 
 
 def _best(db, match: Match, window: int) -> list[tuple[int, float]]:
@@ -489,42 +618,51 @@ def _parts(db) -> list[tuple[int, int]]:
 
 def _best_in_parts(db, sql: str, params: dict, parts: list[tuple[int, int]],
                    window: int) -> list[tuple[int, float]] | None:
-    """Rank each range in its own thread and connection; None to rank in one piece instead.
+    """Rank each range in its own thread and connection; None to rank in one piece instead."""
+    import heapq
+
+    found = _in_parts(db, sql, params, parts)
+    if found is None:
+        return None
+    return heapq.nsmallest(window, (row for rows in found for row in rows), key=lambda row: row[1])
+
+
+def _in_parts(db, sql: str, params: dict, parts: list[tuple[int, int]]) -> list[list] | None:
+    """Each range's rows (:lo and :hi its bounds), read in its own thread and connection.
 
     The ranges must be read from one state of the archive: if another
     connection committed while they were read (PRAGMA data_version tells),
-    or a connection could not be opened, the caller ranks in one piece.
+    or a connection could not be opened, None: the caller reads in one piece.
     """
-    import heapq
     import threading
 
     found: list[list | None] = [None] * len(parts)
 
-    def rank_part(i: int) -> None:
+    def read_part(i: int) -> None:
         try:
             conn = db.conn if i == 0 else db.sibling(i)
             if conn is not None:
                 found[i] = conn.execute(sql, {**params, "lo": parts[i][0], "hi": parts[i][1]}).fetchall()
         except sqlite3.Error:
-            pass  # left None: ranked again in one piece, where a real error is raised
+            pass  # left None: read again in one piece, where a real error is raised
 
     version = db.execute("PRAGMA data_version").fetchone()[0]
-    threads = [threading.Thread(target=rank_part, args=(i,)) for i in range(1, len(parts))]
+    threads = [threading.Thread(target=read_part, args=(i,)) for i in range(1, len(parts))]
     for t in threads:
         t.start()
-    rank_part(0)
+    read_part(0)
     for t in threads:
         t.join()
     if any(f is None for f in found) or db.execute("PRAGMA data_version").fetchone()[0] != version:
         return None
-    return heapq.nsmallest(window, (row for rows in found for row in rows), key=lambda row: row[1])
+    return found
 
 
 def _add_snippets(db, rows: list[dict], match: Match) -> None:
     sql = (f"SELECT snippet({match.index}, 0, '{MARK_START}', '{MARK_END}', '…', {SNIPPET_TOKENS}) "
            f"FROM {match.index} WHERE {match.index} MATCH :q AND rowid = :pk")
-    for r in rows:
-        found = db.execute(sql, {"q": match.q, "pk": r["pk"]}).fetchone()
+    for r in rows:  # each row matches q, so it matches the part of q that is marked
+        found = db.execute(sql, {"q": match.marked or match.q, "pk": r["pk"]}).fetchone()
         r["snippet"] = found[0] if found else r["text"][:200]
 
 
@@ -539,17 +677,30 @@ def _add_context(db, rows: list[dict], n: int) -> None:
 def count_matches(db: sqlite_utils.Database, query: str, filters: Filters, *, raw: bool = False,
                   entities=None) -> int:
     """How many turns match, filters applied."""
-    match, params, clauses = _prepare(db, query, filters, raw, entities)
-    sql = f"SELECT COUNT(*) FROM {match.tables} WHERE {match.condition} AND {' AND '.join(clauses)}"
-    return db.execute(sql, params).fetchone()[0]
+    return _count(db, *_prepare(db, query, filters, raw, entities))
+
+
+def _count(db, match: Match, params: dict, clauses: list[str]) -> int:
+    """Counting joins every match to its turn and briefing, which costs more than ranking
+    them: on a large archive it is split across cores as ranking is (see _best)."""
+    sql = (f"SELECT COUNT(*) FROM {match.tables} WHERE {match.condition} AND {' AND '.join(clauses)}"
+           " {range}")
+    parts = _parts(db)
+    if parts:
+        found = _in_parts(db, sql.format(range=f"AND {match.index}.rowid BETWEEN :lo AND :hi"), params, parts)
+        if found is not None:
+            return sum(rows[0][0] for rows in found)
+    return db.execute(sql.format(range=""), params).fetchone()[0]
 
 
 WHO_KEYS = ("name", "turns", "briefings", "first", "last")
 
 
 def who(db: sqlite_utils.Database, query: str, filters: Filters, *, raw: bool = False,
-        limit: int | None = None, entities=None, notes: list[str] | None = None) -> list[dict]:
-    """Speakers ranked by how many of their turns match, with first and last dates."""
+        limit: int | None = None, offset: int = 0, entities=None, notes: list[str] | None = None) -> Rows:
+    """Speakers ranked by how many of their turns match, with first and last dates.
+
+    Every speaker's count is made to rank them anyway, so `total` is always known."""
     match, params, clauses = _prepare(db, query, filters, raw, entities, notes)
     sql = f"""SELECT t.speaker AS name, COUNT(*) AS turns, COUNT(DISTINCT t.briefing_pk) AS briefings,
                      MIN(b.date) AS first, MAX(b.date) AS last
@@ -557,10 +708,7 @@ def who(db: sqlite_utils.Database, query: str, filters: Filters, *, raw: bool = 
               WHERE {match.condition} AND t.speaker IS NOT NULL AND {' AND '.join(clauses)}
               GROUP BY t.speaker
               ORDER BY turns DESC, last DESC, name"""
-    if limit:
-        sql += " LIMIT :limit"
-        params["limit"] = limit
-    return _dicts(db.execute(sql, params))
+    return _slice(_dicts(db.execute(sql, params)), limit, offset)
 
 
 TIMELINE_KEYS = ("period", "matches", "turns", "per_1000")
@@ -614,9 +762,11 @@ def _periods(found, by: str) -> list[str]:
     return out
 
 
-def list_briefings(db: sqlite_utils.Database, filters: Filters, *, limit: int | None = None,
-                   entities=None, notes: list[str] | None = None) -> list[dict]:
-    """Briefings, newest first; with a speaker, those they spoke in or whose roster lists them."""
+def list_briefings(db: sqlite_utils.Database, filters: Filters, *, limit: int | None = None, offset: int = 0,
+                   entities=None, notes: list[str] | None = None, count: bool = False) -> Rows:
+    """Briefings, newest first; with a speaker, those they spoke in or whose roster lists them.
+
+    With `count`, `total` says how many there are in all (counted only when the page is full)."""
     params: dict = {}
     clauses = []
     if filters.speaker:
@@ -636,15 +786,12 @@ def list_briefings(db: sqlite_utils.Database, filters: Filters, *, limit: int | 
             params[key] = value
             clauses.append(clause)
     where = f"WHERE {' AND '.join(clauses)}" if clauses else ""
-    lim = "LIMIT :limit" if limit else ""
-    if limit:
-        params["limit"] = limit
     cursor = db.execute(
         f"""SELECT b.id, b.date, b.title, b.source, b.url, b.turn_count AS turns, b.published,
                    b.language, json(b.missing_pages) AS missing_pages
             FROM briefings b {where}
-            ORDER BY b.date DESC, b.id DESC {lim}""",
-        params,
+            ORDER BY b.date DESC, b.id DESC LIMIT :limit OFFSET :offset""",
+        {**params, "limit": limit or -1, "offset": offset},
     )
     cols = [c[0] for c in cursor.description]
     out = []
@@ -653,10 +800,15 @@ def list_briefings(db: sqlite_utils.Database, filters: Filters, *, limit: int | 
         d["missing_pages"] = json.loads(d["missing_pages"] or "[]")
         d["incomplete"] = bool(d["missing_pages"])
         out.append(d)
-    return out
+    total = None
+    if (not limit or len(out) < limit) and (out or not offset):
+        total = offset + len(out)  # the last page
+    elif count:
+        total = db.execute(f"SELECT COUNT(*) FROM briefings b {where}", params).fetchone()[0]
+    return _page(out, total)
 
 
-def speakers(db: sqlite_utils.Database, *, limit: int | None = None) -> list[dict]:
+def speakers(db: sqlite_utils.Database, *, limit: int | None = None, offset: int = 0) -> Rows:
     """People and outlets with their roles, turn counts and first/last dates.
 
     A roster participant counts too: `briefings` and the dates cover the
@@ -700,8 +852,7 @@ def speakers(db: sqlite_utils.Database, *, limit: int | None = None) -> list[dic
             d["last"] = max(d["last"] or date, date)
         if role and role not in d["roles"]:
             d["roles"].append(role)
-    out = sorted(rows.values(), key=lambda d: (-d["turns"], d["name"]))
-    return out[:limit] if limit else out
+    return _slice(sorted(rows.values(), key=lambda d: (-d["turns"], d["name"])), limit, offset)
 
 
 def get_briefing(db: sqlite_utils.Database, briefing_id: str) -> dict | None:

@@ -108,6 +108,26 @@ def to_csv(records: list[dict], keys=None) -> str:
     return buf.getvalue()
 
 
+def more_line(shown: int, offset: int, total: int | None, noun: str) -> str | None:
+    """What a page leaves out and how to get it, as in "20 of 95 turns; --limit 0 for
+    all, --offset 20 for the next"; None when every result was printed."""
+    if not total or (offset == 0 and shown >= total):
+        return None
+    if not shown:
+        return f"no {noun} past --offset {offset}: there are {total:,}; --offset 0 for the first"
+    end = offset + shown
+    where = f"{shown:,}" if offset == 0 else f"{offset + 1:,}-{end:,}"
+    if end < total:
+        return f"{where} of {total:,} {noun}; --limit 0 for all, --offset {end} for the next"
+    return f"{where} of {total:,} {noun}; the first {offset:,} skipped (--offset {offset})"
+
+
+def footer(line: str) -> Text:
+    from rich.text import Text
+
+    return Text(line, style="dim")
+
+
 def _context_text(turn: dict) -> Text:
     from rich.text import Text
 
