@@ -90,9 +90,8 @@ _HAN = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134f"
 HAN_RUN = re.compile(f"[{_HAN}]+")
 _IS_HAN = re.compile(f"[{_HAN}]")
 # Where a character can fold to a Han one through NFKC: Kangxi radicals and
-# their supplement, compatibility ideographs, the enclosed ideographs.
-_FOLDABLE = [(0x2E80, 0x2FDF), (0x3200, 0x33FF), (0x3400, 0x4DBF), (0x4E00, 0x9FFF), (0xF900, 0xFAFF),
-             (0x2F800, 0x2FA1F)]
+# their supplement, the enclosed ideographs, compatibility ideographs.
+_COMPATIBLE = [(0x2E80, 0x2FDF), (0x3200, 0x33FF), (0xF900, 0xFAFF), (0x2F800, 0x2FA1F)]
 
 
 def has_han(text: str) -> bool:
@@ -111,22 +110,33 @@ def _han_table() -> dict[int, str]:
     converted characters fold differently, against 804 for OpenCC's own
     one-character table and 9,880 for hanziconv's.)
     """
-    import zhconv
-
-    if zhconv.zhconv.zhcdicts is None:
-        zhconv.zhconv.loaddict(zhconv.zhconv.DICTIONARY)
-    t2s = {**zhconv.zhconv.zhcdicts["zh2Hans"], **zhconv.zhconv.zhcdicts["zh2CN"]}
-    table = {}
-    for lo, hi in _FOLDABLE:
+    t2s = {k: v for k, v in _zhconv_tables("zh2Hans", "zh2CN").items() if len(k) == 1 and len(v) == 1}
+    table = {ord(k): v for k, v in t2s.items() if k != v}
+    for lo, hi in _COMPATIBLE:  # unified ideographs are their own NFKC form: only these blocks change
         for code in range(lo, hi + 1):
-            c = chr(code)
-            n = unicodedata.normalize("NFKC", c)
-            if len(n) != 1:
-                continue
-            s = t2s.get(n, n)
-            if len(s) == 1 and s != c:
+            n = unicodedata.normalize("NFKC", chr(code))
+            if len(n) == 1 and (s := t2s.get(n, n)) != chr(code):
                 table[code] = s
     return table
+
+
+def _zhconv_tables(*names: str) -> dict[str, str]:
+    """zhconv's conversion tables, merged in order, read from its data file.
+
+    Importing zhconv itself costs a search 70 ms (it imports pkg_resources),
+    so its folder is found without running it."""
+    import importlib.util
+    import json
+    from pathlib import Path
+
+    spec = importlib.util.find_spec("zhconv")
+    if spec is None or not spec.submodule_search_locations:
+        raise ImportError("zhconv is not installed; `pip install zhconv` (Chinese search folds with its tables)")
+    data = json.loads((Path(next(iter(spec.submodule_search_locations))) / "zhcdict.json").read_text("utf-8"))
+    merged: dict[str, str] = {}
+    for name in names:
+        merged.update(data[name])
+    return merged
 
 
 def fold_han(text: str) -> str:
