@@ -545,6 +545,7 @@ def search(text, filters, raw, sort, context, limit, db_path, as_json, as_nl, as
       briefings search smuggling
       briefings search '"Belt and Road"' --since 2019 --json
       briefings search 'Taiwan outlet:Reuters kind:question' --context 1
+      briefings search '臺灣 华为' --lang zh
       briefings search 'vaccin* NOT trial' --raw --csv > hits.csv
       briefings search --limit 5 -- -Taiwan
     """
