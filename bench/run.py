@@ -25,7 +25,12 @@ What it does, all in one run (targets are medians on the 2-core dev machine):
    `Table.search` runs for it). Ratios per query and tool.
 4. Explains the two slow figures: the start-up of a process (Python, click,
    the package, rich) and what a phrase costs (finding it, ranking it).
-5. Times the other reading commands (who, timeline, list, speakers) at the
+5. Chinese search (with --zh-share, default 0.5, of the synthetic briefings
+   Chinese, made of the real MFA Chinese pages' sentences): ranked top-20
+   in process and as a process for pairs and single characters, common and
+   rare, and the size of the Chinese index per Han character beside the
+   English indexes' per character of English text.
+6. Times the other reading commands (who, timeline, list, speakers) at the
    same size, with no targets: a query plan gone wrong shows as seconds.
 
 Figures go to stdout as a table with PASS/FAIL per target, and to
@@ -56,10 +61,11 @@ RESULTS = ROOT / "bench" / "RESULTS.md"
 BIN = Path(sys.executable).parent
 REAL = ROOT.parent / "shared" / "corpus"
 CORPUS = REAL / "mfa" / "en"
+ZH_CORPUS = REAL / "mfa" / "zh"
 SEEDS = ROOT / "data" / "raw"
 MEMORY_COPIES = 16  # 125 pages against 2,000: growth of a few KB a page shows
 SEED = 20240601
-BUILD_VERSION = 2  # bump when the generator or finish() changes, so cached archives are rebuilt
+BUILD_VERSION = 3  # bump when the generator or finish() changes, so cached archives are rebuilt
 # Processes are timed as an installed program runs: with its bytecode cached
 # (here under bench/out/, the source tree stays clean). This machine's
 # environment sets PYTHONDONTWRITEBYTECODE, which makes every start compile
@@ -76,6 +82,8 @@ from briefings.store import SCHEMA_VERSION, Archive  # noqa: E402
 
 TARGETS = {
     "common_in_process_ms": 50.0,
+    "zh_pair_in_process_ms": 50.0,
+    "zh_char_in_process_ms": 200.0,
     "end_to_end_ms": 200.0,
     "vs_ripgrep": 3.0,
     "vs_sqlite_utils": 1.0,
@@ -185,6 +193,8 @@ def bench_ingest(runs: int) -> dict:
                "ingest_pages": results[0]["pages"], "ingest_briefings": results[0]["briefings"],
                "ingest_seconds": seconds, "ingest_pages_per_s": results[0]["pages"] / seconds}
     ingest_child(sample_page_dirs(), OUT / "sample.db")
+    if ZH_CORPUS.is_dir():
+        ingest_child([ZH_CORPUS], OUT / "sample-zh.db")
     if CORPUS.is_dir():
         with tempfile.TemporaryDirectory(dir=OUT) as tmp:
             tmp = Path(tmp)
@@ -209,9 +219,10 @@ def bench_ingest(runs: int) -> dict:
 # -- the synthetic archive ------------------------------------------------------
 
 SENTENCE_END = re.compile(r"(?<=[.?!])\s+")
+ZH_SENTENCE_END = re.compile(r"(?<=[。！？])")
 
 
-def load_sample(db: Path) -> dict:
+def load_sample(db: Path, chinese: bool = False) -> dict:
     conn = sqlite3.connect(db)
     briefings = []
     sentences = []
@@ -224,20 +235,31 @@ def load_sample(db: Path) -> dict:
         ).fetchall()
         shape = []
         for label, speaker, role, kind, outlet, text in turns:
+            if chinese:  # lengths in characters, sentences split at 。！？
+                shape.append((label, speaker, role, kind, outlet, len(text)))
+                sentences.extend(s for s in ZH_SENTENCE_END.split(text.replace("\n\n", "")) if s.strip())
+                continue
             words = len(text.split())
             shape.append((label, speaker, role, kind, outlet, words))
             sentences.extend(s for s in SENTENCE_END.split(text.replace("\n\n", " ")) if s.strip())
         if shape:
             briefings.append({"source": source, "turns": shape, "participants": participants})
     conn.close()
-    return {"briefings": briefings, "sentences": sentences}
+    return {"briefings": briefings, "sentences": sentences, "chinese": chinese}
 
 
-def synthetic_briefings(sample: dict, n_turns: int, seed: int):
-    """Briefings shaped like the sample's, until n_turns turns; deterministic for a seed."""
+def synthetic_briefings(sample: dict, n_turns: int, seed: int, zh_sample: dict | None = None, zh_share: float = 0.0):
+    """Briefings shaped like the sample's, until n_turns turns; deterministic for a seed.
+
+    With a Chinese sample, about zh_share of the briefings are Chinese: shaped
+    like its briefings, of its real sentences, as many characters a turn as a
+    real Chinese turn.
+    """
     rng = random.Random(seed)
-    sentences = sample["sentences"]
-    lengths = [len(s.split()) for s in sentences]
+    samples = [sample] + ([zh_sample] if zh_sample else [])
+    for one in samples:
+        size = len if one["chinese"] else (lambda s: len(s.split()))
+        one["lengths"] = [size(s) for s in one["sentences"]]
     start = 730120  # 2000-01-01 as a proleptic ordinal
     span = 9496  # days to 2025-12-31
     import datetime as dt
@@ -245,7 +267,9 @@ def synthetic_briefings(sample: dict, n_turns: int, seed: int):
     made = 0
     i = 0
     while made < n_turns:
-        template = rng.choice(sample["briefings"])
+        one = zh_sample if zh_sample and rng.random() < zh_share else sample
+        sentences, lengths, joiner = one["sentences"], one["lengths"], "" if one["chinese"] else " "
+        template = rng.choice(one["briefings"])
         shape = template["turns"][: n_turns - made]
         date = dt.date.fromordinal(start + rng.randrange(span)).isoformat()
         turns = []
@@ -256,11 +280,12 @@ def synthetic_briefings(sample: dict, n_turns: int, seed: int):
                 parts.append(sentences[j])
                 count += lengths[j]
             turns.append(Turn(seq=seq, label=label, speaker=speaker, role=role, kind=kind, outlet=outlet,
-                              text=" ".join(parts)))
+                              text=joiner.join(parts)))
         participants = tuple(Participant(name=n, role=r, kind=k, label=lb) for n, r, k, lb in template["participants"])
         bid = f"bench-{i:07d}"
         yield Briefing(id=bid, source=template["source"], url=None, title=f"Synthetic briefing {i} on {date}",
-                       date=date, published=None, language="en", participants=participants, turns=tuple(turns),
+                       date=date, published=None, language="zh" if one["chinese"] else "en",
+                       participants=participants, turns=tuple(turns),
                        fingerprint=f"{seed}-{bid}")
         made += len(turns)
         i += 1
@@ -275,10 +300,14 @@ def sample_digest(db: Path) -> str:
     return h.hexdigest()[:12]
 
 
-def build_archive(n_turns: int, rebuild: bool) -> tuple[Path, Path, float | None]:
+def build_archive(n_turns: int, rebuild: bool, zh_share: float = 0.0) -> tuple[Path, Path, float | None]:
     """The cached synthetic archive and its plain-text export; build seconds if built now."""
     sample_db = OUT / "sample.db"
+    zh_db = OUT / "sample-zh.db"
+    zh_share = zh_share if zh_db.exists() else 0.0
     key = f"{n_turns}-{SEED}-{BUILD_VERSION}-{sample_digest(sample_db)}"
+    if zh_share:
+        key += f"-zh{zh_share:g}-{sample_digest(zh_db)}"
     db = OUT / f"archive-{key}.db"
     text = OUT / f"turns-{key}.txt"
     if db.exists() and text.exists() and not rebuild:
@@ -290,6 +319,7 @@ def build_archive(n_turns: int, rebuild: bool) -> tuple[Path, Path, float | None
         old.unlink()
     log(f"building a synthetic archive of {n_turns:,} turns in {db} (cached for later runs)")
     sample = load_sample(sample_db)
+    zh_sample = load_sample(zh_db, chinese=True) if zh_share else None
     t0 = time.perf_counter()
     partial = db.with_suffix(".partial")
     for suffix in ("", "-wal", "-shm"):
@@ -298,7 +328,7 @@ def build_archive(n_turns: int, rebuild: bool) -> tuple[Path, Path, float | None
     # Bench-only: a crash here loses only the cache, so skip the per-commit fsync.
     archive.db.execute("PRAGMA synchronous = OFF")
     made = 0
-    for b in synthetic_briefings(sample, n_turns, SEED):
+    for b in synthetic_briefings(sample, n_turns, SEED, zh_sample, zh_share):
         archive.save(b)
         made += len(b.turns)
         if made % 100_000 < len(b.turns):
@@ -353,8 +383,8 @@ def export_text(db: Path, path: Path) -> None:
 def pick_queries(db: Path) -> list[dict]:
     """The queries, chosen from the data by how many turns they match.
 
-    rare: a word in about 1 turn in 5,000; common: the word closest to 1 turn
-    in 20 (as often as "Taiwan" is); very common: the word of six letters or
+    Counted over the English turns: rare: a word in about 1 turn in 5,000;
+    common: the word closest to 1 turn in 20 (as often as "Taiwan" is); very common: the word of six letters or
     more in the most turns (reported, with no target: see RESULTS.md);
     a phrase; and a common word with a speaker and a date filter.
     """
@@ -362,7 +392,8 @@ def pick_queries(db: Path) -> list[dict]:
     total = conn.execute("SELECT COUNT(*) FROM turns").fetchone()[0]
     sample = 20000
     counts: Counter = Counter()
-    for (text,) in conn.execute("SELECT text FROM turns ORDER BY pk LIMIT ?", (sample,)):
+    for (text,) in conn.execute("SELECT t.text FROM turns t JOIN briefings b ON b.pk = t.briefing_pk "
+                                "WHERE b.language = 'en' ORDER BY t.pk LIMIT ?", (sample,)):
         counts.update(set(re.findall(r"[A-Za-z]{6,}", text)))
     speaker = conn.execute(
         "SELECT speaker, COUNT(*) c FROM turns WHERE kind = 'answer' AND speaker IS NOT NULL "
@@ -389,6 +420,85 @@ def pick_queries(db: Path) -> list[dict]:
         {"name": "very common word", "text": very, "args": [], "rg": rg(very), "no_target": True},
         {"name": "_total", "turns": total},
     ]
+
+
+def pick_chinese_queries(db: Path) -> list[dict]:
+    """Chinese queries chosen as the English ones are, over the Chinese turns: a pair
+    of characters in about 1 turn in 20 and one in about 1 in 5,000; a character in
+    about 1 in 20, and the character in the most turns (reported, no target)."""
+    conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
+    sample = 20000
+    pairs: Counter = Counter()
+    chars: Counter = Counter()
+    from briefings.text import HAN_RUN
+
+    for (text,) in conn.execute("SELECT t.text FROM turns t JOIN briefings b ON b.pk = t.briefing_pk "
+                                "WHERE b.language = 'zh' ORDER BY t.pk LIMIT ?", (sample,)):
+        runs = HAN_RUN.findall(text)
+        chars.update(set("".join(runs)))
+        pairs.update({r[i:i + 2] for r in runs for i in range(len(r) - 1)})
+    conn.close()
+    if not chars:
+        return []
+
+    def closest(counts: Counter, share: float) -> str:
+        return min(sorted(counts), key=lambda w: abs(counts[w] / sample - share))
+
+    return [
+        {"name": "2 characters, common", "text": closest(pairs, 1 / 20), "target": "zh_pair_in_process_ms"},
+        {"name": "2 characters, rare", "text": closest(pairs, 1 / 5000), "target": "zh_pair_in_process_ms"},
+        {"name": "1 character, common", "text": closest(chars, 1 / 20), "target": "zh_char_in_process_ms"},
+        {"name": "1 character, most common", "text": chars.most_common(1)[0][0], "target": None},
+    ]
+
+
+def index_sizes(db: Path) -> dict:
+    """Bytes per character of each index's tables: the Chinese index per Han character
+    of the Chinese turns, the English ones (stemmed and exact) per character of the
+    English turns. dbstat is read through the standard library's SQLite, which has it."""
+    import sqlite3 as stdlib_sqlite3
+
+    from briefings.text import HAN_RUN
+
+    conn = stdlib_sqlite3.connect(f"file:{db}?mode=ro", uri=True)
+    sizes = dict(conn.execute("SELECT name, sum(pgsize) FROM dbstat GROUP BY name").fetchall())
+    han = en = 0
+    for lang, text in conn.execute("SELECT b.language, t.text FROM turns t JOIN briefings b ON b.pk = t.briefing_pk"):
+        if lang == "zh":
+            han += sum(map(len, HAN_RUN.findall(text)))
+        else:
+            en += len(text)
+    conn.close()
+
+    def of(prefix):
+        return sum(v for k, v in sizes.items() if k.startswith(prefix + "_"))
+
+    return {"han_chars": han, "en_chars": en, "han_bytes": of("turns_han"),
+            "en_bytes": of("turns_fts") + of("turns_exact"), "han_content_bytes": sizes.get("turns_han_content", 0),
+            "turns_bytes": sizes.get("turns", 0)}
+
+
+def bench_chinese(db: Path, runs: int) -> dict:
+    """Chinese queries ranked top-20 in process and as `briefings search` processes."""
+    queries = pick_chinese_queries(db)
+    if not queries:
+        return {}
+    archive = Archive(db)
+    env = process_env()
+    rows = []
+    for q in queries:
+        filters = query.Filters()
+        row = {**q, "matches": query.count_matches(archive.db, q["text"], filters),
+               "in_process_ms": median_time(lambda: query.search(archive.db, q["text"], filters, limit=20), runs)}
+        cmd = [str(BIN / "briefings"), "search", q["text"], "--db", str(db)]
+        row["json_ms"] = median_time(lambda: run_process(cmd + ["--json"], env), runs)
+        row["table_ms"] = median_time(lambda: run_process(cmd, env), runs)
+        rows.append(row)
+        log(f"  {row}")
+    zh_turns = archive.db.execute("SELECT count(*) FROM turns t JOIN briefings b ON b.pk = t.briefing_pk "
+                                  "WHERE b.language = 'zh'").fetchone()[0]
+    archive.close()
+    return {"rows": rows, "zh_turns": zh_turns, "sizes": index_sizes(db)}
 
 
 def rust_escape(text: str) -> str:
@@ -482,6 +592,7 @@ def bench_search(db: Path, text_export: Path, runs: int) -> dict:
     su_db.conn.close()
     archive.close()
     return {"turns": total, "rows": rows, "ripgrep": bool(rg), "no_bytecode_cache_ms": no_cache_ms,
+            "chinese": bench_chinese(db, runs),
             "startup": bench_startup(runs), "phrase": bench_phrase(db, runs),
             "commands": bench_commands(db, common["text"], filtered["filters"]["speaker"], runs)}
 
@@ -603,6 +714,15 @@ def verdicts(ingest: dict, search: dict) -> list[tuple[str, str, str, bool | Non
                 goal = f"reported ({goal} is judged on the search)"
             out.append((f"faster than {tool} {label} (worst of the four: {which})",
                         f"{ratio:.1f}x", goal, ratio >= TARGETS[target] if judged else None))
+    for r in search.get("chinese", {}).get("rows", []):
+        if r["target"]:
+            goal = TARGETS[r["target"]]
+            out.append((f"in-process ranked top-20, Chinese, {r['name']} `{r['text']}`", f"{r['in_process_ms']:.1f} ms",
+                        f"<= {goal:.0f} ms", r["in_process_ms"] <= goal))
+    if search.get("chinese", {}).get("rows"):
+        worst = max(r["json_ms"] for r in search["chinese"]["rows"] if r["target"])
+        out.append(("`briefings search` end to end, `--json`, slowest Chinese query with a target", f"{worst:.0f} ms",
+                    f"<= {TARGETS['end_to_end_ms']:.0f} ms", worst <= TARGETS["end_to_end_ms"]))
     out.append(("ingest throughput, every real page", f"{ingest['ingest_pages_per_s']:.1f} pages/s",
                 f">= {TARGETS['ingest_pages_per_s']:.0f} pages/s", ingest["ingest_pages_per_s"] >= TARGETS["ingest_pages_per_s"]))
     if "memory_growth" in ingest:
@@ -652,6 +772,23 @@ def report(ingest: dict, search: dict, build_seconds: float | None, load: tuple[
               f"What the phrase `\"Belt and Road\"` costs, on the {search['turns']:,} turns:", "",
               "| step | ms |", "|---|---:|"]
     lines += [f"| {name} | {ms:.1f} |" for name, ms in search["phrase"].items()]
+    zh = search.get("chinese") or {}
+    if zh:
+        z = zh["sizes"]
+        lines += ["", f"Chinese search on the {zh['zh_turns']:,} Chinese turns of the {search['turns']:,} "
+                  "(turns_han; ranked top 20 with snippets):", "",
+                  "| query | text | matching turns | in process | `briefings search --json` | `briefings search` (table) |",
+                  "|---|---|---:|---:|---:|---:|"]
+        for r in zh["rows"]:
+            lines.append(f"| {r['name']} | `{r['text']}` | {r['matches']:,} "
+                         f"({100 * r['matches'] / max(zh['zh_turns'], 1):.2g}%) | {r['in_process_ms']:.1f} | "
+                         f"{r['json_ms']:.0f} | {r['table_ms']:.0f} |")
+        lines += ["", f"Index size: turns_han {z['han_bytes'] / 2**20:,.0f} MiB for {z['han_chars']:,} Han characters "
+                  f"= {z['han_bytes'] / max(z['han_chars'], 1):.1f} bytes per character "
+                  f"({z['han_content_bytes'] / max(z['han_chars'], 1):.1f} of them its derived text); "
+                  f"turns_fts + turns_exact {z['en_bytes'] / 2**20:,.0f} MiB for {z['en_chars']:,} characters of "
+                  f"English turns = {z['en_bytes'] / max(z['en_chars'], 1):.1f} bytes per character; "
+                  f"the turns table itself {z['turns_bytes'] / 2**20:,.0f} MiB."]
     lines += ["", f"The other reading commands on the {search['turns']:,} turns, as processes with `--json` "
               "(no targets):", "", "| command | ms |", "|---|---:|"]
     lines += [f"| `briefings {name}` | {ms:.0f} |" for name, ms in search["commands"].items()]
@@ -675,6 +812,8 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--turns", type=int, default=1_000_000, help="size of the synthetic archive")
     parser.add_argument("--runs", type=int, default=7, help="timed runs per figure (median)")
+    parser.add_argument("--zh-share", type=float, default=0.5,
+                        help="share of the synthetic briefings that are Chinese (0 for none)")
     parser.add_argument("--rebuild", action="store_true", help="rebuild the cached archive")
     parser.add_argument("--no-results", action="store_true", help="do not write bench/RESULTS.md")
     parser.add_argument("--build-only", action="store_true", help="only build (or find) the cached archive")
@@ -684,7 +823,7 @@ def main() -> int:
     log(f"load average {load_before:.2f}")
     log("ingest: throughput on every real page; memory at 125 and 2,000 pages")
     ingest = bench_ingest(args.runs)
-    db, text_export, built = build_archive(args.turns, args.rebuild)
+    db, text_export, built = build_archive(args.turns, args.rebuild, args.zh_share)
     if args.build_only:
         log(f"archive: {db}; text export: {text_export}")
         return 0

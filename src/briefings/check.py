@@ -26,8 +26,8 @@ from pathlib import Path
 from typing import Callable
 
 from .sqlite import sqlite3
-from .store import FTS_SHADOWS, TEXT_COLUMNS, expected_schema, fts_indexes, same_sql
-from .text import has_controls
+from .store import FTS_SHADOWS, HAN_INDEX, TEXT_COLUMNS, expected_schema, fts_indexes, same_sql
+from .text import has_controls, has_han
 
 # How many offending rows a check names before it only counts the rest:
 # one line per problem, but not ten thousand lines for one broken table.
@@ -123,13 +123,18 @@ def fts_counts(conn: sqlite3.Connection) -> list[Problem]:
     tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
     for fts in fts_indexes():
         docsize = f"{fts.name}_docsize"
-        if not (fts.content and fts.docsize) or docsize not in tables or fts.content not in tables:
+        if fts.name == HAN_INDEX and docsize in tables and "turns" in tables:
+            # Its own content, derived: every turn with Han characters, and only those, has a row.
+            conn.create_function("has_han", 1, has_han, deterministic=True)
+            wanted = "SELECT pk AS k FROM turns WHERE has_han(text)"
+        elif not (fts.content and fts.docsize) or docsize not in tables or fts.content not in tables:
             continue  # nothing to compare row by row; a missing table is the schema check's
+        else:
+            wanted = f"SELECT {fts.rowid} AS k FROM {fts.content}"
         unindexed = [r[0] for r in conn.execute(
-            f"SELECT {fts.rowid} FROM {fts.content} WHERE {fts.rowid} NOT IN (SELECT id FROM {docsize}) "
-            f"ORDER BY {fts.rowid}").fetchall()]
+            f"SELECT k FROM ({wanted}) WHERE k NOT IN (SELECT id FROM {docsize}) ORDER BY k").fetchall()]
         stale = [r[0] for r in conn.execute(
-            f"SELECT id FROM {docsize} WHERE id NOT IN (SELECT {fts.rowid} FROM {fts.content}) ORDER BY id").fetchall()]
+            f"SELECT id FROM {docsize} WHERE id NOT IN (SELECT k FROM ({wanted})) ORDER BY id").fetchall()]
         if unindexed:
             problems.append(_problem("fts", f"search index {fts.name} is missing " + _named(unindexed, "turn") +
                                      " (pk)", REPAIR))

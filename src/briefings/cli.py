@@ -497,6 +497,10 @@ def crawl(source, since, until, limit, base_url, start, raw_dir, rate, timeout, 
     _report_fetch(report, as_json)
 
 
+lang_option = click.option("--lang", type=click.Choice(["en", "zh"]),
+                           help="Only briefings in this language (English or Chinese).")
+
+
 def query_options(f):
     """What every command that takes a QUERY accepts: filters, --all-kinds, --raw.
 
@@ -504,9 +508,9 @@ def query_options(f):
     """
 
     @functools.wraps(f)
-    def with_filters(*args, speaker, since, until, source, kind, outlet, all_kinds, **kwargs):
+    def with_filters(*args, speaker, since, until, source, kind, outlet, all_kinds, lang, **kwargs):
         filters = query.Filters(speaker=speaker, since=since, until=until, source=source, kind=kind,
-                                outlet=outlet, all_kinds=all_kinds)
+                                outlet=outlet, all_kinds=all_kinds, lang=lang)
         return f(*args, filters=filters, **kwargs)
 
     for option in reversed([
@@ -515,6 +519,7 @@ def query_options(f):
         source_option,
         click.option("--kind", type=click.Choice(TURN_KINDS), help="Only turns of this kind."),
         click.option("--outlet", metavar="NAME", help="Only questions asked by this outlet."),
+        lang_option,
         click.option("--all-kinds", is_flag=True, help="Include the chair's procedural turns (left out by default)."),
         click.option("--raw", is_flag=True,
                      help="Pass QUERY to SQLite FTS5 as a query (AND, OR, NOT, NEAR, prefix*)."),
@@ -666,6 +671,7 @@ def search(text, filters, raw, sort, context, limit, offset, db_path, as_json, a
       briefings search smuggling
       briefings search '"Belt and Road"' --since 2019 --json
       briefings search 'Taiwan outlet:Reuters kind:question' --context 1
+      briefings search '臺灣 华为' --lang zh
       briefings search 'vaccin* NOT trial' --raw --csv > hits.csv
       briefings search Taiwan --limit 0 --csv > every-hit.csv
       briefings search Taiwan --offset 20
@@ -738,11 +744,12 @@ def timeline(text, filters, raw, by, db_path, as_json, as_nl, as_csv):
 @speaker_option
 @date_options
 @source_option
+@lang_option
 @paging_options("briefings")
 @db_option
 @json_option
 @handle_errors
-def list_(speaker, since, until, source, limit, offset, db_path, as_json):
+def list_(speaker, since, until, source, lang, limit, offset, db_path, as_json):
     """Briefings in the archive, newest first.
 
     With --speaker, the briefings that person or outlet spoke in or whose
@@ -755,7 +762,7 @@ def list_(speaker, since, until, source, limit, offset, db_path, as_json):
     """
     if since and until and since > until:  # as for search: nothing can match, so the command line is wrong
         raise click.UsageError(f"--since {since} is after --until {until}; nothing can match")
-    filters = query.Filters(speaker=speaker, since=since, until=until, source=source)
+    filters = query.Filters(speaker=speaker, since=since, until=until, source=source, lang=lang)
     rows = run_query(db_path, query.list_briefings, filters, limit=limit, offset=offset, count=True)
     _print_rows(rows, "json" if as_json else None, render.list_table, None, empty="No briefings match.",
                 offset=offset, noun="briefings")

@@ -5,7 +5,10 @@ the user asks for it (`raw=True`): by default each word and each "quoted
 phrase" becomes an FTS5 string, so `U.S.`, `COVID-19` or a stray quote are
 just words to find. Words are matched stemmed, in turns_fts; a quoted phrase
 must also be in turns_exact, the unstemmed index, so it matches exactly its
-words in order.
+words in order. Han characters are searched in turns_han, the Chinese index
+(see store.HAN_INDEX): each run of them, folded as the index folds it, is
+found wherever a turn's text holds it, quoted or not; the rest of the query
+is searched as above.
 
 No plan rests on statistics: briefings never runs ANALYZE, and SQLite without
 them can pick an index that turns a query of milliseconds into minutes at a
@@ -28,7 +31,8 @@ from typing import TYPE_CHECKING
 from .models import SOURCES, TURN_KINDS
 from .people import name_key, strip_title
 from .sqlite import sqlite3
-from .store import EXACT_TOKENIZE, FTS_TOKENIZE, damaged_briefing
+from .store import EXACT_TOKENIZE, FTS_TOKENIZE, HAN_INDEX, damaged_briefing
+from .text import HAN_RUN, fold_han, han_marks, has_han
 
 if TYPE_CHECKING:
     import sqlite_utils
@@ -45,6 +49,10 @@ if TYPE_CHECKING:
 # only of "quoted phrases" is ranked by bm25 over the exact index, which
 # counts just the exact occurrences; any other over the stemmed one.
 RANK_WEIGHTS = {"text": 1.0}
+# The Chinese index has two columns, and a query's term reads one of them
+# (one character: uni; more: bi), so the weights only scale every score alike.
+HAN_WEIGHTS = {"uni": 1.0, "bi": 1.0}
+HAN_SNIPPET = 80  # characters of a Chinese turn a snippet shows
 STEMMED, EXACT = "turns_fts", "turns_exact"
 MARK_START, MARK_END = "\x02", "\x03"
 SNIPPET_TOKENS = 24
@@ -89,7 +97,8 @@ TIMELINE_PERIODS = {"year": 4, "month": 7}
 
 
 def rank(index: str = STEMMED) -> str:
-    return f"bm25({index}, {', '.join(str(w) for w in RANK_WEIGHTS.values())})"
+    weights = HAN_WEIGHTS if index == HAN_INDEX else RANK_WEIGHTS
+    return f"bm25({index}, {', '.join(str(w) for w in weights.values())})"
 
 
 class QueryError(ValueError):
@@ -153,7 +162,8 @@ def _scan(text: str, filters: bool):
 
 
 def terms(text: str) -> list[Term]:
-    """The words and phrases of a query that holds no filters (see parse_query), each once.
+    """The words and phrases of a query that holds no filters (see parse_query), each once,
+    its Han characters taken out (see han_terms).
 
     A word given again, in any spelling the index reads as the same tokens
     (Taiwan and TAIWAN, or tariff and tariffs, stemmed alike), adds nothing to what must match,
@@ -163,7 +173,11 @@ def terms(text: str) -> list[Term]:
     Kept once each, a query has no more phrases than a turn it matches has
     distinct words, and its cost grows with its length only linearly.
     """
-    found = [t for _, _, t in _scan(text.translate(_QUOTES), filters=False) if re.search(r"\w", t.text)]
+    found = []
+    for _, _, t in _scan(text.translate(_QUOTES), filters=False):
+        rest = HAN_RUN.sub(" ", unicodedata.normalize("NFKC", t.text)) if has_han(t.text) else t.text
+        if re.search(r"\w", rest):
+            found.append(Term(" ".join(rest.split()) if rest is not t.text else rest, t.phrase))
     words = [t for t in found if not t.phrase]
     phrases = [t for t in found if t.phrase]
     keys = dict(zip(map(id, words), _tokens([t.text for t in words], FTS_TOKENIZE)))
@@ -212,6 +226,21 @@ def _tokenizer(tokenize: str) -> sqlite3.Connection:
     return made[tokenize]
 
 
+def han_terms(text: str) -> list[str]:
+    """The runs of Han characters in a query that holds no filters, folded as the
+    Chinese index folds them (full-width forms, traditional characters)."""
+    folded = fold_han(unicodedata.normalize("NFKC", text))
+    return list(dict.fromkeys(HAN_RUN.findall(folded)))
+
+
+def han_query(runs: list[str]) -> str | None:
+    """The MATCH expression for turns_han: a character in `uni`, a longer run as
+    the phrase of its overlapping pairs in `bi`; every run must be there."""
+    parts = [f'uni:"{r}"' if len(r) == 1 else 'bi:"' + " ".join(r[i:i + 2] for i in range(len(r) - 1)) + '"'
+             for r in runs]
+    return " ".join(parts) or None
+
+
 def _fts_string(text: str) -> str:
     return '"' + text.replace('"', '""') + '"'
 
@@ -226,7 +255,10 @@ def fts_query(text: str, raw: bool = False) -> str:
             raise QueryError(f"a --raw query may hold at most {MAX_RAW_WORDS} words, and this one has {words:,}; "
                              "drop --raw to search for every word of a longer text")
         return text
-    return _joined(terms(text))
+    found = terms(text)
+    if not found and han_terms(text):
+        return ""  # Han characters alone: searched in the Chinese index only
+    return _joined(found)
 
 
 def _joined(found: list[Term]) -> str:
@@ -277,6 +309,7 @@ class Filters:
     kind: str | None = None
     outlet: str | None = None
     all_kinds: bool = False
+    lang: str | None = None  # a briefing's language: en or zh
 
 
 def parse_query(text: str, filters: Filters | None = None) -> tuple[str, Filters]:
@@ -353,6 +386,9 @@ def _where(db: sqlite_utils.Database, f: Filters, params: dict, entities=None, n
     if f.source:
         params["source"] = f.source
         clauses.append("b.source = :source")
+    if f.lang:
+        params["lang"] = f.lang
+        clauses.append("b.language = :lang")
     if f.kind:
         params["kind"] = f.kind
         clauses.append("t.kind = :kind")
@@ -417,10 +453,13 @@ class Match:
     """Where the matching turns come from: an FTS5 index and its MATCH expression
     (:q), and the phrases (:exact) the exact index must also hold, if any."""
 
-    index: str  # STEMMED or EXACT
+    index: str  # STEMMED, EXACT or HAN_INDEX
     q: str
     exact: str | None = None
     marked: str | None = None  # what snippets mark, when not all of q (SNIPPET_TERMS)
+    han: str | None = None  # what turns_han must also hold, when it is not the index read
+    marks: tuple[str, ...] = ()  # the folded Han runs a snippet highlights
+    words: str = ""  # the query's other words, for the same snippet
 
     @property
     def tables(self) -> str:
@@ -430,17 +469,20 @@ class Match:
         return (f"{self.index} CROSS JOIN turns t ON t.pk = {self.index}.rowid "
                 "CROSS JOIN briefings b ON b.pk = t.briefing_pk")
 
+    def _also(self) -> list[tuple[str, str]]:
+        return [(i, p) for i, p in ((EXACT, "exact"), (HAN_INDEX, "han")) if getattr(self, p)]
+
     @property
     def condition(self) -> str:
-        """The WHERE clause for every match: the exact index's are listed once."""
-        if not self.exact:
-            return f"{self.index} MATCH :q"
-        return f"{self.index} MATCH :q AND t.pk IN (SELECT rowid FROM {EXACT} WHERE {EXACT} MATCH :exact)"
+        """The WHERE clause for every match: the other indexes' are listed once."""
+        return " AND ".join([f"{self.index} MATCH :q"] + [
+            f"t.pk IN (SELECT rowid FROM {i} WHERE {i} MATCH :{p})" for i, p in self._also()])
 
     @property
     def exact_check(self) -> str:
-        """The same test of the exact index for a few turns: one lookup each."""
-        return f"EXISTS (SELECT 1 FROM {EXACT} WHERE {EXACT} MATCH :exact AND rowid = t.pk)" if self.exact else "1"
+        """The same test of the other indexes for a few turns: one lookup each."""
+        return " AND ".join([f"EXISTS (SELECT 1 FROM {i} WHERE {i} MATCH :{p} AND rowid = t.pk)"
+                             for i, p in self._also()]) or "1"
 
 
 def _prepare(db, query: str, filters: Filters, raw: bool, entities,
@@ -457,11 +499,17 @@ def _prepare(db, query: str, filters: Filters, raw: bool, entities,
     else:
         found = terms(words)
         exact, marked = _exact(found), found[:SNIPPET_TERMS]
-        if exact and all(t.phrase for t in found):
-            match = Match(EXACT, exact, marked=_exact(marked))
+        runs = han_terms(words)
+        han = han_query(runs)
+        plain = " ".join(t.text for t in found)
+        if not found and han:
+            match = Match(HAN_INDEX, han, marks=tuple(runs))
+        elif exact and all(t.phrase for t in found):
+            match = Match(EXACT, exact, han=han, marks=tuple(runs), words=plain, marked=_exact(marked))
         else:
-            match = Match(STEMMED, _joined(found), exact, marked=_joined(marked))
-    params = {"q": match.q, "exact": match.exact}
+            match = Match(STEMMED, _joined(found), exact, han=han, marks=tuple(runs), words=plain,
+                          marked=_joined(marked))
+    params = {"q": match.q, "exact": match.exact, "han": match.han}
     return match, params, _where(db, filters, params, entities, notes) or ["1"]
 
 
@@ -659,11 +707,40 @@ def _in_parts(db, sql: str, params: dict, parts: list[tuple[int, int]]) -> list[
 
 
 def _add_snippets(db, rows: list[dict], match: Match) -> None:
+    if match.marks:
+        _add_han_snippets(db, rows, match)
+        return
     sql = (f"SELECT snippet({match.index}, 0, '{MARK_START}', '{MARK_END}', '…', {SNIPPET_TOKENS}) "
            f"FROM {match.index} WHERE {match.index} MATCH :q AND rowid = :pk")
     for r in rows:  # each row matches q, so it matches the part of q that is marked
         found = db.execute(sql, {"q": match.marked or match.q, "pk": r["pk"]}).fetchone()
         r["snippet"] = found[0] if found else r["text"][:200]
+
+
+def _add_han_snippets(db, rows: list[dict], match: Match) -> None:
+    """Snippets of the turn's own text around its first Han match, with every
+    match of the Han runs marked, and the query's other words where they begin
+    a word (the Chinese index holds only derived text: no snippet of its own)."""
+    words = [re.compile(r"(?<!\w)" + re.escape(w), re.IGNORECASE)
+             for w in re.findall(r"\w+", match.words)]
+    for r in rows:
+        text = r["text"]
+        spans = han_marks(text, list(match.marks))
+        if not spans:
+            r["snippet"] = text[:200]
+            continue
+        start = max(0, spans[0][0] - HAN_SNIPPET // 4)
+        end = min(len(text), start + HAN_SNIPPET)
+        spans += [m.span() for w in words for m in w.finditer(text, start, end)]
+        out, at = ["…" if start else ""], start
+        for s, e in sorted(spans):
+            if e <= at or s >= end:
+                continue
+            s, e = max(s, at), min(e, end)
+            out += [text[at:s], MARK_START, text[s:e], MARK_END]
+            at = e
+        out += [text[at:end], "…" if end < len(text) else ""]
+        r["snippet"] = "".join(out)
 
 
 def _add_context(db, rows: list[dict], n: int) -> None:
@@ -722,13 +799,18 @@ def timeline(db: sqlite_utils.Database, query: str, filters: Filters, *, by: str
     so `speaker:X` gives how often X's turns say it. Every period from the
     first to the last with such turns is listed, those with no match at 0 and
     those with no turns at all too (turns 0), so that a gap in the archive
-    shows as one; turns of undated briefings are left out.
+    shows as one; turns of undated briefings are left out. The denominator
+    counts only turns in the languages searched: --lang's, else those of the
+    query's words (Han characters Chinese, other words English), so Chinese
+    turns do not dilute an English word's rate.
     """
     if by not in TIMELINE_PERIODS:
         raise QueryError(f"cannot group by {by!r}; use one of {', '.join(TIMELINE_PERIODS)}")
     width = TIMELINE_PERIODS[by]
     match, params, clauses = _prepare(db, query, filters, raw, entities, notes)
     where = " AND ".join(clauses + ["b.date IS NOT NULL"])
+    languages = searched_languages(parse_query(query, filters)[0], filters)
+    volume_where = where + (f" AND b.language IN ({', '.join(repr(x) for x in languages)})" if languages else "")
     period = f"substr(b.date, 1, {width})"
     sql = f"""WITH hits AS (
                   SELECT {period} AS period, COUNT(*) AS matches FROM {match.tables}
@@ -736,7 +818,7 @@ def timeline(db: sqlite_utils.Database, query: str, filters: Filters, *, by: str
               volume AS (
                   SELECT {period} AS period, COUNT(*) AS turns
                   FROM turns t JOIN briefings b ON b.pk = t.briefing_pk
-                  WHERE {where} GROUP BY period)
+                  WHERE {volume_where} GROUP BY period)
               SELECT volume.period, COALESCE(hits.matches, 0) AS matches, volume.turns
               FROM volume LEFT JOIN hits ON hits.period = volume.period
               ORDER BY volume.period"""
@@ -745,6 +827,15 @@ def timeline(db: sqlite_utils.Database, query: str, filters: Filters, *, by: str
     for r in rows:
         r["per_1000"] = round(1000 * r["matches"] / r["turns"], 2) if r["turns"] else 0.0
     return rows
+
+
+def searched_languages(words: str, filters: Filters) -> list[str]:
+    """The briefing languages a query searches: --lang's, else Chinese for Han
+    characters and English for other words; [] for both (no restriction)."""
+    if filters.lang:
+        return [filters.lang]
+    found = (["en"] if re.search(r"\w", HAN_RUN.sub(" ", words)) else []) + (["zh"] if has_han(words) else [])
+    return found if len(found) == 1 else []
 
 
 def _periods(found, by: str) -> list[str]:
@@ -780,7 +871,8 @@ def list_briefings(db: sqlite_utils.Database, filters: Filters, *, limit: int | 
             f"(b.pk IN (SELECT t.briefing_pk FROM turns t WHERE t.speaker IN ({inlist}))"
             f" OR b.pk IN (SELECT p.briefing_pk FROM participants p WHERE p.name IN ({inlist})))"
         )
-    for key, clause in (("since", "b.date >= :since"), ("until", "b.date <= :until"), ("source", "b.source = :source")):
+    for key, clause in (("since", "b.date >= :since"), ("until", "b.date <= :until"), ("source", "b.source = :source"),
+                        ("lang", "b.language = :lang")):
         value = getattr(filters, key)
         if value:
             params[key] = value

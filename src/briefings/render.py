@@ -147,7 +147,7 @@ def search_table(rows: list[dict]) -> Table:
     table.add_column("Date, turn", no_wrap=True)
     table.add_column("Speaker", ratio=1)
     table.add_column("Kind", no_wrap=True)
-    table.add_column("Says", ratio=3)
+    table.add_column("Says", ratio=3, overflow="fold")  # a run of Han characters is one long "word" to rich
     rows = _safe(rows)
     for r in rows:
         who = Text(r["speaker"] or r["label"] or "unattributed")

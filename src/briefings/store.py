@@ -24,9 +24,9 @@ from pathlib import Path
 
 from .models import Briefing, Rejected
 from .sqlite import sqlite3
-from .text import fold, has_controls, strip_controls
+from .text import fold, han_grams, has_controls, has_han, strip_controls
 
-SCHEMA_VERSION = 6
+SCHEMA_VERSION = 7
 APPLICATION = "briefings"
 
 # FTS5 settings as data: Porter stemming over unicode61 word splitting, with
@@ -186,9 +186,29 @@ _V6 = [
     _digest_stored,
 ]
 
+# Version 7: the Chinese index (see text.han_grams and README's "Searching
+# Chinese"). unicode61 keeps a run of Han characters as one token, so neither
+# index above finds a word inside a Chinese sentence. turns_han holds, per turn
+# with Han characters, the folded characters one by one (`uni`, for a
+# one-character query) and their overlapping pairs (`bi`, a longer query being
+# the phrase of its pairs): stock FTS5 and unicode61, which the sqlite3 shell
+# and Datasette read as they are. Its text is derived in Python (folding
+# needs zhconv's table), so it keeps its own content and is written by save();
+# a trigger deletes a turn's row with the turn, whoever deletes it.
+HAN_INDEX = "turns_han"
+_V7 = [
+    f"""CREATE VIRTUAL TABLE {HAN_INDEX} USING fts5(uni, bi, tokenize='unicode61')""",
+    f"""CREATE TRIGGER {HAN_INDEX}_ad AFTER DELETE ON turns BEGIN
+        DELETE FROM {HAN_INDEX} WHERE rowid = old.pk;
+    END""",
+    f"""CREATE TRIGGER {HAN_INDEX}_au AFTER UPDATE OF text ON turns BEGIN
+        DELETE FROM {HAN_INDEX} WHERE rowid = old.pk;
+    END""",
+]
+
 # Each entry takes the archive from version i to i + 1: SQL statements, or a function of the
-# connection for what SQL alone cannot compute.
-MIGRATIONS: list[list] = [_V1, _V2, _V3, _V4, _V5, _V6]
+# connection for what SQL alone cannot compute (FILLS, below, adds what Python derives).
+MIGRATIONS: list[list] = [_V1, _V2, _V3, _V4, _V5, _V6, _V7]
 
 
 # How stored text is decoded: strictly, as the driver does, but a value that is not
@@ -538,6 +558,7 @@ class Archive:
                     for t in b.turns
                 ],
             )
+            _index_han(conn, "SELECT pk, text FROM turns WHERE briefing_pk = ?", (pk,))
             _add_history(conn, pk, history)
             conn.executemany("DELETE FROM rejects WHERE path = ?", [(p,) for p in paths])
         return Saved(outcome, b.id, conflict)
@@ -638,7 +659,11 @@ class Archive:
                 if n:
                     done.append(f"stripped control characters from {n} {table} row{'s' if n != 1 else ''}")
             for f in fts:
-                conn.execute(f"INSERT INTO {f.name} ({f.name}) VALUES ('rebuild')")
+                if f.name == HAN_INDEX:
+                    conn.execute(f"DELETE FROM {HAN_INDEX}")
+                    _index_han(conn)
+                else:
+                    conn.execute(f"INSERT INTO {f.name} ({f.name}) VALUES ('rebuild')")
                 done.append(f"rebuilt the search index {f.name} from the turns")
         return done
 
@@ -800,14 +825,52 @@ def _own_id(conn: sqlite3.Connection, b: Briefing, content: str | None) -> tuple
 
 def _build(conn: sqlite3.Connection, current: int) -> None:
     """Take the archive from schema version `current` to this one (inside a transaction)."""
-    for step in MIGRATIONS[current:]:
+    for version, step in enumerate(MIGRATIONS[current:], current + 1):
         for statement in step:
             if callable(statement):
                 statement(conn)
             else:
                 conn.execute(statement)
+        if version in FILLS:
+            FILLS[version](conn)
     conn.execute("INSERT OR REPLACE INTO meta (key, value) VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),))
     conn.execute("INSERT OR IGNORE INTO meta (key, value) VALUES ('application', ?)", (APPLICATION,))
+
+
+def _index_han(conn: sqlite3.Connection, sql: str = "SELECT pk, text FROM turns", params=(),
+               progress=None) -> int:
+    """Write the Chinese index's rows for the turns `sql` selects that hold Han characters."""
+    n = 0
+    rows = conn.execute(sql, params)
+    while batch := rows.fetchmany(2000):
+        conn.executemany(f"INSERT INTO {HAN_INDEX} (rowid, uni, bi) VALUES (?, ?, ?)",
+                         [(pk, *han_grams(text)) for pk, text in batch if has_han(text)])
+        n += len(batch)
+        if progress:
+            progress(len(batch))
+    return n
+
+
+def _fill_han(conn: sqlite3.Connection) -> None:
+    """Index the turns already stored, with a progress bar when stderr is a terminal."""
+    total = conn.execute("SELECT count(*) FROM turns").fetchone()[0]
+    if not total:
+        return
+    import sys
+
+    if not sys.stderr.isatty():
+        _index_han(conn)
+        return
+    from rich.console import Console
+    from rich.progress import Progress
+
+    with Progress(console=Console(stderr=True), transient=True) as bar:
+        task = bar.add_task("indexing Chinese text", total=total)
+        _index_han(conn, progress=lambda n: bar.advance(task, n))
+
+
+# Python steps of a migration, by the version they complete: run after its SQL, in its transaction.
+FILLS = {7: _fill_han}
 
 
 # Stored text a page or backup supplies, by table: never holds control characters.
