@@ -10,11 +10,19 @@ from __future__ import annotations
 import difflib
 import json
 
+from .text import fold
+
 META_FIELDS = ("title", "date", "published", "missing_pages")
 
 
 def _key(turn: dict) -> tuple:
-    return (turn.get("speaker"), turn.get("kind"), turn.get("text"))
+    """What a reader sees change: a straight quote for a curly one, or a no-break space
+    for a space, is the same word (an archive stored before text kept its marks)."""
+    return (turn.get("speaker"), turn.get("kind"), _folded(turn.get("text")))
+
+
+def _folded(value):
+    return fold(value) if isinstance(value, str) else value
 
 
 def _show(turn: dict) -> str:
@@ -29,7 +37,7 @@ def diff(old_meta: dict, old_turns: list[dict], new_meta: dict, new_turns: list[
     """
     rows = []
     for field in META_FIELDS:
-        if old_meta.get(field) != new_meta.get(field):
+        if _folded(old_meta.get(field)) != _folded(new_meta.get(field)):
             rows.append({"seq": None, "change": "metadata", "field": field,
                          "old": json.dumps(old_meta.get(field)), "new": json.dumps(new_meta.get(field))})
     matcher = difflib.SequenceMatcher(a=[_key(t) for t in old_turns], b=[_key(t) for t in new_turns], autojunk=False)

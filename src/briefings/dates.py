@@ -12,6 +12,8 @@ from __future__ import annotations
 import datetime as dt
 import re
 
+from .text import fold_marks
+
 _MONTH = (
     r"(?:Jan(?:uary)?|Feb(?:ruary)?|Mar(?:ch)?|Apr(?:il)?|May|June?|July?|Aug(?:ust)?"
     r"|Sep(?:t(?:ember)?)?|Oct(?:ober)?|Nov(?:ember)?|Dec(?:ember)?)"
@@ -46,6 +48,7 @@ def _month_number(name: str) -> int | None:
 
 def find_date(text: str) -> str | None:
     """The first date written in text, or None."""
+    text = fold_marks(text)  # "2020\u201109\u201102" is a date too
     best: tuple[int, str] | None = None
     for pattern, order in ((MONTH_DAY_YEAR, "mdy"), (DAY_MONTH_YEAR, "dmy"), (NUMERIC, "ymd"), (CHINESE, "ymd")):
         m = pattern.search(text)
@@ -95,7 +98,7 @@ def date_in_url(url: str | None) -> str | None:
 
 def is_date_line(line: str) -> bool:
     """A line that is a date and nothing more (page headers, repeated date lines)."""
-    stripped = re.sub(r"^(?:Date|Time|Updated)\s*[:：]\s*", "", line.strip(), flags=re.IGNORECASE)
+    stripped = re.sub(r"^(?:Date|Time|Updated)\s*[:：]\s*", "", fold_marks(line).strip(), flags=re.IGNORECASE)
     for pattern in (MONTH_DAY_YEAR, DAY_MONTH_YEAR, NUMERIC, CHINESE):
         m = pattern.fullmatch(stripped.rstrip(". "))
         if m:

@@ -11,6 +11,8 @@ from __future__ import annotations
 import json
 import re
 
+from .render import NO_TITLE
+
 _INLINE = re.compile(r"([\\`*_\[\]<>&|~{}#])")  # '#' too: a trailing " #" closes a heading
 _LINE_START = re.compile(r"^(\s*)([#+\-=>])")
 _ORDERED = re.compile(r"^(\s*\d{1,9})([.)])")
@@ -61,7 +63,7 @@ def turn_heading(t: dict) -> str:
 
 
 def to_markdown(b: dict) -> str:
-    out = [f"# {md_escape(b['title'])}", ""]
+    out = [f"# {md_escape(b['title']) if b['title'] else NO_TITLE}", ""]
     facts = [("Date", md_escape(b["date"] or "unknown"))]
     if b.get("published") and b["published"] != b["date"]:
         facts.append(("Published", md_escape(b["published"])))

@@ -199,6 +199,10 @@ def timeline_chart(rows: list[dict], by: str) -> Table:
     return table
 
 
+# A page that prints no title is stored with an empty one, never a made-up one; readers are told so.
+NO_TITLE = "(no title)"
+
+
 def list_table(rows: list[dict]) -> Table:
     from rich.table import Table
     from rich.text import Text
@@ -211,7 +215,7 @@ def list_table(rows: list[dict]) -> Table:
     table.add_column("Turns", justify="right")
     rows = _safe(rows)
     for r in rows:
-        title = Text(r["title"])
+        title = Text(r["title"]) if r["title"] else Text(NO_TITLE, style="dim")
         if r.get("incomplete"):
             title.append(" (incomplete)", style="yellow")
         table.add_row(r["date"] or "", r["id"], r["source"], title, str(r["turns"]))
@@ -242,7 +246,7 @@ def show_briefing(con: Console, b: dict) -> None:
     from rich.text import Text
 
     b = _safe(b)
-    con.print(Text(b["title"], style="bold"))
+    con.print(Text(b["title"], style="bold") if b["title"] else Text(NO_TITLE, style="dim"))
     meta = Text()
     meta.append(f"{b['date'] or 'date unknown'}")
     if b.get("published") and b["published"] != b["date"]:

@@ -17,6 +17,19 @@ Real transcripts, English or Chinese, are over 99% letters, digits, spaces
 and common punctuation, with no replacement or private-use characters, next
 to no Chinese characters outside GB2312 and Big5, and next to no accented
 Latin letters; decoded junk is far from one of these at least.
+
+Text that is text may still be no transcript: a password file, a licence, a
+README or a changelog parses into "turns" too. A transcript shows at least one
+of three marks: a dated title or date line (the MFA's "... Press Conference on
+May 11, 2018", the SCIO's `Date:`), a speaker label the archive knows (`Q:`,
+`A:`, `Moderator:`, a roster name, a known person or outlet), or a roster of
+who speaks (`Speakers:`, a speech's "Mr. Wang Lingjun, Vice Minister ...", an
+MFA title's spokesperson, a lede naming the briefer). A file with none of them
+is skipped as not a transcript, saying which it lacks, as listing pages are.
+A page with a URL from one of the archive's sites (its host, or the raw
+store's record of where it was fetched) is that site's: there, listing pages
+and notices are told apart by their markup, and a spokesperson's statement
+(外交部发言人就...发表谈话) names no speaker and no day.
 """
 
 from __future__ import annotations
@@ -25,6 +38,7 @@ import re
 import unicodedata
 from functools import lru_cache
 
+from .dates import find_date
 from .decode import byte_order_mark, decode
 from .html import BLOCK
 from .models import Briefing, RawPage, Rejected
@@ -94,6 +108,7 @@ SAMPLE = 100_000  # characters looked at per briefing, spread over all of it
 MIN_PLAIN = 0.90  # real transcripts: 0.99 and more
 MAX_ODD = 0.01  # real transcripts: none
 MAX_RARE_HAN = 0.10  # of the Chinese characters; real transcripts: under 0.01
+MIN_LABELLED = 2  # a question and its answer; a README's one "A:" is not an exchange
 MAX_ACCENTED = 0.40  # of the Latin letters; real transcripts: under 0.01 (Vietnamese has 0.28; junk 0.55)
 _COMMON = " \t\n.,;:'\"!?()[]{}-–—/\\%&$@#*+=<>~^_`|…·•°§©®™×÷±€£¥、，。：；？！“”‘’（）《》〈〉「」『』【】〔〕～"
 # Letters, digits, spaces and common punctuation are plain; the few other characters a page has are
@@ -130,6 +145,11 @@ def _sample(b: Briefing) -> str:
 
 def check_text(b: Briefing, path: str | None = None) -> None:
     """Raise Rejected when a parsed briefing's text is not plausibly a transcript's."""
+    _check_characters(b, path)
+    check_transcript(b, path)
+
+
+def _check_characters(b: Briefing, path: str | None) -> None:
     text = _sample(b)
     n = len(text)
     if not n:
@@ -155,3 +175,21 @@ def check_text(b: Briefing, path: str | None = None) -> None:
     if n >= 100 and len(not_plain) > (1 - MIN_PLAIN) * n:
         raise Rejected(f"not text: only {1 - len(not_plain) / n:.0%} of its characters are letters, digits, spaces "
                        "or punctuation (binary data, or the wrong encoding?)", path)
+
+
+def check_transcript(b: Briefing, path: str | None = None) -> None:
+    """Raise Rejected (skipped: nothing a transcript holds is lost) when the briefing
+    shows none of a transcript's marks, naming those it lacks."""
+    if b.url and b.source != "text":
+        return  # a page fetched from one of the sites (an MFA statement names no one and no day)
+    labelled = sum(1 for t in b.turns if t.label)
+    known = sum(1 for t in b.turns if t.label and t.kind != "other")
+    dated = bool(b.date or (b.title and find_date(b.title)))
+    if b.participants or known >= MIN_LABELLED or (dated and labelled >= MIN_LABELLED):
+        return
+    lacks = ["no roster of speakers",
+             f"{'one speaker label' if known == 1 else 'no speaker labels'} the archive knows (Q:, A:, a roster "
+             f"name, a known person or outlet; at least {MIN_LABELLED} needed)"]
+    lacks.append(f"a date but {'only one labelled turn' if labelled == 1 else 'no labelled turns'}" if dated
+                 else "no dated title or date line")
+    raise Rejected(f"not a transcript: {', '.join(lacks)}", path, skip=True)

@@ -23,6 +23,7 @@ from dataclasses import dataclass, field, replace
 
 from .models import Participant, Turn
 from .people import Entities, Roster, strip_title
+from .text import fold
 
 UNIDENTIFIED = "Unidentified journalist"
 
@@ -190,7 +191,7 @@ def _resolve(label: str, ctx: Context, para: str | None = None) -> _Who | None:
     label is (see `Context.labels_bold`).
     """
     bold_start = getattr(para, "bold_start", None)
-    bare = label.strip().rstrip(".")
+    bare = fold(label).strip().rstrip(".")
     m = _BRACKETED.match(bare)
     if m:
         who = _known(label, m.group("name"), ctx) or _known(label, m.group("inner"), ctx)
@@ -292,7 +293,7 @@ def _titled(label: str, bare: str, ctx: Context) -> _Who | None:
 
 def known_label(label: str, ctx: Context) -> bool:
     """Does this label name someone the briefing or the archive knows? (What the quality report asks.)"""
-    bare = label.strip().rstrip(".")
+    bare = fold(label).strip().rstrip(".")
     candidates = [bare]
     m = _BRACKETED.match(bare)
     if m:
@@ -322,7 +323,7 @@ def split_label(paragraph: str, ctx: Context) -> tuple[_Who | None, str]:
             return who, m.group("rest").strip()
     if len(paragraph) <= 60 and len(paragraph.split()) >= 2:
         # A roster name alone on its line, its colon left off: "Zhang Baofeng".
-        hit = ctx.roster.exact(paragraph)
+        hit = ctx.roster.exact(fold(paragraph))
         if hit is not None:
             return _Who(paragraph, hit.name, hit.role, "person", hit.kind), ""
     return None, paragraph
@@ -336,7 +337,7 @@ def _page_style(paragraphs: list[tuple[int, str]], ctx: Context) -> Context:
         if getattr(para, "bold_start", None) is None:
             continue
         m = _STANDALONE.match(para) or _INLINE.match(para)
-        who = _known(m.group("label"), m.group("label").strip().rstrip("."), ctx) if m else None
+        who = _known(m.group("label"), fold(m.group("label")).strip().rstrip("."), ctx) if m else None
         if who is None:
             continue
         starts.append(bool(para.bold_start))
@@ -424,7 +425,7 @@ def segment(paragraphs: list[tuple[int, str]], ctx: Context) -> list[Turn]:
             # A page is missing: what follows cannot be joined to, or answer, anything before it.
             close()
             open_question = None
-        if _SEPARATOR.match(para):
+        if _SEPARATOR.match(fold(para)):
             close()
             open_question = None
             after_break = True
@@ -498,4 +499,4 @@ def segment(paragraphs: list[tuple[int, str]], ctx: Context) -> list[Turn]:
 
 def _continues(before: str, after: str) -> bool:
     """Does `after` carry on the sentence `before` breaks off (no end punctuation, lower-case start)?"""
-    return not re.search(r"[.!?。？！:：;；\"')\]]$", before) and bool(re.match(r"[a-z]", after))
+    return not re.search(r"[.!?。？！:：;；\"')\]]$", fold(before)) and bool(re.match(r"[a-z]", after))

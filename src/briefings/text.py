@@ -1,9 +1,16 @@
-"""Text clean-up shared by every page family: spaces, quotes, paragraphs.
+"""Text clean-up shared by every page family: spaces, paragraphs, and the folding comparisons need.
 
-Pages mix no-break spaces, en and ideographic spaces, non-breaking hyphens and
-curly quotes; labels only match and phrases only search once these are folded.
-Control characters (C0 and C1, but tab and newline) are dropped: a page cannot
-carry a terminal escape (ESC, BEL, CSI) through the archive into `show`.
+Stored text keeps the page's characters: curly quotes, apostrophes, dashes and
+hyphens as published. What is tidied is spacing, which is layout, not words: a
+run of spaces of any kind (no-break, en, em, thin, ideographic, tabs) inside a
+paragraph becomes one space, and zero-width spaces and stray byte order marks
+are dropped. Control characters (C0 and C1, but tab and newline) are dropped
+too: a page cannot carry a terminal escape (ESC, BEL, CSI) through the archive
+into `show`.
+
+Labels only match, and two copies of a text only compare equal, once quotes
+and hyphens are folded as well (`fold`); the search index needs no folding, as
+FTS5's tokenizer takes every quote mark and dash for a word break.
 """
 
 from __future__ import annotations
@@ -12,7 +19,7 @@ import functools
 import re
 import unicodedata
 
-_FOLD = str.maketrans(
+_SPACING = str.maketrans(
     {
         "\u00a0": " ",
         "\u2002": " ",
@@ -21,12 +28,6 @@ _FOLD = str.maketrans(
         "\u200a": " ",
         "\u202f": " ",
         "\u3000": " ",
-        "\u2011": "-",
-        "\u2010": "-",
-        "\u2018": "'",
-        "\u2019": "'",
-        "\u201c": '"',
-        "\u201d": '"',
         "\ufeff": "",
         "\u200b": "",
         "\u200c": "",
@@ -34,16 +35,29 @@ _FOLD = str.maketrans(
         "\r": "\n",
     }
 )
+# For comparisons only, one character for one, so that a match in the folded
+# text is at the same place in the text as published.
+_MARKS = str.maketrans(
+    {
+        "\u2010": "-",
+        "\u2011": "-",
+        "\u2018": "'",
+        "\u2019": "'",
+        "\u201c": '"',
+        "\u201d": '"',
+    }
+)
 # C0 controls but tab and newline, DEL, and C1 controls. Vertical tab, form feed
 # and NEL separate words, so they become spaces; the rest are removed.
 _CONTROLS = {c: None for c in [*range(0x00, 0x20), *range(0x7F, 0xA0)] if chr(c) not in "\t\n\r"}
 _CONTROLS.update({0x0B: " ", 0x0C: " ", 0x85: " "})
-_FOLD.update(_CONTROLS)
+_SPACING.update(_CONTROLS)
 _STRIP = str.maketrans(_CONTROLS)
 # Most text needs neither table: a regex search (in C) says so far faster than translate.
 # Built from the tables, so they cannot drift apart; a carriage return is strip_controls' too.
 _ANY_CONTROL = re.compile("[\r" + "".join(re.escape(chr(c)) for c in _CONTROLS) + "]")
-_ANY_FOLD = re.compile("[" + "".join(re.escape(chr(c)) for c in _FOLD) + "]")
+_ANY_SPACING = re.compile("[" + "".join(re.escape(chr(c)) for c in _SPACING) + "]")
+_ANY_MARK = re.compile("[" + "".join(re.escape(chr(c)) for c in _MARKS) + "]")
 _SPACES = re.compile(r"[ \t\f\v]+")
 _CJK = re.compile(r"[\u4e00-\u9fff]")
 
@@ -61,20 +75,31 @@ def has_controls(text: str | None) -> bool:
     return text is not None and text != strip_controls(text)
 
 
-def fold(text: str) -> str:
-    """Normalise odd spaces, hyphens and quotes; collapse runs of spaces."""
-    if _ANY_FOLD.search(text):
-        text = text.translate(_FOLD)
+def tidy(text: str) -> str:
+    """The text as published, its spacing tidied: odd spaces made spaces, runs collapsed."""
+    if _ANY_SPACING.search(text):
+        text = text.translate(_SPACING)
     return _SPACES.sub(" ", text)
 
 
+def fold_marks(text: str) -> str:
+    """Curly quotes and apostrophes made straight, hyphens made '-': one character for one."""
+    return text.translate(_MARKS) if _ANY_MARK.search(text) else text
+
+
+def fold(text: str) -> str:
+    """The form two texts, or a label and a name, are compared in: spacing tidied, marks folded."""
+    return fold_marks(tidy(text))
+
+
 def clean_line(text: str) -> str:
-    return fold(text).strip()
+    """A line as stored: the page's characters, its spacing tidied and trimmed."""
+    return tidy(text).strip()
 
 
 def text_paragraphs(text: str) -> list[str]:
     """Paragraphs of a plain-text dump: each non-empty line is one paragraph."""
-    return [line for line in (clean_line(x) for x in fold(text).split("\n")) if line]
+    return [line for line in (clean_line(x) for x in tidy(text).split("\n")) if line]
 
 
 def looks_chinese(text: str) -> bool:

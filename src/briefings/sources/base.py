@@ -19,8 +19,8 @@ from ..html import between_comments, first, largest_text_block, paragraphs, pars
 from ..html import title as title_text
 from ..models import Briefing, Participant, RawPage, Rejected, Turn
 from ..people import Entities, Roster, strip_title
-from ..segment import Context, looks_like_name, segment
-from ..text import clean_line, looks_chinese, text_paragraphs
+from ..segment import GENERIC_LABELS, Context, is_asker, looks_like_name, segment
+from ..text import clean_line, fold, looks_chinese, text_paragraphs
 
 # Bump when parsing changes what a page yields: re-ingest then rewrites it.
 PARSER_VERSION = "3"
@@ -116,7 +116,8 @@ def participant_from(value: str, kind: str) -> Participant | None:
     """ "Ms. Sun Meijun, minister of the GAC" -> Sun Meijun, role "minister of the GAC"."""
     value = clean_line(value).rstrip(";；")
     name, _, role = value.partition(",")
-    name = strip_title(re.sub(r"\s*[（(][^()（）]*[)）]\s*$", "", name))  # "Wang Jun (via video link)"
+    # The name is who they are, compared with labels: its marks folded. The label is as printed.
+    name = strip_title(re.sub(r"\s*[（(][^()（）]*[)）]\s*$", "", fold(name)))  # "Wang Jun (via video link)"
     if not name or not (looks_like_name(name) or re.fullmatch(r"[\u4e00-\u9fff·]{2,8}", name)):
         return None
     return Participant(name=name, role=role.strip() or None, kind=kind, label=value.partition(",")[0].strip())
@@ -131,11 +132,14 @@ class Header:
     body: list[str]
 
 
-def read_header(page: PageText, *, first_page: bool = True) -> Header:
+def read_header(page: PageText, *, first_page: bool = True, entities: Entities | None = None) -> Header:
     """Title, dates and roster at the top of page 1; the rest is the body.
 
-    On later pages (first_page=False) nothing is taken for a title that is not
-    page 1's title repeated.
+    A page with no title of its own (a text dump, a page with no <h1> or
+    <title>) takes its first line for one only if the line is a title (see
+    is_title_line); otherwise it has none, and every line is body. On later
+    pages (first_page=False) nothing is taken for a title that is not page 1's
+    title repeated.
     """
     title = page.title
     published = page.published
@@ -197,7 +201,7 @@ def read_header(page: PageText, *, first_page: bool = True) -> Header:
             body_start = i
             continue
         if not seen_roster and i < 6:
-            if title is None and first_page and not is_date_line(line) and not _looks_like_label(line):
+            if title is None and first_page and is_title_line(line, entities):
                 title = line
                 i += 1
                 body_start = i
@@ -229,8 +233,34 @@ def _add_inline_roster(key: str, value: str, participants: list[Participant]) ->
     return bool(found)
 
 
-def _looks_like_label(line: str) -> bool:
-    return bool(re.match(r"^[^:：]{1,60}[:：]", line)) and line.rstrip().endswith((":", "："))
+MAX_TITLE = 200  # characters; the longest real title is under 100
+_OPENING_LABEL = re.compile(r"^(?P<label>[^:：]{1,60}?)\s*[:：]")
+_SENTENCE_END = re.compile(r"[.!?。？！:：;；,，…]$")
+_CLOSERS = "\"')）]」』"
+
+
+def is_title_line(line: str, entities: Entities | None = None) -> bool:
+    """Is this line, at the top of a page with no title element, the page's title?
+
+    A title on these sites is a short line that ends in no punctuation: not a
+    sentence (". ? !", or a colon leading into the speech), not a date, not a
+    roster line, and not a speaker's turn (`Q: ...`, `Reuters: ...`, a name the
+    archive knows). Taking a paragraph for the title would drop it from the
+    turns, so anything else is body.
+    """
+    text = fold(line).strip()
+    if not text or len(text) > MAX_TITLE or is_date_line(text) or ROSTER_KEY.match(text):
+        return False
+    if _SENTENCE_END.search(text.rstrip(_CLOSERS)):
+        return False
+    m = _OPENING_LABEL.match(text)
+    if m:
+        label = m.group("label").strip().rstrip(".")
+        if label.casefold() in GENERIC_LABELS or is_asker(label):
+            return False
+        if entities is not None and (entities.person(label) or entities.outlet(label)):
+            return False
+    return True
 
 
 def _same(a: str, b: str) -> bool:
@@ -260,14 +290,12 @@ def make_briefing(*, id: str, source: str, pages: list[PageText], title: str | N
                   text_sample: str) -> Briefing:
     if not turns:
         raise Rejected("no transcript text found after removing page chrome")
-    if not title:
-        raise Rejected("no title found")
     first_page = min(pages, key=lambda p: p.number)
     return Briefing(
         id=id,
         source=source,
         url=first_page.url,
-        title=title,
+        title=title or "",  # the page prints none: stored empty, never made up
         date=date,
         published=published,
         language="zh" if looks_chinese(text_sample) else "en",
@@ -284,7 +312,7 @@ def roster_briefing(source: str, id: str, pages: list[PageText], entities: Entit
                     *, default: Participant | None = None) -> Briefing:
     """Assemble a transcript whose speakers are named in a roster (SCIO, china.org.cn, generic)."""
     pages = sorted(pages, key=lambda p: p.number)
-    head = read_header(pages[0])
+    head = read_header(pages[0], entities=entities)
     published = head.published or pages[0].published or date_in_url(pages[0].url)
     paras = [(pages[0].number, line) for line in head.body]
     for p in pages[1:]:

@@ -15,7 +15,7 @@ from ..dates import find_date, is_date_line, iso_date
 from ..models import Participant, RawPage
 from ..people import Entities, Roster, strip_title
 from ..segment import Context, is_asker, segment
-from .base import ROSTER_KEY, ROSTER_KINDS, PageText, decoded, html_lines, is_role_line, make_briefing, page_text, participant_from, plain_lines, roster_entries
+from .base import ROSTER_KEY, ROSTER_KINDS, PageText, decoded, html_lines, is_role_line, is_title_line, make_briefing, page_text, participant_from, plain_lines, roster_entries
 
 BODY = (".content", "#content", ".article", ".TRS_Editor", ".detail", "#detail", ".main")
 TITLE = ("h1", ".title", "h2")
@@ -57,7 +57,7 @@ def build(id: str, pages: list[PageText], entities: Entities):
     head = lines[:16]
     speaker_line = next((i for i, line in enumerate(head) if is_role_line(line) and not _INTERVIEW.match(line)), None)
     for i, line in enumerate(head):
-        if title is None and not is_date_line(line):
+        if title is None and is_title_line(line, entities) and not is_role_line(line):
             title = line
         elif title is not None and re.sub(r"\W", "", line).casefold() == re.sub(r"\W", "", title).casefold():
             pass

@@ -16,7 +16,7 @@ from ..models import Participant, RawPage
 from ..people import Entities, Roster
 from ..segment import Context, segment
 from ..html import first, text_of
-from .base import PageText, decoded, html_lines, make_briefing, page_text, plain_lines
+from .base import PageText, decoded, html_lines, is_title_line, make_briefing, page_text, plain_lines
 
 BODY = ("div.content_mod div.content", "#News_Body_Txt_A", ".content_text", "#content", "div.content")
 TITLE = ("div.content_mod h2.title", "#News_Body_Title", ".news_header_title", "h2.title", "h1")
@@ -33,8 +33,8 @@ ROLE_ZH = "外交部发言人"
 def read(page: RawPage, number: int) -> PageText:
     if not page.is_html:
         lines = plain_lines(page)
-        title = lines[0] if lines else None
-        return page_text(page, number, lines[1:], title=title, held=find_date(title or ""))
+        title = lines[0] if lines and is_title_line(lines[0]) else None
+        return page_text(page, number, lines[1:] if title else lines, title=title, held=find_date(title or ""))
     text = decoded(page)
     lines, title, doc = html_lines(text, BODY, TITLE)
     dated = first(doc, ".xltime", "#News_Body_Time")
