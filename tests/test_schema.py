@@ -41,7 +41,7 @@ def build_at(path, version: int) -> None:
     conn = sqlite3.connect(path, isolation_level=None)
     for step in store.MIGRATIONS[:version]:
         for sql in step:
-            conn.execute(sql)
+            sql(conn) if callable(sql) else conn.execute(sql)
     if version >= 1:
         conn.execute("INSERT INTO meta (key, value) VALUES ('schema_version', ?), ('application', 'briefings')",
                      (str(version),))
