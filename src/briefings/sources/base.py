@@ -23,7 +23,7 @@ from ..segment import Context, looks_like_name, segment
 from ..text import clean_line, looks_chinese, text_paragraphs
 
 # Bump when parsing changes what a page yields: re-ingest then rewrites it.
-PARSER_VERSION = "2"
+PARSER_VERSION = "3"
 
 
 @dataclass

@@ -37,9 +37,6 @@ def read(page: RawPage, number: int) -> PageText:
         return page_text(page, number, lines[1:], title=title, held=find_date(title or ""))
     text = decoded(page)
     lines, title, doc = html_lines(text, BODY, TITLE)
-    if title:
-        # The CMS prints an editor's line break in some titles as text: "为<br>“不受欢迎的人”".
-        title = _TITLE_BREAK.sub(lambda m: "" if _CJK.search(title) else " ", title).strip()
     dated = first(doc, ".xltime", "#News_Body_Time", "div.news-title p.time", "p.time")
     published = find_date(text_of(dated, " ")) if dated is not None else None
     if published is None:
@@ -49,8 +46,6 @@ def read(page: RawPage, number: int) -> PageText:
     return page_text(page, number, lines, title=title, published=published, held=held)
 
 
-_TITLE_BREAK = re.compile(r"\s*<br\s*/?>\s*", re.I)
-_CJK = re.compile(r"[\u4e00-\u9fff]")
 # The later template's day of publication: <meta name="PubDate" content="2024-04-03">.
 _PUB_DATE = re.compile(r"<meta\s+name=[\"']?PubDate[\"']?\s+content=[\"']([^\"']+)", re.I)
 
