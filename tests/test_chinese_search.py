@@ -46,7 +46,7 @@ ZH = [
              )),
     Briefing(id="mfa-zh-2", source="mfa", url=None, title="外交部发言人耿爽主持例行记者会", date="2020-02-03",
              published=None, language="zh", participants=(), fingerprint="z2", turns=(
-                 T(1, "香港电台记者", "question", "關於香港和臺灣的報道，華為公司有何回應？", outlet="香港电台"),
+                 T(1, "海港晚报记者", "question", "關於香港和臺灣的報道，華為公司有何回應？", outlet="海港晚报"),
                  T(2, "耿爽", "answer", "新冠肺炎疫情发生以来，中方始终以公开、透明的态度。⼈民的健康至上，\uf900能不顾。"),
                  T(3, "耿爽", "answer", "这是一个很长的回答，它提到了很多事情，但只有一次提到新冠肺炎，"
                    "其余都是关于合作、发展、交流、互信、共赢以及各国人民之间友好往来的内容。"),
@@ -148,7 +148,7 @@ def test_mixed_query_needs_both(archive):
 def test_phrase_and_chinese_filter_values(archive):
     assert keys(hits(archive, '"一个中国" speaker:华春莹')) == {("mfa-zh-1", 2)}
     assert keys(hits(archive, "华为 outlet:彭博社")) == {("mfa-zh-1", 1)}  # the entities' alias of Bloomberg
-    assert keys(hits(archive, "香港 outlet:香港电台")) == {("mfa-zh-2", 1)}  # an outlet by its stored name
+    assert keys(hits(archive, "香港 outlet:海港晚报")) == {("mfa-zh-2", 1)}  # an outlet the entities do not know, by its stored name
     assert keys(hits(archive, "华为 since:2020")) == {("mfa-zh-2", 1)}
     assert keys(hits(archive, "华为 kind:answer")) == {("mfa-zh-1", 2)}
 

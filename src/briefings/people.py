@@ -27,8 +27,19 @@ def strip_title(name: str) -> str:
 
 
 def name_key(name: str) -> str:
-    """A comparison key: no titles, case, spaces, dots or hyphens."""
-    return re.sub(r"[\s.\-'’·]", "", strip_title(name)).casefold()
+    """A comparison key: no titles, case, spaces, dots, hyphens or book-title marks
+    (《环球时报》 is 环球时报, as Global Times is The Global Times)."""
+    return re.sub(r"[\s.\-'’·《》〈〉「」『』]", "", strip_title(name)).casefold()
+
+
+# Where Chinese pages print an outlet's country or region before its name
+# ("日本共同社", "英国《金融时报》", "香港中评社"): tried off when the whole name is unknown.
+_ZH_PLACES = re.compile(
+    r"^(?:中国香港|中国澳门|中国台湾|香港|澳门|台湾|美国|英国|日本|韩国|朝鲜|德国|法国|俄罗斯|加拿大|澳大利亚|新西兰|印度|"
+    r"巴基斯坦|土耳其|西班牙|意大利|芬兰|瑞典|挪威|丹麦|荷兰|比利时|瑞士|奥地利|波兰|伊拉克|伊朗|以色列|埃及|卡塔尔|"
+    r"阿联酋|沙特|新加坡|马来西亚|印度尼西亚|印尼|越南|泰国|菲律宾|孟加拉国|斯里兰卡|尼泊尔|哈萨克斯坦|蒙古|巴西|"
+    r"阿根廷|墨西哥|古巴|南非|尼日利亚|肯尼亚)(?=.)"
+)
 
 
 @dataclass(frozen=True)
@@ -107,7 +118,11 @@ class Entities:
         return cls(docs)
 
     def outlet(self, label: str) -> str | None:
-        return self._outlet_keys.get(name_key(label))
+        key = name_key(label)
+        hit = self._outlet_keys.get(key)
+        if hit is None and _ZH_PLACES.match(key):
+            hit = self._outlet_keys.get(_ZH_PLACES.sub("", key, count=1))
+        return hit
 
     def person(self, label: str) -> Person | None:
         name = self._person_keys.get(name_key(label))

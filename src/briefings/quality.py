@@ -13,7 +13,8 @@ from dataclasses import dataclass, field
 
 from .models import Participant
 from .people import Entities, Roster
-from .segment import GENERIC_LABELS, Context, known_label, looks_like_name
+from .segment import (GENERIC_LABELS, Context, is_follow_up, is_reported_question, known_label, looks_like_name,
+                      zh_label_shaped)
 
 # A paragraph that opens like a speaker label: "Reuters:", "Zhao Lijian:", "Q:", or is one: "Geng Shuang:".
 _LABEL_START = re.compile(r"^(?P<label>[^:：\n]{1,40}?)\s*(?::(?:\s|$)|：)")
@@ -114,7 +115,7 @@ def _label_like(label: str, ctx: Context) -> bool:
     if label.casefold() in GENERIC_LABELS or known_label(label, ctx):
         return True
     if _CJK.search(label):
-        return label.endswith("记者")
+        return zh_label_shaped(label)
     return looks_like_name(label) or bool(re.match(r"(?i)(?:the\s+)?(?:journalist|reporter|moderator|chairperson)\b", label))
 
 
@@ -148,11 +149,11 @@ def add_briefing(report: Report, b: dict, entities: Entities) -> None:
         if t["kind"] == "answer" and t.get("answers") is None:
             report.alternation.append((b["id"], t["seq"], "an answer with no question before it"))
         if t["kind"] == "question" and previous is not None and previous["kind"] == "question" \
-                and (t.get("label") or "").casefold() not in ("follow-up", "follow up", "追问"):
+                and not is_follow_up(t.get("label")):
             report.alternation.append((b["id"], t["seq"], "a question right after an unanswered question"))
         for para in t["text"].split("\n\n"):
             m = _LABEL_START.match(para)
-            if m and _label_like(m.group("label").strip(), ctx):
+            if m and _label_like(m.group("label").strip(), ctx) and not is_reported_question(para):
                 report.label_like.append((b["id"], t["seq"], para[:50]))
         if t["kind"] != "moderator":
             previous = t

@@ -100,7 +100,26 @@ _SIMILAR = re.compile(
     re.IGNORECASE,
 )
 _ZH_SIMILAR = re.compile(r"[（(]\s*([^（）()]{1,60}?)(?:也|亦|还)(?:问到|问及|提出了?|问了)类似(?:的)?问题\s*[)）]\s*$")
-_ZH_REPORTER = re.compile(r"^(?P<outlet>.{1,15}?)记者$")
+# Chinese labels name the asker by outlet and say what the journalist does:
+# "路透社记者", "《环球时报》记者提问", "路透社、法新社记者", "记者追问", "追问2",
+# "记者澄清". Every such label is the journalist's, never the spokesperson's.
+_ZH_ASKS = r"提问|提问题|发问|问|问道|询问|补充提问|补充问|补问|补充|追问|再问|又问|继续问|继续追问|接着问|进一步问|进一步追问"
+_ZH_SAYS = (r"澄清|解释|说明|插话|插问|笑|笑称|表示|回应|确认|纠正|更正|强调|重申|回答|答|说|称|指出|接话|打断|"
+            r"感谢|致谢|道谢|附和|反问|点评|评论")
+# A follow-up: the asker of the question before, where the page says who that was.
+_ZH_FOLLOWS = re.compile(r"^(?:补充提问|补充问|补问|补充|追问|再问|又问|继续问|继续追问|接着问|进一步问|进一步追问)$")
+_ZH_NUMBER = r"\s*(?:第?[（(]?[0-9０-９一二三四五六七八九十]{1,3}[)）]?)?"
+_ZH_JOURNALIST = re.compile(
+    rf"^(?P<who>[^，。？！：:；;]{{0,40}}?)记者(?:们)?(?P<verb>{_ZH_ASKS}|{_ZH_SAYS})?{_ZH_NUMBER}$"
+)
+_ZH_FOLLOW_UP = re.compile(rf"^(?:第?[一二三四五六七八九十0-9０-９]+个)?(?P<verb>{_ZH_FOLLOWS.pattern[4:-2]}){_ZH_NUMBER}$")
+# "有记者", "一位记者", "另一位记者": a journalist the page does not name.
+_ZH_SOMEONE = re.compile(r"^(?:(?:会后|随后|此后)?[，,]?(?:还|又|另)?有|一位|另一位|另外一位|另有|其他|多位|几位|一名|某)$")
+# What only prose puts before 记者: "我刚才回答路透社记者提问时" is a sentence, not a label.
+_ZH_PROSE = re.compile(r"[我你他她它们的是了就在对把被给向跟从据称]")
+_ZH_OUTLETS_JOIN = re.compile(r"\s*[、,，/／]\s*")
+_ZH_OUTLETS_AND = re.compile(r"\s*(?:和|与|及|以及)\s*")
+_CJK = re.compile(r"[\u4e00-\u9fff]")
 # Editorial notes are nobody's turn; when a note introduces a question
 # ("The following question was raised after the press conference: ..."),
 # the text after it is that question.
@@ -158,6 +177,9 @@ class _Who:
     kind: str  # question | answer | person | other
     person_kind: str | None = None
     outlet: str | None = None
+    also: tuple[str, ...] = ()  # the other outlets one label names ("路透社、法新社记者")
+    follow_up: bool = False  # the asker before, where the label does not name one ("追问", "记者澄清")
+    unknown: tuple[str, ...] = ()  # outlets named as printed, that the entities file does not know
 
 
 def looks_like_name(label: str) -> bool:
@@ -227,6 +249,10 @@ def _resolve(label: str, ctx: Context, para: str | None = None) -> _Who | None:
 def _known(label: str, bare: str, ctx: Context) -> _Who | None:
     """A label the briefing or the archive knows: generic, roster, person, outlet."""
     low = bare.casefold()
+    if _CJK.search(bare):
+        who = zh_label(label, bare, ctx.entities)
+        if who is not None:
+            return who
     if low in _QUESTION_LABELS or _JOURNALIST_SAYS.match(low):
         return _Who(label, UNIDENTIFIED, None, "question")
     if _ASKER.match(low):
@@ -248,11 +274,59 @@ def _known(label: str, bare: str, ctx: Context) -> _Who | None:
     outlet = ctx.entities.outlet(bare)
     if outlet is not None:
         return _Who(label, outlet, None, "question", outlet=outlet)
-    m = _ZH_REPORTER.match(bare)
-    if m:
-        name = ctx.entities.outlet(m.group("outlet")) or m.group("outlet")
-        return _Who(label, name, None, "question", outlet=name)
     return None
+
+
+def zh_label(label: str, bare: str, entities: Entities) -> _Who | None:
+    """A Chinese journalist's label (see _ZH_JOURNALIST), or None.
+
+    The outlets are resolved to their canonical names; one the entities file
+    does not know is kept as printed, without book-title marks, and listed in
+    `unknown` for the quality report.
+    """
+    bare = bare.strip()
+    m = _ZH_FOLLOW_UP.match(bare)
+    if m:
+        return _Who(label, UNIDENTIFIED, None, "question", follow_up=True)
+    m = _ZH_JOURNALIST.match(bare)
+    if not m:
+        return None
+    printed, verb = m.group("who").strip(), m.group("verb") or ""
+    if not printed or _ZH_SOMEONE.match(printed):
+        # "记者追问", "记者澄清": the journalist of the exchange; a bare "记者" names no one.
+        return _Who(label, UNIDENTIFIED, None, "question", follow_up=bool(verb))
+    if entities.person(printed) is not None or _ZH_PROSE.search(printed) or "记者" in printed:
+        return None
+    names = _zh_outlets(printed, entities)
+    if names is None:
+        return None
+    known = [entities.outlet(n) or n for n in names]
+    unknown = tuple(n for n in names if entities.outlet(n) is None)
+    first, *rest = known
+    return _Who(label, first, None, "question", outlet=first, also=tuple(rest), unknown=unknown)
+
+
+def _zh_outlets(printed: str, entities: Entities) -> list[str] | None:
+    """The outlets one label names: "路透社、法新社" is two, "总台央视和CGTN" two where both are known."""
+    if entities.outlet(printed):
+        return [printed]
+    parts = [p for p in _ZH_OUTLETS_JOIN.split(printed) if p]
+    if not parts:
+        return None
+    out: list[str] = []
+    for part in parts:
+        if entities.outlet(part):
+            out.append(part)
+            continue
+        pieces = [p for p in _ZH_OUTLETS_AND.split(part) if p]
+        if len(pieces) > 1 and all(entities.outlet(p) for p in pieces):
+            out.extend(pieces)
+        else:
+            out.append(part)
+    names = [re.sub(r"[《》〈〉「」『』]", "", n).strip() for n in out]
+    if any(not n or len(n) > 20 for n in names):
+        return None
+    return names
 
 
 def _person(label: str, bare: str, ctx: Context) -> _Who | None:
@@ -301,7 +375,41 @@ def known_label(label: str, ctx: Context) -> bool:
     m = _REPORTER.match(bare)
     if m and ctx.entities.outlet(m.group("outlet")):
         return True
-    return any(_known(label, c, ctx) or _titled(label, c, ctx) for c in candidates)
+    for c in candidates:
+        who = _known(label, c, ctx) or _titled(label, c, ctx)
+        if who is not None and not who.unknown:
+            return True
+    return False
+
+
+def zh_label_shaped(label: str) -> bool:
+    """Does this Chinese text before a colon read like a label, known to the parser or not?
+
+    Wider than what `zh_label` accepts, so that a form it does not know
+    ("路透社记者再三追问") is shown to a person rather than run into a turn unseen.
+    """
+    bare = label.strip()
+    if not bare or len(bare) > 25 or re.search(r"[，。？！；：“”\"]", bare):
+        return False
+    if _ZH_FOLLOW_UP.match(bare) or re.match(r"^(?:追问|补问|再问|又问|补充提问|问|答)(?:\s*\S{0,3})$", bare):
+        return True
+    return "记者" in bare and "记者会" not in bare and not _ZH_PROSE.search(bare)
+
+
+def is_reported_question(para: str) -> bool:
+    """A question reported after the conference ("会后，有记者问及："): a turn's own first words."""
+    return bool(_REPORTED_QUESTION.match(para))
+
+
+def is_follow_up(label: str | None) -> bool:
+    """Is this label a follow-up of the question before ("Follow-up", "追问", "记者追问", "追问2")?"""
+    if not label:
+        return False
+    bare = label.strip().rstrip(".:：")
+    if bare.casefold() in ("follow-up", "follow up", "followup", "follow-up question"):
+        return True
+    return bool(_ZH_FOLLOW_UP.match(bare) or (_ZH_JOURNALIST.match(bare) and
+                                                 _ZH_FOLLOWS.match(_ZH_JOURNALIST.match(bare).group("verb") or "")))
 
 
 def _chinese_name(label: str) -> bool:
@@ -364,6 +472,7 @@ class _Open:
     answers: int | None
     paragraphs: list[str] = field(default_factory=list)
     bold: bool = True  # every paragraph so far printed bold
+    opened_bold: bool = False  # its label was printed bold
 
 
 def segment(paragraphs: list[tuple[int, str]], ctx: Context) -> list[Turn]:
@@ -372,6 +481,7 @@ def segment(paragraphs: list[tuple[int, str]], ctx: Context) -> list[Turn]:
     turns: list[Turn] = []
     current: _Open | None = None
     open_question: int | None = None
+    asker: _Who | None = None  # who asked the exchange's question: "追问", "记者澄清" are them again
     after_break = False  # a separator ended the exchange: unlabelled text is the default speaker's again
     d = ctx.default
     reported_answer = (
@@ -387,6 +497,7 @@ def segment(paragraphs: list[tuple[int, str]], ctx: Context) -> list[Turn]:
         who = current.who
         seq = len(turns) + 1
         also = similar_outlets(text, ctx.entities) if current.kind == "question" else ()
+        also = tuple(dict.fromkeys(a for a in (*who.also, *also) if a != who.outlet))
         turns.append(
             Turn(
                 seq=seq,
@@ -412,8 +523,14 @@ def segment(paragraphs: list[tuple[int, str]], ctx: Context) -> list[Turn]:
     labels = [who for who, _ in splits]
 
     def answer_follows(i: int) -> bool:
-        """Is the next labelled paragraph after i an answer (so i belongs to the question)?"""
-        for who in labels[i + 1:]:
+        """Is the next labelled paragraph after i an answer (so i belongs to the question)?
+
+        A question reported after the conference, a note or a row of asterisks
+        opens an exchange of its own: an answer after it answers that, not i."""
+        for j, who in enumerate(labels[i + 1:], i + 1):
+            text = paragraphs[j][1]
+            if who is None and (_REPORTED_QUESTION.match(text) or _SEPARATOR.match(text) or _NOTES.match(text)):
+                return False
             if who is not None:
                 return who.kind == "answer" or (who.kind == "person" and d is not None and who.speaker == d.name)
         return False
@@ -425,9 +542,11 @@ def segment(paragraphs: list[tuple[int, str]], ctx: Context) -> list[Turn]:
             # A page is missing: what follows cannot be joined to, or answer, anything before it.
             close()
             open_question = None
+            asker = None
         if _SEPARATOR.match(fold(para)):
             close()
             open_question = None
+            asker = None
             after_break = True
             continue
         note = _NOTES.match(para)
@@ -445,6 +564,7 @@ def segment(paragraphs: list[tuple[int, str]], ctx: Context) -> list[Turn]:
         if who is None and _REPORTED_QUESTION.match(para):
             close()
             open_question = None
+            asker = None
             current = _Open(_Who(None, UNIDENTIFIED, None, "question"), "question", page, None, [para])
             continue
         if (who is None and reported_answer is not None and current is not None
@@ -453,8 +573,12 @@ def segment(paragraphs: list[tuple[int, str]], ctx: Context) -> list[Turn]:
             current = default_turn("answer", page, open_question)
         is_bold = getattr(para, "bold", False)
         if (who is None and ctx.bold_questions and d is not None and current is not None
-                and current.kind == "question" and current.bold and current.paragraphs and not is_bold
+                and current.kind == "question" and current.paragraphs and not is_bold
+                and (current.bold or (ctx.questions_bold and current.opened_bold
+                                      and getattr(para, "bold_start", None) is False))
                 and not answer_follows(i)):
+            # Where askers' questions print bold throughout, a plain paragraph after a
+            # journalist's bold label ("记者：好。（笑）") is the spokesperson's again.
             close()
             current = default_turn("answer", page, open_question)
         if who is None:
@@ -478,6 +602,10 @@ def segment(paragraphs: list[tuple[int, str]], ctx: Context) -> list[Turn]:
             if who.kind == "question":
                 kind, answers = "question", None
                 open_question = None
+                if who.follow_up and who.outlet is None and asker is not None:
+                    # "追问" after "路透社记者": Reuters again; the label stays as printed.
+                    who = replace(who, speaker=asker.speaker, outlet=asker.outlet, also=asker.also)
+                asker = who
             elif who.kind == "answer":
                 kind, answers = "answer", open_question
             elif who.kind == "person" and who.person_kind == "chair":
@@ -490,7 +618,9 @@ def segment(paragraphs: list[tuple[int, str]], ctx: Context) -> list[Turn]:
                 # a question asked before it.
                 kind, answers = "other", None
                 open_question = None
-            current = _Open(who, kind, page, answers, bold=is_bold)
+                asker = None
+            current = _Open(who, kind, page, answers, bold=is_bold,
+                            opened_bold=bool(getattr(para, "bold_start", False)))
         if rest:
             current.paragraphs.append(rest)
     close()

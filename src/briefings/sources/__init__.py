@@ -48,8 +48,25 @@ def family_from_url(url: str | None) -> str | None:
     return None
 
 
+# What a page says of itself (the CMS's <meta name="Url">, SiteDomain, SiteName,
+# the site's name in <title>): read before the links in its header and footer,
+# which name every other government site.
+_OWN_SITE = re.compile(r"<meta\s+name=[\"']?(?:Url|SiteDomain)[\"']?\s+content=[\"']([^\"']+)", re.I)
+_OWN_NAME = re.compile(r"<title[^>]*>([^<]*)|<meta\s+name=[\"']?SiteName[\"']?\s+content=[\"']([^\"']+)", re.I)
+_MFA_NAMES = ("中华人民共和国外交部", "Ministry of Foreign Affairs of the People's Republic of China")
+
+
 def family_from_markers(head: bytes) -> str:
     text = head[:200_000].decode("utf-8", "ignore")
+    top = text[:50_000]
+    for m in _OWN_SITE.finditer(top):
+        url = m.group(1) if "//" in m.group(1) else f"//{m.group(1)}"
+        family = family_from_url(url)
+        if family is not None:
+            return family
+    names = " ".join(a or b for a, b in _OWN_NAME.findall(top))
+    if any(n in names for n in _MFA_NAMES) or "News_Body_Txt_A" in text:
+        return "mfa"
     if "enpcontent" in text or "scio.gov.cn" in text or re.search(r"^\s*(Speakers?|Chairperson)\s*:", text, re.M):
         return "scio"
     if "container_txt" in text or "china.org.cn" in text:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 
-from ..dates import date_before, find_date, iso_date
+from ..dates import date_before, date_in_url, find_date, iso_date
 from ..models import Participant, RawPage
 from ..people import Entities, Roster
 from ..segment import Context, segment
@@ -37,10 +37,17 @@ def read(page: RawPage, number: int) -> PageText:
         return page_text(page, number, lines[1:] if title else lines, title=title, held=find_date(title or ""))
     text = decoded(page)
     lines, title, doc = html_lines(text, BODY, TITLE)
-    dated = first(doc, ".xltime", "#News_Body_Time")
+    dated = first(doc, ".xltime", "#News_Body_Time", "div.news-title p.time", "p.time")
     published = find_date(text_of(dated, " ")) if dated is not None else None
+    if published is None:
+        meta = _PUB_DATE.search(text[:50_000])
+        published = find_date(meta.group(1)) if meta else date_in_url(page.url)
     held = find_date(title or "") or date_before(title or "", published or _upload_day(text))
     return page_text(page, number, lines, title=title, published=published, held=held)
+
+
+# The later template's day of publication: <meta name="PubDate" content="2024-04-03">.
+_PUB_DATE = re.compile(r"<meta\s+name=[\"']?PubDate[\"']?\s+content=[\"']([^\"']+)", re.I)
 
 
 def _upload_day(html: str) -> str | None:
