@@ -628,6 +628,10 @@ def list_(speaker, since, until, source, limit, db_path, as_json):
     filters = query.Filters(speaker=speaker, since=since, until=until, source=source)
     rows = run_query(db_path, query.list_briefings, filters, limit=limit)
     if as_json:
+        with open_archive(db_path) as archive:
+            pairs = query.counterpart_ids(archive.db)
+        for row in rows:
+            row["counterpart"] = pairs.get(row["id"])
         emit(render.dumps(rows))
         return
     con = render.console()
@@ -675,6 +679,7 @@ def _get(db_path: Path, briefing_id: str) -> dict:
             near = query.similar_ids(archive.db, briefing_id)
             hint = f"; did you mean {', '.join(near)}?" if near else "; `briefings list` shows the ids"
             raise click.ClickException(f"no briefing with id {briefing_id!r}{hint}")
+        query.add_counterparts(archive.db, b)
     return b
 
 

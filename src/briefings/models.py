@@ -86,6 +86,7 @@ class Briefing:
     missing_pages: tuple[int, ...] = ()
     fingerprint: str = ""  # sha256 over the raw pages: unchanged input, unchanged record
     pages_declared: int | None = None  # how many pages the site's pager says there are, if it says
+    counterpart_url: str | None = None  # the page's own link to its version in the other language
 
     @property
     def incomplete(self) -> bool:

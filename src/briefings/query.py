@@ -774,3 +774,41 @@ def changes(db: sqlite_utils.Database) -> list[dict]:
     )
     cols = [c[0] for c in cursor.description]
     return [dict(zip(cols, row)) for row in cursor.fetchall()]
+
+
+def counterpart_of(db, briefing_id: str) -> dict | None:
+    """The other language version a briefing is paired with: {"id", "language", "url"}, or None."""
+    row = db.execute(
+        "SELECT o.id, o.language, o.url FROM briefings b JOIN counterparts c ON c.briefing_pk = b.pk "
+        "JOIN briefings o ON o.pk = c.other_pk WHERE b.id = ?", (briefing_id,)).fetchone()
+    return dict(zip(("id", "language", "url"), row)) if row else None
+
+
+def turn_links(db, briefing_id: str) -> dict[int, tuple[list[int], float]]:
+    """seq -> (the counterpart's seqs it is linked to, the link's score)."""
+    out: dict[int, tuple[list[int], float]] = {}
+    for seq, other_seq, score in db.execute(
+            "SELECT l.seq, l.other_seq, l.score FROM turn_links l JOIN briefings b ON b.pk = l.briefing_pk "
+            "WHERE b.id = ? ORDER BY l.seq, l.other_seq", (briefing_id,)):
+        seqs, _ = out.setdefault(seq, ([], score))
+        seqs.append(other_seq)
+    return out
+
+
+def add_counterparts(db, b: dict) -> dict:
+    """The export shape's bilingual fields: the briefing's `counterpart`, each turn's
+    `counterpart` (seqs in the other version, [] when none) and `counterpart_score`."""
+    b["counterpart"] = counterpart_of(db, b["id"])
+    links = turn_links(db, b["id"]) if b["counterpart"] else {}
+    for t in b["turns"]:
+        seqs, score = links.get(t["seq"], ([], None))
+        t["counterpart"] = seqs
+        t["counterpart_score"] = score
+    return b
+
+
+def counterpart_ids(db) -> dict[str, str]:
+    """Every paired briefing's id -> its counterpart's id, for `list --json`."""
+    return dict(db.execute(
+        "SELECT b.id, o.id FROM counterparts c JOIN briefings b ON b.pk = c.briefing_pk "
+        "JOIN briefings o ON o.pk = c.other_pk").fetchall())
