@@ -24,12 +24,18 @@ LINK_FLOOR = 0.35
 LOW = 0.5
 # Splitting one turn over two costs a little, so a 1-1 link wins when both fit.
 SPLIT_PENALTY = 0.08
+MIXED_PENALTY = 0.15
 
 # Chinese characters per English word in MFA translations (median over the
 # 105 real pairs whose turns correspond one to one: 1.56; half of all turns
 # lie within a factor 1.25 of it).
 ZH_PER_EN_WORD = 1.43
 LENGTH_SIGMA = 0.35  # spread of log(ratio)
+# Added to both lengths: "Please ask the Ministry of Commerce" may be 请向商务部询问,
+# a ratio that would mean nothing in a long answer says little in a short one.
+LENGTH_SMOOTHING = 5.0
+# How much more a link is worth for each turn past two that it covers.
+COVER = 0.5
 
 UNKNOWN_SPEAKERS = {None, "", "Unidentified journalist"}
 
@@ -149,6 +155,7 @@ def side(turn: dict, language: str) -> Side:
 
 
 def joined(a: Side, b: Side) -> Side:
+    """Two turns read as one, of the first one's kind."""
     return Side(a.seqs + b.seqs, a.kind, a.who if a.who not in UNKNOWN_SPEAKERS else b.who,
                 a.size + b.size, a.numbers | b.numbers)
 
@@ -167,7 +174,7 @@ def similarity(a: Side, b: Side) -> float:
             return 0.0
     else:
         kind = 1.0
-    ratio = math.log(a.size / b.size)
+    ratio = math.log((a.size + LENGTH_SMOOTHING) / (b.size + LENGTH_SMOOTHING))
     sigma = LENGTH_SIGMA * (1.5 if a.kind == "question" else 1.0)  # questions are paraphrased more freely
     length = math.exp(-(ratio ** 2) / (2 * sigma ** 2))
     evidence = [(length, 2.0)]
@@ -188,6 +195,25 @@ class Link:
     a: tuple[int, ...]  # seqs in the first version
     b: tuple[int, ...]  # seqs in the second
     score: float
+
+
+# The steps the alignment may take: (turns of the first version, of the second).
+STEPS = ((1, 1), (1, 2), (2, 1), (1, 3), (3, 1))
+
+
+def _run(sides: list[Side], i: int, n: int) -> tuple[Side, float] | None:
+    """sides[i:i+n] read as one turn, and what reading them so costs; None past the end."""
+    if i + n > len(sides):
+        return None
+    run = sides[i]
+    for s in sides[i + 1:i + n]:
+        run = joined(run, s)
+    kinds = {s.kind for s in sides[i:i + n]}
+    if n == 1:
+        return run, 0.0
+    # One version splits a turn in two (same kind), or prints a question and its
+    # answer, or a journalist's aside, as one turn (mixed): the second is less sure.
+    return run, SPLIT_PENALTY * (n - 1) if len(kinds) == 1 else MIXED_PENALTY * (n - 1)
 
 
 def align(turns_a: list[dict], lang_a: str, turns_b: list[dict], lang_b: str) -> list[Link]:
@@ -214,25 +240,24 @@ def align(turns_a: list[dict], lang_a: str, turns_b: list[dict], lang_b: str) ->
                 offer(i + 1, j, here, (i, j, None))
             if j < m:
                 offer(i, j + 1, here, (i, j, None))
-            if i < n and j < m:
-                s = similarity(A[i], B[j])
+            for di, dj in STEPS:
+                ra, rb = _run(A, i, di), _run(B, j, dj)
+                if ra is None or rb is None:
+                    continue
+                s = similarity(ra[0], rb[0]) - ra[1] - rb[1]
                 if s > LINK_FLOOR:
-                    offer(i + 1, j + 1, here + s - LINK_FLOOR, (i, j, s))
-                if j + 1 < m and B[j].kind == B[j + 1].kind:
-                    s = similarity(A[i], joined(B[j], B[j + 1])) - SPLIT_PENALTY
-                    if s > LINK_FLOOR:
-                        offer(i + 1, j + 2, here + s - LINK_FLOOR, (i, j, s))
-                if i + 1 < n and A[i].kind == A[i + 1].kind:
-                    s = similarity(joined(A[i], A[i + 1]), B[j]) - SPLIT_PENALTY
-                    if s > LINK_FLOOR:
-                        offer(i + 2, j + 1, here + s - LINK_FLOOR, (i, j, s))
+                    mixed = ra[1] > SPLIT_PENALTY * (di - 1) or rb[1] > SPLIT_PENALTY * (dj - 1)
+                    shown = s + (0.0 if mixed else ra[1] + rb[1])
+                    # A link's worth grows with the turns it covers, so a turn is left
+                    # out only when no reading of it as part of a translation fits.
+                    offer(i + di, j + dj, here + (s - LINK_FLOOR) * (1 + COVER * (di + dj - 2)), (i, j, shown))
     links: list[Link] = []
     i, j = n, m
     while (i, j) != (0, 0):
         pi, pj, s = back[i][j]
         if s is not None:
             links.append(Link(tuple(x.seqs[0] for x in A[pi:i]), tuple(x.seqs[0] for x in B[pj:j]),
-                              round(min(1.0, s + (SPLIT_PENALTY if i - pi + j - pj > 2 else 0.0)), 3)))
+                              round(min(1.0, s), 3)))
         i, j = pi, pj
     links.reverse()
     return links

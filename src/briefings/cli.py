@@ -911,6 +911,59 @@ def check(repair, db_path, as_json):
         sys.exit(1)
 
 
+@cli.command()
+@click.argument("briefing_id", metavar="ID")
+@db_option
+@json_option
+@handle_errors
+def compare(briefing_id, db_path, as_json):
+    """What one language version of a briefing left out that the other keeps.
+
+    Lists the turns of ID with no counterpart in its other-language version
+    (a question and answer the other version lacks), then the turns of the
+    other version with none in ID, each with its text, and the turn links the
+    aligner was unsure of.
+
+    \b
+    Examples:
+      briefings compare mfa-1729013
+      briefings compare mfa-1729013 --json
+    """
+    with reading(db_path) as archive:
+        found = query.compare(archive.db, briefing_id)
+        if found is None:
+            near = query.similar_ids(archive.db, briefing_id)
+            hint = f"; did you mean {', '.join(near)}?" if near else "; `briefings list` shows the ids"
+            raise click.ClickException(f"no briefing with id {briefing_id!r}{hint}")
+    if found["counterpart"] is None:
+        raise click.ClickException(
+            f"{briefing_id} has no counterpart in the archive: its other-language version is not stored "
+            "(ingest it, and the two are paired)")
+    if as_json:
+        emit(render.dumps(found))
+        return
+    here, there = found["id"], found["counterpart"]["id"]
+    lang, other_lang = found["language"], found["counterpart"]["language"]
+    click.echo(f"{here} ({lang}) and {there} ({other_lang}): {len(found['only_here'])} turn(s) only in {here}, "
+               f"{len(found['only_there'])} only in {there}")
+    for title, turns in ((f"Only in {here} ({lang}), left out of {there}", found["only_here"]),
+                         (f"Only in {there} ({other_lang}), left out of {here}", found["only_there"])):
+        if not turns:
+            continue
+        click.echo("")
+        click.echo(f"{title}:")
+        for t in turns:
+            who = t["outlet"] if t["kind"] == "question" and t["outlet"] else t["speaker"] or t["label"] or "unattributed"
+            click.echo(f"  #{t['seq']} {t['kind']}, {who}")
+            for para in t["text"].split("\n\n"):
+                click.echo(f"    {para}")
+    if found["unsure"]:
+        click.echo("")
+        click.echo(f"Unsure links (score below {query.UNSURE}):")
+        for u in found["unsure"]:
+            click.echo(f"  #{u['seq']} -> {there}#{','.join(map(str, u['counterpart']))}: {u['score']:.2f}")
+
+
 def main() -> None:  # pragma: no cover - the console script entry point
     cli(prog_name="briefings")
 

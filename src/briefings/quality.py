@@ -36,6 +36,11 @@ class Report:
     unattributed: list[tuple[str, int]] = field(default_factory=list)
     changed: list[dict] = field(default_factory=list)
     undated: list[str] = field(default_factory=list)
+    # Bilingual pairs (over the archive only): how many, those where one version
+    # lacks turns the other has, and turn links the aligner was unsure of.
+    pairs: int = 0
+    omissions: list[dict] = field(default_factory=list)
+    unsure_links: list[dict] = field(default_factory=list)
 
     @property
     def problems(self) -> int:
@@ -59,6 +64,9 @@ class Report:
             "rejected": [{"path": p, "reason": r} for p, r in self.rejected],
             "label_like_paragraphs": [{"id": i, "seq": s, "start": t} for i, s, t in self.label_like],
             "changed": self.changed,
+            "pairs": self.pairs,
+            "pairs_with_omissions": self.omissions,
+            "unsure_links": self.unsure_links,
         }
 
     def lines(self, shown: int = _SHOWN) -> list[str]:
@@ -84,6 +92,15 @@ class Report:
         section("rejected pages", [f"{p}: {r}" for p, r in self.rejected])
         section("paragraphs that begin like a label", [f"{i}#{s}: {t!r}" for i, s, t in self.label_like])
         section("changed when ingested again", [_describe(c) for c in self.changed])
+        if self.pairs:
+            out.append(f"bilingual pairs: {self.pairs}")
+            section("pairs where one version lacks turns the other has", [
+                f"{o['id']} / {o['counterpart']}: {len(o['only_here'])} turn(s) only in {o['id']}, "
+                f"{len(o['only_there'])} only in {o['counterpart']} (`briefings compare {o['id']}`)"
+                for o in self.omissions])
+            section("unsure turn links (score below 0.5)", [
+                f"{u['id']}#{u['seq']} -> {u['counterpart_id']}#{','.join(map(str, u['counterpart']))}: {u['score']:.2f}"
+                for u in self.unsure_links])
         return out
 
 
@@ -155,13 +172,15 @@ def add_briefing(report: Report, b: dict, entities: Entities) -> None:
 
 
 def from_archive(db, entities: Entities) -> Report:
-    from .query import all_briefing_ids, changes, get_briefing, rejects
+    from .query import all_briefing_ids, changes, get_briefing, pairs_report, rejects
 
     report = Report()
     for bid in all_briefing_ids(db):
         add_briefing(report, get_briefing(db, bid), entities)
     report.rejected = rejects(db)
     report.changed = changes(db)
+    pairs = pairs_report(db)
+    report.pairs, report.omissions, report.unsure_links = pairs["pairs"], pairs["with_omissions"], pairs["unsure"]
     return report
 
 

@@ -812,3 +812,63 @@ def counterpart_ids(db) -> dict[str, str]:
     return dict(db.execute(
         "SELECT b.id, o.id FROM counterparts c JOIN briefings b ON b.pk = c.briefing_pk "
         "JOIN briefings o ON o.pk = c.other_pk").fetchall())
+
+
+UNSURE = 0.5  # a turn link scored below this is listed by `quality` as unsure (see align.LOW)
+
+
+def _unlinked(db, pk: int) -> list[dict]:
+    cursor = db.execute(
+        "SELECT t.seq, t.kind, t.label, t.speaker, t.outlet, t.text FROM turns t WHERE t.briefing_pk = ? AND NOT "
+        "EXISTS (SELECT 1 FROM turn_links l WHERE l.briefing_pk = t.briefing_pk AND l.seq = t.seq) ORDER BY t.seq",
+        (pk,))
+    cols = [c[0] for c in cursor.description]
+    return [dict(zip(cols, row)) for row in cursor.fetchall()]
+
+
+def compare(db, briefing_id: str) -> dict | None:
+    """A pair's turns that have no counterpart in the other version, both ways; None if
+    the briefing is not stored, {"counterpart": None} if it has no counterpart."""
+    row = db.execute("SELECT pk, id, language, url FROM briefings WHERE id = ?", (briefing_id,)).fetchone()
+    if row is None:
+        return None
+    pk, bid, language, url = row
+    other = db.execute(
+        "SELECT o.pk, o.id, o.language, o.url FROM counterparts c JOIN briefings o ON o.pk = c.other_pk "
+        "WHERE c.briefing_pk = ?", (pk,)).fetchone()
+    if other is None:
+        return {"id": bid, "language": language, "url": url, "counterpart": None}
+    unsure = [
+        {"seq": s, "counterpart": sorted(json.loads(o)), "score": sc} for s, o, sc in db.execute(
+            "SELECT seq, json_group_array(other_seq), min(score) FROM turn_links WHERE briefing_pk = ? "
+            "GROUP BY seq HAVING min(score) < ? ORDER BY seq", (pk, UNSURE))]
+    return {
+        "id": bid, "language": language, "url": url,
+        "counterpart": {"id": other[1], "language": other[2], "url": other[3]},
+        "only_here": _unlinked(db, pk),  # turns of this version the other one left out
+        "only_there": _unlinked(db, other[0]),  # turns of the other version this one left out
+        "unsure": unsure,
+    }
+
+
+def pairs_report(db) -> dict:
+    """For `quality`: every pair, those where a version lacks turns the other has, and unsure
+    links; each pair and link once, from its English side where it has one."""
+    pairs = db.execute(
+        "SELECT b.pk, b.id, o.pk, o.id FROM counterparts c JOIN briefings b ON b.pk = c.briefing_pk "
+        "JOIN briefings o ON o.pk = c.other_pk "
+        "WHERE b.language = 'en' OR (o.language != 'en' AND b.pk < o.pk) ORDER BY b.date, b.id").fetchall()
+    with_omissions = []
+    for pk, bid, opk, oid in pairs:
+        here, there = _unlinked(db, pk), _unlinked(db, opk)
+        if here or there:
+            with_omissions.append({"id": bid, "counterpart": oid, "only_here": [t["seq"] for t in here],
+                                   "only_there": [t["seq"] for t in there]})
+    unsure = [
+        {"id": bid, "seq": s, "counterpart_id": oid, "counterpart": sorted(json.loads(o)), "score": sc}
+        for bid, s, oid, o, sc in db.execute(
+            "SELECT b.id, l.seq, o.id, json_group_array(l.other_seq), min(l.score) FROM turn_links l "
+            "JOIN briefings b ON b.pk = l.briefing_pk JOIN briefings o ON o.pk = l.other_pk "
+            "WHERE b.language = 'en' OR (o.language != 'en' AND b.pk < o.pk) "
+            "GROUP BY l.briefing_pk, l.seq HAVING min(l.score) < ? ORDER BY b.date, b.id, l.seq", (UNSURE,))]
+    return {"pairs": len(pairs), "with_omissions": with_omissions, "unsure": unsure}
