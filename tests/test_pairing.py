@@ -196,3 +196,42 @@ def test_compare_errors_are_one_line(tmp_path):
         assert words in result.output and len(result.output.strip().splitlines()) == 1
         assert "Traceback" not in result.output
     assert run("compare", "--db", db).exit_code == 2
+
+
+@needs_corpus
+def test_an_archive_with_no_links_yet_is_paired_at_the_next_ingest(tmp_path):
+    """As an archive from before pairing: the pages unchanged, the pair made all the same."""
+    db = tmp_path / "a.db"
+    assert run("ingest", EN_PAGE, ZH_PAGE, "--db", db).exit_code == 0
+    with sqlite3.connect(str(db)) as conn:
+        conn.execute("DELETE FROM turn_links")
+        conn.execute("DELETE FROM counterparts")
+    assert listed(db) == {EN_ID: None, ZH_ID: None}
+    result = run("ingest", EN_PAGE, ZH_PAGE, "--db", db)
+    assert result.exit_code == 0 and "2 unchanged" in result.output
+    assert listed(db) == {EN_ID: ZH_ID, ZH_ID: EN_ID}
+    assert exported(db, EN_ID)["turns"][0]["counterpart"] == [1]
+
+
+def test_repair_drops_links_to_a_briefing_that_is_gone(tmp_path):
+    pages = {}
+    for name, body, url in (
+            ("en.html", SCIO_EN, "https://english.scio.gov.cn/pressroom/2025-03/08/content_117000001.html"),
+            ("zh.html", SCIO_ZH, "https://www.scio.gov.cn/xwfbh/2025-03/08/content_117000099.html")):
+        (tmp_path / name).write_text(body, encoding="utf-8")
+        (tmp_path / f"{name}.meta.json").write_text(json.dumps({"url": url, "source": "scio"}), encoding="utf-8")
+        pages[name] = tmp_path / name
+    db = tmp_path / "a.db"
+    assert run("ingest", *pages.values(), "--db", db).exit_code == 0
+    assert listed(db)["scio-117000001"] == "scio-117000099"  # https and www. and .html: the same page
+    with sqlite3.connect(str(db)) as conn:
+        conn.execute("PRAGMA foreign_keys = OFF")
+        pk = conn.execute("SELECT pk FROM briefings WHERE id = 'scio-117000099'").fetchone()[0]
+        for table in ("turns", "participants"):
+            conn.execute(f"DELETE FROM {table} WHERE briefing_pk = ?", (pk,))
+        conn.execute("DELETE FROM briefings WHERE pk = ?", (pk,))
+    assert run("check", "--repair", "--db", db).exit_code == 0
+    with sqlite3.connect(str(db)) as conn:
+        assert conn.execute("SELECT count(*) FROM counterparts").fetchone()[0] == 0
+        assert conn.execute("SELECT count(*) FROM turn_links").fetchone()[0] == 0
+    assert exported(db, "scio-117000001")["counterpart"] is None

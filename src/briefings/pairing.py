@@ -4,8 +4,8 @@ The rules, most certain first:
 
 - the page's own link to its other version (a Chinese MFA page's `div.lan_btn`
   English link, an SCIO transcript's "Read in Chinese" `<a id="cn">`), kept
-  as the briefing's `counterpart_url`, against the other's URL or pages, in
-  either direction;
+  as the briefing's `counterpart_url`, against the other's URL (however http,
+  www. and .shtml are spelled), in either direction;
 - for MFA regular press conferences: the same day and the same spokesperson,
   one in English ("Regular Press Conference", "Daily Briefing Online") and
   one in Chinese (例行记者会), and only when exactly one briefing fits.
@@ -16,6 +16,7 @@ of them is stored.
 
 from __future__ import annotations
 
+import json
 import re
 
 REGULAR = {
@@ -34,12 +35,14 @@ def _spokespeople(conn, pk: int) -> set[str]:
         "SELECT name FROM participants WHERE briefing_pk = ? AND kind = 'spokesperson'", (pk,))}
 
 
-def _url_key(url: str | None) -> str | None:
-    """http and https, www. and a trailing .shtml/.html, are one page for this purpose."""
-    if not url:
-        return None
-    u = re.sub(r"^https?://(www\.)?", "", url.strip()).rstrip("/")
-    return re.sub(r"\.s?html?$", "", u)
+def spellings(url: str | None) -> list[str]:
+    """The ways one page's URL is written: http or https, with www. or not, .shtml or .html."""
+    m = re.match(r"^https?://(?:www\.)?(?P<rest>.+?)(?P<ext>\.s?html?)?/?$", (url or "").strip())
+    if not m:
+        return []
+    rest, ext = m.group("rest"), m.group("ext")
+    exts = [".shtml", ".html", ".htm"] if ext else [""]
+    return [f"{scheme}://{www}{rest}{e}" for scheme in ("http", "https") for www in ("", "www.") for e in exts]
 
 
 def find(conn, pk: int) -> tuple[int, str] | None:
@@ -49,17 +52,15 @@ def find(conn, pk: int) -> tuple[int, str] | None:
     if row is None:
         return None
     source, url, pages, title, date, language, declared = row
-    import json
-
-    mine = {_url_key(u) for u in [url, *json.loads(pages or "[]")]} - {None}
-    others = conn.execute(
-        "SELECT pk, url, pages, counterpart_url FROM briefings WHERE language != ? AND pk != ? AND "
-        "(counterpart_url IS NOT NULL OR ? IS NOT NULL)", (language, pk, declared)).fetchall()
-    want = _url_key(declared)
-    for opk, ourl, opages, odeclared in others:
-        theirs = {_url_key(u) for u in [ourl, *json.loads(opages or "[]")]} - {None}
-        if (want and want in theirs) or (_url_key(odeclared) in mine):
-            return opk, "link"
+    mine = [v for u in [url, *json.loads(pages or "[]")] for v in spellings(u)]
+    for column, values in (("url", spellings(declared)), ("counterpart_url", mine)):
+        if not values:
+            continue
+        marks = ", ".join("?" * len(values))
+        found = conn.execute(f"SELECT pk FROM briefings WHERE {column} IN ({marks}) AND language != ? AND pk != ? "
+                             "ORDER BY pk LIMIT 1", (*values, language, pk)).fetchone()
+        if found:
+            return found[0], "link"
     if source == "mfa" and date and regular_conference(title, language):
         speakers = _spokespeople(conn, pk)
         if not speakers:

@@ -178,6 +178,9 @@ _V6 = [
         score REAL NOT NULL
     )""",
     "CREATE INDEX turn_links_turn ON turn_links(briefing_pk, seq)",
+    "CREATE INDEX turn_links_other ON turn_links(other_pk)",
+    "CREATE INDEX briefings_url ON briefings(url)",
+    "CREATE INDEX briefings_counterpart_url ON briefings(counterpart_url)",
 ]
 
 # Each entry takes the archive from version i to i + 1.
@@ -579,7 +582,8 @@ class Archive:
                     conn.execute(sql)
                     done.append(f"made the {kind} {name} again, as the schema declares it")
             for table in ("turns", "participants", "changes", "counterparts", "turn_links"):
-                n = conn.execute(f"DELETE FROM {table} WHERE briefing_pk NOT IN (SELECT pk FROM briefings)").rowcount
+                other = " OR other_pk NOT IN (SELECT pk FROM briefings)" if table in ("counterparts", "turn_links") else ""
+                n = conn.execute(f"DELETE FROM {table} WHERE briefing_pk NOT IN (SELECT pk FROM briefings){other}").rowcount
                 if n:
                     done.append(f"deleted {n} {table} row{'s' if n != 1 else ''} whose briefing is gone")
             conn.create_function("has_controls", 1, has_controls, deterministic=True)
