@@ -235,3 +235,45 @@ def test_repair_drops_links_to_a_briefing_that_is_gone(tmp_path):
         assert conn.execute("SELECT count(*) FROM counterparts").fetchone()[0] == 0
         assert conn.execute("SELECT count(*) FROM turn_links").fetchone()[0] == 0
     assert exported(db, "scio-117000001")["counterpart"] is None
+
+
+@needs_corpus
+def test_show_export_and_search_give_each_turn_its_original(tmp_path, monkeypatch):
+    db = tmp_path / "a.db"
+    assert run("ingest", EN_PAGE, ZH_PAGE, "--db", db).exit_code == 0
+    with sqlite3.connect(str(db)) as conn:  # the Chinese page without its film question, as fetched again
+        pk = conn.execute("SELECT pk FROM briefings WHERE id = ?", (ZH_ID,)).fetchone()[0]
+        conn.execute("DELETE FROM turn_links WHERE (briefing_pk = ? AND seq IN (8, 9)) "
+                     "OR (other_pk = ? AND other_seq IN (8, 9))", (pk, pk))
+
+    monkeypatch.setenv("COLUMNS", "160")
+    wide = run("show", EN_ID, "--original", "--db", db)
+    assert wide.exit_code == 0
+    lines = wide.output.splitlines()
+    # Side by side: the English answer and its Chinese original on one line of the table.
+    row = next(line for line in lines if "I have not seen the report mentioned by you" in line)
+    assert "我还没有看到你提到的消息" in row
+    assert any("(not in the other version)" in line for line in lines)
+
+    monkeypatch.setenv("COLUMNS", "80")
+    narrow = run("show", EN_ID, "--original", "--db", db).output
+    english, chinese = narrow.index("I have not seen the report mentioned by you"), narrow.index("我还没有看到你提到的消息")
+    assert english < chinese  # one under the other
+    assert not any("我还没有看到" in line and "I have not seen" in line for line in narrow.splitlines())
+
+    md = run("export", EN_ID, "--original", "--db", db)
+    assert md.exit_code == 0
+    assert f"- **Other version:** {ZH_ID} (zh)" in md.output
+    assert f"> *{ZH_ID} #11:*\n>\n> 我还没有看到你提到的消息" in md.output
+    assert f"> *Not in {ZH_ID}.*" in md.output
+    assert f"## Only in {ZH_ID}" in md.output  # the Chinese film question and answer, linked to nothing now
+    assert run("export", EN_ID, "--original", "--format", "json", "--db", db).exit_code == 2
+
+    hits = json.loads(run("search", "Catholic Archbishop", "--original", "--json", "--db", db).stdout)
+    assert hits[0]["briefing_id"] == EN_ID and hits[0]["seq"] == 10
+    assert hits[0]["original"]["briefing_id"] == ZH_ID and hits[0]["original"]["seq"] == 10
+    assert hits[0]["original"]["text"].startswith("据报道，天主教台湾主教团主席")
+    film = json.loads(run("search", "Shinzo Abe film", "--original", "--json", "--db", db).stdout)
+    assert film[0]["seq"] == 8 and film[0]["original"] is None
+    plain = json.loads(run("search", "Catholic Archbishop", "--json", "--db", db).stdout)
+    assert "original" not in plain[0]

@@ -521,10 +521,12 @@ def _emit_records(records: list[dict], fmt: str, keys) -> None:
               help="Show the N turns before and after each hit.")
 @click.option("--limit", "-n", type=click.IntRange(1, 10000), default=20, show_default=True,
               help="At most this many turns.")
+@click.option("--original", is_flag=True,
+              help="With each hit, the turn of the other-language version it is linked to (`original`).")
 @db_option
 @output_options
 @handle_errors
-def search(text, filters, raw, sort, context, limit, db_path, as_json, as_nl, as_csv):
+def search(text, filters, raw, sort, context, limit, original, db_path, as_json, as_nl, as_csv):
     """Turns that say QUERY, best match first, with the matching words highlighted.
 
     Words are matched with stemming (smuggle finds smuggling); a "quoted
@@ -545,7 +547,24 @@ def search(text, filters, raw, sort, context, limit, db_path, as_json, as_nl, as
     """
     fmt = _output_format(as_json, as_nl, as_csv)
     rows = run_query(db_path, query.search, text, filters, limit=limit, raw=raw, sort=sort, context=context)
-    _print_rows(rows, fmt, render.search_table, render.search_keys(context), records=render.search_records)
+    if not original:
+        _print_rows(rows, fmt, render.search_table, render.search_keys(context), records=render.search_records)
+        return
+    with reading(db_path) as archive:
+        found = query.originals(archive.db, rows)
+    if fmt:
+        records = [dict(rec, original=o) for rec, o in zip(render.search_records(rows), found)]
+        if fmt == "csv":  # one cell: where the original is, and its words
+            for rec in records:
+                o = rec["original"]
+                rec["original"] = f"{o['briefing_id']}#{o['seq']}: {o['text']}" if o else ""
+        _emit_records(records, fmt, render.search_keys(context) + ("original",))
+        return
+    _print_rows(rows, None, render.search_table, render.search_keys(context))
+    con = render.console()
+    for row, o in zip(rows, found):
+        if o:
+            con.print(render.original_line(row, o))
 
 
 @cli.command(cls=QueryCommand)
@@ -685,10 +704,12 @@ def _get(db_path: Path, briefing_id: str) -> dict:
 
 @cli.command()
 @click.argument("briefing_id", metavar="ID")
+@click.option("--original", is_flag=True,
+              help="Each turn beside the turn(s) of the other-language version it translates.")
 @db_option
 @json_option
 @handle_errors
-def show(briefing_id, db_path, as_json):
+def show(briefing_id, db_path, as_json, original):
     """Read one briefing in the terminal.
 
     \b
@@ -698,6 +719,11 @@ def show(briefing_id, db_path, as_json):
     b = _get(db_path, briefing_id)
     if as_json:
         emit(export.to_json(b))
+        return
+    if original:
+        with open_archive(db_path) as archive:
+            query.with_originals(archive.db, b)
+        render.show_bilingual(render.console(), b)
         return
     render.show_briefing(render.console(), b)
 
@@ -712,9 +738,11 @@ def show(briefing_id, db_path, as_json):
 @click.option("-o", "--output", type=OutputPath(),
               help="Write to this file instead of standard output; whole or not at all.")
 @click.option("--force", is_flag=True, help="Replace the output file (or symbolic link) if it exists.")
+@click.option("--original", is_flag=True,
+              help="Markdown: after each turn, the turn(s) of the other-language version it translates.")
 @db_option
 @handle_errors
-def export_(briefing_id, export_all, fmt, output, force, db_path):
+def export_(briefing_id, export_all, fmt, output, force, original, db_path):
     """Export one briefing as Markdown or JSON, or the whole archive as JSON Lines.
 
     \b
@@ -725,6 +753,8 @@ def export_(briefing_id, export_all, fmt, output, force, db_path):
       briefings ingest backup.jsonl --db restored.db
     """
     if export_all:
+        if original:
+            raise click.UsageError("--original is for one briefing's Markdown, not --all")
         if briefing_id is not None:
             raise click.UsageError("give an ID or --all, not both")
         if fmt not in (None, "jsonl"):
@@ -743,6 +773,9 @@ def export_(briefing_id, export_all, fmt, output, force, db_path):
         return
     if briefing_id is None:
         raise click.UsageError("give the ID of a briefing (see `briefings list`), or --all for every one")
+    if original and fmt not in (None, "md"):
+        raise click.UsageError("--original writes a bilingual Markdown document; the JSON export already "
+                               "gives each turn its counterpart")
     b = _get(db_path, briefing_id)
     fmt = fmt or "md"
     if fmt == "jsonl":
@@ -750,7 +783,12 @@ def export_(briefing_id, export_all, fmt, output, force, db_path):
 
         text = line(b)
     else:
-        text = export.to_markdown(b) if fmt == "md" else export.to_json(b)
+        if original and fmt == "md":
+            with open_archive(db_path) as archive:
+                query.with_originals(archive.db, b)
+            text = export.to_bilingual_markdown(b)
+        else:
+            text = export.to_markdown(b) if fmt == "md" else export.to_json(b)
     if output is None:
         emit(text)
         return

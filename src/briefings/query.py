@@ -872,3 +872,31 @@ def pairs_report(db) -> dict:
             "WHERE b.language = 'en' OR (o.language != 'en' AND b.pk < o.pk) "
             "GROUP BY l.briefing_pk, l.seq HAVING min(l.score) < ? ORDER BY b.date, b.id, l.seq", (UNSURE,))]
     return {"pairs": len(pairs), "with_omissions": with_omissions, "unsure": unsure}
+
+
+def originals(db, hits: list[dict]) -> list[dict | None]:
+    """For each hit (`briefing_id`, `seq`), the turn(s) of the other-language version it is
+    linked to: {"briefing_id", "seq" (the first), "text" (all of them, in order)}, or None."""
+    out = []
+    for hit in hits:
+        rows = db.execute(
+            "SELECT o.id, t.seq, t.text FROM briefings b JOIN turn_links l ON l.briefing_pk = b.pk "
+            "JOIN briefings o ON o.pk = l.other_pk JOIN turns t ON t.briefing_pk = o.pk AND t.seq = l.other_seq "
+            "WHERE b.id = ? AND l.seq = ? ORDER BY t.seq", (hit["briefing_id"], hit["seq"])).fetchall()
+        out.append({"briefing_id": rows[0][0], "seq": rows[0][1], "text": "\n\n".join(r[2] for r in rows)}
+                   if rows else None)
+    return out
+
+
+def with_originals(db, b: dict) -> dict:
+    """A briefing in the export shape (with its counterpart fields), each turn given
+    `original`: the linked turns of the other version, and the briefing `only_there`:
+    the other version's turns linked to none of these."""
+    other = get_briefing(db, b["counterpart"]["id"]) if b.get("counterpart") else None
+    by_seq = {t["seq"]: t for t in other["turns"]} if other else {}
+    linked = set()
+    for t in b["turns"]:
+        t["original"] = [by_seq[s] for s in t.get("counterpart", []) if s in by_seq]
+        linked.update(t.get("counterpart", []))
+    b["only_there"] = [t for t in (other["turns"] if other else []) if t["seq"] not in linked]
+    return b
