@@ -230,6 +230,8 @@ def test_repair_drops_links_to_a_briefing_that_is_gone(tmp_path):
         for table in ("turns", "participants"):
             conn.execute(f"DELETE FROM {table} WHERE briefing_pk = ?", (pk,))
         conn.execute("DELETE FROM briefings WHERE pk = ?", (pk,))
+    found = run("check", "--db", db)
+    assert found.exit_code == 1 and "name a briefing that is gone" in found.output
     assert run("check", "--repair", "--db", db).exit_code == 0
     with sqlite3.connect(str(db)) as conn:
         assert conn.execute("SELECT count(*) FROM counterparts").fetchone()[0] == 0
