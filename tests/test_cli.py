@@ -223,7 +223,9 @@ def test_export_json_matches_interface(seeded):
         "seq": 1, "label": "Shou Xiaoli", "speaker": "Shou Xiaoli",
         "role": "director general of the Press Bureau of the State Council Information Office (SCIO) and spokesperson of the SCIO",
         "kind": "moderator", "outlet": None, "answers": None, "also_asked": [], "page": 1, "text": None,
+        "counterpart": [], "counterpart_score": None,  # no other-language version stored
     }
+    assert data["counterpart"] is None
     assert data["participants"][0] == {"name": "Sun Meijun", "role": "minister of the General Administration of Customs (GAC)", "kind": "official"}
 
 

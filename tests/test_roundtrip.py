@@ -99,6 +99,7 @@ def test_each_line_is_the_export_shape_plus_what_restores_it(original, tmp_path)
     fingerprint = first.pop("fingerprint")
     labels = [p.pop("label") for p in first["participants"]]
     assert first.pop("changes") == []
+    assert first.pop("counterpart_url") is None  # the page's own link to its other version: a seed has none
     assert first == shape
     assert len(fingerprint) == 64 and len(labels) == len(shape["participants"])
 

@@ -151,6 +151,12 @@ def orphans(conn: sqlite3.Connection) -> list[Problem]:
             f"SELECT pk FROM {table} WHERE briefing_pk NOT IN (SELECT pk FROM briefings) ORDER BY pk").fetchall()]
         if rows:
             problems.append(_problem("orphans", f"{_named(rows, noun)} (pk) belong to no briefing", REPAIR))
+    for table, noun in (("counterparts", "pair record"), ("turn_links", "turn link")):
+        n = conn.execute(f"SELECT count(*) FROM {table} WHERE briefing_pk NOT IN (SELECT pk FROM briefings) "
+                         "OR other_pk NOT IN (SELECT pk FROM briefings)").fetchone()[0]
+        if n:
+            problems.append(_problem("orphans", f"{n} {noun}{'s' if n != 1 else ''} name a briefing that is gone",
+                                     REPAIR))
     return problems
 
 

@@ -650,10 +650,12 @@ def _emit_records(records: list[dict], fmt: str, keys) -> None:
 @click.option("--context", "-C", "context", type=click.IntRange(0, 50), default=0, metavar="N",
               help="Show the N turns before and after each hit.")
 @paging_options("turns", default=20)
+@click.option("--original", is_flag=True,
+              help="With each hit, the turn of the other-language version it is linked to (`original`).")
 @db_option
 @output_options
 @handle_errors
-def search(text, filters, raw, sort, context, limit, offset, db_path, as_json, as_nl, as_csv):
+def search(text, filters, raw, sort, context, limit, offset, original, db_path, as_json, as_nl, as_csv):
     """Turns that say QUERY, best match first, with the matching words highlighted.
 
     Words are matched with stemming (smuggle finds smuggling); a "quoted
@@ -680,8 +682,29 @@ def search(text, filters, raw, sort, context, limit, offset, db_path, as_json, a
     fmt = _output_format(as_json, as_nl, as_csv)
     rows = run_query(db_path, query.search, text, filters, limit=limit, offset=offset, raw=raw, sort=sort,
                      context=context, count=True)
-    _print_rows(rows, fmt, render.search_table, render.search_keys(context), records=render.search_records,
-                offset=offset)
+    if not original:
+        _print_rows(rows, fmt, render.search_table, render.search_keys(context), records=render.search_records,
+                    offset=offset)
+        return
+    with reading(db_path) as archive:
+        found = query.originals(archive.db, rows)
+    if fmt:
+        records = [dict(rec, original=o) for rec, o in zip(render.search_records(rows), found)]
+        if fmt == "csv":  # one cell: where the original is, and its words
+            for rec in records:
+                o = rec["original"]
+                rec["original"] = f"{o['briefing_id']}#{o['seq']}: {o['text']}" if o else ""
+        _emit_records(records, fmt, render.search_keys(context) + ("original",))
+    else:
+        con = render.console()
+        if rows:
+            con.print(render.search_table(rows))
+        elif not offset or not getattr(rows, "total", None):
+            con.print("No turns match.")
+        for row, o in zip(rows, found):
+            if o:
+                con.print(render.original_line(row, o))
+    tell_more(rows, offset, "turns", fmt)
 
 
 @cli.command(cls=QueryCommand)
@@ -764,6 +787,11 @@ def list_(speaker, since, until, source, lang, limit, offset, db_path, as_json):
         raise click.UsageError(f"--since {since} is after --until {until}; nothing can match")
     filters = query.Filters(speaker=speaker, since=since, until=until, source=source, lang=lang)
     rows = run_query(db_path, query.list_briefings, filters, limit=limit, offset=offset, count=True)
+    if as_json:
+        with open_archive(db_path) as archive:
+            pairs = query.counterpart_ids(archive.db)
+        for row in rows:
+            row["counterpart"] = pairs.get(row["id"])
     _print_rows(rows, "json" if as_json else None, render.list_table, None, empty="No briefings match.",
                 offset=offset, noun="briefings")
 
@@ -800,15 +828,18 @@ def _get(db_path: Path, briefing_id: str) -> dict:
             near = query.similar_ids(archive.db, briefing_id)
             hint = f"; did you mean {', '.join(near)}?" if near else "; `briefings list` shows the ids"
             raise click.ClickException(f"no briefing with id {briefing_id!r}{hint}")
+        query.add_counterparts(archive.db, b)
     return b
 
 
 @cli.command()
 @click.argument("briefing_id", metavar="ID")
+@click.option("--original", is_flag=True,
+              help="Each turn beside the turn(s) of the other-language version it translates.")
 @db_option
 @json_option
 @handle_errors
-def show(briefing_id, db_path, as_json):
+def show(briefing_id, db_path, as_json, original):
     """Read one briefing in the terminal.
 
     \b
@@ -818,6 +849,11 @@ def show(briefing_id, db_path, as_json):
     b = _get(db_path, briefing_id)
     if as_json:
         emit(export.to_json(b))
+        return
+    if original:
+        with open_archive(db_path) as archive:
+            query.with_originals(archive.db, b)
+        render.show_bilingual(render.console(), b)
         return
     render.show_briefing(render.console(), b)
 
@@ -833,9 +869,11 @@ def show(briefing_id, db_path, as_json):
               help="Write to this regular file instead of standard output (- for standard output); "
                    "whole or not at all.")
 @click.option("--force", is_flag=True, help="Replace the output file (or symbolic link) if it exists.")
+@click.option("--original", is_flag=True,
+              help="Markdown: after each turn, the turn(s) of the other-language version it translates.")
 @db_option
 @handle_errors
-def export_(briefing_id, export_all, fmt, output, force, db_path):
+def export_(briefing_id, export_all, fmt, output, force, original, db_path):
     """Export one briefing as Markdown or JSON, or the whole archive as JSON Lines.
 
     \b
@@ -846,6 +884,8 @@ def export_(briefing_id, export_all, fmt, output, force, db_path):
       briefings ingest backup.jsonl --db restored.db
     """
     if export_all:
+        if original:
+            raise click.UsageError("--original is for one briefing's Markdown, not --all")
         if briefing_id is not None:
             raise click.UsageError("give an ID or --all, not both")
         if fmt not in (None, "jsonl"):
@@ -872,6 +912,9 @@ def export_(briefing_id, export_all, fmt, output, force, db_path):
         return
     if briefing_id is None:
         raise click.UsageError("give the ID of a briefing (see `briefings list`), or --all for every one")
+    if original and fmt not in (None, "md"):
+        raise click.UsageError("--original writes a bilingual Markdown document; the JSON export already "
+                               "gives each turn its counterpart")
     b = _get(db_path, briefing_id)
     fmt = fmt or "md"
     if fmt == "jsonl":
@@ -879,7 +922,12 @@ def export_(briefing_id, export_all, fmt, output, force, db_path):
 
         text = line(b)
     else:
-        text = export.to_markdown(b) if fmt == "md" else export.to_json(b)
+        if original and fmt == "md":
+            with open_archive(db_path) as archive:
+                query.with_originals(archive.db, b)
+            text = export.to_bilingual_markdown(b)
+        else:
+            text = export.to_markdown(b) if fmt == "md" else export.to_json(b)
     if output is None:
         emit(text)
         return
@@ -1048,6 +1096,59 @@ def check(repair, db_path, as_json):
                 click.echo(f"skipped: {note}")
     if not report.ok:
         sys.exit(1)
+
+
+@cli.command()
+@click.argument("briefing_id", metavar="ID")
+@db_option
+@json_option
+@handle_errors
+def compare(briefing_id, db_path, as_json):
+    """What one language version of a briefing left out that the other keeps.
+
+    Lists the turns of ID with no counterpart in its other-language version
+    (a question and answer the other version lacks), then the turns of the
+    other version with none in ID, each with its text, and the turn links the
+    aligner was unsure of.
+
+    \b
+    Examples:
+      briefings compare mfa-1729013
+      briefings compare mfa-1729013 --json
+    """
+    with reading(db_path) as archive:
+        found = query.compare(archive.db, briefing_id)
+        if found is None:
+            near = query.similar_ids(archive.db, briefing_id)
+            hint = f"; did you mean {', '.join(near)}?" if near else "; `briefings list` shows the ids"
+            raise click.ClickException(f"no briefing with id {briefing_id!r}{hint}")
+    if found["counterpart"] is None:
+        raise click.ClickException(
+            f"{briefing_id} has no counterpart in the archive: its other-language version is not stored "
+            "(ingest it, and the two are paired)")
+    if as_json:
+        emit(render.dumps(found))
+        return
+    here, there = found["id"], found["counterpart"]["id"]
+    lang, other_lang = found["language"], found["counterpart"]["language"]
+    click.echo(f"{here} ({lang}) and {there} ({other_lang}): {len(found['only_here'])} turn(s) only in {here}, "
+               f"{len(found['only_there'])} only in {there}")
+    for title, turns in ((f"Only in {here} ({lang}), left out of {there}", found["only_here"]),
+                         (f"Only in {there} ({other_lang}), left out of {here}", found["only_there"])):
+        if not turns:
+            continue
+        click.echo("")
+        click.echo(f"{title}:")
+        for t in turns:
+            who = t["outlet"] if t["kind"] == "question" and t["outlet"] else t["speaker"] or t["label"] or "unattributed"
+            click.echo(f"  #{t['seq']} {t['kind']}, {who}")
+            for para in t["text"].split("\n\n"):
+                click.echo(f"    {para}")
+    if found["unsure"]:
+        click.echo("")
+        click.echo(f"Unsure links (score below {query.UNSURE}):")
+        for u in found["unsure"]:
+            click.echo(f"  #{u['seq']} -> {there}#{','.join(map(str, u['counterpart']))}: {u['score']:.2f}")
 
 
 def main() -> None:  # pragma: no cover - the console script entry point

@@ -88,3 +88,39 @@ def to_markdown(b: dict) -> str:
 
 def to_json(b: dict) -> str:
     return json.dumps(b, ensure_ascii=False, indent=2) + "\n"
+
+
+def to_bilingual_markdown(b: dict) -> str:
+    """The Markdown document with, after each turn, the turn(s) of the other-language
+    version it translates, and at the end the other version's turns this one lacks."""
+    other = b.get("counterpart")
+    out = to_markdown({**b, "turns": []}).rstrip().splitlines()
+    if out and out[-1] == "## Transcript":
+        out.pop()
+    if other:
+        at = next(i for i, line in enumerate(out) if line.startswith("- **Archive id:**")) + 1
+        out.insert(at, f"- **Other version:** {md_escape(other['id'])} ({md_escape(other['language'])})"
+                   + (f", {_url(other['url'])}" if other.get("url") else ""))
+    while out and not out[-1]:
+        out.pop()
+    out += ["", "## Transcript", ""]
+    for t in b["turns"]:
+        out += [turn_heading(t), "", md_paragraphs(t["text"]), ""]
+        if not other:
+            continue
+        if not t.get("original"):
+            out += [f"> *Not in {md_escape(other['id'])}.*", ""]
+            continue
+        seqs = ", ".join(f"#{o['seq']}" for o in t["original"])
+        score = t.get("counterpart_score")
+        unsure = f"; unsure link, score {score:.2f}" if score is not None and score < 0.5 else ""
+        out += [f"> *{md_escape(other['id'])} {seqs}{unsure}:*", ">"]
+        for o in t["original"]:
+            for para in md_paragraphs(o["text"]).split("\n\n"):
+                out += [f"> {para}", ">"]
+        out[-1] = ""
+    if other and b.get("only_there"):
+        out += [f"## Only in {md_escape(other['id'])}", ""]
+        for o in b["only_there"]:
+            out += [f"{turn_heading(o)} (#{o['seq']})", "", md_paragraphs(o["text"]), ""]
+    return "\n".join(out).rstrip() + "\n"

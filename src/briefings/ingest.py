@@ -385,6 +385,7 @@ def _ingest_group(g: Group, plan: Plan, archive: Archive, entities: Entities, re
         briefing = parse(g, entities, plan.manifests)
         # What this run stored under an id is never replaced by a later copy in the same run.
         saved = archive.save(briefing, page_paths, kept=plan.claimed(briefing.id))
+        _pair(archive, saved.id, saved.outcome)
     except Duplicate as exc:
         report.duplicates.append((page_paths[0], exc.reason, exc.first, exc.of))
     except Rejected as exc:
@@ -406,6 +407,13 @@ def _ingest_group(g: Group, plan: Plan, archive: Archive, entities: Entities, re
                                       first, briefing.id if briefing is not None else None))
         else:
             report.skipped.append((path, f"the same bytes as {first}, already read in this run"))
+
+
+def _pair(archive: Archive, briefing_id: str, outcome: str) -> None:
+    """Link a stored briefing with its other-language version (a new or changed
+    one, or one not paired yet, as in an archive from before pairing)."""
+    if outcome != "unchanged" or not archive.has_counterpart(briefing_id):
+        archive.link(briefing_id)
 
 
 def _rejected(report: IngestReport, archive: Archive, path: str, reason: str, *, skip: bool = False,
@@ -461,7 +469,10 @@ def _ingest_jsonl(path: Path, archive: Archive, report: IngestReport) -> None:
                     report.rejects_recorded += 1  # written: a stop after it must not say nothing changed
                 else:
                     report.pages += 1
-                    _stored(report, item.briefing, archive.save(item.briefing, (), item.history))
+                    outcome = archive.save(item.briefing, (), item.history)
+                    if not (item.links and archive.restore_links(item.briefing.id, *item.links)):
+                        _pair(archive, item.briefing.id, outcome)
+                    _stored(report, item.briefing, outcome)
             except ArchiveError as exc:
                 raise _stopped(exc, report, f"{lines} lines of {path}", None) from exc
             lines += 1

@@ -90,8 +90,10 @@ def _record(db: sqlite_utils.Database, pk: int, bid: str) -> dict | None:
     b = query.get_briefing(db, bid)
     if b is None:  # pragma: no cover - cannot happen inside one snapshot
         return None
+    query.add_counterparts(db, b)
     try:
-        (fingerprint,) = conn.execute("SELECT fingerprint FROM briefings WHERE pk = ?", (pk,)).fetchone()
+        fingerprint, counterpart_url = conn.execute(
+            "SELECT fingerprint, counterpart_url FROM briefings WHERE pk = ?", (pk,)).fetchone()
         labels = [r[0] for r in conn.execute(
             "SELECT label FROM participants WHERE briefing_pk = ? ORDER BY position", (pk,)).fetchall()]
         changes = [dict(zip(CHANGE_KEYS, r)) for r in conn.execute(
@@ -101,6 +103,7 @@ def _record(db: sqlite_utils.Database, pk: int, bid: str) -> dict | None:
     for p, label in zip(b["participants"], labels):
         p["label"] = label
     b["fingerprint"] = fingerprint
+    b["counterpart_url"] = counterpart_url
     b["changes"] = changes
     return b
 
@@ -208,6 +211,7 @@ def to_briefing(d: object) -> Briefing:
         date=_str(d, "date", optional=True), published=_str(d, "published", optional=True),
         language=_str(d, "language"), participants=tuple(participants), turns=tuple(turns),
         pages=tuple(pages), missing_pages=tuple(missing), fingerprint=fingerprint,
+        counterpart_url=_str(d, "counterpart_url", optional=True),
     )
 
 
@@ -217,6 +221,7 @@ class Restored:
 
     briefing: Briefing
     history: tuple[dict, ...] = ()
+    links: tuple | None = None  # (the counterpart's id, [(seqs here, seqs there, score)]) as exported
 
 
 @dataclass(frozen=True)
@@ -243,7 +248,26 @@ def to_record(d: object) -> Restored | StoredReject:
     """A line's object -> what it restores. Raises ValueError saying what is wrong."""
     if isinstance(d, dict) and d.get("type") == "reject":
         return StoredReject(_str(d, "path"), _str(d, "reason"), _str(d, "at", optional=True))
-    return Restored(to_briefing(d), _history(d))
+    return Restored(to_briefing(d), _history(d), _links(d))
+
+
+def _links(d: dict) -> tuple | None:
+    """The pair and turn links a backup line records, grouped back into links."""
+    other = d.get("counterpart")
+    if not isinstance(other, dict) or not isinstance(other.get("id"), str):
+        return None
+    groups: dict[tuple, list[int]] = {}
+    scores: dict[tuple, float] = {}
+    for t in d["turns"]:
+        seqs = t.get("counterpart") or []
+        if not isinstance(seqs, list) or not all(isinstance(s, int) for s in seqs):
+            raise ValueError(f"turn {t.get('seq')}: 'counterpart' must be a list of seq numbers")
+        if seqs:
+            key = tuple(seqs)
+            groups.setdefault(key, []).append(t["seq"])
+            score = t.get("counterpart_score")
+            scores[key] = float(score) if isinstance(score, (int, float)) else 0.0
+    return other["id"], [(tuple(mine), theirs, scores[theirs]) for theirs, mine in groups.items()]
 
 
 def read(path: str | Path) -> Iterator[Restored | StoredReject | Rejected]:

@@ -91,6 +91,7 @@ class Briefing:
     # known), "given" (named by the page's metadata); None when unknown (a backup, a hand-made record).
     origin: str | None = None
     text_digest: str | None = None  # sha256 of page 1's normalised text: the id a page without a URL gets
+    counterpart_url: str | None = None  # the page's own link to its version in the other language
 
     @property
     def incomplete(self) -> bool:

@@ -38,6 +38,11 @@ class Report:
     changed: list[dict] = field(default_factory=list)
     undated: list[str] = field(default_factory=list)
     damaged: list[tuple[str, str]] = field(default_factory=list)  # (what, why): in the archive, unreadable
+    # Bilingual pairs (over the archive only): how many, those where one version
+    # lacks turns the other has, and turn links the aligner was unsure of.
+    pairs: int = 0
+    omissions: list[dict] = field(default_factory=list)
+    unsure_links: list[dict] = field(default_factory=list)
 
     @property
     def problems(self) -> int:
@@ -62,6 +67,9 @@ class Report:
             "label_like_paragraphs": [{"id": i, "seq": s, "start": t} for i, s, t in self.label_like],
             "changed": self.changed,
             "damaged": [{"id": i, "reason": r} for i, r in self.damaged],
+            "pairs": self.pairs,
+            "pairs_with_omissions": self.omissions,
+            "unsure_links": self.unsure_links,
         }
 
     def lines(self, shown: int = _SHOWN) -> list[str]:
@@ -89,6 +97,15 @@ class Report:
         section("changed when ingested again", [_describe(c) for c in self.changed])
         if self.damaged:  # only an archive damaged since it was written has any
             section("damaged in the archive, not read", [f"{i}: {r}" for i, r in self.damaged])
+        if self.pairs:
+            out.append(f"bilingual pairs: {self.pairs}")
+            section("pairs where one version lacks turns the other has", [
+                f"{o['id']} / {o['counterpart']}: {len(o['only_here'])} turn(s) only in {o['id']}, "
+                f"{len(o['only_there'])} only in {o['counterpart']} (`briefings compare {o['id']}`)"
+                for o in self.omissions])
+            section("unsure turn links (score below 0.5)", [
+                f"{u['id']}#{u['seq']} -> {u['counterpart_id']}#{','.join(map(str, u['counterpart']))}: {u['score']:.2f}"
+                for u in self.unsure_links])
         return out
 
 
@@ -160,7 +177,7 @@ def add_briefing(report: Report, b: dict, entities: Entities) -> None:
 
 
 def from_archive(db, entities: Entities) -> Report:
-    from .query import changes, get_briefing, rejects
+    from .query import changes, get_briefing, pairs_report, rejects
 
     from .store import ArchiveError, damaged_briefing
 
@@ -182,6 +199,8 @@ def from_archive(db, entities: Entities) -> Report:
         except UnicodeDecodeError as exc:
             report.damaged.append((name, f"the archive's {name} hold text that is not UTF-8 ({exc}); "
                                          "`briefings check` names the rows"))
+    pairs = pairs_report(db)
+    report.pairs, report.omissions, report.unsure_links = pairs["pairs"], pairs["with_omissions"], pairs["unsure"]
     return report
 
 

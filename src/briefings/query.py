@@ -1017,3 +1017,129 @@ def changes(db: sqlite_utils.Database) -> list[dict]:
     )
     cols = [c[0] for c in cursor.description]
     return [dict(zip(cols, row)) for row in cursor.fetchall()]
+
+
+def counterpart_of(db, briefing_id: str) -> dict | None:
+    """The other language version a briefing is paired with: {"id", "language", "url"}, or None."""
+    row = db.execute(
+        "SELECT o.id, o.language, o.url FROM briefings b JOIN counterparts c ON c.briefing_pk = b.pk "
+        "JOIN briefings o ON o.pk = c.other_pk WHERE b.id = ?", (briefing_id,)).fetchone()
+    return dict(zip(("id", "language", "url"), row)) if row else None
+
+
+def turn_links(db, briefing_id: str) -> dict[int, tuple[list[int], float]]:
+    """seq -> (the counterpart's seqs it is linked to, the link's score)."""
+    out: dict[int, tuple[list[int], float]] = {}
+    for seq, other_seq, score in db.execute(
+            "SELECT l.seq, l.other_seq, l.score FROM turn_links l JOIN briefings b ON b.pk = l.briefing_pk "
+            "WHERE b.id = ? ORDER BY l.seq, l.other_seq", (briefing_id,)):
+        seqs, _ = out.setdefault(seq, ([], score))
+        seqs.append(other_seq)
+    return out
+
+
+def add_counterparts(db, b: dict) -> dict:
+    """The export shape's bilingual fields: the briefing's `counterpart`, each turn's
+    `counterpart` (seqs in the other version, [] when none) and `counterpart_score`."""
+    b["counterpart"] = counterpart_of(db, b["id"])
+    links = turn_links(db, b["id"]) if b["counterpart"] else {}
+    for t in b["turns"]:
+        seqs, score = links.get(t["seq"], ([], None))
+        t["counterpart"] = seqs
+        t["counterpart_score"] = score
+    return b
+
+
+def counterpart_ids(db) -> dict[str, str]:
+    """Every paired briefing's id -> its counterpart's id, for `list --json`."""
+    return dict(db.execute(
+        "SELECT b.id, o.id FROM counterparts c JOIN briefings b ON b.pk = c.briefing_pk "
+        "JOIN briefings o ON o.pk = c.other_pk").fetchall())
+
+
+UNSURE = 0.5  # a turn link scored below this is listed by `quality` as unsure (see align.LOW)
+
+
+def _unlinked(db, pk: int) -> list[dict]:
+    cursor = db.execute(
+        "SELECT t.seq, t.kind, t.label, t.speaker, t.outlet, t.text FROM turns t WHERE t.briefing_pk = ? AND NOT "
+        "EXISTS (SELECT 1 FROM turn_links l WHERE l.briefing_pk = t.briefing_pk AND l.seq = t.seq) ORDER BY t.seq",
+        (pk,))
+    cols = [c[0] for c in cursor.description]
+    return [dict(zip(cols, row)) for row in cursor.fetchall()]
+
+
+def compare(db, briefing_id: str) -> dict | None:
+    """A pair's turns that have no counterpart in the other version, both ways; None if
+    the briefing is not stored, {"counterpart": None} if it has no counterpart."""
+    row = db.execute("SELECT pk, id, language, url FROM briefings WHERE id = ?", (briefing_id,)).fetchone()
+    if row is None:
+        return None
+    pk, bid, language, url = row
+    other = db.execute(
+        "SELECT o.pk, o.id, o.language, o.url FROM counterparts c JOIN briefings o ON o.pk = c.other_pk "
+        "WHERE c.briefing_pk = ?", (pk,)).fetchone()
+    if other is None:
+        return {"id": bid, "language": language, "url": url, "counterpart": None}
+    unsure = [
+        {"seq": s, "counterpart": sorted(json.loads(o)), "score": sc} for s, o, sc in db.execute(
+            "SELECT seq, json_group_array(other_seq), min(score) FROM turn_links WHERE briefing_pk = ? "
+            "GROUP BY seq HAVING min(score) < ? ORDER BY seq", (pk, UNSURE))]
+    return {
+        "id": bid, "language": language, "url": url,
+        "counterpart": {"id": other[1], "language": other[2], "url": other[3]},
+        "only_here": _unlinked(db, pk),  # turns of this version the other one left out
+        "only_there": _unlinked(db, other[0]),  # turns of the other version this one left out
+        "unsure": unsure,
+    }
+
+
+def pairs_report(db) -> dict:
+    """For `quality`: every pair, those where a version lacks turns the other has, and unsure
+    links; each pair and link once, from its English side where it has one."""
+    pairs = db.execute(
+        "SELECT b.pk, b.id, o.pk, o.id FROM counterparts c JOIN briefings b ON b.pk = c.briefing_pk "
+        "JOIN briefings o ON o.pk = c.other_pk "
+        "WHERE b.language = 'en' OR (o.language != 'en' AND b.pk < o.pk) ORDER BY b.date, b.id").fetchall()
+    with_omissions = []
+    for pk, bid, opk, oid in pairs:
+        here, there = _unlinked(db, pk), _unlinked(db, opk)
+        if here or there:
+            with_omissions.append({"id": bid, "counterpart": oid, "only_here": [t["seq"] for t in here],
+                                   "only_there": [t["seq"] for t in there]})
+    unsure = [
+        {"id": bid, "seq": s, "counterpart_id": oid, "counterpart": sorted(json.loads(o)), "score": sc}
+        for bid, s, oid, o, sc in db.execute(
+            "SELECT b.id, l.seq, o.id, json_group_array(l.other_seq), min(l.score) FROM turn_links l "
+            "JOIN briefings b ON b.pk = l.briefing_pk JOIN briefings o ON o.pk = l.other_pk "
+            "WHERE b.language = 'en' OR (o.language != 'en' AND b.pk < o.pk) "
+            "GROUP BY l.briefing_pk, l.seq HAVING min(l.score) < ? ORDER BY b.date, b.id, l.seq", (UNSURE,))]
+    return {"pairs": len(pairs), "with_omissions": with_omissions, "unsure": unsure}
+
+
+def originals(db, hits: list[dict]) -> list[dict | None]:
+    """For each hit (`briefing_id`, `seq`), the turn(s) of the other-language version it is
+    linked to: {"briefing_id", "seq" (the first), "text" (all of them, in order)}, or None."""
+    out = []
+    for hit in hits:
+        rows = db.execute(
+            "SELECT o.id, t.seq, t.text FROM briefings b JOIN turn_links l ON l.briefing_pk = b.pk "
+            "JOIN briefings o ON o.pk = l.other_pk JOIN turns t ON t.briefing_pk = o.pk AND t.seq = l.other_seq "
+            "WHERE b.id = ? AND l.seq = ? ORDER BY t.seq", (hit["briefing_id"], hit["seq"])).fetchall()
+        out.append({"briefing_id": rows[0][0], "seq": rows[0][1], "text": "\n\n".join(r[2] for r in rows)}
+                   if rows else None)
+    return out
+
+
+def with_originals(db, b: dict) -> dict:
+    """A briefing in the export shape (with its counterpart fields), each turn given
+    `original`: the linked turns of the other version, and the briefing `only_there`:
+    the other version's turns linked to none of these."""
+    other = get_briefing(db, b["counterpart"]["id"]) if b.get("counterpart") else None
+    by_seq = {t["seq"]: t for t in other["turns"]} if other else {}
+    linked = set()
+    for t in b["turns"]:
+        t["original"] = [by_seq[s] for s in t.get("counterpart", []) if s in by_seq]
+        linked.update(t.get("counterpart", []))
+    b["only_there"] = [t for t in (other["turns"] if other else []) if t["seq"] not in linked]
+    return b

@@ -279,3 +279,80 @@ def show_briefing(con: Console, b: dict) -> None:
         head.append(f"  ({'; '.join(tags)})", style="dim")
         con.print(head)
         con.print(Text(t["text"]))
+
+
+# A terminal at least this wide shows a bilingual briefing in two columns.
+SIDE_BY_SIDE_WIDTH = 120
+
+
+def _turn_text(t: dict, other_id: str | None = None):
+    from rich.text import Text
+
+    who = t["outlet"] if t["kind"] == "question" and t.get("outlet") else t["speaker"] or t["label"] or "Unattributed"
+    out = Text(f"{other_id}#{t['seq']} " if other_id else f"#{t['seq']} ", style="dim")
+    out.append(who, style="bold cyan")
+    out.append(f"  ({t['kind']})\n", style="dim")
+    out.append(t["text"])
+    return out
+
+
+def show_bilingual(con: Console, b: dict) -> None:
+    """Each turn beside the turn(s) of the other version it translates: in two columns
+    where the terminal is wide enough, else each original under its turn."""
+    from rich.table import Table
+    from rich.text import Text
+
+    b = _safe(b)
+    con.print(Text(b["title"], style="bold"))
+    con.print(Text(f"{b['date'] or 'date unknown'} · {b['source']} · {b['id']} ({b['language']})"))
+    other = b.get("counterpart")
+    if not other:
+        con.print(Text("No other-language version of this briefing is in the archive.", style="yellow"))
+        for t in b["turns"]:
+            con.print()
+            con.print(_turn_text(t))
+        return
+    con.print(Text(f"beside {other['id']} ({other['language']})", style="dim"))
+
+    def originals(t):
+        if not t["original"]:
+            return Text("(not in the other version)", style="yellow")
+        parts = Text()
+        for i, o in enumerate(t["original"]):
+            if i:
+                parts.append("\n\n")
+            parts.append(_turn_text(o, other["id"]))
+        if t.get("counterpart_score") is not None and t["counterpart_score"] < 0.5:
+            parts.append(f"\n(unsure link: {t['counterpart_score']:.2f})", style="yellow")
+        return parts
+
+    if con.width >= SIDE_BY_SIDE_WIDTH:
+        table = Table(show_header=True, show_lines=True, expand=True)
+        # fold: Chinese runs have no spaces to wrap at, and must be shown whole
+        table.add_column(f"{b['id']} ({b['language']})", ratio=1, overflow="fold")
+        table.add_column(f"{other['id']} ({other['language']})", ratio=1, overflow="fold")
+        for t in b["turns"]:
+            table.add_row(_turn_text(t), originals(t))
+        for o in b["only_there"]:
+            table.add_row(Text("(not in this version)", style="yellow"), _turn_text(o, other["id"]))
+        con.print(table)
+        return
+    for t in b["turns"]:
+        con.print()
+        con.print(_turn_text(t))
+        con.print(Text("  ▸ ", style="dim"), originals(t))
+    if b["only_there"]:
+        con.print()
+        con.print(Text(f"Only in {other['id']}:", style="bold"))
+        for o in b["only_there"]:
+            con.print()
+            con.print(_turn_text(o, other["id"]))
+
+
+def original_line(row: dict, o: dict):
+    """Under a search table: where a hit's original is, and its words."""
+    from rich.text import Text
+
+    line = Text(f"{row['briefing_id']}#{row['seq']} → {o['briefing_id']}#{o['seq']}: ", style="dim")
+    line.append(strip_controls(o["text"]))
+    return line

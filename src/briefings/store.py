@@ -26,7 +26,7 @@ from .models import Briefing, Rejected
 from .sqlite import sqlite3
 from .text import fold, han_grams, has_controls, has_han, strip_controls
 
-SCHEMA_VERSION = 7
+SCHEMA_VERSION = 8
 APPLICATION = "briefings"
 
 # FTS5 settings as data: Porter stemming over unicode61 word splitting, with
@@ -206,9 +206,36 @@ _V7 = [
     END""",
 ]
 
+# Version 8: bilingual pairs (see pairing.py and align.py). A briefing's own
+# link to its other-language version; each pair, stored from both sides; and
+# each turn's links to the turns of the other version it translates, one row
+# per linked turn, from both sides, keyed by seq (turn pks change when a
+# briefing is written again).
+_V8 = [
+    "ALTER TABLE briefings ADD COLUMN counterpart_url TEXT",
+    """CREATE TABLE counterparts (
+        briefing_pk INTEGER PRIMARY KEY REFERENCES briefings(pk),
+        other_pk INTEGER NOT NULL REFERENCES briefings(pk),
+        rule TEXT NOT NULL
+    )""",
+    "CREATE INDEX counterparts_other ON counterparts(other_pk)",
+    """CREATE TABLE turn_links (
+        pk INTEGER PRIMARY KEY,
+        briefing_pk INTEGER NOT NULL REFERENCES briefings(pk),
+        seq INTEGER NOT NULL,
+        other_pk INTEGER NOT NULL REFERENCES briefings(pk),
+        other_seq INTEGER NOT NULL,
+        score REAL NOT NULL
+    )""",
+    "CREATE INDEX turn_links_turn ON turn_links(briefing_pk, seq)",
+    "CREATE INDEX turn_links_other ON turn_links(other_pk)",
+    "CREATE INDEX briefings_url ON briefings(url)",
+    "CREATE INDEX briefings_counterpart_url ON briefings(counterpart_url)",
+]
+
 # Each entry takes the archive from version i to i + 1: SQL statements, or a function of the
 # connection for what SQL alone cannot compute (FILLS, below, adds what Python derives).
-MIGRATIONS: list[list] = [_V1, _V2, _V3, _V4, _V5, _V6, _V7]
+MIGRATIONS: list[list] = [_V1, _V2, _V3, _V4, _V5, _V6, _V7, _V8]
 
 
 # How stored text is decoded: strictly, as the driver does, but a value that is not
@@ -530,6 +557,7 @@ class Archive:
                 "ingested_at": _now(),
                 "origin": origin,
                 "content": content,
+                "counterpart_url": b.counterpart_url,
             }
             if where or not row:
                 values["paths"] = _paths(where)
@@ -539,6 +567,7 @@ class Archive:
                     self._record_changes(conn, pk, b, values["ingested_at"])
                 conn.execute("DELETE FROM turns WHERE briefing_pk = ?", (pk,))
                 conn.execute("DELETE FROM participants WHERE briefing_pk = ?", (pk,))
+                _unlink(conn, pk)  # links to the old turns: `link` makes them again
                 sets = ", ".join(f"{k} = :{k}" for k in values)
                 conn.execute(f"UPDATE briefings SET {sets} WHERE pk = :pk", {**values, "pk": pk})
             else:
@@ -611,6 +640,54 @@ class Archive:
              for r in diff(old_meta, old_turns, new_meta, new_turns)],
         )
 
+    def link(self, briefing_id: str) -> str | None:
+        """Pair a stored briefing with its other-language version, if stored, and
+        write their turn links afresh; the counterpart's id, or None.
+
+        Called after each briefing is stored, so whichever version comes first,
+        the second links both; a pair found again is aligned again, since
+        either side may have changed."""
+        from . import align, pairing
+
+        with self.transaction() as conn:
+            row = conn.execute("SELECT pk FROM briefings WHERE id = ?", (briefing_id,)).fetchone()
+            if row is None:
+                return None
+            pk = row[0]
+            found = pairing.find(conn, pk)
+            _unlink(conn, pk)
+            if found is None:
+                return None
+            other, rule = found
+            _unlink(conn, other)
+            conn.executemany("INSERT INTO counterparts (briefing_pk, other_pk, rule) VALUES (?, ?, ?)",
+                             [(pk, other, rule), (other, pk, rule)])
+            mine, theirs = (_turns_for_align(conn, x) for x in (pk, other))
+            links = align.align(mine[1], mine[0], theirs[1], theirs[0])
+            _write_links(conn, pk, other, [(l.a, l.b, l.score) for l in links])
+            return conn.execute("SELECT id FROM briefings WHERE pk = ?", (other,)).fetchone()[0]
+
+    def restore_links(self, briefing_id: str, other_id: str, links: list[tuple[tuple, tuple, float]]) -> bool:
+        """Write a pair and its links as a backup recorded them; False if either briefing is absent."""
+        with self.transaction() as conn:
+            pks = [conn.execute("SELECT pk FROM briefings WHERE id = ?", (i,)).fetchone() for i in (briefing_id, other_id)]
+            if None in pks:
+                return False
+            pk, other = pks[0][0], pks[1][0]
+            rule = (conn.execute("SELECT rule FROM counterparts WHERE briefing_pk = ? AND other_pk = ?",
+                                 (pk, other)).fetchone() or ("restored",))[0]
+            _unlink(conn, pk)
+            _unlink(conn, other)
+            conn.executemany("INSERT INTO counterparts (briefing_pk, other_pk, rule) VALUES (?, ?, ?)",
+                             [(pk, other, rule), (other, pk, rule)])
+            _write_links(conn, pk, other, links)
+            return True
+
+    def has_counterpart(self, briefing_id: str) -> bool:
+        return self.db.conn.execute(
+            "SELECT 1 FROM counterparts c JOIN briefings b ON b.pk = c.briefing_pk WHERE b.id = ?",
+            (briefing_id,)).fetchone() is not None
+
     def record_reject(self, path: str, reason: str, at: str | None = None) -> None:
         """Note that a page was rejected and why (`at`: when, if not now, as from a backup)."""
         with self.transaction() as conn:
@@ -645,8 +722,9 @@ class Archive:
                     conn.execute(f'DROP {kind.upper()} "{name}"')
                     conn.execute(sql)
                     done.append(f"made the {kind} {name} again, as the schema declares it")
-            for table in ("turns", "participants", "changes"):
-                n = conn.execute(f"DELETE FROM {table} WHERE briefing_pk NOT IN (SELECT pk FROM briefings)").rowcount
+            for table in ("turns", "participants", "changes", "counterparts", "turn_links"):
+                other = " OR other_pk NOT IN (SELECT pk FROM briefings)" if table in ("counterparts", "turn_links") else ""
+                n = conn.execute(f"DELETE FROM {table} WHERE briefing_pk NOT IN (SELECT pk FROM briefings){other}").rowcount
                 if n:
                     done.append(f"deleted {n} {table} row{'s' if n != 1 else ''} whose briefing is gone")
             conn.create_function("has_controls", 1, has_controls, deterministic=True)
@@ -879,6 +957,31 @@ TEXT_COLUMNS = {
     "participants": ("name", "role", "label"),
     "turns": ("label", "speaker", "role", "outlet", "text"),
 }
+
+
+def _unlink(conn: sqlite3.Connection, pk: int) -> None:
+    """Forget a briefing's pair and every turn link to or from it."""
+    others = [r[0] for r in conn.execute("SELECT other_pk FROM counterparts WHERE briefing_pk = ?", (pk,))]
+    for x in (pk, *others):
+        conn.execute("DELETE FROM turn_links WHERE briefing_pk = ? OR other_pk = ?", (x, x))
+        conn.execute("DELETE FROM counterparts WHERE briefing_pk = ? OR other_pk = ?", (x, x))
+
+
+def _turns_for_align(conn: sqlite3.Connection, pk: int) -> tuple[str, list[dict]]:
+    language = conn.execute("SELECT language FROM briefings WHERE pk = ?", (pk,)).fetchone()[0]
+    turns = [{"seq": s, "kind": k, "speaker": sp, "outlet": o, "text": t} for s, k, sp, o, t in conn.execute(
+        "SELECT seq, kind, speaker, outlet, text FROM turns WHERE briefing_pk = ? ORDER BY seq", (pk,))]
+    return language, turns
+
+
+def _write_links(conn: sqlite3.Connection, pk: int, other: int, links) -> None:
+    """Each link (seqs here, seqs there, score) as one row per linked turn, from both sides."""
+    rows = []
+    for a, b, score in links:
+        rows += [(pk, s, other, o, score) for s in a for o in b]
+        rows += [(other, o, pk, s, score) for s in a for o in b]
+    conn.executemany("INSERT INTO turn_links (briefing_pk, seq, other_pk, other_seq, score) VALUES (?, ?, ?, ?, ?)",
+                     rows)
 
 
 def _without_controls(b: Briefing) -> Briefing:

@@ -38,10 +38,12 @@ class PageText:
     held: str | None = None
     pager_total: int | None = None
     raw_head: list[str] = field(default_factory=list)  # the first lines before chrome removal
+    other_language: str | None = None  # the page's own link to its version in the other language
 
 
 def page_text(page: RawPage, number: int, body_lines: list[str], *, title: str | None = None,
-              published: str | None = None, held: str | None = None, doc=None) -> PageText:
+              published: str | None = None, held: str | None = None, doc=None,
+              other_language: str | None = None) -> PageText:
     cleaned, total = chrome.clean(body_lines)
     if total is None and doc is not None:
         total = pager_of(doc)
@@ -56,6 +58,7 @@ def page_text(page: RawPage, number: int, body_lines: list[str], *, title: str |
         held=held,
         pager_total=total,
         raw_head=body_lines[:20],
+        other_language=other_language,
     )
 
 
@@ -305,6 +308,7 @@ def make_briefing(*, id: str, source: str, pages: list[PageText], title: str | N
         missing_pages=missing_pages(pages),
         fingerprint=fingerprint(pages),
         pages_declared=max((p.pager_total for p in pages if p.pager_total), default=None),
+        counterpart_url=first_page.other_language,
     )
 
 

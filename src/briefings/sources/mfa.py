@@ -10,6 +10,7 @@ opening announcements are the spokesperson's; every other label is an asker.
 from __future__ import annotations
 
 import re
+from urllib.parse import urljoin
 
 from ..dates import date_before, date_in_url, find_date, iso_date
 from ..models import Participant, RawPage
@@ -43,7 +44,21 @@ def read(page: RawPage, number: int) -> PageText:
         meta = _PUB_DATE.search(text[:50_000])
         published = find_date(meta.group(1)) if meta else date_in_url(page.url)
     held = find_date(title or "") or date_before(title or "", published or _upload_day(text))
-    return page_text(page, number, lines, title=title, published=published, held=held)
+    return page_text(page, number, lines, title=title, published=published, held=held,
+                     other_language=english_version(doc, page.url))
+
+
+def english_version(doc, base: str | None) -> str | None:
+    """A Chinese page's link to its English version, in `div.lan_btn` (英文, or an mfa_eng path)."""
+    box = first(doc, "div.lan_btn")
+    if box is None:
+        return None
+    for a in box.iter("a"):
+        href = (a.get("href") or "").strip()
+        descs = " ".join(i.get("data-desc") or i.get("alt") or "" for i in a.iter("img")) + text_of(a)
+        if href and ("英文" in descs or "English" in descs or "/mfa_eng/" in href or "/eng/" in href):
+            return urljoin(base or "", href)
+    return None
 
 
 # The later template's day of publication: <meta name="PubDate" content="2024-04-03">.

@@ -8,6 +8,7 @@ seen, so each selector list ends in the generic extractor.
 from __future__ import annotations
 
 import re
+from urllib.parse import urljoin
 
 from ..dates import date_in_url, find_date
 from ..models import RawPage
@@ -26,7 +27,15 @@ def read_scio(page: RawPage, number: int) -> PageText:
     lines, title, doc = html_lines(decoded(page), SCIO_BODY, SCIO_TITLE,
                                    markers=("<!--enpcontent-->", "<!--/enpcontent-->"))
     published = date_in_url(page.url) or _byline_date(doc)
-    return page_text(page, number, lines, title=title, published=published, doc=doc)
+    return page_text(page, number, lines, title=title, published=published, doc=doc,
+                     other_language=chinese_version(doc, page.url))
+
+
+def chinese_version(doc, base: str | None) -> str | None:
+    """The transcript's "Read in Chinese" link, `<a id="cn">`."""
+    a = first(doc, "a#cn")
+    href = (a.get("href") or "").strip() if a is not None else ""
+    return urljoin(base or "", href) if href else None
 
 
 _BYLINE = re.compile(r"^\s*(?:China\.org\.cn|(?:english\.)?scio\.gov\.cn)\s*(?:\||,|Updated:)\s*(?P<date>.{6,40})", re.I)
