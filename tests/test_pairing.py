@@ -279,3 +279,16 @@ def test_show_export_and_search_give_each_turn_its_original(tmp_path, monkeypatc
     assert film[0]["seq"] == 8 and film[0]["original"] is None
     plain = json.loads(run("search", "Catholic Archbishop", "--json", "--db", db).stdout)
     assert "original" not in plain[0]
+
+
+@pytest.mark.parametrize("href, joined", [
+    ("content_118230968.htm", "https://english.scio.gov.cn/pressroom/2025-12/16/content_118230968.htm"),
+    ("http://www.scio.gov.cn/xwfbh/1.htm", "http://www.scio.gov.cn/xwfbh/1.htm"),
+    ("http://>Journalists raise questions. [Photo by Zhang San/China SCIO]</p>", None),  # a page cut mid-tag
+    ("http://[broken", None),
+    ("javascript:void(0)", None),
+])
+def test_a_link_to_the_other_version_is_a_hint_never_a_parse_error(href, joined):
+    from briefings.sources.base import link
+
+    assert link("https://english.scio.gov.cn/pressroom/2025-12/16/content_1.html", href) == joined

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+from urllib.parse import urljoin, urlsplit
 from dataclasses import dataclass, field, replace
 
 from .. import chrome
@@ -60,6 +61,20 @@ def page_text(page: RawPage, number: int, body_lines: list[str], *, title: str |
         raw_head=body_lines[:20],
         other_language=other_language,
     )
+
+
+def link(base: str | None, href: str) -> str | None:
+    """An http(s) link of a page, joined to its URL; None for one a page's damage left unreadable
+    (`http://>...`): a link is a hint for pairing, never a reason to reject the page."""
+    try:
+        url = urljoin(base or "", href)
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 - raises for a port that is not a number
+    except ValueError:
+        return None
+    if parts.scheme not in ("http", "https") or not parts.netloc or any(c.isspace() or c in "<>" for c in parts.netloc):
+        return None
+    return url
 
 
 def decoded(page: RawPage) -> str:

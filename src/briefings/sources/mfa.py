@@ -10,14 +10,13 @@ opening announcements are the spokesperson's; every other label is an asker.
 from __future__ import annotations
 
 import re
-from urllib.parse import urljoin
 
 from ..dates import date_before, date_in_url, find_date, iso_date
 from ..models import Participant, RawPage
 from ..people import Entities, Roster
 from ..segment import Context, segment
 from ..html import first, text_of
-from .base import PageText, decoded, html_lines, is_title_line, make_briefing, page_text, plain_lines
+from .base import PageText, decoded, link, html_lines, is_title_line, make_briefing, page_text, plain_lines
 
 BODY = ("div.content_mod div.content", "#News_Body_Txt_A", ".content_text", "#content", "div.content")
 TITLE = ("div.content_mod h2.title", "#News_Body_Title", ".news_header_title", "h2.title", "h1")
@@ -57,7 +56,7 @@ def english_version(doc, base: str | None) -> str | None:
         href = (a.get("href") or "").strip()
         descs = " ".join(i.get("data-desc") or i.get("alt") or "" for i in a.iter("img")) + text_of(a)
         if href and ("英文" in descs or "English" in descs or "/mfa_eng/" in href or "/eng/" in href):
-            return urljoin(base or "", href)
+            return link(base, href)
     return None
 
 

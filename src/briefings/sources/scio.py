@@ -8,12 +8,11 @@ seen, so each selector list ends in the generic extractor.
 from __future__ import annotations
 
 import re
-from urllib.parse import urljoin
 
 from ..dates import date_in_url, find_date
 from ..models import RawPage
 from ..html import first, text_of
-from .base import PageText, decoded, html_lines, page_text, plain_lines
+from .base import PageText, decoded, link, html_lines, page_text, plain_lines
 
 SCIO_BODY = ("#content", ".content", ".TRS_Editor", "#Zoom", ".article", "#article", ".main-content")
 SCIO_TITLE = ("h1", ".title h1", "#title", ".tit", "h2.title", ".title")
@@ -35,7 +34,7 @@ def chinese_version(doc, base: str | None) -> str | None:
     """The transcript's "Read in Chinese" link, `<a id="cn">`."""
     a = first(doc, "a#cn")
     href = (a.get("href") or "").strip() if a is not None else ""
-    return urljoin(base or "", href) if href else None
+    return link(base, href) if href else None
 
 
 _BYLINE = re.compile(r"^\s*(?:China\.org\.cn|(?:english\.)?scio\.gov\.cn)\s*(?:\||,|Updated:)\s*(?P<date>.{6,40})", re.I)
