@@ -1,5 +1,5 @@
 # Two commands set everything up on a fresh machine with Python 3.11:
-#   make demo   create .venv, install, ingest data/raw into data/archive.db, run a sample search
+#   make demo   create .venv, install, ingest data/raw into data/archive.db, run two sample searches
 #   make test   create .venv if needed and run the whole test suite
 PYTHON ?= python3
 VENV := .venv
@@ -17,6 +17,7 @@ $(STAMP): pyproject.toml
 demo: $(STAMP)
 	$(BIN)/briefings ingest data/raw
 	$(BIN)/briefings search smuggling --limit 3
+	$(BIN)/briefings search '"Hong Kong" national security' --lang en --original --limit 1
 
 test: $(STAMP)
 	$(BIN)/python -m pytest

@@ -38,7 +38,7 @@ def test_report_over_the_archive(db_path, tmp_path):
     result = run("quality", "--db", db_path)
     assert result.exit_code == 0
     lines = result.stdout.splitlines()
-    assert lines[0] == "3 briefings, 14 turns"
+    assert lines[0] == "9 briefings, 126 turns"  # the seeds, the MFA sample (three pairs) and the fixture
     assert "unknown speaker labels: 0" in lines
     assert "incomplete transcripts: 2" in lines
     assert "  scio-78093456: page(s) 2 missing" in lines
@@ -154,6 +154,6 @@ def test_a_page_the_parser_trips_on_is_a_rejection_in_the_folder_report(tmp_path
     result = run("quality", raw, "--json")
     assert result.exit_code == 0, result.output
     report = json.loads(result.stdout)
-    assert report["briefings"] == 1
+    assert report["briefings"] == 7  # the SCIO seed and the six MFA pages; the GAC seed tripped
     assert [(r["path"].endswith(".txt"), r["reason"]) for r in report["rejected"]] == [
         (True, "cannot parse: ValueError: no paragraph where one was expected")]
