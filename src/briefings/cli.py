@@ -1149,6 +1149,54 @@ def compare(briefing_id, db_path, as_json):
         click.echo(f"Unsure links (score below {query.UNSURE}):")
         for u in found["unsure"]:
             click.echo(f"  #{u['seq']} -> {there}#{','.join(map(str, u['counterpart']))}: {u['score']:.2f}")
+@cli.command(cls=QueryCommand)
+@click.argument("quote", metavar="QUOTE")
+@speaker_option
+@date_options
+@source_option
+@click.option("--lang", type=click.Choice(["en", "zh"]),
+              help="Check against briefings in this language (default: the quote's).")
+@click.option("--limit", "-n", type=click.IntRange(1, 100), default=5, show_default=True,
+              help="At most this many passages.")
+@db_option
+@json_option
+@handle_errors
+def verify(quote, speaker, since, until, source, lang, limit, db_path, as_json):
+    """Did the spokesperson say QUOTE? The closest passages, best first, with what differs.
+
+    QUOTE may be trimmed, joined with an ellipsis (...), reworded or
+    translated from print; '-' reads it from standard input. Each passage
+    gets a verdict: verbatim (the same words; case, punctuation and quote
+    marks aside), close (a word dropped or changed, spelling, an ellipsis),
+    paraphrase (the same passage reworded or reordered), or not found (exit
+    status 1). In the official wording, [-words] are the record's words the
+    quote leaves out and [+words] the quote's words the record does not have.
+
+    \b
+    Examples:
+      briefings verify "China firmly opposes"
+      briefings verify 'We noted the reports ... China Customs found repeated violations'
+      pbpaste | briefings verify - --speaker "Zhao Lijian" --since 2020 --json
+    """
+    from . import verify as checking
+
+    if quote == "-":
+        quote = sys.stdin.read()
+    if not quote.strip():
+        raise click.UsageError("empty quote: give the words to check")
+    filters = query.Filters(speaker=speaker, since=since, until=until, source=source)
+    notes: list[str] = []
+    with reading(db_path) as archive:
+        result = checking.verify(archive.db, quote, filters, lang=lang, limit=limit,
+                                 entities=load_entities(db_path), notes=notes)
+    for note in notes:
+        click.echo(f"note: {note}", err=True)
+    if as_json:
+        emit(render.dumps(result))
+    else:
+        render.console().print(checking.render(result))
+    if result["verdict"] == checking.NOT_FOUND:
+        sys.exit(1)
 
 
 def main() -> None:  # pragma: no cover - the console script entry point
