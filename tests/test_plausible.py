@@ -140,8 +140,9 @@ def _machine_files(tmp_path: Path) -> Path:
 def test_system_files_are_skipped_as_not_transcripts(tmp_path, db_path):
     files = _machine_files(tmp_path)
     result = run("ingest", files, "--db", db_path, "--json")
-    assert result.exit_code == 0
-    report = json.loads(result.stdout)
+    # Nothing was stored and nothing was a transcript: the ingest failed, and says so
+    assert result.exit_code == 1
+    report = json.loads(result.stdout.split("\nError: ")[0])
     assert report["added"] == 0 and report["rejected"] == [], report
     assert report["pages"] >= 5 and len(report["skipped"]) == report["pages"]
     for item in report["skipped"]:
@@ -153,7 +154,11 @@ def test_verbose_ingest_says_what_a_non_transcript_lacks(tmp_path, db_path):
         "Format: https://www.debian.org/doc/packaging-manuals/copyright-format/1.0/\nUpstream-Name: zlib\n\n"
         "Files: *\nCopyright: 1995-2013 Jean-loup Gailly and Mark Adler\nLicense: Zlib\n", encoding="utf-8")
     quiet = run("ingest", tmp_path / "copyright", "--db", db_path)
-    assert quiet.exit_code == 0 and "0 briefings from 1 page," in quiet.output and "1 skipped" in quiet.output
+    assert quiet.exit_code == 1 and "0 briefings from 1 page," in quiet.output and "1 skipped" in quiet.output
+    assert "Error: nothing stored: the one input is not a transcript (-v says why)" in quiet.output
+    listing = run("ingest", CORPUS / "en" / "default.html", "--db", db_path)
+    if (CORPUS / "en").is_dir():  # a listing page is skipped too, but it is no failure
+        assert listing.exit_code == 0 and "1 skipped" in listing.output
     loud = run("ingest", tmp_path / "copyright", "--db", db_path, "-v")
     assert (f"skipped {tmp_path / 'copyright'}: not a transcript: no roster of speakers, no speaker labels the "
             "archive knows") in loud.output

@@ -294,10 +294,18 @@ def ingest(paths, source, verbose, db_path, as_json):
         for bid, missing in report.incomplete:
             click.echo(f"incomplete {bid}: page(s) {', '.join(map(str, missing))} missing", err=True)
         click.echo(report.summary())
-    if report.briefings == 0 and report.rejected:
-        n = len(report.rejected)
-        click.echo(f"Error: nothing stored: {'the one input was' if n == 1 else f'all {n} inputs were'} rejected",
-                   err=True)
+    from .screen import NOT_A_TRANSCRIPT
+
+    strangers = [p for p, reason in report.skipped if reason.startswith(NOT_A_TRANSCRIPT)]
+    if report.briefings == 0 and (report.rejected or strangers):
+        n = len(report.rejected) + len(strangers)
+        if not strangers:
+            what = "the one input was rejected" if n == 1 else f"all {n} inputs were rejected"
+        elif not report.rejected:
+            what = "the one input is not a transcript" if n == 1 else f"none of the {n} inputs is a transcript"
+        else:
+            what = f"all {n} inputs were rejected or are not transcripts"
+        click.echo(f"Error: nothing stored: {what}{' (-v says why)' if strangers else ''}", err=True)
         sys.exit(1)
     if report.conflicts:
         sys.exit(1)  # each is on stderr (or in --json) above: a briefing not stored under its own id

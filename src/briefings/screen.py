@@ -55,6 +55,10 @@ _BREAK = re.compile(rb"<(?:%s|br)\b" % b"|".join(t.encode() for t in sorted(BLOC
 _LONG_TAG = re.compile(rb"<[A-Za-z][^<>]{%d,}" % (2 * MAX_ATTRIBUTES))
 _ATTRIBUTE = re.compile(rb"\s+[^\s=>/]")
 
+# How a skip of something that is no transcript at all begins: an ingest that stored nothing
+# and met one has failed, where one that met only listing pages has not.
+NOT_A_TRANSCRIPT = "not a transcript"
+
 
 def _mb(n: int) -> str:
     return f"{n / 2**20:.1f} MB"
@@ -192,4 +196,4 @@ def check_transcript(b: Briefing, path: str | None = None) -> None:
              f"name, a known person or outlet; at least {MIN_LABELLED} needed)"]
     lacks.append(f"a date but {'only one labelled turn' if labelled == 1 else 'no labelled turns'}" if dated
                  else "no dated title or date line")
-    raise Rejected(f"not a transcript: {', '.join(lacks)}", path, skip=True)
+    raise Rejected(f"{NOT_A_TRANSCRIPT}: {', '.join(lacks)}", path, skip=True)
