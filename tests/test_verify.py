@@ -291,7 +291,7 @@ def test_a_verbatim_cut_whose_first_words_also_come_earlier_is_verbatim(tmp_path
     from conftest import ROOT
 
     db = tmp_path / "sample.db"
-    assert run("ingest", ROOT / "data" / "raw" / "mfa", "--db", db).exit_code == 0
+    assert run("ingest", ROOT / "data" / "raw" / "demo-mfa", "--db", db).exit_code == 0
     quote = "国家行为体出口军品，这充分体现了中国对军品出口的高度负责任态度。"
     result = run("verify", quote, "--json", "--db", db)
     assert result.exit_code == 0, result.output
