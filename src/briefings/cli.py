@@ -795,11 +795,6 @@ def list_(speaker, since, until, source, lang, limit, offset, db_path, as_json):
         raise click.UsageError(f"--since {since} is after --until {until}; nothing can match")
     filters = query.Filters(speaker=speaker, since=since, until=until, source=source, lang=lang)
     rows = run_query(db_path, query.list_briefings, filters, limit=limit, offset=offset, count=True)
-    if as_json:
-        with open_archive(db_path) as archive:
-            pairs = query.counterpart_ids(archive.db)
-        for row in rows:
-            row["counterpart"] = pairs.get(row["id"])
     _print_rows(rows, "json" if as_json else None, render.list_table, None, empty="No briefings match.",
                 offset=offset, noun="briefings")
 

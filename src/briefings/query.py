@@ -880,7 +880,9 @@ def list_briefings(db: sqlite_utils.Database, filters: Filters, *, limit: int | 
     where = f"WHERE {' AND '.join(clauses)}" if clauses else ""
     cursor = db.execute(
         f"""SELECT b.id, b.date, b.title, b.source, b.url, b.turn_count AS turns, b.published,
-                   b.language, json(b.missing_pages) AS missing_pages
+                   b.language, json(b.missing_pages) AS missing_pages,
+                   (SELECT o.id FROM counterparts c JOIN briefings o ON o.pk = c.other_pk
+                    WHERE c.briefing_pk = b.pk) AS counterpart
             FROM briefings b {where}
             ORDER BY b.date DESC, b.id DESC LIMIT :limit OFFSET :offset""",
         {**params, "limit": limit or -1, "offset": offset},
@@ -1048,13 +1050,6 @@ def add_counterparts(db, b: dict) -> dict:
         t["counterpart"] = seqs
         t["counterpart_score"] = score
     return b
-
-
-def counterpart_ids(db) -> dict[str, str]:
-    """Every paired briefing's id -> its counterpart's id, for `list --json`."""
-    return dict(db.execute(
-        "SELECT b.id, o.id FROM counterparts c JOIN briefings b ON b.pk = c.briefing_pk "
-        "JOIN briefings o ON o.pk = c.other_pk").fetchall())
 
 
 UNSURE = 0.5  # a turn link scored below this is listed by `quality` as unsure (see align.LOW)
