@@ -7,10 +7,8 @@ string. Two steps, both measured (README, "verify"):
 1. Candidates: the turns most likely to hold it. English: the quote's word
    trigrams, OR'd, ranked by BM25 over the unstemmed index (turns_exact), so
    a dropped or changed word costs only the trigrams it is in. Chinese: the
-   FTS5 tokenizer keeps a run of Chinese as one token, so the index cannot
-   find a substring; `chinese_candidates` scans the filtered turns for the
-   quote's 4-character chunks with instr() instead. Only that function knows
-   how Chinese turns are found.
+   quote's 4-character chunks, OR'd, ranked by BM25 over the Chinese index
+   (turns_han), so a changed character costs only the chunks it is in.
 2. Alignment: each piece of the quote (pieces are what an ellipsis joins) is
    aligned on tokens (words; a Chinese character each) against each
    candidate with rapidfuzz: partial_ratio finds the window, Levenshtein
@@ -25,12 +23,13 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from rapidfuzz import fuzz
 from rapidfuzz.distance import Indel, Levenshtein
 
 from . import query
+from .store import HAN_INDEX
 
 VERBATIM, CLOSE, PARAPHRASE, NOT_FOUND = "verbatim", "close", "paraphrase", "not found"
 VERDICT_ORDER = {VERBATIM: 0, CLOSE: 1, PARAPHRASE: 2, NOT_FOUND: 3}
@@ -117,13 +116,6 @@ class Found:
 # -- candidates --------------------------------------------------------------
 
 
-def _filter_sql(db, filters: query.Filters, lang: str, entities, notes) -> tuple[list[str], dict]:
-    params: dict = {"lang": lang}
-    clauses = query._where(db, filters, params, entities, notes)
-    clauses.append("b.language = :lang")
-    return clauses, params
-
-
 _COLUMNS = "t.pk, b.id AS briefing_id, b.date, b.title, t.seq, t.speaker, t.kind, t.text"
 
 
@@ -146,16 +138,12 @@ def english_candidates(db, parts: list[Tokens], clauses: list[str], params: dict
 
 
 def chinese_candidates(db, parts: list[Tokens], clauses: list[str], params: dict, limit: int) -> list[dict]:
-    """Turns that hold the most of the quote's 4-character chunks.
-
-    The full-text index cannot find a Chinese substring, so the filtered turns
-    are scanned with instr(): a changed character spoils the chunks it is in,
-    the others still find the turn. When a Chinese index exists, this is the
-    one function to change.
-    """
+    """Turns that hold the most (and rarest) of the quote's 4-character chunks, by BM25 over
+    the Chinese index: a changed character spoils the chunks it is in, the others still find
+    the turn. Chunks are folded as the index is (traditional characters, full-width forms)."""
     chunks = []
     for p in parts:
-        for run in re.findall(f"[{CJK}]+", p.text):
+        for run in query.han_terms(p.text):
             if len(run) <= CHUNK:
                 chunks.append(run)
             else:
@@ -165,15 +153,12 @@ def chinese_candidates(db, parts: list[Tokens], clauses: list[str], params: dict
         return []
     if len(chunks) > CHUNKS:
         chunks = [chunks[round(i * (len(chunks) - 1) / (CHUNKS - 1))] for i in range(CHUNKS)]
-    names = {f"c{i}": c for i, c in enumerate(chunks)}
-    hits = " + ".join(f"(instr(t.text, :{k}) > 0)" for k in names)
-    sql = f"""SELECT * FROM (SELECT {_COLUMNS}, {hits} AS hits FROM briefings b
-              CROSS JOIN turns t ON t.briefing_pk = b.pk WHERE {' AND '.join(clauses)})
-              WHERE hits > 0 ORDER BY hits DESC, date DESC LIMIT :limit"""
-    rows = query._dicts(db.execute(sql, {**params, **names, "limit": limit}))
-    for r in rows:
-        del r["hits"]
-    return rows
+    q = " OR ".join(query.han_query([c]) or "" for c in chunks)
+    sql = f"""SELECT {_COLUMNS} FROM {HAN_INDEX} CROSS JOIN turns t ON t.pk = {HAN_INDEX}.rowid
+              CROSS JOIN briefings b ON b.pk = t.briefing_pk
+              WHERE {HAN_INDEX} MATCH :q AND {' AND '.join(clauses)}
+              ORDER BY {query.rank(HAN_INDEX)} LIMIT :limit"""
+    return query._dicts(db.execute(sql, {**params, "q": q, "limit": limit}))
 
 
 # -- alignment ---------------------------------------------------------------
@@ -358,10 +343,14 @@ def same_wording(db, span: str, lang: str, clauses: list[str], params: dict) -> 
     if not span.strip():
         return None
     where = " AND ".join(clauses)
-    if lang == "zh":
-        source = "briefings b CROSS JOIN turns t ON t.briefing_pk = b.pk"
-        cond = "instr(t.text, :span) > 0"
-        args = {**params, "span": span}
+    if lang == "zh":  # the index finds the turns holding its characters; instr the exact wording
+        source = (f"{HAN_INDEX} CROSS JOIN turns t ON t.pk = {HAN_INDEX}.rowid "
+                  "CROSS JOIN briefings b ON b.pk = t.briefing_pk")
+        cond = f"{HAN_INDEX} MATCH :han AND instr(t.text, :span) > 0"
+        han = query.han_query(query.han_terms(span))
+        if han is None:
+            return None
+        args = {**params, "han": han, "span": span}
     else:
         source = ("turns_exact CROSS JOIN turns t ON t.pk = turns_exact.rowid "
                   "CROSS JOIN briefings b ON b.pk = t.briefing_pk")
@@ -386,8 +375,9 @@ def verify(db, quote: str, filters: query.Filters, *, lang: str | None = None, l
     if not parts:
         raise VerifyError("empty quote: give the words to check")
     lang = lang or language(quote)
-    filters = query.Filters(**{**filters.__dict__, "all_kinds": True})
-    clauses, params = _filter_sql(db, filters, lang, entities, notes)
+    filters = replace(filters, all_kinds=True, lang=lang)
+    params: dict = {}
+    clauses = query._where(db, filters, params, entities, notes)
     find = chinese_candidates if lang == "zh" else english_candidates
     rows = find(db, parts, clauses, params, CANDIDATES)
     codes = _Codes()
