@@ -18,13 +18,12 @@ import hashlib
 import json
 import os
 import re
-import unicodedata
 from dataclasses import dataclass, replace
 from pathlib import Path
 
 from .models import Briefing, Rejected
 from .sqlite import sqlite3
-from .text import fold, han_grams, has_controls, has_han, strip_controls
+from .text import han_grams, has_controls, has_han, loose, strip_controls
 
 SCHEMA_VERSION = 8
 APPLICATION = "briefings"
@@ -161,7 +160,7 @@ _V5 = [
 def transcript_digest(texts) -> str | None:
     """sha256 of a transcript's turn texts, compared loosely (Unicode compatibility forms,
     odd spaces and quotes folded, runs of space collapsed); None for no text at all."""
-    joined = "\n".join(" ".join(unicodedata.normalize("NFKC", fold(t)).split()) for t in texts)
+    joined = "\n".join(loose(t) for t in texts)
     return hashlib.sha256(joined.encode()).hexdigest() if joined.strip() else None
 
 
@@ -849,7 +848,7 @@ def _other_files(stored: str | None, where: list[str]) -> str | None:
 
 
 def _paragraphs(texts) -> set[str]:
-    return {" ".join(unicodedata.normalize("NFKC", fold(p)).split()) for t in texts for p in t.split("\n\n")} - {""}
+    return {loose(p) for t in texts for p in t.split("\n\n")} - {""}
 
 
 def _different(conn: sqlite3.Connection, row: dict, b: Briefing, content: str | None) -> str | None:

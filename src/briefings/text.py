@@ -92,6 +92,12 @@ def fold(text: str) -> str:
     return fold_marks(tidy(text))
 
 
+def loose(text: str) -> str:
+    """The form two copies of a text are taken for the same in (a page saved again by a browser,
+    another encoding, CRLF): compatibility forms (NFKC), spacing and marks folded, spaces collapsed."""
+    return " ".join(unicodedata.normalize("NFKC", fold(text)).split())
+
+
 def clean_line(text: str) -> str:
     """A line as stored: the page's characters, its spacing tidied and trimmed."""
     return tidy(text).strip()

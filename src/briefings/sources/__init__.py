@@ -10,7 +10,6 @@ from __future__ import annotations
 import hashlib
 import html as html_lib
 import re
-import unicodedata
 from dataclasses import dataclass, replace
 from pathlib import PurePosixPath
 from urllib.parse import urlparse
@@ -18,7 +17,7 @@ from urllib.parse import urlparse
 from ..models import Briefing, RawPage, Rejected
 from ..people import Entities
 from ..screen import MAX_PAGES
-from ..text import fold
+from ..text import loose
 from . import base, gac, generic, mfa, scio
 
 FAMILIES = ("scio", "chinaorg", "gac", "mfa", "text")
@@ -196,11 +195,7 @@ def text_digest(page: base.PageText) -> str:
     compatibility forms, odd spaces and quotes folded, runs of space collapsed. A page
     saved again by a browser or an editor (another encoding, a BOM, CRLF) digests the same."""
     lines = [page.title or "", *page.lines]
-    return hashlib.sha256("\n".join(normalised(line) for line in lines).encode()).hexdigest()
-
-
-def normalised(text: str) -> str:
-    return " ".join(unicodedata.normalize("NFKC", fold(text)).split())
+    return hashlib.sha256("\n".join(loose(line) for line in lines).encode()).hexdigest()
 
 
 # A URL the page gives for itself, read from its head when its manifest or sidecar has none:
