@@ -77,7 +77,7 @@ def synthetic(texts: list[str], n: int, seed: int) -> list[str]:
 
 def pairs_only(text: str) -> str:
     runs = HAN_RUN.findall(fold_han(text))
-    return " ".join(r[i:i + 2] for r in runs for i in range(max(len(r) - 1, 1)))
+    return " ".join(r[i : i + 2] for r in runs for i in range(max(len(r) - 1, 1)))
 
 
 DESIGNS = {
@@ -91,7 +91,7 @@ DESIGNS = {
 
 def match_sql(design: str, term: str) -> tuple[str, str, bool]:
     """(WHERE clause, parameter, ranked) for a folded term."""
-    pairs = " ".join(term[i:i + 2] for i in range(len(term) - 1))
+    pairs = " ".join(term[i : i + 2] for i in range(len(term) - 1))
     if design.startswith("unicode61"):
         return "t MATCH ?", f'"{term}"', True
     if design == "trigram":
@@ -154,13 +154,23 @@ def main() -> int:
             run = rng.choice(runs)
             k = min(len(run), 1 + len(terms) % 6)
             i = rng.randrange(len(run) - k + 1)
-            terms.append(run[i:i + k])
+            terms.append(run[i : i + k])
     truth = {t: {i for i, text in enumerate(folded, 1) if t in text} for t in dict.fromkeys(terms)}
-    queries = {"1 char, common": "的", "1 char, rare": "莹", "2 chars, common": "中国", "2 chars, rare": "华为"}
-    print(f"{args.turns:,} synthetic Chinese turns, {han_chars:,} Han characters; {len(truth)} terms for recall; "
-          f"SQLite {sqlite3.sqlite_version}\n")
-    print("| design | bytes per Han character (of which its text) | build s | recall | worst term | "
-          + " | ".join(f"{k} `{v}` ms" for k, v in queries.items()) + " |")
+    queries = {
+        "1 char, common": "的",
+        "1 char, rare": "莹",
+        "2 chars, common": "中国",
+        "2 chars, rare": "华为",
+    }
+    print(
+        f"{args.turns:,} synthetic Chinese turns, {han_chars:,} Han characters; {len(truth)} terms for recall; "
+        f"SQLite {sqlite3.sqlite_version}\n"
+    )
+    print(
+        "| design | bytes per Han character (of which its text) | build s | recall | worst term | "
+        + " | ".join(f"{k} `{v}` ms" for k, v in queries.items())
+        + " |"
+    )
     print("|---|---:|---:|---:|---|" + "---:|" * len(queries))
     with tempfile.TemporaryDirectory() as tmp:
         for n, design in enumerate(DESIGNS):
@@ -180,10 +190,15 @@ def main() -> int:
             for term in queries.values():
                 where, param, ranked = match_sql(design, term)
                 order = " ORDER BY bm25(t) LIMIT 20" if ranked else " LIMIT 20"
-                cells.append(f"{timed(conn, f'SELECT rowid FROM t WHERE {where}{order}', param, args.runs):.1f}")
+                cells.append(
+                    f"{timed(conn, f'SELECT rowid FROM t WHERE {where}{order}', param, args.runs):.1f}"
+                )
             conn.close()
-            print(f"| {design} | {size / han_chars:.1f} ({stored / han_chars:.1f}) | {seconds:.0f} | {100 * found / total:.1f}% | "
-                  f"{worst[1] or '-'} ({100 * worst[0]:.0f}%) | " + " | ".join(cells) + " |", flush=True)
+            print(
+                f"| {design} | {size / han_chars:.1f} ({stored / han_chars:.1f}) | {seconds:.0f} | {100 * found / total:.1f}% | "
+                f"{worst[1] or '-'} ({100 * worst[0]:.0f}%) | " + " | ".join(cells) + " |",
+                flush=True,
+            )
             path.unlink()
     return 0
 

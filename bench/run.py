@@ -141,8 +141,18 @@ def ingest_child(paths: list[Path], db: Path, trace: bool = False) -> dict:
     for suffix in ("", "-wal", "-shm"):
         Path(str(db) + suffix).unlink(missing_ok=True)
     out = subprocess.run(
-        [sys.executable, "-c", CHILD, str(ROOT / "src"), ",".join(map(str, paths)), str(db), "1" if trace else "0"],
-        check=True, capture_output=True, text=True,
+        [
+            sys.executable,
+            "-c",
+            CHILD,
+            str(ROOT / "src"),
+            ",".join(map(str, paths)),
+            str(db),
+            "1" if trace else "0",
+        ],
+        check=True,
+        capture_output=True,
+        text=True,
     )
     return json.loads(out.stdout)
 
@@ -189,9 +199,13 @@ def bench_ingest(runs: int) -> dict:
     dirs = real_page_dirs()
     results = [ingest_child(dirs, OUT / "real.db") for _ in range(max(1, min(runs, 3)))]
     seconds = statistics.median(r["seconds"] for r in results)
-    figures = {"ingest_dirs": [os.path.relpath(d, ROOT) for d in dirs],
-               "ingest_pages": results[0]["pages"], "ingest_briefings": results[0]["briefings"],
-               "ingest_seconds": seconds, "ingest_pages_per_s": results[0]["pages"] / seconds}
+    figures = {
+        "ingest_dirs": [os.path.relpath(d, ROOT) for d in dirs],
+        "ingest_pages": results[0]["pages"],
+        "ingest_briefings": results[0]["briefings"],
+        "ingest_seconds": seconds,
+        "ingest_pages_per_s": results[0]["pages"] / seconds,
+    }
     ingest_child(sample_page_dirs(), OUT / "sample.db")
     if ZH_CORPUS.is_dir():
         ingest_child([ZH_CORPUS], OUT / "sample-zh.db")
@@ -204,15 +218,17 @@ def bench_ingest(runs: int) -> dict:
             small_rss = ingest_child(copies[:1], tmp / "small.db")
             large_rss = ingest_child(copies, tmp / "large.db")
         extra = max(1, large["pages"] - small["pages"])
-        figures.update({
-            "memory_pages": (small["pages"], large["pages"]),
-            "memory_traced_mb": (small["traced_peak"] / 2**20, large["traced_peak"] / 2**20),
-            "memory_rss_mb": (small_rss["maxrss_kb"] / 1024, large_rss["maxrss_kb"] / 1024),
-            "memory_growth": large_rss["maxrss_kb"] / small_rss["maxrss_kb"],
-            "memory_traced_bytes_per_page": (large["traced_peak"] - small["traced_peak"]) / extra,
-            "memory_rss_bytes_per_page": (large_rss["maxrss_kb"] - small_rss["maxrss_kb"]) * 1024 / extra,
-            "page_bytes": statistics.mean(p.stat().st_size for p in CORPUS.glob("t*.html")),
-        })
+        figures.update(
+            {
+                "memory_pages": (small["pages"], large["pages"]),
+                "memory_traced_mb": (small["traced_peak"] / 2**20, large["traced_peak"] / 2**20),
+                "memory_rss_mb": (small_rss["maxrss_kb"] / 1024, large_rss["maxrss_kb"] / 1024),
+                "memory_growth": large_rss["maxrss_kb"] / small_rss["maxrss_kb"],
+                "memory_traced_bytes_per_page": (large["traced_peak"] - small["traced_peak"]) / extra,
+                "memory_rss_bytes_per_page": (large_rss["maxrss_kb"] - small_rss["maxrss_kb"]) * 1024 / extra,
+                "page_bytes": statistics.mean(p.stat().st_size for p in CORPUS.glob("t*.html")),
+            }
+        )
     return figures
 
 
@@ -228,7 +244,8 @@ def load_sample(db: Path, chinese: bool = False) -> dict:
     sentences = []
     for pk, source in conn.execute("SELECT pk, source FROM briefings ORDER BY pk"):
         turns = conn.execute(
-            "SELECT label, speaker, role, kind, outlet, text FROM turns WHERE briefing_pk = ? ORDER BY seq", (pk,)
+            "SELECT label, speaker, role, kind, outlet, text FROM turns WHERE briefing_pk = ? ORDER BY seq",
+            (pk,),
         ).fetchall()
         participants = conn.execute(
             "SELECT name, role, kind, label FROM participants WHERE briefing_pk = ? ORDER BY position", (pk,)
@@ -248,7 +265,9 @@ def load_sample(db: Path, chinese: bool = False) -> dict:
     return {"briefings": briefings, "sentences": sentences, "chinese": chinese}
 
 
-def synthetic_briefings(sample: dict, n_turns: int, seed: int, zh_sample: dict | None = None, zh_share: float = 0.0):
+def synthetic_briefings(
+    sample: dict, n_turns: int, seed: int, zh_sample: dict | None = None, zh_share: float = 0.0
+):
     """Briefings shaped like the sample's, until n_turns turns; deterministic for a seed.
 
     With a Chinese sample, about zh_share of the briefings are Chinese: shaped
@@ -279,14 +298,33 @@ def synthetic_briefings(sample: dict, n_turns: int, seed: int, zh_sample: dict |
                 j = rng.randrange(len(sentences))
                 parts.append(sentences[j])
                 count += lengths[j]
-            turns.append(Turn(seq=seq, label=label, speaker=speaker, role=role, kind=kind, outlet=outlet,
-                              text=joiner.join(parts)))
-        participants = tuple(Participant(name=n, role=r, kind=k, label=lb) for n, r, k, lb in template["participants"])
+            turns.append(
+                Turn(
+                    seq=seq,
+                    label=label,
+                    speaker=speaker,
+                    role=role,
+                    kind=kind,
+                    outlet=outlet,
+                    text=joiner.join(parts),
+                )
+            )
+        participants = tuple(
+            Participant(name=n, role=r, kind=k, label=lb) for n, r, k, lb in template["participants"]
+        )
         bid = f"bench-{i:07d}"
-        yield Briefing(id=bid, source=template["source"], url=None, title=f"Synthetic briefing {i} on {date}",
-                       date=date, published=None, language="zh" if one["chinese"] else "en",
-                       participants=participants, turns=tuple(turns),
-                       fingerprint=f"{seed}-{bid}")
+        yield Briefing(
+            id=bid,
+            source=template["source"],
+            url=None,
+            title=f"Synthetic briefing {i} on {date}",
+            date=date,
+            published=None,
+            language="zh" if one["chinese"] else "en",
+            participants=participants,
+            turns=tuple(turns),
+            fingerprint=f"{seed}-{bid}",
+        )
         made += len(turns)
         i += 1
 
@@ -294,7 +332,9 @@ def synthetic_briefings(sample: dict, n_turns: int, seed: int, zh_sample: dict |
 def sample_digest(db: Path) -> str:
     conn = sqlite3.connect(db)
     h = hashlib.sha256()
-    for row in conn.execute("SELECT b.id, t.seq, t.text FROM turns t JOIN briefings b ON b.pk = t.briefing_pk ORDER BY b.id, t.seq"):
+    for row in conn.execute(
+        "SELECT b.id, t.seq, t.text FROM turns t JOIN briefings b ON b.pk = t.briefing_pk ORDER BY b.id, t.seq"
+    ):
         h.update(repr(row).encode())
     conn.close()
     return h.hexdigest()[:12]
@@ -392,8 +432,11 @@ def pick_queries(db: Path) -> list[dict]:
     total = conn.execute("SELECT COUNT(*) FROM turns").fetchone()[0]
     sample = 20000
     counts: Counter = Counter()
-    for (text,) in conn.execute("SELECT t.text FROM turns t JOIN briefings b ON b.pk = t.briefing_pk "
-                                "WHERE b.language = 'en' ORDER BY t.pk LIMIT ?", (sample,)):
+    for (text,) in conn.execute(
+        "SELECT t.text FROM turns t JOIN briefings b ON b.pk = t.briefing_pk "
+        "WHERE b.language = 'en' ORDER BY t.pk LIMIT ?",
+        (sample,),
+    ):
         counts.update(set(re.findall(r"[A-Za-z]{6,}", text)))
     speaker = conn.execute(
         "SELECT speaker, COUNT(*) c FROM turns WHERE kind = 'answer' AND speaker IS NOT NULL "
@@ -414,9 +457,13 @@ def pick_queries(db: Path) -> list[dict]:
         {"name": "rare word", "text": rare, "args": [], "rg": rg(rare)},
         {"name": "common word", "text": common, "args": [], "rg": rg(common)},
         {"name": "phrase", "text": phrase, "args": [], "rg": ["-i", "-w", "-F", "Belt and Road"]},
-        {"name": "filtered", "text": common, "args": ["--speaker", speaker, "--since", "2015"],
-         "filters": {"speaker": speaker, "since": "2015-01-01"},
-         "rg": ["-i", "-e", rf"\t20(1[5-9]|2\d)-\d\d-\d\d\t{rust_escape(speaker)}\t.*\b{common}\b"]},
+        {
+            "name": "filtered",
+            "text": common,
+            "args": ["--speaker", speaker, "--since", "2015"],
+            "filters": {"speaker": speaker, "since": "2015-01-01"},
+            "rg": ["-i", "-e", rf"\t20(1[5-9]|2\d)-\d\d-\d\d\t{rust_escape(speaker)}\t.*\b{common}\b"],
+        },
         {"name": "very common word", "text": very, "args": [], "rg": rg(very), "no_target": True},
         {"name": "_total", "turns": total},
     ]
@@ -432,11 +479,14 @@ def pick_chinese_queries(db: Path) -> list[dict]:
     chars: Counter = Counter()
     from briefings.text import HAN_RUN
 
-    for (text,) in conn.execute("SELECT t.text FROM turns t JOIN briefings b ON b.pk = t.briefing_pk "
-                                "WHERE b.language = 'zh' ORDER BY t.pk LIMIT ?", (sample,)):
+    for (text,) in conn.execute(
+        "SELECT t.text FROM turns t JOIN briefings b ON b.pk = t.briefing_pk "
+        "WHERE b.language = 'zh' ORDER BY t.pk LIMIT ?",
+        (sample,),
+    ):
         runs = HAN_RUN.findall(text)
         chars.update(set("".join(runs)))
-        pairs.update({r[i:i + 2] for r in runs for i in range(len(r) - 1)})
+        pairs.update({r[i : i + 2] for r in runs for i in range(len(r) - 1)})
     conn.close()
     if not chars:
         return []
@@ -463,7 +513,9 @@ def index_sizes(db: Path) -> dict:
     conn = stdlib_sqlite3.connect(f"file:{db}?mode=ro", uri=True)
     sizes = dict(conn.execute("SELECT name, sum(pgsize) FROM dbstat GROUP BY name").fetchall())
     han = en = 0
-    for lang, text in conn.execute("SELECT b.language, t.text FROM turns t JOIN briefings b ON b.pk = t.briefing_pk"):
+    for lang, text in conn.execute(
+        "SELECT b.language, t.text FROM turns t JOIN briefings b ON b.pk = t.briefing_pk"
+    ):
         if lang == "zh":
             han += sum(map(len, HAN_RUN.findall(text)))
         else:
@@ -473,9 +525,14 @@ def index_sizes(db: Path) -> dict:
     def of(prefix):
         return sum(v for k, v in sizes.items() if k.startswith(prefix + "_"))
 
-    return {"han_chars": han, "en_chars": en, "han_bytes": of("turns_han"),
-            "en_bytes": of("turns_fts") + of("turns_exact"), "han_content_bytes": sizes.get("turns_han_content", 0),
-            "turns_bytes": sizes.get("turns", 0)}
+    return {
+        "han_chars": han,
+        "en_chars": en,
+        "han_bytes": of("turns_han"),
+        "en_bytes": of("turns_fts") + of("turns_exact"),
+        "han_content_bytes": sizes.get("turns_han_content", 0),
+        "turns_bytes": sizes.get("turns", 0),
+    }
 
 
 def bench_chinese(db: Path, runs: int) -> dict:
@@ -488,15 +545,21 @@ def bench_chinese(db: Path, runs: int) -> dict:
     rows = []
     for q in queries:
         filters = query.Filters()
-        row = {**q, "matches": query.count_matches(archive.db, q["text"], filters),
-               "in_process_ms": median_time(lambda: query.search(archive.db, q["text"], filters, limit=20), runs)}
+        row = {
+            **q,
+            "matches": query.count_matches(archive.db, q["text"], filters),
+            "in_process_ms": median_time(
+                lambda: query.search(archive.db, q["text"], filters, limit=20), runs
+            ),
+        }
         cmd = [str(BIN / "briefings"), "search", q["text"], "--db", str(db)]
         row["json_ms"] = median_time(lambda: run_process(cmd + ["--json"], env), runs)
         row["table_ms"] = median_time(lambda: run_process(cmd, env), runs)
         rows.append(row)
         log(f"  {row}")
-    zh_turns = archive.db.execute("SELECT count(*) FROM turns t JOIN briefings b ON b.pk = t.briefing_pk "
-                                  "WHERE b.language = 'zh'").fetchone()[0]
+    zh_turns = archive.db.execute(
+        "SELECT count(*) FROM turns t JOIN briefings b ON b.pk = t.briefing_pk WHERE b.language = 'zh'"
+    ).fetchone()[0]
     archive.close()
     return {"rows": rows, "zh_turns": zh_turns, "sizes": index_sizes(db)}
 
@@ -540,8 +603,14 @@ def sqlite_utils_search(su_db, q: dict) -> list:
     where = q.get("filters")
     if not where:
         return list(su_db["turns"].search(q["text"], limit=20))
-    return list(su_db["turns"].search(q["text"], limit=20, where=SU_WHERE,
-                                      where_args={"speaker": where["speaker"], "since": where["since"]}))
+    return list(
+        su_db["turns"].search(
+            q["text"],
+            limit=20,
+            where=SU_WHERE,
+            where_args={"speaker": where["speaker"], "since": where["since"]},
+        )
+    )
 
 
 def sqlite_utils_cmd(su_db, db: Path, q: dict) -> list[str]:
@@ -550,8 +619,21 @@ def sqlite_utils_cmd(su_db, db: Path, q: dict) -> list[str]:
         return [exe, "search", str(db), "turns", q["text"], "--limit", "20"]
     sql = su_db["turns"].search_sql(where=SU_WHERE, limit=20)
     f = q["filters"]
-    return [exe, "query", str(db), sql, "-p", "query", q["text"], "-p", "speaker", f["speaker"],
-            "-p", "since", f["since"]]
+    return [
+        exe,
+        "query",
+        str(db),
+        sql,
+        "-p",
+        "query",
+        q["text"],
+        "-p",
+        "speaker",
+        f["speaker"],
+        "-p",
+        "since",
+        f["since"],
+    ]
 
 
 def bench_search(db: Path, text_export: Path, runs: int) -> dict:
@@ -569,11 +651,16 @@ def bench_search(db: Path, text_export: Path, runs: int) -> dict:
         filters = query.Filters(**q.get("filters", {}))
         hits = query.search(archive.db, q["text"], filters, limit=20, entities=entities)
         matched = query.count_matches(archive.db, q["text"], filters, entities=entities)
-        row = {"query": q["name"], "target": not q.get("no_target"),
-               "text": q["text"] + ("" if not q["args"] else " " + " ".join(q["args"])),
-               "matches": matched, "hits": len(hits)}
+        row = {
+            "query": q["name"],
+            "target": not q.get("no_target"),
+            "text": q["text"] + ("" if not q["args"] else " " + " ".join(q["args"])),
+            "matches": matched,
+            "hits": len(hits),
+        }
         row["in_process_ms"] = median_time(
-            lambda: query.search(archive.db, q["text"], filters, limit=20, entities=entities), runs)
+            lambda: query.search(archive.db, q["text"], filters, limit=20, entities=entities), runs
+        )
         cmd = [str(BIN / "briefings"), "search", q["text"], *q["args"], "--db", str(db)]
         row["json_ms"] = median_time(lambda: run_process(cmd + ["--json"], env), runs)
         row["table_ms"] = median_time(lambda: run_process(cmd, env), runs)
@@ -591,10 +678,16 @@ def bench_search(db: Path, text_export: Path, runs: int) -> dict:
     no_cache_ms = median_time(lambda: run_process(cmd, process_env(bytecode=False)), runs)
     su_db.conn.close()
     archive.close()
-    return {"turns": total, "rows": rows, "ripgrep": bool(rg), "no_bytecode_cache_ms": no_cache_ms,
-            "chinese": bench_chinese(db, runs),
-            "startup": bench_startup(runs), "phrase": bench_phrase(db, runs),
-            "commands": bench_commands(db, common["text"], filtered["filters"]["speaker"], runs)}
+    return {
+        "turns": total,
+        "rows": rows,
+        "ripgrep": bool(rg),
+        "no_bytecode_cache_ms": no_cache_ms,
+        "chinese": bench_chinese(db, runs),
+        "startup": bench_startup(runs),
+        "phrase": bench_phrase(db, runs),
+        "commands": bench_commands(db, common["text"], filtered["filters"]["speaker"], runs),
+    }
 
 
 def bench_commands(db: Path, word: str, speaker: str, runs: int) -> dict:
@@ -609,11 +702,20 @@ def bench_commands(db: Path, word: str, speaker: str, runs: int) -> dict:
         f"timeline {word} --speaker '{speaker}'": ["timeline", word, "--speaker", speaker],
         f"list --speaker '{speaker}' --since 2019": ["list", "--speaker", speaker, "--since", "2019"],
         "speakers": ["speakers"],
-        f"search {word} --sort date --speaker '{speaker}'": ["search", word, "--sort", "date", "--speaker", speaker],
+        f"search {word} --sort date --speaker '{speaker}'": [
+            "search",
+            word,
+            "--sort",
+            "date",
+            "--speaker",
+            speaker,
+        ],
         "search (a passage of 10,000 words)": ["search", long_query(db, LONG_QUERY_WORDS)],
     }
-    return {name: median_time(lambda: run_process([exe, *args, "--json", "--db", str(db)], env), runs)
-            for name, args in commands.items()}
+    return {
+        name: median_time(lambda: run_process([exe, *args, "--json", "--db", str(db)], env), runs)
+        for name, args in commands.items()
+    }
 
 
 LONG_QUERY_WORDS = 10_000
@@ -623,8 +725,14 @@ def long_query(db: Path, words: int) -> str:
     """The longest of the first 1,000 turns, repeated to `words` words: a passage pasted
     whole, which finds its turn. A query's cost must grow with its length only linearly."""
     conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
-    text = conn.execute("SELECT text FROM (SELECT text FROM turns ORDER BY pk LIMIT 1000) "
-                        "ORDER BY length(text) DESC LIMIT 1").fetchone()[0].split()
+    text = (
+        conn.execute(
+            "SELECT text FROM (SELECT text FROM turns ORDER BY pk LIMIT 1000) "
+            "ORDER BY length(text) DESC LIMIT 1"
+        )
+        .fetchone()[0]
+        .split()
+    )
     conn.close()
     return " ".join((text * (words // len(text) + 1))[:words])
 
@@ -660,7 +768,9 @@ def bench_phrase(db: Path, runs: int) -> dict:
 
     top = "SELECT rowid, bm25({i}) AS s FROM {i} WHERE {i} MATCH ? ORDER BY s LIMIT 200"
     out = {
-        "find the phrase (turns_exact, no ranking)": timed("SELECT count(*) FROM turns_exact WHERE turns_exact MATCH ?", phrase),
+        "find the phrase (turns_exact, no ranking)": timed(
+            "SELECT count(*) FROM turns_exact WHERE turns_exact MATCH ?", phrase
+        ),
         "rank the phrase, best 200 (turns_exact)": timed(top.format(i="turns_exact"), phrase),
         "rank the phrase, best 200 (turns_fts, stemmed)": timed(top.format(i="turns_fts"), phrase),
         "rank its words instead, best 200 (turns_fts)": timed(top.format(i="turns_fts"), words),
@@ -689,46 +799,105 @@ def verdicts(ingest: dict, search: dict) -> list[tuple[str, str, str, bool | Non
     rows = [r for r in search["rows"] if r["target"]]
     out = []
     common = by["common word"]
-    out.append(("in-process ranked top-20, common word", f"{common['in_process_ms']:.1f} ms",
-                f"<= {TARGETS['common_in_process_ms']:.0f} ms", common["in_process_ms"] <= TARGETS["common_in_process_ms"]))
+    out.append(
+        (
+            "in-process ranked top-20, common word",
+            f"{common['in_process_ms']:.1f} ms",
+            f"<= {TARGETS['common_in_process_ms']:.0f} ms",
+            common["in_process_ms"] <= TARGETS["common_in_process_ms"],
+        )
+    )
     for key, label in (("json_ms", "`--json`"), ("table_ms", "terminal table")):
         worst = max(r[key] for r in rows)
-        out.append((f"`briefings search` end to end, {label}, slowest of the four", f"{worst:.0f} ms",
-                    f"<= {TARGETS['end_to_end_ms']:.0f} ms", worst <= TARGETS["end_to_end_ms"]))
+        out.append(
+            (
+                f"`briefings search` end to end, {label}, slowest of the four",
+                f"{worst:.0f} ms",
+                f"<= {TARGETS['end_to_end_ms']:.0f} ms",
+                worst <= TARGETS["end_to_end_ms"],
+            )
+        )
     # The ripgrep target is the search over the same text: query.search against the rg
     # process. End to end the figure is reported, not judged: a briefings process first
     # spends what Python and click take to start (see the start-up table), which no
     # search over the text can win back. `sqlite-utils search` is a command, so it is
     # judged process against process.
     for key, label, tool, target, judged in (
-            ("rg_in_process", "over the same text, the search (in process) vs the rg process", "ripgrep",
-             "vs_ripgrep", True),
-            ("rg_end_to_end", "over the same text, end to end, process vs process", "ripgrep", "vs_ripgrep", False),
-            ("su_end_to_end", "on the same file, end to end, process vs process", "sqlite-utils",
-             "vs_sqlite_utils", True)):
+        (
+            "rg_in_process",
+            "over the same text, the search (in process) vs the rg process",
+            "ripgrep",
+            "vs_ripgrep",
+            True,
+        ),
+        (
+            "rg_end_to_end",
+            "over the same text, end to end, process vs process",
+            "ripgrep",
+            "vs_ripgrep",
+            False,
+        ),
+        (
+            "su_end_to_end",
+            "on the same file, end to end, process vs process",
+            "sqlite-utils",
+            "vs_sqlite_utils",
+            True,
+        ),
+    ):
         found = [(ratios(r)[key], r["query"]) for r in rows if key in ratios(r)]
         if found:
             ratio, which = min(found)
             goal = f">= {TARGETS[target]:.0f}x" if TARGETS[target] > 1 else ">= 1.0x"
             if not judged:
                 goal = f"reported ({goal} is judged on the search)"
-            out.append((f"faster than {tool} {label} (worst of the four: {which})",
-                        f"{ratio:.1f}x", goal, ratio >= TARGETS[target] if judged else None))
+            out.append(
+                (
+                    f"faster than {tool} {label} (worst of the four: {which})",
+                    f"{ratio:.1f}x",
+                    goal,
+                    ratio >= TARGETS[target] if judged else None,
+                )
+            )
     for r in search.get("chinese", {}).get("rows", []):
         if r["target"]:
             goal = TARGETS[r["target"]]
-            out.append((f"in-process ranked top-20, Chinese, {r['name']} `{r['text']}`", f"{r['in_process_ms']:.1f} ms",
-                        f"<= {goal:.0f} ms", r["in_process_ms"] <= goal))
+            out.append(
+                (
+                    f"in-process ranked top-20, Chinese, {r['name']} `{r['text']}`",
+                    f"{r['in_process_ms']:.1f} ms",
+                    f"<= {goal:.0f} ms",
+                    r["in_process_ms"] <= goal,
+                )
+            )
     if search.get("chinese", {}).get("rows"):
         worst = max(r["json_ms"] for r in search["chinese"]["rows"] if r["target"])
-        out.append(("`briefings search` end to end, `--json`, slowest Chinese query with a target", f"{worst:.0f} ms",
-                    f"<= {TARGETS['end_to_end_ms']:.0f} ms", worst <= TARGETS["end_to_end_ms"]))
-    out.append(("ingest throughput, every real page", f"{ingest['ingest_pages_per_s']:.1f} pages/s",
-                f">= {TARGETS['ingest_pages_per_s']:.0f} pages/s", ingest["ingest_pages_per_s"] >= TARGETS["ingest_pages_per_s"]))
+        out.append(
+            (
+                "`briefings search` end to end, `--json`, slowest Chinese query with a target",
+                f"{worst:.0f} ms",
+                f"<= {TARGETS['end_to_end_ms']:.0f} ms",
+                worst <= TARGETS["end_to_end_ms"],
+            )
+        )
+    out.append(
+        (
+            "ingest throughput, every real page",
+            f"{ingest['ingest_pages_per_s']:.1f} pages/s",
+            f">= {TARGETS['ingest_pages_per_s']:.0f} pages/s",
+            ingest["ingest_pages_per_s"] >= TARGETS["ingest_pages_per_s"],
+        )
+    )
     if "memory_growth" in ingest:
         n, n_large = ingest["memory_pages"]
-        out.append((f"peak ingest memory (RSS), {n_large:,} pages vs {n}", f"{ingest['memory_growth']:.2f}x",
-                    f"<= {TARGETS['memory_growth']:.2f}x", ingest["memory_growth"] <= TARGETS["memory_growth"]))
+        out.append(
+            (
+                f"peak ingest memory (RSS), {n_large:,} pages vs {n}",
+                f"{ingest['memory_growth']:.2f}x",
+                f"<= {TARGETS['memory_growth']:.2f}x",
+                ingest["memory_growth"] <= TARGETS["memory_growth"],
+            )
+        )
     return out
 
 
@@ -736,72 +905,122 @@ VERDICT = {True: "PASS", False: "FAIL", None: "-"}
 
 
 def report(ingest: dict, search: dict, build_seconds: float | None, load: tuple[float, float]) -> str:
-    lines = ["# Benchmark results", "",
-             f"Latest `make bench` on {platform.node() or 'this machine'}: {os.cpu_count()} cores, "
-             f"Python {platform.python_version()}, SQLite {sqlite3.sqlite_version}, "
-             f"{time.strftime('%Y-%m-%d %H:%M')}; load average {load[0]:.2f} before and {load[1]:.2f} after "
-             "(other work on the machine slows every figure). Medians of "
-             f"{search.get('runs', 7)} runs; times in milliseconds.", "",
-             f"Synthetic archive: {search['turns']:,} turns (seed {SEED})"
-             + (f", built in {build_seconds:.0f} s" if build_seconds else ", cached") + ".", "",
-             "| query | text | matching turns | in process | `briefings search --json` | `briefings search` (table) "
-             "| ripgrep | sqlite-utils in process | sqlite-utils process |",
-             "|---|---|---:|---:|---:|---:|---:|---:|---:|"]
+    lines = [
+        "# Benchmark results",
+        "",
+        f"Latest `make bench` on {platform.node() or 'this machine'}: {os.cpu_count()} cores, "
+        f"Python {platform.python_version()}, SQLite {sqlite3.sqlite_version}, "
+        f"{time.strftime('%Y-%m-%d %H:%M')}; load average {load[0]:.2f} before and {load[1]:.2f} after "
+        "(other work on the machine slows every figure). Medians of "
+        f"{search.get('runs', 7)} runs; times in milliseconds.",
+        "",
+        f"Synthetic archive: {search['turns']:,} turns (seed {SEED})"
+        + (f", built in {build_seconds:.0f} s" if build_seconds else ", cached")
+        + ".",
+        "",
+        "| query | text | matching turns | in process | `briefings search --json` | `briefings search` (table) "
+        "| ripgrep | sqlite-utils in process | sqlite-utils process |",
+        "|---|---|---:|---:|---:|---:|---:|---:|---:|",
+    ]
     for r in search["rows"]:
         rg = f"{r['ripgrep_ms']:.0f}" if "ripgrep_ms" in r else "-"
         share = f" ({100 * r['matches'] / search['turns']:.2g}%)"
-        lines.append(f"| {r['query']} | `{r['text']}` | {r['matches']:,}{share} | {r['in_process_ms']:.1f} | "
-                     f"{r['json_ms']:.0f} | {r['table_ms']:.0f} | {rg} | {r['su_in_process_ms']:.1f} | {r['su_ms']:.0f} |")
-    lines += ["", "How many times faster briefings is (above 1: briefings wins; ripgrep is always a process, "
-              "so in process means the rg process against `query.search`; sqlite-utils in process is "
-              "`Table.search()`, 20 rows with no snippets, no context and no joins):", "",
-              "| query | vs ripgrep, in process | vs ripgrep, end to end | vs sqlite-utils, in process "
-              "| vs sqlite-utils, end to end |", "|---|---:|---:|---:|---:|"]
+        lines.append(
+            f"| {r['query']} | `{r['text']}` | {r['matches']:,}{share} | {r['in_process_ms']:.1f} | "
+            f"{r['json_ms']:.0f} | {r['table_ms']:.0f} | {rg} | {r['su_in_process_ms']:.1f} | {r['su_ms']:.0f} |"
+        )
+    lines += [
+        "",
+        "How many times faster briefings is (above 1: briefings wins; ripgrep is always a process, "
+        "so in process means the rg process against `query.search`; sqlite-utils in process is "
+        "`Table.search()`, 20 rows with no snippets, no context and no joins):",
+        "",
+        "| query | vs ripgrep, in process | vs ripgrep, end to end | vs sqlite-utils, in process "
+        "| vs sqlite-utils, end to end |",
+        "|---|---:|---:|---:|---:|",
+    ]
     for r in search["rows"]:
         x = ratios(r)
         cell = lambda k: f"{x[k]:.1f}x" if k in x else "-"  # noqa: E731
-        lines.append(f"| {r['query']} | {cell('rg_in_process')} | {cell('rg_end_to_end')} | "
-                     f"{cell('su_in_process')} | {cell('su_end_to_end')} |")
-    lines += ["", "Start-up of a process (what every `briefings search` pays before it searches):", "",
-              "| process | ms |", "|---|---:|"]
+        lines.append(
+            f"| {r['query']} | {cell('rg_in_process')} | {cell('rg_end_to_end')} | "
+            f"{cell('su_in_process')} | {cell('su_end_to_end')} |"
+        )
+    lines += [
+        "",
+        "Start-up of a process (what every `briefings search` pays before it searches):",
+        "",
+        "| process | ms |",
+        "|---|---:|",
+    ]
     lines += [f"| `{name}` | {ms:.0f} |" for name, ms in search["startup"].items()]
-    lines += ["", f"With PYTHONDONTWRITEBYTECODE set, as this machine's environment does, each start compiles "
-              f"the package from source: `briefings search` for the common word then takes "
-              f"{search['no_bytecode_cache_ms']:.0f} ms instead of "
-              f"{next(r['json_ms'] for r in search['rows'] if r['query'] == 'common word'):.0f}.", "",
-              f"What the phrase `\"Belt and Road\"` costs, on the {search['turns']:,} turns:", "",
-              "| step | ms |", "|---|---:|"]
+    lines += [
+        "",
+        f"With PYTHONDONTWRITEBYTECODE set, as this machine's environment does, each start compiles "
+        f"the package from source: `briefings search` for the common word then takes "
+        f"{search['no_bytecode_cache_ms']:.0f} ms instead of "
+        f"{next(r['json_ms'] for r in search['rows'] if r['query'] == 'common word'):.0f}.",
+        "",
+        f'What the phrase `"Belt and Road"` costs, on the {search["turns"]:,} turns:',
+        "",
+        "| step | ms |",
+        "|---|---:|",
+    ]
     lines += [f"| {name} | {ms:.1f} |" for name, ms in search["phrase"].items()]
     zh = search.get("chinese") or {}
     if zh:
         z = zh["sizes"]
-        lines += ["", f"Chinese search on the {zh['zh_turns']:,} Chinese turns of the {search['turns']:,} "
-                  "(turns_han; ranked top 20 with snippets):", "",
-                  "| query | text | matching turns | in process | `briefings search --json` | `briefings search` (table) |",
-                  "|---|---|---:|---:|---:|---:|"]
+        lines += [
+            "",
+            f"Chinese search on the {zh['zh_turns']:,} Chinese turns of the {search['turns']:,} "
+            "(turns_han; ranked top 20 with snippets):",
+            "",
+            "| query | text | matching turns | in process | `briefings search --json` | `briefings search` (table) |",
+            "|---|---|---:|---:|---:|---:|",
+        ]
         for r in zh["rows"]:
-            lines.append(f"| {r['name']} | `{r['text']}` | {r['matches']:,} "
-                         f"({100 * r['matches'] / max(zh['zh_turns'], 1):.2g}%) | {r['in_process_ms']:.1f} | "
-                         f"{r['json_ms']:.0f} | {r['table_ms']:.0f} |")
-        lines += ["", f"Index size: turns_han {z['han_bytes'] / 2**20:,.0f} MiB for {z['han_chars']:,} Han characters "
-                  f"= {z['han_bytes'] / max(z['han_chars'], 1):.1f} bytes per character "
-                  f"({z['han_content_bytes'] / max(z['han_chars'], 1):.1f} of them its derived text); "
-                  f"turns_fts + turns_exact {z['en_bytes'] / 2**20:,.0f} MiB for {z['en_chars']:,} characters of "
-                  f"English turns = {z['en_bytes'] / max(z['en_chars'], 1):.1f} bytes per character; "
-                  f"the turns table itself {z['turns_bytes'] / 2**20:,.0f} MiB."]
-    lines += ["", f"The other reading commands on the {search['turns']:,} turns, as processes with `--json` "
-              "(no targets):", "", "| command | ms |", "|---|---:|"]
+            lines.append(
+                f"| {r['name']} | `{r['text']}` | {r['matches']:,} "
+                f"({100 * r['matches'] / max(zh['zh_turns'], 1):.2g}%) | {r['in_process_ms']:.1f} | "
+                f"{r['json_ms']:.0f} | {r['table_ms']:.0f} |"
+            )
+        lines += [
+            "",
+            f"Index size: turns_han {z['han_bytes'] / 2**20:,.0f} MiB for {z['han_chars']:,} Han characters "
+            f"= {z['han_bytes'] / max(z['han_chars'], 1):.1f} bytes per character "
+            f"({z['han_content_bytes'] / max(z['han_chars'], 1):.1f} of them its derived text); "
+            f"turns_fts + turns_exact {z['en_bytes'] / 2**20:,.0f} MiB for {z['en_chars']:,} characters of "
+            f"English turns = {z['en_bytes'] / max(z['en_chars'], 1):.1f} bytes per character; "
+            f"the turns table itself {z['turns_bytes'] / 2**20:,.0f} MiB.",
+        ]
+    lines += [
+        "",
+        f"The other reading commands on the {search['turns']:,} turns, as processes with `--json` "
+        "(no targets):",
+        "",
+        "| command | ms |",
+        "|---|---:|",
+    ]
     lines += [f"| `briefings {name}` | {ms:.0f} |" for name, ms in search["commands"].items()]
-    lines += ["", f"Ingest: {ingest['ingest_pages']} real pages ({', '.join(ingest['ingest_dirs'])}; "
-              f"{ingest['ingest_briefings']} briefings) in {ingest['ingest_seconds']:.2f} s "
-              f"= {ingest['ingest_pages_per_s']:.1f} pages/s."]
+    lines += [
+        "",
+        f"Ingest: {ingest['ingest_pages']} real pages ({', '.join(ingest['ingest_dirs'])}; "
+        f"{ingest['ingest_briefings']} briefings) in {ingest['ingest_seconds']:.2f} s "
+        f"= {ingest['ingest_pages_per_s']:.1f} pages/s.",
+    ]
     if "memory_growth" in ingest:
-        (n, n_large), (t1, t2), (r1, r2) = ingest["memory_pages"], ingest["memory_traced_mb"], ingest["memory_rss_mb"]
-        lines.append(f"Peak ingest memory: {n} pages {t1:.1f} MB traced / {r1:.0f} MB RSS; "
-                     f"{n_large:,} pages {t2:.1f} MB traced / {r2:.0f} MB RSS: "
-                     f"{ingest['memory_traced_bytes_per_page'] / 1024:.1f} KB traced and "
-                     f"{ingest['memory_rss_bytes_per_page'] / 1024:.1f} KB RSS more per extra page, "
-                     f"against {ingest['page_bytes'] / 1024:.0f} KB of page.")
+        (n, n_large), (t1, t2), (r1, r2) = (
+            ingest["memory_pages"],
+            ingest["memory_traced_mb"],
+            ingest["memory_rss_mb"],
+        )
+        lines.append(
+            f"Peak ingest memory: {n} pages {t1:.1f} MB traced / {r1:.0f} MB RSS; "
+            f"{n_large:,} pages {t2:.1f} MB traced / {r2:.0f} MB RSS: "
+            f"{ingest['memory_traced_bytes_per_page'] / 1024:.1f} KB traced and "
+            f"{ingest['memory_rss_bytes_per_page'] / 1024:.1f} KB RSS more per extra page, "
+            f"against {ingest['page_bytes'] / 1024:.0f} KB of page."
+        )
     lines += ["", "| target | figure | goal | verdict |", "|---|---:|---|---|"]
     for name, figure, goal, ok in verdicts(ingest, search):
         lines.append(f"| {name} | {figure} | {goal} | {VERDICT[ok]} |")
@@ -812,8 +1031,12 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--turns", type=int, default=1_000_000, help="size of the synthetic archive")
     parser.add_argument("--runs", type=int, default=7, help="timed runs per figure (median)")
-    parser.add_argument("--zh-share", type=float, default=0.5,
-                        help="share of the synthetic briefings that are Chinese (0 for none)")
+    parser.add_argument(
+        "--zh-share",
+        type=float,
+        default=0.5,
+        help="share of the synthetic briefings that are Chinese (0 for none)",
+    )
     parser.add_argument("--rebuild", action="store_true", help="rebuild the cached archive")
     parser.add_argument("--no-results", action="store_true", help="do not write bench/RESULTS.md")
     parser.add_argument("--build-only", action="store_true", help="only build (or find) the cached archive")

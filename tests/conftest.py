@@ -53,8 +53,9 @@ def corpus_zh() -> Path:
 
 def recorded_transcripts(folder: Path) -> int:
     """How many transcripts a recorded corpus folder holds: its pages less the listing pages (default*)."""
-    return sum(1 for p in folder.iterdir()
-               if p.suffix in (".html", ".shtml") and not p.name.startswith("default"))
+    return sum(
+        1 for p in folder.iterdir() if p.suffix in (".html", ".shtml") and not p.name.startswith("default")
+    )
 
 
 @pytest.fixture

@@ -9,8 +9,8 @@ and a body shorter than its Content-Length.
 
 from __future__ import annotations
 
-import gzip
 import contextlib
+import gzip
 import hashlib
 import json
 import re
@@ -85,7 +85,7 @@ class FakeSite:
         self.clock: FakeClock | None = None  # set to log arrivals in the client's virtual time
         self.server.expect_request(re.compile(r".*")).respond_with_handler(self._handle)
 
-    def __enter__(self) -> "FakeSite":
+    def __enter__(self) -> FakeSite:
         self.server.start()
         return self
 
@@ -204,8 +204,22 @@ def tls_site(folder: Path):
         pytest.skip("openssl not available to make a self-signed certificate")
     key, cert = folder / "key.pem", folder / "cert.pem"
     subprocess.run(
-        ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", str(key), "-out", str(cert),
-         "-days", "1", "-subj", "/CN=127.0.0.1"],
+        [
+            "openssl",
+            "req",
+            "-x509",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-keyout",
+            str(key),
+            "-out",
+            str(cert),
+            "-days",
+            "1",
+            "-subj",
+            "/CN=127.0.0.1",
+        ],
         check=True,
         capture_output=True,
     )
@@ -241,7 +255,7 @@ class RawServer:
     def base(self) -> str:
         return f"http://127.0.0.1:{self._sock.getsockname()[1]}"
 
-    def __enter__(self) -> "RawServer":
+    def __enter__(self) -> RawServer:
         self._thread.start()
         return self
 
@@ -254,7 +268,7 @@ class RawServer:
         while not self._stop.is_set():
             try:
                 conn, _ = self._sock.accept()
-            except socket.timeout:
+            except TimeoutError:
                 continue
             except OSError:
                 return
@@ -279,8 +293,10 @@ class RawServer:
             conn.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
             return  # closing with linger 0 sends RST
         if action[0] == "redirect":  # werkzeug would refuse to send a malformed Location
-            conn.sendall(f"HTTP/1.1 302 Found\r\nLocation: {action[1]}\r\nContent-Length: 0\r\n"
-                         "Connection: close\r\n\r\n".encode("ascii"))
+            conn.sendall(
+                f"HTTP/1.1 302 Found\r\nLocation: {action[1]}\r\nContent-Length: 0\r\n"
+                "Connection: close\r\n\r\n".encode("ascii")
+            )
             return
         kind, body = action[0], action[1]
         declared = action[2] if kind == "truncate" else len(body)
@@ -297,7 +313,7 @@ class RawServer:
                 self.dripped.append((i, "stopped"))
                 return
             try:
-                conn.sendall(body[i:i + 1])
+                conn.sendall(body[i : i + 1])
             except OSError:
                 self.dripped.append((i, "hung up"))  # the client gave up, as it should
                 return

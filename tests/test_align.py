@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from briefings import query
-from briefings.align import align, numbers, similarity, side, zh_numeral
+from briefings.align import align, numbers, side, similarity, zh_numeral
 from briefings.ingest import ingest
 from briefings.store import Archive
 from conftest import CORPUS
@@ -23,8 +23,9 @@ def test_chinese_numerals_read_as_numbers():
 
 def test_numbers_agree_across_languages():
     zh = numbers("2020年5月11日，3.5亿人参加，第十五次会议，一个中国原则", "zh")
-    en = numbers("On May 11, 2020, 350 million people joined the fifteenth meeting under the one-China principle",
-                 "en")
+    en = numbers(
+        "On May 11, 2020, 350 million people joined the fifteenth meeting under the one-China principle", "en"
+    )
     assert zh == en == {"2020", "5", "11", "3.5e+08", "15"}
     assert numbers("1,200 tonnes", "en") == numbers("1200吨", "zh") == {"1200"}
 
@@ -36,25 +37,60 @@ def turn(seq, kind, text, speaker=None, outlet=None):
 ZH = [
     turn(1, "question", "据报道，美国将于6月12日举行会晤。中方对此有何评论？", "Reuters", "Reuters"),
     turn(2, "answer", "中方欢迎双方筹备会晤取得的积极进展，期待会晤取得积极成果。", "Geng Shuang"),
-    turn(3, "question", "日本首相表示，中日两国就合作摄制电影达成新的共识，你能否介绍有关情况？", "Kyodo News", "Kyodo News"),
-    turn(4, "answer", "双方签署了关于合作摄制电影的协议。协议的签署将促进两国电影业交流合作。", "Geng Shuang"),
+    turn(
+        3,
+        "question",
+        "日本首相表示，中日两国就合作摄制电影达成新的共识，你能否介绍有关情况？",
+        "Kyodo News",
+        "Kyodo News",
+    ),
+    turn(
+        4, "answer", "双方签署了关于合作摄制电影的协议。协议的签署将促进两国电影业交流合作。", "Geng Shuang"
+    ),
     turn(5, "question", "据报道，伊朗外长将于本周日抵京，你能否证实？", "AFP", "AFP"),
     turn(6, "answer", "中国和伊朗之间一直保持着密切的沟通与交往。", "Geng Shuang"),
 ]
 EN = [
-    turn(1, "question", "It is reported that the summit will be held on June 12. What is your comment?",
-         "Reuters", "Reuters"),
-    turn(2, "answer", "China welcomes the positive progress in preparing the summit and hopes it achieves positive "
-                      "outcomes.", "Geng Shuang"),
-    turn(3, "question", "Reports say the Iranian Foreign Minister will arrive in Beijing this Sunday. Can you confirm?",
-         "AFP", "AFP"),
-    turn(4, "answer", "China and Iran have always maintained close communication and exchanges.", "Geng Shuang"),
-    turn(5, "question", "Will the Foreign Minister also meet Premier Li Keqiang during his visit in 2018?",
-         "Bloomberg", "Bloomberg"),
-    turn(6, "answer", "We will release information on the Foreign Minister's programme in due course. As I said, "
-                      "China and Iran are in close communication on the Iranian nuclear issue, and we hope that "
-                      "all parties will keep to the path of dialogue and jointly uphold the comprehensive "
-                      "agreement.", "Geng Shuang"),
+    turn(
+        1,
+        "question",
+        "It is reported that the summit will be held on June 12. What is your comment?",
+        "Reuters",
+        "Reuters",
+    ),
+    turn(
+        2,
+        "answer",
+        "China welcomes the positive progress in preparing the summit and hopes it achieves positive "
+        "outcomes.",
+        "Geng Shuang",
+    ),
+    turn(
+        3,
+        "question",
+        "Reports say the Iranian Foreign Minister will arrive in Beijing this Sunday. Can you confirm?",
+        "AFP",
+        "AFP",
+    ),
+    turn(
+        4, "answer", "China and Iran have always maintained close communication and exchanges.", "Geng Shuang"
+    ),
+    turn(
+        5,
+        "question",
+        "Will the Foreign Minister also meet Premier Li Keqiang during his visit in 2018?",
+        "Bloomberg",
+        "Bloomberg",
+    ),
+    turn(
+        6,
+        "answer",
+        "We will release information on the Foreign Minister's programme in due course. As I said, "
+        "China and Iran are in close communication on the Iranian nuclear issue, and we hope that "
+        "all parties will keep to the path of dialogue and jointly uphold the comprehensive "
+        "agreement.",
+        "Geng Shuang",
+    ),
 ]
 
 
@@ -69,11 +105,22 @@ def test_a_left_out_exchange_and_a_follow_up_only_one_version_keeps():
 
 
 def test_an_answer_split_into_two_paragraphs_links_to_both():
-    zh = [ZH[0], turn(2, "answer", "中方欢迎双方筹备会晤取得的积极进展。", "Geng Shuang"),
-          turn(3, "answer", "我们期待会晤取得积极成果，为半岛和平稳定作出贡献。", "Geng Shuang")]
-    en = [EN[0], turn(2, "answer", "China welcomes the positive progress in preparing the summit. We hope it "
-                                   "achieves positive outcomes and contributes to peace and stability on the "
-                                   "Peninsula.", "Geng Shuang")]
+    zh = [
+        ZH[0],
+        turn(2, "answer", "中方欢迎双方筹备会晤取得的积极进展。", "Geng Shuang"),
+        turn(3, "answer", "我们期待会晤取得积极成果，为半岛和平稳定作出贡献。", "Geng Shuang"),
+    ]
+    en = [
+        EN[0],
+        turn(
+            2,
+            "answer",
+            "China welcomes the positive progress in preparing the summit. We hope it "
+            "achieves positive outcomes and contributes to peace and stability on the "
+            "Peninsula.",
+            "Geng Shuang",
+        ),
+    ]
     links = [(link.a, link.b) for link in align(en, "en", zh, "zh")]
     assert links == [((1,), (1,)), ((2,), (2, 3))]
 
@@ -81,7 +128,9 @@ def test_an_answer_split_into_two_paragraphs_links_to_both():
 def test_a_different_asker_or_other_figures_lower_the_score():
     same = similarity(side(EN[0], "en"), side(ZH[0], "zh"))
     other_outlet = similarity(side({**EN[0], "outlet": "AFP"}, "en"), side(ZH[0], "zh"))
-    other_day = similarity(side({**EN[0], "text": EN[0]["text"].replace("12", "21")}, "en"), side(ZH[0], "zh"))
+    other_day = similarity(
+        side({**EN[0], "text": EN[0]["text"].replace("12", "21")}, "en"), side(ZH[0], "zh")
+    )
     unresolved = similarity(side(EN[0], "en"), side({**ZH[0], "outlet": "路透社"}, "zh"))
     assert same > unresolved > other_outlet
     assert same > other_day
@@ -142,7 +191,9 @@ def pairs(tmp_path_factory):
             b = query.get_briefing(archive.db, row["id"])
             query.add_counterparts(archive.db, b)
             if b["language"] == "en" and b["counterpart"]:
-                other = query.add_counterparts(archive.db, query.get_briefing(archive.db, b["counterpart"]["id"]))
+                other = query.add_counterparts(
+                    archive.db, query.get_briefing(archive.db, b["counterpart"]["id"])
+                )
                 out.append((b, other))
         return out
 
@@ -173,7 +224,12 @@ def test_the_pages_agree_where_the_expected_reading_is_positional(pairs):
                         # The two pages themselves name another outlet here, as read on them: RIA Novosti
                         # printed as 今日俄罗斯 (RT), and China Media Group's radio arms swapped (央广 CNR,
                         # 国广 CRI) against the English page's CCTV or CNR
-                        assert (t["outlet"], z["outlet"]) in PAGES_DIFFER, (en["id"], t["seq"], t["outlet"], z["outlet"])
+                        assert (t["outlet"], z["outlet"]) in PAGES_DIFFER, (
+                            en["id"],
+                            t["seq"],
+                            t["outlet"],
+                            z["outlet"],
+                        )
                         mismatched_outlets += 1
                 a, b = numbers(t["text"], "en"), numbers(z["text"], "zh")
                 if a and b:
@@ -210,5 +266,9 @@ def test_unsure_links_say_so(pairs):
     for en, zh in pairs:
         truth = expected(en, zh)
         for t in en["turns"]:
-            if t["kind"] in ("question", "answer") and t["counterpart"] and t["counterpart"] != truth[t["seq"]]:
+            if (
+                t["kind"] in ("question", "answer")
+                and t["counterpart"]
+                and t["counterpart"] != truth[t["seq"]]
+            ):
                 assert t["counterpart_score"] < 0.9, (en["id"], t["seq"])

@@ -59,26 +59,50 @@ def test_who_filters_options_and_inline(made):
     ]
     assert as_json("who", "tariffs", "--kind", "answer", "--db", made) == answers
     assert as_json("who", "kind:answer tariffs", "--db", made) == answers
-    assert as_json("who", "tariffs since:2020", "--kind", "answer", "--limit", "1", "--db", made) == [answers[1]]
+    assert as_json("who", "tariffs since:2020", "--kind", "answer", "--limit", "1", "--db", made) == [
+        answers[1]
+    ]
     # The chair's turn counts only when asked for.
     assert as_json("who", "floor", "--db", made) == []
     assert as_json("who", "floor", "--all-kinds", "--db", made)[0]["name"] == "Zhao Lijian"
     assert [r["name"] for r in as_json("who", "tariff* NOT unilateral NOT steel", "--raw", "--db", made)] == [
-        "Sun Meijun", "Geng Shuang", "CCTV", "Reuters"]
+        "Sun Meijun",
+        "Geng Shuang",
+        "CCTV",
+        "Reuters",
+    ]
 
 
 def test_who_table_and_machine_formats(made):
     result = run("who", "tariffs", "--db", made)
     lines = result.stdout.splitlines()
-    assert [h.strip() for h in lines[1].split("┃")[1:-1]] == ["Speaker", "Turns", "Briefings", "First", "Last"]
-    assert [c.strip() for c in lines[3].split("│")[1:-1]] == ["Sun Meijun", "2", "1", "2020-04-20", "2020-04-20"]
+    assert [h.strip() for h in lines[1].split("┃")[1:-1]] == [
+        "Speaker",
+        "Turns",
+        "Briefings",
+        "First",
+        "Last",
+    ]
+    assert [c.strip() for c in lines[3].split("│")[1:-1]] == [
+        "Sun Meijun",
+        "2",
+        "1",
+        "2020-04-20",
+        "2020-04-20",
+    ]
     assert run("who", "tariffs", "--csv", "--limit", "2", "--db", made).stdout == (
         "name,turns,briefings,first,last\n"
         "Sun Meijun,2,1,2020-04-20,2020-04-20\n"
-        "Geng Shuang,2,1,2019-03-05,2019-03-05\n")
+        "Geng Shuang,2,1,2019-03-05,2019-03-05\n"
+    )
     nl = run("who", "tariffs", "--nl", "--db", made).stdout.splitlines()
-    assert json.loads(nl[-1]) == {"name": "Reuters", "turns": 1, "briefings": 1, "first": "2019-03-05",
-                                  "last": "2019-03-05"}
+    assert json.loads(nl[-1]) == {
+        "name": "Reuters",
+        "turns": 1,
+        "briefings": 1,
+        "first": "2019-03-05",
+        "last": "2019-03-05",
+    }
     assert run("who", "zebra", "--db", made).stdout == "No turns match.\n"
     assert run("who", "zebra", "--json", "--db", made).stdout == "[]\n"
     assert run("who", "zebra", "--csv", "--db", made).stdout == "name,turns,briefings,first,last\n"
@@ -121,7 +145,9 @@ def test_timeline_shows_every_period_so_gaps_show(made):
     # The mfa briefings are in 2018-06, 2019-03 and 2020-03: every month between is
     # listed with no turns, in JSON and in the chart, rather than left out.
     months = as_json("timeline", "road source:mfa", "--by", "month", "--db", made)
-    assert [m["period"] for m in months] == [f"{y}-{m:02d}" for y in (2018, 2019, 2020) for m in range(1, 13)][5:27]
+    assert [m["period"] for m in months] == [
+        f"{y}-{m:02d}" for y in (2018, 2019, 2020) for m in range(1, 13)
+    ][5:27]
     found = {m["period"]: m for m in months}
     assert found["2018-06"] == {"period": "2018-06", "matches": 0, "turns": 10, "per_1000": 0.0}
     assert found["2018-07"] == {"period": "2018-07", "matches": 0, "turns": 0, "per_1000": 0.0}
@@ -156,11 +182,14 @@ def test_timeline_bar_chart(made):
 
 def test_timeline_csv_and_errors(made):
     assert run("timeline", "tariffs", "--csv", "--db", made).stdout == (
-        "period,matches,turns,per_1000\n2018,0,10,0.0\n2019,3,5,600.0\n2020,5,5,1000.0\n")
+        "period,matches,turns,per_1000\n2018,0,10,0.0\n2019,3,5,600.0\n2020,5,5,1000.0\n"
+    )
     result = run("timeline", "tariffs", "--by", "week", "--db", made)
     assert result.exit_code == 2 and "'week' is not one of 'year', 'month'" in result.stderr
-    assert run("timeline", "tariffs", "--since", "2021", "--csv", "--db", made).stdout == \
-        "period,matches,turns,per_1000\n"
+    assert (
+        run("timeline", "tariffs", "--since", "2021", "--csv", "--db", made).stdout
+        == "period,matches,turns,per_1000\n"
+    )
 
 
 def test_help_has_examples():
@@ -168,8 +197,17 @@ def test_help_has_examples():
         result = run(command, "-h")
         assert result.exit_code == 0
         assert "Examples:" in result.stdout and f"briefings {command} " in result.stdout
-        for option in ("--speaker", "--since", "--until", "--source", "--kind", "--outlet", "--all-kinds",
-                       "--raw", "--json"):
+        for option in (
+            "--speaker",
+            "--since",
+            "--until",
+            "--source",
+            "--kind",
+            "--outlet",
+            "--all-kinds",
+            "--raw",
+            "--json",
+        ):
             assert option in result.stdout, (command, option)
 
 
@@ -197,8 +235,11 @@ def test_sqlite_utils_and_datasette_detect_the_fts_index(made):
     assert "turns_exact" in db.table_names()
     assert db["turns"].detect_fts() == "turns_fts"
     assert [r["pk"] for r in db["turns"].search("smuggling")] == [
-        db.execute("SELECT t.pk FROM turns t JOIN briefings b ON b.pk = t.briefing_pk "
-                   "WHERE b.id = 'scio-3' AND t.seq = 1").fetchone()[0]]
+        db.execute(
+            "SELECT t.pk FROM turns t JOIN briefings b ON b.pk = t.briefing_pk "
+            "WHERE b.id = 'scio-3' AND t.seq = 1"
+        ).fetchone()[0]
+    ]
 
 
 def test_datasette_full_text_search_on_turns(made):
@@ -229,9 +270,13 @@ def test_an_archive_of_version_1_is_migrated_and_detected(tmp_path):
     for statement in store.MIGRATIONS[0]:
         conn.execute(statement)
     conn.execute("INSERT INTO meta VALUES ('schema_version', '1'), ('application', 'briefings')")
-    conn.execute("INSERT INTO briefings (pk, id, source, title, language, fingerprint, ingested_at) "
-                 "VALUES (1, 'text-1', 'text', 'Old', 'en', 'f', 'then')")
-    conn.execute("INSERT INTO turns (briefing_pk, seq, kind, text) VALUES (1, 1, 'statement', 'Smuggling fell.')")
+    conn.execute(
+        "INSERT INTO briefings (pk, id, source, title, language, fingerprint, ingested_at) "
+        "VALUES (1, 'text-1', 'text', 'Old', 'en', 'f', 'then')"
+    )
+    conn.execute(
+        "INSERT INTO turns (briefing_pk, seq, kind, text) VALUES (1, 1, 'statement', 'Smuggling fell.')"
+    )
     conn.commit()
     conn.close()
     assert sqlite_utils.Database(path)["turns"].detect_fts() is None
@@ -245,17 +290,20 @@ def readme_sql() -> str:
     from conftest import ROOT
 
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
-    section = readme[readme.index("### Browse in Datasette"):]
+    section = readme[readme.index("### Browse in Datasette") :]
     return re.search(r"```sql\n(.*?)```", section, re.S).group(1)
 
 
-@pytest.mark.parametrize("q, found", [
-    ("COVID-19", [("mfa-1", 2)]),
-    ("U.S. tariffs", [("mfa-1", 2)]),
-    ('steel "', [("mfa-2", 2)]),
-    ("belt and road", [("mfa-1", 1), ("mfa-2", 3)]),
-    ("Belt and Road OR steel", []),
-])
+@pytest.mark.parametrize(
+    "q, found",
+    [
+        ("COVID-19", [("mfa-1", 2)]),
+        ("U.S. tariffs", [("mfa-1", 2)]),
+        ('steel "', [("mfa-2", 2)]),
+        ("belt and road", [("mfa-1", 1), ("mfa-2", 3)]),
+        ("Belt and Road OR steel", []),
+    ],
+)
 def test_readme_datasette_sql_takes_what_people_type(made, q, found):
     # Pasted into Datasette with q=COVID-19, FTS5 syntax said "no such column: 19".
     rows = sqlite3.connect(made).execute(readme_sql(), {"q": q}).fetchall()

@@ -56,12 +56,21 @@ def seeded(db_path):
 
 def test_since_after_until_is_a_usage_error_everywhere(seeded):
     for command in (["list"], ["search", "customs"]):
-        line = one_error_line(run(*command, "--since", "2020-06", "--until", "2019-01", "--db", seeded), code=2)
+        line = one_error_line(
+            run(*command, "--since", "2020-06", "--until", "2019-01", "--db", seeded), code=2
+        )
         assert "is after" in line and "nothing can match" in line
 
 
-@pytest.mark.parametrize("args", [["export", "nope-1"], ["export", "nope-1", "--format", "json"],
-                                  ["export", "nope-1", "--format", "jsonl"], ["show", "nope-1", "--json"]])
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["export", "nope-1"],
+        ["export", "nope-1", "--format", "json"],
+        ["export", "nope-1", "--format", "jsonl"],
+        ["show", "nope-1", "--json"],
+    ],
+)
 def test_unknown_id(seeded, args, tmp_path):
     out = tmp_path / "out.md"
     result = run(*args, "-o", out, "--db", seeded) if args[0] == "export" else run(*args, "--db", seeded)
@@ -70,8 +79,21 @@ def test_unknown_id(seeded, args, tmp_path):
     assert not out.exists()
 
 
-@pytest.mark.parametrize("value", ["2025-13", "2025-02-29", "2023-02-29", "2025-04-31", "2025-00", "yesterday",
-                                   "", "99999", "2025/01/01", "2025-01-01T00:00"])
+@pytest.mark.parametrize(
+    "value",
+    [
+        "2025-13",
+        "2025-02-29",
+        "2023-02-29",
+        "2025-04-31",
+        "2025-00",
+        "yesterday",
+        "",
+        "99999",
+        "2025/01/01",
+        "2025-01-01T00:00",
+    ],
+)
 @pytest.mark.parametrize("command", [["list", "--since"], ["search", "customs", "--until"]])
 def test_impossible_dates(seeded, command, value):
     line = one_error_line(run(*command, value, "--db", seeded), code=2)
@@ -88,15 +110,19 @@ def test_empty_raw_query(seeded):
     assert "empty query" in one_error_line(run("search", "  ", "--raw", "--db", seeded), code=2)
 
 
-@pytest.mark.parametrize("query", ['"unbalanced', "NEAR(", "*", "a AND", "a NOT", "nope:x", "^", "(a OR", "a:b:c",
-                                   "NEAR(a b, -1)", "AND"])
+@pytest.mark.parametrize(
+    "query",
+    ['"unbalanced', "NEAR(", "*", "a AND", "a NOT", "nope:x", "^", "(a OR", "a:b:c", "NEAR(a b, -1)", "AND"],
+)
 def test_fts_syntax_errors(seeded, query):
     line = one_error_line(run("search", query, "--raw", "--db", seeded), code=2)
     assert line.startswith(f"Error: cannot understand the query {query!r}")
 
 
-@pytest.mark.parametrize("query", ['"unbalanced', "NEAR(", "*", "a AND", "nope:x", "^x", "x -y", "AND OR NOT",
-                                   "{text}: x", "'", "\\"])
+@pytest.mark.parametrize(
+    "query",
+    ['"unbalanced', "NEAR(", "*", "a AND", "nope:x", "^x", "x -y", "AND OR NOT", "{text}: x", "'", "\\"],
+)
 def test_the_same_text_without_raw_is_just_words(seeded, query):
     result = run("search", query, "--json", "--db", seeded)
     assert result.exit_code in (0, 2), result.output
@@ -121,7 +147,9 @@ def test_not_an_archive(tmp_path, content, command):
 
 
 @pytest.mark.parametrize("kind", ["no bytes", "no tables"])
-@pytest.mark.parametrize("command", [["list"], ["check"], ["export", "--all"], ["show", "x"], ["search", "x"]])
+@pytest.mark.parametrize(
+    "command", [["list"], ["check"], ["export", "--all"], ["show", "x"], ["search", "x"]]
+)
 def test_an_empty_file_is_an_archive_not_built_yet(tmp_path, kind, command):
     """What a kill during the first ingest could leave, or a file made by hand: reads say to run ingest."""
     empty = tmp_path / "empty.db"
@@ -131,7 +159,8 @@ def test_an_empty_file_is_an_archive_not_built_yet(tmp_path, kind, command):
         sqlite3.connect(empty).execute("VACUUM")
     before = empty.read_bytes()
     assert one_error_line(run(*command, "--db", empty)) == (
-        f"Error: {empty} is an empty archive, not built yet; build it with `briefings ingest PATH --db {empty}`")
+        f"Error: {empty} is an empty archive, not built yet; build it with `briefings ingest PATH --db {empty}`"
+    )
     assert empty.read_bytes() == before
     assert run("ingest", SEEDS, "--db", empty).exit_code == 0
     assert run(*command, "--db", empty).exit_code in (0, 1)  # built: x is simply not found
@@ -144,7 +173,9 @@ def test_a_truncated_archive(seeded, tmp_path, command):
     cut.write_bytes(seeded.read_bytes()[: 3 * 4096])
     before = cut.read_bytes()
     line = one_error_line(run(*command, "--db", cut))
-    assert line.startswith(f"Error: {cut} is damaged (database disk image is malformed); restore it from a backup")
+    assert line.startswith(
+        f"Error: {cut} is damaged (database disk image is malformed); restore it from a backup"
+    )
     assert cut.read_bytes() == before
 
 
@@ -166,8 +197,17 @@ OTHER_UID = 65534  # nobody
 AS_OTHER = ["setpriv", f"--reuid={OTHER_UID}", f"--regid={OTHER_UID}", "--clear-groups"] if ROOT_USER else []
 
 # What a `briefings` process imports, to be copied where the other user can read it.
-_IMPORTS = ("briefings.cli", "briefings.ingest", "briefings.check", "briefings.jsonl", "briefings.quality",
-            "briefings.sources", "sqlite_utils", "rich.progress", "dateutil.parser")
+_IMPORTS = (
+    "briefings.cli",
+    "briefings.ingest",
+    "briefings.check",
+    "briefings.jsonl",
+    "briefings.quality",
+    "briefings.sources",
+    "sqlite_utils",
+    "rich.progress",
+    "dateutil.parser",
+)
 
 
 def _link_or_copy(src, dst):
@@ -180,8 +220,7 @@ def _link_or_copy(src, dst):
 
 def _copy_tree(src: Path, dst: Path) -> None:
     if src.is_dir():
-        shutil.copytree(src, dst, copy_function=_link_or_copy,
-                        ignore=shutil.ignore_patterns("__pycache__"))
+        shutil.copytree(src, dst, copy_function=_link_or_copy, ignore=shutil.ignore_patterns("__pycache__"))
     else:
         _link_or_copy(src, dst)
 
@@ -200,11 +239,18 @@ def other_user_cli(tmp_path_factory):
     if ROOT_USER and not shutil.which("setpriv"):
         pytest.skip("running as root without setpriv: permissions cannot be tested")
     found = subprocess.run(
-        [sys.executable, "-c", "import json, sys\n"
-         f"for name in {_IMPORTS!r}: __import__(name)\n"
-         "print(json.dumps(sorted({(m.split('.')[0], getattr(v, '__file__', None) or '') for m, v in "
-         "list(sys.modules.items())})))"],
-        capture_output=True, text=True, check=True)
+        [
+            sys.executable,
+            "-c",
+            "import json, sys\n"
+            f"for name in {_IMPORTS!r}: __import__(name)\n"
+            "print(json.dumps(sorted({(m.split('.')[0], getattr(v, '__file__', None) or '') for m, v in "
+            "list(sys.modules.items())})))",
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     stdlib = {Path(p).resolve() for p in (sysconfig_path("stdlib"), sysconfig_path("platstdlib"))}
     lib = Path(tempfile.mkdtemp(prefix="briefings-lib-"))
     lib.chmod(0o755)
@@ -216,31 +262,59 @@ def other_user_cli(tmp_path_factory):
         if any(path.is_relative_to(d) and "site-packages" not in path.parts for d in stdlib):
             continue  # the standard library: the interpreter's own
         root = path.parent if path.name.startswith("__init__.") else path
-        while root.name != top and root.stem.split(".")[0] != top and root != root.parent:  # up to the top package
+        while (
+            root.name != top and root.stem.split(".")[0] != top and root != root.parent
+        ):  # up to the top package
             root = root.parent
         _copy_tree(root, lib / root.name)
         for libs in root.parent.glob("*.libs"):  # the shared objects that compiled modules load
             if not (lib / libs.name).exists():
                 _copy_tree(libs, lib / libs.name)
         copied.add(top)
-    env = {**os.environ, "PYTHONPATH": str(lib), "PYTHONDONTWRITEBYTECODE": "1", "PYTHONNOUSERSITE": "1",
-           "COLUMNS": "120", "NO_COLOR": "1"}
+    env = {
+        **os.environ,
+        "PYTHONPATH": str(lib),
+        "PYTHONDONTWRITEBYTECODE": "1",
+        "PYTHONNOUSERSITE": "1",
+        "COLUMNS": "120",
+        "NO_COLOR": "1",
+    }
     tried = []
     version = f"{sys.version_info.major}.{sys.version_info.minor}"
-    candidates = [sys.executable, os.path.realpath(sys.executable), getattr(sys, "_base_executable", None),
-                  shutil.which(f"python{version}"), shutil.which("python3")]
+    candidates = [
+        sys.executable,
+        os.path.realpath(sys.executable),
+        getattr(sys, "_base_executable", None),
+        shutil.which(f"python{version}"),
+        shutil.which("python3"),
+    ]
     for python in dict.fromkeys(c for c in candidates if c):
-        probe = subprocess.run([*AS_OTHER, python, "-c", "import sys, briefings.cli, sqlite_utils, lxml.etree\n"
-                                f"assert '%d.%d' % sys.version_info[:2] == {version!r}, sys.version"],
-                               capture_output=True, text=True, env=env, cwd=lib, timeout=120)
+        probe = subprocess.run(
+            [
+                *AS_OTHER,
+                python,
+                "-c",
+                "import sys, briefings.cli, sqlite_utils, lxml.etree\n"
+                f"assert '%d.%d' % sys.version_info[:2] == {version!r}, sys.version",
+            ],
+            capture_output=True,
+            text=True,
+            env=env,
+            cwd=lib,
+            timeout=120,
+        )
         if probe.returncode == 0:
             yield [*AS_OTHER, python, "-c", "from briefings.cli import main; main()"], env
             break
-        tried.append(f"{python}: {(probe.stderr.strip().splitlines() or ['exit ' + str(probe.returncode)])[-1]}")
+        tried.append(
+            f"{python}: {(probe.stderr.strip().splitlines() or ['exit ' + str(probe.returncode)])[-1]}"
+        )
     else:
         shutil.rmtree(lib)
-        pytest.skip(f"no Python {version} that uid {OTHER_UID} can run with the copied libraries in {lib}: "
-                    + "; ".join(tried))
+        pytest.skip(
+            f"no Python {version} that uid {OTHER_UID} can run with the copied libraries in {lib}: "
+            + "; ".join(tried)
+        )
     shutil.rmtree(lib)
 
 
@@ -258,8 +332,9 @@ def other_user(other_user_cli):
     folder.chmod(0o777)
 
     def run_as(*args):
-        return subprocess.run([*argv, *map(str, args)], capture_output=True, text=True, env=env,
-                              cwd=folder, timeout=120)
+        return subprocess.run(
+            [*argv, *map(str, args)], capture_output=True, text=True, env=env, cwd=folder, timeout=120
+        )
 
     def seed(path):
         done = run_as("ingest", path / "raw", "--db", path / "archive.db")
@@ -304,8 +379,10 @@ def test_unreadable_archive(other_user):
     for args in (["list"], ["ingest", folder / "raw"], ["check"]):
         result = run_as(*args, "--db", folder / "archive.db")
         assert result.returncode == 2
-        assert result.stderr == (f"Error: Invalid value for '--db': File '{folder / 'archive.db'}' is not readable."
-                                 f" (see 'briefings {args[0]} -h')\n")
+        assert result.stderr == (
+            f"Error: Invalid value for '--db': File '{folder / 'archive.db'}' is not readable."
+            f" (see 'briefings {args[0]} -h')\n"
+        )
 
 
 @pytest.fixture
@@ -340,8 +417,10 @@ def test_read_only_archive(seeded, read_only):
     result = run("check", "--db", seeded)
     assert result.exit_code == 0
     n = len(dump(seeded)) and json.loads(run("check", "--json", "--db", seeded).stdout)
-    assert result.stdout == (f"ok: {n['briefings']} briefings, {n['turns']} turns, no problems found; "
-                             f"skipped: FTS5 integrity-check ({seeded} is read-only)\n")
+    assert result.stdout == (
+        f"ok: {n['briefings']} briefings, {n['turns']} turns, no problems found; "
+        f"skipped: FTS5 integrity-check ({seeded} is read-only)\n"
+    )
     assert n["skipped"] == [f"FTS5 integrity-check ({seeded} is read-only)"]
 
 
@@ -359,8 +438,10 @@ def test_archive_in_a_read_only_folder(seeded, read_only):
     assert json.loads(run("search", "customs", "--json", "--db", archive).stdout)
     assert run("check", "--db", archive).exit_code == 0
     line = one_error_line(run("ingest", FIXTURES / "constructed", "--db", archive))
-    assert line == (f"Error: cannot open archive {archive}: its folder {folder} is read-only "
-                    "(SQLite keeps -wal and -shm files beside the archive)")
+    assert line == (
+        f"Error: cannot open archive {archive}: its folder {folder} is read-only "
+        "(SQLite keeps -wal and -shm files beside the archive)"
+    )
     assert sorted(p.name for p in folder.iterdir()) == ["archive.db"]
     assert dump(archive.as_uri() + "?mode=ro&immutable=1", uri=True) == before
 
@@ -376,8 +457,10 @@ FOREIGN_META = {
 
 
 @pytest.mark.parametrize("meta", FOREIGN_META)
-@pytest.mark.parametrize("command", [["list"], ["check"], ["check", "--repair"], ["ingest", SEEDS],
-                                     ["export", "--all"], ["search", "soup"]])
+@pytest.mark.parametrize(
+    "command",
+    [["list"], ["check"], ["check", "--repair"], ["ingest", SEEDS], ["export", "--all"], ["search", "soup"]],
+)
 def test_another_programs_database_with_a_meta_table_is_left_byte_identical(tmp_path, meta, command):
     """Its meta table does not say it is a briefings archive: refused before anything (WAL mode, a migration)."""
     foreign = tmp_path / "other.db"
@@ -395,8 +478,10 @@ def test_another_programs_database_with_a_meta_table_is_left_byte_identical(tmp_
 
 
 @pytest.mark.parametrize("value", ["abc", "", "4.0", " 4", "-1", "\u0664", None])
-@pytest.mark.parametrize("command", [["list"], ["check"], ["ingest", SEEDS], ["export", "--all"],
-                                     ["search", "customs"], ["show", "x"]])
+@pytest.mark.parametrize(
+    "command",
+    [["list"], ["check"], ["ingest", SEEDS], ["export", "--all"], ["search", "customs"], ["show", "x"]],
+)
 def test_a_schema_version_that_is_not_a_number(seeded, value, command):
     conn = sqlite3.connect(seeded, isolation_level=None)
     if value is None:
@@ -405,18 +490,36 @@ def test_a_schema_version_that_is_not_a_number(seeded, value, command):
         conn.execute("UPDATE meta SET value = ? WHERE key = 'schema_version'", (value,))
     conn.close()
     before = dump(seeded)
-    what = "it records no schema version" if value is None else f"its schema version is {value!r}, not a whole number"
+    what = (
+        "it records no schema version"
+        if value is None
+        else f"its schema version is {value!r}, not a whole number"
+    )
     assert one_error_line(run(*command, "--db", seeded)) == (
         f"Error: {seeded} is damaged: {what}; restore it from a backup (`briefings ingest backup.jsonl --db NEW.db`) "
-        "or rebuild it from the raw pages")
+        "or rebuild it from the raw pages"
+    )
     assert dump(seeded) == before
 
 
-@pytest.mark.parametrize("command", [["show", "{id}"], ["show", "{id}", "--json"], ["export", "{id}"],
-                                     ["export", "{id}", "--format", "json"], ["export", "{id}", "-o", "{out}"]])
-@pytest.mark.parametrize("damage", ["UPDATE briefings SET pages = 'not json'",
-                                    "UPDATE briefings SET missing_pages = '[1,'",
-                                    "UPDATE turns SET also_asked = '{'"])
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["show", "{id}"],
+        ["show", "{id}", "--json"],
+        ["export", "{id}"],
+        ["export", "{id}", "--format", "json"],
+        ["export", "{id}", "-o", "{out}"],
+    ],
+)
+@pytest.mark.parametrize(
+    "damage",
+    [
+        "UPDATE briefings SET pages = 'not json'",
+        "UPDATE briefings SET missing_pages = '[1,'",
+        "UPDATE turns SET also_asked = '{'",
+    ],
+)
 def test_a_damaged_json_column_is_one_line(seeded, tmp_path, command, damage):
     bid = "gac-29ac2c50a773"
     conn = sqlite3.connect(seeded, isolation_level=None)
@@ -424,7 +527,10 @@ def test_a_damaged_json_column_is_one_line(seeded, tmp_path, command, damage):
     conn.close()
     out = tmp_path / "out.txt"
     line = one_error_line(run(*(a.format(id=bid, out=out) for a in command), "--db", seeded))
-    assert line.startswith("Error: briefing ") and " is damaged in the archive (a JSON column does not hold JSON" in line
+    assert (
+        line.startswith("Error: briefing ")
+        and " is damaged in the archive (a JSON column does not hold JSON" in line
+    )
     assert line.endswith("`briefings check` names it, and re-ingesting its pages or backup rewrites it")
     assert not out.exists() and sorted(p.name for p in tmp_path.iterdir() if p.name.startswith(".")) == []
     check = json.loads(run("check", "--json", "--db", seeded).stdout)
@@ -447,13 +553,19 @@ def damage_text(db: Path, sql: str) -> None:
 
 
 DAMAGE = {
-    "json": ("UPDATE briefings SET pages = 'not json' WHERE id = 'gac-29ac2c50a773'",
-             "a JSON column does not hold JSON: Expecting value: line 1 column 1 (char 0)"),
-    "title": ("UPDATE briefings SET title = CAST(X'537065656368ff' AS TEXT) WHERE id = 'gac-29ac2c50a773'",
-              "stored text that is not UTF-8: b'Speech\\xff' at byte 6"),
-    "turn": ("UPDATE turns SET text = CAST(X'4f6e6520c3' AS TEXT) WHERE briefing_pk = "
-             "(SELECT pk FROM briefings WHERE id = 'gac-29ac2c50a773')",
-             "stored text that is not UTF-8: b'One \\xc3' at byte 4"),
+    "json": (
+        "UPDATE briefings SET pages = 'not json' WHERE id = 'gac-29ac2c50a773'",
+        "a JSON column does not hold JSON: Expecting value: line 1 column 1 (char 0)",
+    ),
+    "title": (
+        "UPDATE briefings SET title = CAST(X'537065656368ff' AS TEXT) WHERE id = 'gac-29ac2c50a773'",
+        "stored text that is not UTF-8: b'Speech\\xff' at byte 6",
+    ),
+    "turn": (
+        "UPDATE turns SET text = CAST(X'4f6e6520c3' AS TEXT) WHERE briefing_pk = "
+        "(SELECT pk FROM briefings WHERE id = 'gac-29ac2c50a773')",
+        "stored text that is not UTF-8: b'One \\xc3' at byte 4",
+    ),
 }
 DAMAGED, WHOLE = "gac-29ac2c50a773", "scio-118230968"
 
@@ -470,10 +582,13 @@ def test_a_damaged_briefing_is_named_and_the_rest_are_still_backed_up(seeded, tm
     mend = "`briefings check` names it, and re-ingesting its pages or backup rewrites it"
     for command in (["show", DAMAGED], ["export", DAMAGED], ["export", DAMAGED, "--format", "json"]):
         assert one_error_line(run(*command, "--db", seeded)) == (
-            f"Error: briefing {DAMAGED} is damaged in the archive ({what}); {mend}")
+            f"Error: briefing {DAMAGED} is damaged in the archive ({what}); {mend}"
+        )
     assert run("show", WHOLE, "--db", seeded).exit_code == 0
-    names = (f"Error: 1 record could not be read and was not written: {DAMAGED}; `briefings check` names the damage, "
-             "and re-ingesting their pages or backup rewrites them")
+    names = (
+        f"Error: 1 record could not be read and was not written: {DAMAGED}; `briefings check` names the damage, "
+        "and re-ingesting their pages or backup rewrites them"
+    )
     backup = tmp_path / "backup.jsonl"
     result = run("export", "--all", "-o", backup, "--db", seeded)
     assert result.exit_code == 1 and "Traceback" not in result.output
@@ -499,8 +614,14 @@ def test_a_damaged_briefing_is_named_and_the_rest_are_still_backed_up(seeded, tm
     assert DAMAGED in problem["message"] and "re-ingest its pages or backup" in problem["message"]
     if damage != "json":
         column = {"title": "briefings.title", "turn": "turns.text"}[damage]
-        assert problem["message"].startswith(f"{column} holds text that is not UTF-8 in 1 briefing: {DAMAGED};")
-        result = run("list", "--db", seeded) if damage == "title" else run("search", "long-term care", "--db", seeded)
+        assert problem["message"].startswith(
+            f"{column} holds text that is not UTF-8 in 1 briefing: {DAMAGED};"
+        )
+        result = (
+            run("list", "--db", seeded)
+            if damage == "title"
+            else run("search", "long-term care", "--db", seeded)
+        )
         line = one_error_line(result)
         assert line.startswith(f"Error: cannot read {seeded}: it holds text that is not UTF-8")
     ingested = json.loads(run("ingest", SEEDS, "--json", "--db", seeded).stdout)
@@ -528,7 +649,10 @@ def test_a_named_pipe_is_skipped_not_waited_on(tmp_path, db_path):
         # A run that stored nothing and rejected something failed.
         assert result.exit_code == (1 if args in ([fifo], [backup_fifo]) else 0), result.output
         named = backup_fifo if args == [backup_fifo] else fifo
-        assert f"rejected {named}: not a regular file but a named pipe (FIFO); not read" in result.stderr.splitlines()
+        assert (
+            f"rejected {named}: not a regular file but a named pipe (FIFO); not read"
+            in result.stderr.splitlines()
+        )
     assert json.loads(run("list", "--json", "--db", db_path).stdout)
 
 
@@ -539,26 +663,35 @@ def test_symbolic_links_that_lead_nowhere(tmp_path, db_path):
     dangling = tmp_path / "gone.html"
     dangling.symlink_to(tmp_path / "nowhere.html")
     line = one_error_line(run("ingest", loop, "--db", db_path), code=2)
-    assert line == (f"Error: Invalid value for 'PATHS...': '{loop}' is a loop of symbolic links "
-                    f"(it leads to '{other}') (see 'briefings ingest -h')")
+    assert line == (
+        f"Error: Invalid value for 'PATHS...': '{loop}' is a loop of symbolic links "
+        f"(it leads to '{other}') (see 'briefings ingest -h')"
+    )
     line = one_error_line(run("ingest", dangling, "--db", db_path), code=2)
-    assert line == (f"Error: Invalid value for 'PATHS...': '{dangling}' is a symbolic link to "
-                    f"'{tmp_path / 'nowhere.html'}', which does not exist (see 'briefings ingest -h')")
+    assert line == (
+        f"Error: Invalid value for 'PATHS...': '{dangling}' is a symbolic link to "
+        f"'{tmp_path / 'nowhere.html'}', which does not exist (see 'briefings ingest -h')"
+    )
     line = one_error_line(run("quality", loop, "--db", db_path), code=2)
-    assert line == (f"Error: Invalid value for '[PATHS]...': '{loop}' is a loop of symbolic links "
-                    f"(it leads to '{other}') (see 'briefings quality -h')")
+    assert line == (
+        f"Error: Invalid value for '[PATHS]...': '{loop}' is a loop of symbolic links "
+        f"(it leads to '{other}') (see 'briefings quality -h')"
+    )
     assert not db_path.exists()
     # Met inside a folder, each is one rejection with its reason, and the run goes on.
     shutil.copytree(SEEDS, tmp_path / "seeds")
     result = run("ingest", tmp_path, "--db", db_path)
     assert result.exit_code == 0, result.output
-    assert f"rejected {dangling}: cannot read: a symbolic link to {tmp_path / 'nowhere.html'}, which does not exist" \
+    assert (
+        f"rejected {dangling}: cannot read: a symbolic link to {tmp_path / 'nowhere.html'}, which does not exist"
         in result.stderr.splitlines()
+    )
     assert f"rejected {loop}: cannot read: a loop of symbolic links ({other})" in result.stderr.splitlines()
     assert "2 added" in result.stdout
 
 
 # -- a full disk -----------------------------------------------------------------
+
 
 @pytest.fixture
 def small_disk(tmp_path):
@@ -574,8 +707,11 @@ def small_disk(tmp_path):
             pytest.skip("mounting a small file system needs root")
         folder = tmp_path / f"disk{len(mounted)}"
         folder.mkdir()
-        done = subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={size}", "tmpfs", str(folder)],
-                              capture_output=True, text=True)
+        done = subprocess.run(
+            ["mount", "-t", "tmpfs", "-o", f"size={size}", "tmpfs", str(folder)],
+            capture_output=True,
+            text=True,
+        )
         if done.returncode != 0:
             pytest.skip(f"cannot mount a tmpfs here: {done.stderr.strip()}")
         mounted.append(folder)
@@ -596,9 +732,12 @@ def test_a_real_full_disk_says_what_was_stored(small_disk, tmp_path):
     archive = disk / "archive.db"
     result = run("ingest", pages, "--db", archive)
     line = one_error_line(result)
-    m = re.fullmatch(rf"Error: no space left to write {re.escape(str(archive))} \(after (\d+) of 60 transcripts: "
-                     r"(\d+) briefings stored, each whole \((\d+) added, 0 updated\), 0 unchanged; the other (\d+) "
-                     r"not stored: run the same ingest again to finish\)", line)
+    m = re.fullmatch(
+        rf"Error: no space left to write {re.escape(str(archive))} \(after (\d+) of 60 transcripts: "
+        r"(\d+) briefings stored, each whole \((\d+) added, 0 updated\), 0 unchanged; the other (\d+) "
+        r"not stored: run the same ingest again to finish\)",
+        line,
+    )
     assert m, line
     done, stored, added, left = map(int, m.groups())
     assert 0 < stored == added == done < 60 and done + left == 60
@@ -691,20 +830,31 @@ def test_two_different_copies_of_a_page_in_one_run_are_reported(tmp_path, db_pat
         folder.mkdir()
         shutil.copy(seed, folder / seed.name)
         shutil.copy(f"{seed}.meta.json", folder / f"{seed.name}.meta.json")
-    (second / seed.name).write_text(seed.read_text(encoding="utf-8").replace("smuggling", "smugglers"), encoding="utf-8")
+    (second / seed.name).write_text(
+        seed.read_text(encoding="utf-8").replace("smuggling", "smugglers"), encoding="utf-8"
+    )
     result = run("ingest", first, second, same, first / seed.name, "-v", "--db", db_path)
     assert result.exit_code == 0, result.output
     lines = result.stderr.splitlines()
-    assert f"skipped {second / seed.name}: another copy of briefing scio-118230968 (page 1) in this run, which " \
-           f"differs: {first / seed.name} was read, not this one; ingest it on its own to store it" in lines
-    assert f"skipped {same / seed.name}: the same bytes as {first / seed.name}, already read in this run" in lines
-    assert not [line for line in lines if str(first / seed.name) in line.split(":")[0]]  # the file named twice
+    assert (
+        f"skipped {second / seed.name}: another copy of briefing scio-118230968 (page 1) in this run, which "
+        f"differs: {first / seed.name} was read, not this one; ingest it on its own to store it" in lines
+    )
+    assert (
+        f"skipped {same / seed.name}: the same bytes as {first / seed.name}, already read in this run"
+        in lines
+    )
+    assert not [
+        line for line in lines if str(first / seed.name) in line.split(":")[0]
+    ]  # the file named twice
     assert result.stdout.startswith("1 briefing from 1 page, 1 added") and ", 2 skipped" in result.stdout
     data = json.loads(run("ingest", first, second, "--json", "--db", db_path).stdout)
     assert [d["path"] for d in data["duplicates"]] == [str(second / seed.name)]
     # Without -v the differing copy is still reported; the identical one is not.
     lines = run("ingest", first, second, same, "--db", db_path).stderr.splitlines()
-    assert [line.split(":")[0] for line in lines if line.startswith("skipped")] == [f"skipped {second / seed.name}"]
+    assert [line.split(":")[0] for line in lines if line.startswith("skipped")] == [
+        f"skipped {second / seed.name}"
+    ]
 
 
 # -- bytes that are not UTF-8: in arguments, file names ------------------------------------
@@ -714,29 +864,37 @@ CLI = [sys.executable, "-c", "from briefings.cli import main; main()"]
 
 def run_bytes(*args, cwd=None):
     """The real CLI in a process, its arguments given as bytes, as a shell passes them."""
-    return subprocess.run([*CLI, *(a if isinstance(a, bytes) else os.fsencode(str(a)) for a in args)],
-                          capture_output=True, env={**os.environ, "COLUMNS": "120", "NO_COLOR": "1"},
-                          cwd=cwd, timeout=120)
+    return subprocess.run(
+        [*CLI, *(a if isinstance(a, bytes) else os.fsencode(str(a)) for a in args)],
+        capture_output=True,
+        env={**os.environ, "COLUMNS": "120", "NO_COLOR": "1"},
+        cwd=cwd,
+        timeout=120,
+    )
 
 
-@pytest.mark.parametrize("args, option", [
-    (["list", "--speaker", b"\xff"], "--speaker"),
-    (["search", "customs", "--speaker", b"Sun\xff"], "--speaker"),
-    (["search", "customs", "--outlet", b"\xff"], "--outlet"),
-    (["search", b"\xff", "--raw"], "QUERY"),
-    (["search", b"customs \xc3"], "QUERY"),
-    (["who", b"\xff"], "QUERY"),
-    (["who", "customs", "--outlet", b"\xfe"], "--outlet"),
-    (["timeline", b"x\xff"], "QUERY"),
-    (["show", b"\xff"], "ID"),
-    (["export", b"gac-\xff"], "[ID]"),
-])
+@pytest.mark.parametrize(
+    "args, option",
+    [
+        (["list", "--speaker", b"\xff"], "--speaker"),
+        (["search", "customs", "--speaker", b"Sun\xff"], "--speaker"),
+        (["search", "customs", "--outlet", b"\xff"], "--outlet"),
+        (["search", b"\xff", "--raw"], "QUERY"),
+        (["search", b"customs \xc3"], "QUERY"),
+        (["who", b"\xff"], "QUERY"),
+        (["who", "customs", "--outlet", b"\xfe"], "--outlet"),
+        (["timeline", b"x\xff"], "QUERY"),
+        (["show", b"\xff"], "ID"),
+        (["export", b"gac-\xff"], "[ID]"),
+    ],
+)
 def test_text_arguments_that_are_not_utf8_are_a_usage_error(seeded, args, option):
     result = run_bytes(*args, "--db", seeded)
     assert result.returncode == 2 and b"Traceback" not in result.stderr
     bad = next(a for a in args if isinstance(a, bytes))
-    assert result.stderr.decode() == (f"Error: Invalid value for '{option}': {bad!r} is not UTF-8 text "
-                                      f"(see 'briefings {args[0]} -h')\n")
+    assert result.stderr.decode() == (
+        f"Error: Invalid value for '{option}': {bad!r} is not UTF-8 text (see 'briefings {args[0]} -h')\n"
+    )
 
 
 def test_a_file_name_that_is_not_utf8_is_rejected_on_its_own_and_the_rest_are_stored(tmp_path, db_path):
@@ -754,10 +912,14 @@ def test_a_file_name_that_is_not_utf8_is_rejected_on_its_own_and_the_rest_are_st
     assert result.returncode == 0, result.stderr
     reason = "its name is not UTF-8; rename it to ingest it (the archive records each page by its path)"
     assert result.stderr.decode().splitlines()[:2] == [
-        f"rejected {odd_file!r}: {reason}", f"rejected {odd_folder + b'/page.txt'!r}: {reason}"]
+        f"rejected {odd_file!r}: {reason}",
+        f"rejected {odd_folder + b'/page.txt'!r}: {reason}",
+    ]
     assert result.stdout.decode().startswith("2 briefings from 2 pages, 2 added")
     assert [r["id"] for r in json.loads(run("list", "--json", "--db", db_path).stdout)] == [
-        "scio-118230968", "gac-29ac2c50a773"]
+        "scio-118230968",
+        "gac-29ac2c50a773",
+    ]
     # Named on the command line, the same, in every output format; the archive can still be backed up.
     result = run_bytes("ingest", odd_file, "--json", "--db", db_path)
     # It was all there was to ingest, and nothing was stored: that is a failure
@@ -765,7 +927,9 @@ def test_a_file_name_that_is_not_utf8_is_rejected_on_its_own_and_the_rest_are_st
     assert json.loads(result.stdout)["rejected"] == [{"path": repr(odd_file), "reason": reason}]
     result = run_bytes("export", "--all", "-o", tmp_path / "backup.jsonl", "--db", db_path)
     assert result.returncode == 0, result.stderr
-    assert run_bytes("quality", odd_folder, "--db", db_path).stdout.decode().count("its name is not UTF-8") == 1
+    assert (
+        run_bytes("quality", odd_folder, "--db", db_path).stdout.decode().count("its name is not UTF-8") == 1
+    )
 
 
 def test_an_output_name_that_is_not_utf8(seeded, tmp_path):
@@ -775,28 +939,55 @@ def test_an_output_name_that_is_not_utf8(seeded, tmp_path):
     with open(out, "rb") as fh:
         assert fh.read().startswith(b"# Speech at the State Council")
     result = run_bytes("export", "gac-29ac2c50a773", "-o", out, "--db", seeded)
-    assert result.returncode == 1 and result.stderr.decode() == f"Error: {out!r} exists; use --force to overwrite it\n"
+    assert (
+        result.returncode == 1
+        and result.stderr.decode() == f"Error: {out!r} exists; use --force to overwrite it\n"
+    )
 
 
 # -- entities.json, which users edit ---------------------------------------------------------
 
-@pytest.mark.parametrize("doc, problem", [
-    ({"people": "x"}, '"people" is \'x\', not a list'),
-    ([], 'not a JSON object with "people" and "outlets" lists but a list'),
-    ({"people": [{"name": "Ann Example"}, {"name": "Bo"}, {"name": "Cy"}, {"aliases": ["Dee"]}]}, 'people[3]: no "name"'),
-    ({"people": [3]}, "people[0]: 3, not an object"),
-    ({"people": [{"name": ""}]}, "people[0]: \"name\" is '', not a name"),
-    ({"people": [{"name": "\udcff"}]}, "people[0]: \"name\" is '\\udcff', not a name"),
-    ({"people": [{"name": "Ann", "aliases": "Annie"}]}, "people[0] (Ann): \"aliases\" is 'Annie', not a list"),
-    ({"people": [{"name": "Ann", "aliases": [None]}]}, "people[0] (Ann): aliases[0] is null, not a name"),
-    ({"people": [{"name": "Ann", "roles": [{"from": "2020-01-01"}]}]}, 'people[0] (Ann): roles[0]: no "role"'),
-    ({"people": [{"name": "Ann", "roles": [{"role": "x", "from": 2020}]}]},
-     'people[0] (Ann): roles[0]: "from" is 2020, not a date (YYYY-MM-DD)'),
-    ({"outlets": {"name": "Reuters"}}, '"outlets" is an object, not a list'),
-    ({"outlets": [{"aliases": ["R"]}]}, 'outlets[0]: no "name"'),
-])
-@pytest.mark.parametrize("command", [["list", "--speaker", "Ann"], ["search", "customs"], ["speakers"],
-                                     ["ingest", SEEDS], ["quality"], ["who", "customs"]])
+
+@pytest.mark.parametrize(
+    "doc, problem",
+    [
+        ({"people": "x"}, "\"people\" is 'x', not a list"),
+        ([], 'not a JSON object with "people" and "outlets" lists but a list'),
+        (
+            {"people": [{"name": "Ann Example"}, {"name": "Bo"}, {"name": "Cy"}, {"aliases": ["Dee"]}]},
+            'people[3]: no "name"',
+        ),
+        ({"people": [3]}, "people[0]: 3, not an object"),
+        ({"people": [{"name": ""}]}, "people[0]: \"name\" is '', not a name"),
+        ({"people": [{"name": "\udcff"}]}, "people[0]: \"name\" is '\\udcff', not a name"),
+        (
+            {"people": [{"name": "Ann", "aliases": "Annie"}]},
+            "people[0] (Ann): \"aliases\" is 'Annie', not a list",
+        ),
+        ({"people": [{"name": "Ann", "aliases": [None]}]}, "people[0] (Ann): aliases[0] is null, not a name"),
+        (
+            {"people": [{"name": "Ann", "roles": [{"from": "2020-01-01"}]}]},
+            'people[0] (Ann): roles[0]: no "role"',
+        ),
+        (
+            {"people": [{"name": "Ann", "roles": [{"role": "x", "from": 2020}]}]},
+            'people[0] (Ann): roles[0]: "from" is 2020, not a date (YYYY-MM-DD)',
+        ),
+        ({"outlets": {"name": "Reuters"}}, '"outlets" is an object, not a list'),
+        ({"outlets": [{"aliases": ["R"]}]}, 'outlets[0]: no "name"'),
+    ],
+)
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["list", "--speaker", "Ann"],
+        ["search", "customs"],
+        ["speakers"],
+        ["ingest", SEEDS],
+        ["quality"],
+        ["who", "customs"],
+    ],
+)
 def test_an_entities_file_of_the_wrong_shape_is_named_where_it_is_wrong(seeded, doc, problem, command):
     entities = seeded.parent / "entities.json"
     entities.write_text(json.dumps(doc), encoding="utf-8")
@@ -809,18 +1000,33 @@ def test_an_entities_file_that_is_not_utf8(seeded):
     entities = seeded.parent / "entities.json"
     entities.write_bytes(b'{"people": [{"name": "\xff"}]}')
     line = one_error_line(run("list", "--db", seeded))
-    assert line.startswith(f"Error: cannot read entities file {entities}: 'utf-8' codec can't decode byte 0xff")
+    assert line.startswith(
+        f"Error: cannot read entities file {entities}: 'utf-8' codec can't decode byte 0xff"
+    )
 
 
 def test_a_well_formed_entities_file_still_adds_to_the_list(seeded):
-    (seeded.parent / "entities.json").write_text(json.dumps(
-        {"people": [{"name": "Sun Meijun", "aliases": ["Madam Sun Customs"],
-                     "roles": [{"role": "Vice minister", "from": "2025"}]}], "outlets": []}), encoding="utf-8")
+    (seeded.parent / "entities.json").write_text(
+        json.dumps(
+            {
+                "people": [
+                    {
+                        "name": "Sun Meijun",
+                        "aliases": ["Madam Sun Customs"],
+                        "roles": [{"role": "Vice minister", "from": "2025"}],
+                    }
+                ],
+                "outlets": [],
+            }
+        ),
+        encoding="utf-8",
+    )
     rows = json.loads(run("speakers", "--json", "--db", seeded).stdout)
     assert "Madam Sun Customs" in next(r for r in rows if r["name"] == "Sun Meijun")["aliases"]
 
 
 # -- export writes regular files only --------------------------------------------------------
+
 
 @pytest.fixture
 def special_files(tmp_path, monkeypatch):
@@ -831,8 +1037,10 @@ def special_files(tmp_path, monkeypatch):
     os.mkfifo("pipe")
     sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     sock.bind("sock")
-    yield {"pipe": ("a named pipe (FIFO)", stat_kind(tmp_path / "pipe")),
-           "sock": ("a socket", stat_kind(tmp_path / "sock"))}
+    yield {
+        "pipe": ("a named pipe (FIFO)", stat_kind(tmp_path / "pipe")),
+        "sock": ("a socket", stat_kind(tmp_path / "sock")),
+    }
     sock.close()
 
 
@@ -849,21 +1057,26 @@ def test_export_refuses_what_is_not_a_regular_file(seeded, special_files, tmp_pa
     kind, mode = special_files[name]
     before = sorted(p.name for p in tmp_path.iterdir())
     line = one_error_line(run("export", *what, "-o", name, *force, "--db", seeded), code=2)
-    assert line == (f"Error: Invalid value for '-o' / '--output': {name} is {kind}: -o writes regular files only, "
-                    "and nothing was changed (use -o - or leave -o out for standard output) (see 'briefings export -h')")
+    assert line == (
+        f"Error: Invalid value for '-o' / '--output': {name} is {kind}: -o writes regular files only, "
+        "and nothing was changed (use -o - or leave -o out for standard output) (see 'briefings export -h')"
+    )
     assert stat_kind(tmp_path / name) == mode
     assert sorted(p.name for p in tmp_path.iterdir()) == before  # no temporary file left either
 
 
 def test_export_refuses_dev_null_without_touching_it(seeded, monkeypatch):
     """As root a rename onto /dev/null would replace the device: every call that could is made to fail."""
+
     def never(*args, **kwargs):
         raise AssertionError(f"export tried to write {args}")
 
     for name in ("replace", "rename", "link", "unlink"):
         monkeypatch.setattr(os, name, never)
     for force in ([], ["--force"]):
-        line = one_error_line(run("export", "gac-29ac2c50a773", "-o", "/dev/null", *force, "--db", seeded), code=2)
+        line = one_error_line(
+            run("export", "gac-29ac2c50a773", "-o", "/dev/null", *force, "--db", seeded), code=2
+        )
         assert "/dev/null is a device: -o writes regular files only, and nothing was changed" in line
 
 
@@ -882,7 +1095,10 @@ def test_an_archive_path_that_is_not_utf8(tmp_path):
     db = os.fsencode(tmp_path) + b"/\xff.db"
     result = run_bytes("list", "--db", db)
     assert result.returncode == 1
-    assert result.stderr.decode() == f"Error: no archive at {tmp_path}/\\xff.db; build one with `briefings ingest PATH`\n"
+    assert (
+        result.stderr.decode()
+        == f"Error: no archive at {tmp_path}/\\xff.db; build one with `briefings ingest PATH`\n"
+    )
     assert run_bytes("ingest", SEEDS, "--db", db).returncode == 0
     result = run_bytes("check", "--db", db)
     assert result.returncode == 0 and result.stdout.decode().startswith("ok: 2 briefings")

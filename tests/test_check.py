@@ -76,7 +76,11 @@ def assert_reingest_repairs(db_path) -> None:
 def test_a_whole_archive_passes(archive):
     result = run("check", "--db", archive)
     assert result.exit_code == 0, result.output
-    n = sqlite3.connect(archive).execute("SELECT count(*), (SELECT count(*) FROM turns) FROM briefings").fetchone()
+    n = (
+        sqlite3.connect(archive)
+        .execute("SELECT count(*), (SELECT count(*) FROM turns) FROM briefings")
+        .fetchone()
+    )
     assert result.stdout == f"ok: {n[0]} briefings, {n[1]} turns, no problems found\n"
     data = json.loads(run("check", "--json", "--db", archive).stdout)
     assert data == {"ok": True, "briefings": n[0], "turns": n[1], "problems": [], "skipped": []}
@@ -96,34 +100,55 @@ def test_orphan_turns_and_participants(archive):
     assert found[0]["message"].endswith(" (pk) belong to no briefing; `briefings check --repair` mends it")
     assert found[1]["message"].startswith("5 participants: ")
     assert {p["fix"] for p in found} == {"repair"}
-    assert_repaired(archive, "deleted 3 turns rows whose briefing is gone",
-                    "deleted 5 participants rows whose briefing is gone")
+    assert_repaired(
+        archive,
+        "deleted 3 turns rows whose briefing is gone",
+        "deleted 5 participants rows whose briefing is gone",
+    )
 
 
 def test_turn_count_that_does_not_add_up(archive):
     damage(archive, "UPDATE briefings SET turn_count = turn_count + 2 WHERE id = 'scio-118230968'")
     assert problems(archive) == [
-        {"check": "counts", "message": "briefing scio-118230968 says it has 5 turns but holds 3; " + REINGEST,
-         "fix": "reingest"}]
+        {
+            "check": "counts",
+            "message": "briefing scio-118230968 says it has 5 turns but holds 3; " + REINGEST,
+            "fix": "reingest",
+        }
+    ]
     assert_reingest_repairs(archive)
 
 
 def test_gap_in_seq(archive):
-    damage(archive, "UPDATE turns SET seq = 7 WHERE seq = 2 AND briefing_pk = "
-                    "(SELECT pk FROM briefings WHERE id = 'scio-118230968')")
+    damage(
+        archive,
+        "UPDATE turns SET seq = 7 WHERE seq = 2 AND briefing_pk = "
+        "(SELECT pk FROM briefings WHERE id = 'scio-118230968')",
+    )
     assert problems(archive) == [
-        {"check": "seq", "message": "briefing scio-118230968 has 3 turns numbered 1..7, not 1..3; " + REINGEST,
-         "fix": "reingest"}]
+        {
+            "check": "seq",
+            "message": "briefing scio-118230968 has 3 turns numbered 1..7, not 1..3; " + REINGEST,
+            "fix": "reingest",
+        }
+    ]
     assert_reingest_repairs(archive)
 
 
 def test_index_missing_a_turn(archive):
-    damage(archive, "DROP TRIGGER turns_ai",
-           "INSERT INTO turns (briefing_pk, seq, kind, text) SELECT pk, turn_count + 1, 'other', 'unindexed words' "
-           "FROM briefings WHERE id = 'scio-118230968'",
-           "UPDATE briefings SET turn_count = turn_count + 1 WHERE id = 'scio-118230968'")
+    damage(
+        archive,
+        "DROP TRIGGER turns_ai",
+        "INSERT INTO turns (briefing_pk, seq, kind, text) SELECT pk, turn_count + 1, 'other', 'unindexed words' "
+        "FROM briefings WHERE id = 'scio-118230968'",
+        "UPDATE briefings SET turn_count = turn_count + 1 WHERE id = 'scio-118230968'",
+    )
     found = problems(archive)
-    assert found[0] == {"check": "schema", "message": "the trigger turns_ai is missing; " + REPAIR, "fix": "repair"}
+    assert found[0] == {
+        "check": "schema",
+        "message": "the trigger turns_ai is missing; " + REPAIR,
+        "fix": "repair",
+    }
     assert found[1]["check"] == "fts"
     assert found[1]["message"].startswith("search index turns_fts is missing 1 turn: ")
     # FTS5's own check against the content table sees it too.
@@ -141,7 +166,9 @@ def test_index_holding_deleted_turns(archive):
 
 def test_index_with_stale_text(archive):
     # Same rows, different words: only FTS5's integrity-check against the content can see it.
-    damage(archive, "DROP TRIGGER turns_au", "UPDATE turns SET text = 'entirely different words' WHERE pk = 1")
+    damage(
+        archive, "DROP TRIGGER turns_au", "UPDATE turns SET text = 'entirely different words' WHERE pk = 1"
+    )
     found = problems(archive)
     assert [p["check"] for p in found] == ["schema", "fts"]
     assert "integrity-check of turns_fts (index against turns) failed" in found[1]["message"]
@@ -149,8 +176,9 @@ def test_index_with_stale_text(archive):
 
 
 def test_each_problem_on_its_own_line(archive):
-    damage(archive, "UPDATE briefings SET turn_count = 99",
-           "DELETE FROM briefings WHERE id = 'scio-118230968'")
+    damage(
+        archive, "UPDATE briefings SET turn_count = 99", "DELETE FROM briefings WHERE id = 'scio-118230968'"
+    )
     result = run("check", "--db", archive)
     assert result.exit_code == 1
     lines = result.stdout.splitlines()
@@ -162,7 +190,8 @@ def test_each_problem_on_its_own_line(archive):
     lines = result.stdout.splitlines()
     assert [line for line in lines if line.startswith("repaired: ")][:2] == [
         "repaired: deleted 3 turns rows whose briefing is gone",
-        "repaired: deleted 5 participants rows whose briefing is gone"]
+        "repaired: deleted 5 participants rows whose briefing is gone",
+    ]
     left = [line for line in lines if not line.startswith("repaired: ")]
     assert left and all(line.startswith("counts: ") and line.endswith(REINGEST) for line in left)
     assert "Traceback" not in result.output
@@ -198,50 +227,81 @@ def test_check_changes_nothing(archive):
 
 
 def test_orphan_change_records(archive):
-    damage(archive, "INSERT INTO changes (briefing_pk, at, seq, change, field, old, new) "
-                    "VALUES (999, '2024-01-01T00:00:00+00:00', 1, 'text', 'text', 'a', 'b')")
+    damage(
+        archive,
+        "INSERT INTO changes (briefing_pk, at, seq, change, field, old, new) "
+        "VALUES (999, '2024-01-01T00:00:00+00:00', 1, 'text', 'text', 'a', 'b')",
+    )
     found = problems(archive)
-    assert [p["message"] for p in found] == [
-        "1 change record: 1 (pk) belong to no briefing; " + REPAIR]
+    assert [p["message"] for p in found] == ["1 change record: 1 (pk) belong to no briefing; " + REPAIR]
     assert_repaired(archive, "deleted 1 changes row whose briefing is gone")
 
 
 def test_an_answer_to_a_question_that_is_not_there(archive):
-    damage(archive, "UPDATE turns SET answers = 99 WHERE seq = 2 AND briefing_pk = "
-                    "(SELECT pk FROM briefings WHERE id = 'scio-118230968')")
-    assert problems(archive) == [{
-        "check": "answers", "fix": "reingest",
-        "message": "briefing scio-118230968: turn(s) 2 answer a question that is not there; " + REINGEST}]
+    damage(
+        archive,
+        "UPDATE turns SET answers = 99 WHERE seq = 2 AND briefing_pk = "
+        "(SELECT pk FROM briefings WHERE id = 'scio-118230968')",
+    )
+    assert problems(archive) == [
+        {
+            "check": "answers",
+            "fix": "reingest",
+            "message": "briefing scio-118230968: turn(s) 2 answer a question that is not there; " + REINGEST,
+        }
+    ]
     assert_reingest_repairs(archive)
 
 
-@pytest.mark.parametrize("column, table", [("pages", "briefings"), ("missing_pages", "briefings"),
-                                           ("also_asked", "turns")])
+@pytest.mark.parametrize(
+    "column, table", [("pages", "briefings"), ("missing_pages", "briefings"), ("also_asked", "turns")]
+)
 def test_a_damaged_json_column(archive, column, table):
-    where = "id = 'scio-118230968'" if table == "briefings" else \
-        "briefing_pk = (SELECT pk FROM briefings WHERE id = 'scio-118230968')"
+    where = (
+        "id = 'scio-118230968'"
+        if table == "briefings"
+        else "briefing_pk = (SELECT pk FROM briefings WHERE id = 'scio-118230968')"
+    )
     damage(archive, f"UPDATE {table} SET {column} = 'not json' WHERE {where}")
-    assert problems(archive) == [{
-        "check": "json", "fix": "reingest",
-        "message": f"{table}.{column} is not a JSON list in 1 briefing: scio-118230968; " + REINGEST}]
+    assert problems(archive) == [
+        {
+            "check": "json",
+            "fix": "reingest",
+            "message": f"{table}.{column} is not a JSON list in 1 briefing: scio-118230968; " + REINGEST,
+        }
+    ]
     assert_reingest_repairs(archive)
 
 
 def test_a_briefing_with_no_turns(archive):
-    damage(archive, "DELETE FROM turns WHERE briefing_pk = (SELECT pk FROM briefings WHERE id = 'scio-118230968')",
-           "UPDATE briefings SET turn_count = 0 WHERE id = 'scio-118230968'")
-    assert problems(archive) == [{"check": "counts", "fix": "reingest",
-                                  "message": "briefing scio-118230968 holds no turns; " + REINGEST}]
+    damage(
+        archive,
+        "DELETE FROM turns WHERE briefing_pk = (SELECT pk FROM briefings WHERE id = 'scio-118230968')",
+        "UPDATE briefings SET turn_count = 0 WHERE id = 'scio-118230968'",
+    )
+    assert problems(archive) == [
+        {
+            "check": "counts",
+            "fix": "reingest",
+            "message": "briefing scio-118230968 holds no turns; " + REINGEST,
+        }
+    ]
     assert_reingest_repairs(archive)
 
 
-@pytest.mark.parametrize("kind, name", [(kind, name) for kind, name, _, sql in store.expected_schema()
-                                        if kind in ("index", "trigger") and sql])
+@pytest.mark.parametrize(
+    "kind, name",
+    [(kind, name) for kind, name, _, sql in store.expected_schema() if kind in ("index", "trigger") and sql],
+)
 def test_a_dropped_index_or_trigger(archive, kind, name):
     """Compared with the schema the code declares: every index and trigger, whatever version added it."""
     damage(archive, f"DROP {kind.upper()} {name}")
     found = problems(archive)
-    assert found[0] == {"check": "schema", "fix": "repair", "message": f"the {kind} {name} is missing; " + REPAIR}
+    assert found[0] == {
+        "check": "schema",
+        "fix": "repair",
+        "message": f"the {kind} {name} is missing; " + REPAIR,
+    }
     assert_repaired(archive, f"made the missing {kind} {name} again")
 
 
@@ -251,8 +311,11 @@ def test_every_search_index_is_checked(archive, fts):
     if fts.name == store.HAN_INDEX:  # its own content: a turn with Han characters, then its row dropped
         damage(archive, "UPDATE turns SET text = text || ' 中国' WHERE pk = (SELECT min(pk) FROM turns)")
     else:
-        damage(archive, f"INSERT INTO {fts.name} ({fts.name}, rowid, text) SELECT 'delete', pk, text FROM turns "
-                        "WHERE pk = (SELECT min(pk) FROM turns)")
+        damage(
+            archive,
+            f"INSERT INTO {fts.name} ({fts.name}, rowid, text) SELECT 'delete', pk, text FROM turns "
+            "WHERE pk = (SELECT min(pk) FROM turns)",
+        )
     found = problems(archive)
     assert found and all(p["check"] == "fts" and fts.name in p["message"] for p in found), found
     assert any(p["message"].startswith(f"search index {fts.name} is missing 1 turn: ") for p in found)
@@ -264,7 +327,9 @@ def test_control_characters_in_an_older_archive(archive):
     (found,) = problems(archive)
     assert found["check"] == "text" and found["message"].endswith(REPAIR)
     assert_repaired(archive, "stripped control characters from 1 turns row")
-    assert sqlite3.connect(archive).execute("SELECT text FROM turns WHERE pk = 1").fetchone()[0].endswith("[2J")
+    assert (
+        sqlite3.connect(archive).execute("SELECT text FROM turns WHERE pk = 1").fetchone()[0].endswith("[2J")
+    )
 
 
 def test_repair_never_creates_an_archive(db_path):

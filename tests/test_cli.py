@@ -36,16 +36,23 @@ def gac_id(db_path) -> str:
 def test_ingest_reports_a_summary(db_path):
     result = run("ingest", SEEDS, "--db", db_path)
     assert result.exit_code == 0
-    assert result.stdout == "2 briefings from 2 pages, 2 added, 0 updated, 0 unchanged, 0 rejected, 1 incomplete\n"
+    assert (
+        result.stdout
+        == "2 briefings from 2 pages, 2 added, 0 updated, 0 unchanged, 0 rejected, 1 incomplete\n"
+    )
     assert result.stderr == "incomplete scio-118230968: page(s) 2, 3, 4, 5, 6, 7, 8, 9, 10, 11 missing\n"
 
 
 def test_reingest_changes_nothing(seeded):
-    before = sqlite3.connect(seeded).execute("SELECT pk, id, ingested_at FROM briefings ORDER BY pk").fetchall()
+    before = (
+        sqlite3.connect(seeded).execute("SELECT pk, id, ingested_at FROM briefings ORDER BY pk").fetchall()
+    )
     turns_before = sqlite3.connect(seeded).execute("SELECT * FROM turns ORDER BY pk").fetchall()
     result = run("ingest", SEEDS, "--db", seeded)
     assert result.stdout.startswith("2 briefings from 2 pages, 0 added, 0 updated, 2 unchanged")
-    after = sqlite3.connect(seeded).execute("SELECT pk, id, ingested_at FROM briefings ORDER BY pk").fetchall()
+    after = (
+        sqlite3.connect(seeded).execute("SELECT pk, id, ingested_at FROM briefings ORDER BY pk").fetchall()
+    )
     assert after == before
     assert sqlite3.connect(seeded).execute("SELECT * FROM turns ORDER BY pk").fetchall() == turns_before
 
@@ -66,7 +73,10 @@ def test_ingest_reports_a_bad_page_and_goes_on(db_path, tmp_path):
     assert result.exit_code == 0
     assert "2 added" in result.stdout and "2 rejected" in result.stdout
     assert f"rejected {folder / 'empty.html'}: empty page" in result.stderr
-    assert f"rejected {folder / 'junk.html'}: no transcript text found after removing page chrome" in result.stderr
+    assert (
+        f"rejected {folder / 'junk.html'}: no transcript text found after removing page chrome"
+        in result.stderr
+    )
     conn = sqlite3.connect(db_path)
     with conn:
         conn.execute("UPDATE rejects SET at = '2000-01-01T00:00:00+00:00'")  # as if noted long ago
@@ -76,7 +86,10 @@ def test_ingest_reports_a_bad_page_and_goes_on(db_path, tmp_path):
     # Running it again reports the same and changes nothing, not even when the rejection was noted.
     again = run("ingest", folder, "--db", db_path)
     assert "2 unchanged" in again.stdout and "2 rejected" in again.stdout
-    assert sqlite3.connect(db_path).execute("SELECT path, reason, at FROM rejects ORDER BY path").fetchall() == rejects
+    assert (
+        sqlite3.connect(db_path).execute("SELECT path, reason, at FROM rejects ORDER BY path").fetchall()
+        == rejects
+    )
 
 
 def test_ingest_missing_path_is_a_usage_error(db_path):
@@ -103,7 +116,10 @@ def test_search_json_shape_and_ranking(seeded):
 
 def test_search_filters(seeded):
     def ids(*args):
-        return [(r["speaker"], r["seq"]) for r in json.loads(run("search", *args, "--json", "--db", seeded).stdout)]
+        return [
+            (r["speaker"], r["seq"])
+            for r in json.loads(run("search", *args, "--json", "--db", seeded).stdout)
+        ]
 
     assert ids("customs", "--speaker", "Wang Lingjun") == [("Wang Lingjun", 1)]
     assert ids("customs", "--source", "scio", "--kind", "statement") == [("Sun Meijun", 2)]
@@ -117,7 +133,7 @@ def test_search_filters(seeded):
 def test_search_phrase_and_punctuation(seeded):
     found = json.loads(run("search", '"Belt and Road Initiative"', "--json", "--db", seeded).stdout)
     assert [r["speaker"] for r in found] == ["Sun Meijun"]
-    assert run("search", "U.S. COVID-19 \"", "--db", seeded).exit_code == 0
+    assert run("search", 'U.S. COVID-19 "', "--db", seeded).exit_code == 0
     none = run("search", "zebra", "--db", seeded)
     assert none.exit_code == 0 and none.stdout == "No turns match.\n"
 
@@ -144,7 +160,10 @@ def test_raw_query_syntax_error(seeded):
 
 def test_list_json_newest_first(seeded):
     rows = json.loads(run("list", "--json", "--db", seeded).stdout)
-    assert [(r["date"], r["source"], r["turns"]) for r in rows] == [("2025-08-25", "scio", 3), ("2025-01-13", "gac", 1)]
+    assert [(r["date"], r["source"], r["turns"]) for r in rows] == [
+        ("2025-08-25", "scio", 3),
+        ("2025-01-13", "gac", 1),
+    ]
     assert rows[0]["id"] == SCIO_ID and rows[0]["incomplete"] is True
     for key in ("id", "date", "title", "source", "url", "turns"):
         assert key in rows[0]
@@ -171,8 +190,14 @@ def test_speakers(seeded):
     by_name = {r["name"]: r for r in rows}
     assert by_name["Shou Xiaoli"]["turns"] == 2
     assert by_name["Sun Meijun"] == {
-        "name": "Sun Meijun", "kind": "person", "turns": 1, "briefings": 1, "first": "2025-08-25",
-        "last": "2025-08-25", "roles": ["minister of the General Administration of Customs (GAC)"], "aliases": [],
+        "name": "Sun Meijun",
+        "kind": "person",
+        "turns": 1,
+        "briefings": 1,
+        "first": "2025-08-25",
+        "last": "2025-08-25",
+        "roles": ["minister of the General Administration of Customs (GAC)"],
+        "aliases": [],
     }
 
 
@@ -183,7 +208,9 @@ def test_speakers_resolve_spellings_to_one_outlet(db_path, corpus_en):
     assert rows["Bloomberg"]["kind"] == "outlet" and "Bloomberg News" in rows["Bloomberg"]["aliases"]
     assert rows["Geng Shuang"]["roles"] == ["Foreign Ministry spokesperson"]
     # Any spelling finds the same turns.
-    by_alias = json.loads(run("search", "Taiwan", "--speaker", "Bloomberg News", "--json", "--db", db_path).stdout)
+    by_alias = json.loads(
+        run("search", "Taiwan", "--speaker", "Bloomberg News", "--json", "--db", db_path).stdout
+    )
     by_name = json.loads(run("search", "Taiwan", "--speaker", "Bloomberg", "--json", "--db", db_path).stdout)
     assert by_alias == by_name and by_name and {r["speaker"] for r in by_name} == {"Bloomberg"}
 
@@ -192,7 +219,10 @@ def test_show(seeded):
     result = run("show", SCIO_ID, "--db", seeded)
     assert result.exit_code == 0
     lines = result.stdout.splitlines()
-    assert lines[0] == "SCIO briefing series on 'high-quality achievements during the 14th Five-Year Plan period': Customs"
+    assert (
+        lines[0]
+        == "SCIO briefing series on 'high-quality achievements during the 14th Five-Year Plan period': Customs"
+    )
     assert lines[1] == "2025-08-25 (published 2025-12-16) · scio · scio-118230968"
     assert "Incomplete: page(s) 2, 3, 4, 5, 6, 7, 8, 9, 10, 11 missing" in result.stdout
 
@@ -207,8 +237,18 @@ def test_unknown_id(seeded):
 
 
 def test_read_commands_never_create_an_archive(db_path):
-    for args in (["list"], ["search", "x"], ["speakers"], ["show", "x"], ["export", "x"], ["export", "--all"],
-                 ["who", "x"], ["timeline", "x"], ["check"], ["check", "--repair"]):
+    for args in (
+        ["list"],
+        ["search", "x"],
+        ["speakers"],
+        ["show", "x"],
+        ["export", "x"],
+        ["export", "--all"],
+        ["who", "x"],
+        ["timeline", "x"],
+        ["check"],
+        ["check", "--repair"],
+    ):
         result = run(*args, "--db", db_path)
         assert result.exit_code == 1
         assert result.stderr == f"Error: no archive at {db_path}; build one with `briefings ingest PATH`\n"
@@ -220,22 +260,42 @@ def test_export_json_matches_interface(seeded):
     assert data["id"] == SCIO_ID and data["source"] == "scio" and data["language"] == "en"
     assert [t["seq"] for t in data["turns"]] == [1, 2, 3]
     assert data["turns"][0] | {"text": None} == {
-        "seq": 1, "label": "Shou Xiaoli", "speaker": "Shou Xiaoli",
+        "seq": 1,
+        "label": "Shou Xiaoli",
+        "speaker": "Shou Xiaoli",
         "role": "director general of the Press Bureau of the State Council Information Office (SCIO) and spokesperson of the SCIO",
-        "kind": "moderator", "outlet": None, "answers": None, "also_asked": [], "page": 1, "text": None,
-        "counterpart": [], "counterpart_score": None,  # no other-language version stored
+        "kind": "moderator",
+        "outlet": None,
+        "answers": None,
+        "also_asked": [],
+        "page": 1,
+        "text": None,
+        "counterpart": [],
+        "counterpart_score": None,  # no other-language version stored
     }
     assert data["counterpart"] is None
-    assert data["participants"][0] == {"name": "Sun Meijun", "role": "minister of the General Administration of Customs (GAC)", "kind": "official"}
+    assert data["participants"][0] == {
+        "name": "Sun Meijun",
+        "role": "minister of the General Administration of Customs (GAC)",
+        "kind": "official",
+    }
 
 
 def test_export_markdown_is_citable(seeded):
     md = run("export", SCIO_ID, "--db", seeded).stdout
     lines = md.splitlines()
-    assert lines[0] == "# SCIO briefing series on 'high-quality achievements during the 14th Five-Year Plan period': Customs"
+    assert (
+        lines[0]
+        == "# SCIO briefing series on 'high-quality achievements during the 14th Five-Year Plan period': Customs"
+    )
     assert "- **Date:** 2025-08-25" in lines
-    assert "- **Source:** <https://english.scio.gov.cn/m/pressroom/2025-12/16/content_118230968.html>" in lines
-    assert "- Shou Xiaoli (chairperson), director general of the Press Bureau of the State Council Information Office (SCIO) and spokesperson of the SCIO" in lines
+    assert (
+        "- **Source:** <https://english.scio.gov.cn/m/pressroom/2025-12/16/content_118230968.html>" in lines
+    )
+    assert (
+        "- Shou Xiaoli (chairperson), director general of the Press Bureau of the State Council Information Office (SCIO) and spokesperson of the SCIO"
+        in lines
+    )
     assert "**Sun Meijun** (minister of the General Administration of Customs (GAC); statement)" in lines
     tokens = MarkdownIt("commonmark").parse(md)
     # html_inline tokens are children of the inline tokens, never at the top level: walk both.
@@ -273,8 +333,21 @@ def test_not_an_archive(tmp_path):
 
 def test_what_reuters_asked_about_taiwan_and_who_answered(db_path, corpus_en):
     assert run("ingest", corpus_en, "--db", db_path).exit_code == 0
-    rows = json.loads(run("search", "Taiwan", "--outlet", "Reuters", "--kind", "question", "--since", "2020",
-                          "--json", "--db", db_path).stdout)
+    rows = json.loads(
+        run(
+            "search",
+            "Taiwan",
+            "--outlet",
+            "Reuters",
+            "--kind",
+            "question",
+            "--since",
+            "2020",
+            "--json",
+            "--db",
+            db_path,
+        ).stdout
+    )
     hits = {(r["briefing_id"], r["seq"]): r["answered_by"] for r in rows}
     assert hits[("mfa-1778378", 6)] == [{"seq": 7, "speaker": "Zhao Lijian"}]
     assert all(r["outlet"] == "Reuters" and r["kind"] == "question" for r in rows)
@@ -286,8 +359,11 @@ def test_terminal_output_never_carries_a_control_character_from_the_archive(seed
     """An archive written by hand (or by an older version) may hold ESC or BEL in its text;
     the terminal gets the words without them."""
     with sqlite3.connect(seeded) as conn:
-        conn.execute("UPDATE turns SET text = text || ' \x1b[2J\x1b]2;owned\x07smuggling', label = label || '\x1b[31m'"
-                     " WHERE seq = 2 AND briefing_pk = (SELECT pk FROM briefings WHERE id = ?)", (SCIO_ID,))
+        conn.execute(
+            "UPDATE turns SET text = text || ' \x1b[2J\x1b]2;owned\x07smuggling', label = label || '\x1b[31m'"
+            " WHERE seq = 2 AND briefing_pk = (SELECT pk FROM briefings WHERE id = ?)",
+            (SCIO_ID,),
+        )
         conn.execute("UPDATE briefings SET title = title || '\x9b31m' WHERE id = ?", (SCIO_ID,))
     for args in (["show", SCIO_ID], ["search", "owned"], ["list"], ["speakers"], ["who", "smuggling"]):
         result = run(*args, "--db", seeded)

@@ -25,8 +25,13 @@ SEEDS = ROOT / "data" / "raw" / "seeds"
 
 
 def start(*args) -> subprocess.Popen:
-    return subprocess.Popen([str(BIN), *map(str, args)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                            env={**os.environ, "COLUMNS": "120", "NO_COLOR": "1"})
+    return subprocess.Popen(
+        [str(BIN), *map(str, args)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "COLUMNS": "120", "NO_COLOR": "1"},
+    )
 
 
 def finish(proc: subprocess.Popen, timeout: float = 90) -> tuple[int, str, str]:
@@ -52,9 +57,11 @@ def test_searches_while_an_ingest_writes(db_path, pages):
     writer = start("ingest", *pages, "--db", db_path)
     during, counts = 0, []
     while writer.poll() is None:
-        searches = [start("search", "customs", "--json", "--db", db_path),
-                    start("list", "--json", "--db", db_path),
-                    start("check", "--json", "--db", db_path)]
+        searches = [
+            start("search", "customs", "--json", "--db", db_path),
+            start("list", "--json", "--db", db_path),
+            start("check", "--json", "--db", db_path),
+        ]
         (rc_s, out_s, err_s), (rc_l, out_l, err_l), (rc_c, out_c, err_c) = map(finish, searches)
         for rc, err in ((rc_s, err_s), (rc_l, err_l), (rc_c, err_c)):
             assert rc == 0 and "locked" not in err and "busy" not in err, (err, out_c)
@@ -77,11 +84,15 @@ def test_two_ingests_at_once(tmp_path, pages):
     shared = tmp_path / "shared.db"
     first, second = start("ingest", *pages, "--db", shared), start("ingest", *pages, "--db", shared)
     results = [finish(first), finish(second)]
-    for rc, out, err in results:
+    for rc, _out, err in results:
         assert "Traceback" not in err
         if rc != 0:  # the only acceptable failure: one clear line saying the archive is busy
-            assert rc == 1 and err == f"Error: {shared} is busy: another briefings process is writing; " \
-                                       "try again when it finishes\n"
+            assert (
+                rc == 1
+                and err
+                == f"Error: {shared} is busy: another briefings process is writing; "
+                "try again when it finishes\n"
+            )
     assert any(rc == 0 for rc, _, _ in results)
     # Both built the new archive under a hidden name; one gave it its name, the other used that one.
     assert not [p.name for p in tmp_path.iterdir() if p.name.startswith(".shared.db.")]

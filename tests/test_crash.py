@@ -24,7 +24,11 @@ from briefings import store
 from briefings.sqlite import sqlite3
 from conftest import CORPUS
 
-CLI = [sys.executable, "-c", "from briefings.cli import main; main()"]  # the command, wherever the checkout is
+CLI = [
+    sys.executable,
+    "-c",
+    "from briefings.cli import main; main()",
+]  # the command, wherever the checkout is
 KILLS = 10
 
 
@@ -49,10 +53,13 @@ def assert_whole(db_path: Path) -> int:
         assert half == [], f"half-written briefings: {half}"
         for table in ("turns", "participants"):
             orphans = conn.execute(
-                f"SELECT count(*) FROM {table} WHERE briefing_pk NOT IN (SELECT pk FROM briefings)").fetchone()[0]
+                f"SELECT count(*) FROM {table} WHERE briefing_pk NOT IN (SELECT pk FROM briefings)"
+            ).fetchone()[0]
             assert orphans == 0, f"{orphans} orphan {table}"
-        assert conn.execute("SELECT count(*) FROM turns").fetchone()[0] == \
-            conn.execute("SELECT count(*) FROM turns_fts_docsize").fetchone()[0]
+        assert (
+            conn.execute("SELECT count(*) FROM turns").fetchone()[0]
+            == conn.execute("SELECT count(*) FROM turns_fts_docsize").fetchone()[0]
+        )
         return conn.execute("SELECT count(*) FROM briefings").fetchone()[0]
     finally:
         conn.close()
@@ -60,8 +67,10 @@ def assert_whole(db_path: Path) -> int:
 
 def content(db_path: Path) -> list[tuple]:
     conn = sqlite3.connect(db_path)
-    rows = conn.execute("SELECT b.id, b.fingerprint, t.seq, t.speaker, t.text FROM turns t "
-                        "JOIN briefings b ON b.pk = t.briefing_pk ORDER BY b.id, t.seq").fetchall()
+    rows = conn.execute(
+        "SELECT b.id, b.fingerprint, t.seq, t.speaker, t.text FROM turns t "
+        "JOIN briefings b ON b.pk = t.briefing_pk ORDER BY b.id, t.seq"
+    ).fetchall()
     conn.close()
     return rows
 
@@ -70,11 +79,13 @@ def generated_pages(folder: Path, n: int = 120) -> Path:
     """Plain-text transcripts, for when the recorded MFA corpus is not here."""
     folder.mkdir()
     for i in range(n):
-        turns = "\n".join(f"Q: Question {j} about tariffs number {i}?\nA: Answer {j} on smuggling {i}."
-                          for j in range(40))
+        turns = "\n".join(
+            f"Q: Question {j} about tariffs number {i}?\nA: Answer {j} on smuggling {i}." for j in range(40)
+        )
         (folder / f"briefing_{i:03}.txt").write_text(
             f"Press briefing number {i}\nSpeakers: Mr. Ann Example, spokesperson\nDate: 2024-01-{i % 28 + 1:02}\n{turns}\n",
-            encoding="utf-8")
+            encoding="utf-8",
+        )
     return folder
 
 
@@ -88,8 +99,12 @@ def pages(tmp_path_factory) -> Path:
 
 def ingest(pages: Path, db_path: Path) -> subprocess.Popen:
     env = {**os.environ, "BRIEFINGS_DB": str(db_path)}
-    return subprocess.Popen([*CLI, "ingest", str(pages), "--db", str(db_path)], env=env,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    return subprocess.Popen(
+        [*CLI, "ingest", str(pages), "--db", str(db_path)],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
 
 
 def stored(db_path: Path) -> int | None:
@@ -178,10 +193,13 @@ def test_sigkill_while_the_archive_is_built_leaves_none_or_a_whole_one(pages, tm
         outcomes.append(db.exists())
         if db.exists():
             assert_whole(db)
-            listing = subprocess.run([*CLI, "list", "--json", "--db", str(db)], capture_output=True, text=True)
+            listing = subprocess.run(
+                [*CLI, "list", "--json", "--db", str(db)], capture_output=True, text=True
+            )
             assert listing.returncode == 0, listing.stderr
-        assert all(p.name.startswith(".archive.db.") or p.name.startswith("archive.db")
-                   for p in folder.iterdir()), list(folder.iterdir())
+        assert all(
+            p.name.startswith(".archive.db.") or p.name.startswith("archive.db") for p in folder.iterdir()
+        ), list(folder.iterdir())
         assert ingest(tiny, db).wait(60) == 0  # and a rerun builds or completes it
         assert assert_whole(db) == 1
     assert any(outcomes) and not all(outcomes), outcomes

@@ -5,11 +5,11 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
-from site_server import CORPUS, FIXTURES, FakeClock
 
 from briefings.crawl import crawl, next_listing_url, parse_listing, skip_reason
 from briefings.fetch import PoliteClient
 from briefings.raw import read_manifest
+from site_server import CORPUS, FIXTURES, FakeClock
 
 EN_LIST = "https://www.fmprc.gov.cn/mfa_eng/xwfw_665399/s2510_665401/2511_665403/"
 ZH_LIST = "https://www.fmprc.gov.cn/web/wjdt_674879/fyrbt_674889/"
@@ -55,7 +55,9 @@ def test_real_mfa_english_listing():
     assert len(listing.items) == 40  # the menu's links are not transcripts
     first = listing.items[0]
     assert first.url == EN_LIST + "t1794629.shtml"
-    assert first.title == "Foreign Ministry Spokesperson Zhao Lijian's Regular Press Conference on July 3, 2020"
+    assert (
+        first.title == "Foreign Ministry Spokesperson Zhao Lijian's Regular Press Conference on July 3, 2020"
+    )
     assert first.date == date(2020, 7, 3)
     assert listing.items[-1].date == date(2020, 5, 6)
     assert listing.next_url == EN_LIST + "default_1.shtml"  # written by script from currentPage
@@ -105,7 +107,9 @@ def test_next_page_by_label_and_by_trs_script():
     html = '<a href="/list?p=2" rel="next">Next</a>'
     assert next_listing_url("http://h/list", html) == "http://h/list?p=2"
     html = '<script>createPageHTML(5, 0, "index", "html");</script>'
-    assert next_listing_url("http://h/eng/xw/fyrbt/lxjzh/", html) == "http://h/eng/xw/fyrbt/lxjzh/index_1.html"
+    assert (
+        next_listing_url("http://h/eng/xw/fyrbt/lxjzh/", html) == "http://h/eng/xw/fyrbt/lxjzh/index_1.html"
+    )
     html = '<script>createPageHTML(5, 4, "index", "html");</script>'
     assert next_listing_url("http://h/eng/xw/fyrbt/lxjzh/index_4.html", html) is None
 
@@ -171,7 +175,9 @@ def test_undated_links_are_skipped_with_a_reason_when_bounds_are_given(site, clo
     listing_page(site, "/News/undated_2.html", UNDATED)
     report = run_crawl("gac", tmp_path, clock, base_url=site.base, start=[start], **bounds)
     assert report.transcripts == 0 and not site.requests(UNDATED[0][0])
-    assert report.skipped[0].reason.startswith("the listing shows no date for it, so --since/--until cannot place it")
+    assert report.skipped[0].reason.startswith(
+        "the listing shows no date for it, so --since/--until cannot place it"
+    )
     # with --since, a listing page showing nothing dated on or after it ends the walk
     assert report.listing_pages == (1 if "since" in bounds else 2)
 
@@ -198,9 +204,14 @@ def test_crawl_gac_keeps_speeches_and_skips_news(site, clock, tmp_path):
 
 
 def test_crawl_rewrites_live_links_onto_the_mirror(site, clock, tmp_path):
-    start = listing_page(site, "/custom/list.html", [
-        ("https://english.scio.gov.cn/pressroom/2025-11/20/content_900003.html", "Weather"),
-        ("https://elsewhere.example/pressroom/2025-11/21/content_1234567.html", "Elsewhere")])
+    start = listing_page(
+        site,
+        "/custom/list.html",
+        [
+            ("https://english.scio.gov.cn/pressroom/2025-11/20/content_900003.html", "Weather"),
+            ("https://elsewhere.example/pressroom/2025-11/21/content_1234567.html", "Elsewhere"),
+        ],
+    )
     report = run_crawl("scio", tmp_path, clock, base_url=site.base, start=[start])
     assert report.fetched == 1
     assert site.requests("/pressroom/2025-11/20/content_900003.html")
@@ -208,9 +219,14 @@ def test_crawl_rewrites_live_links_onto_the_mirror(site, clock, tmp_path):
 
 
 def test_a_malformed_link_on_a_listing_is_skipped_and_the_crawl_goes_on(site, clock, tmp_path):
-    start = listing_page(site, "/custom/list.html", [
-        ("http://[oops/pressroom/2025-11/21/content_1234567.html", "Broken"),
-        ("/pressroom/2025-11/20/content_900003.html", "Weather")])
+    start = listing_page(
+        site,
+        "/custom/list.html",
+        [
+            ("http://[oops/pressroom/2025-11/21/content_1234567.html", "Broken"),
+            ("/pressroom/2025-11/20/content_900003.html", "Weather"),
+        ],
+    )
     report = run_crawl("scio", tmp_path, clock, base_url=site.base, start=[start])
     assert report.fetched == 1 and site.requests("/pressroom/2025-11/20/content_900003.html")
     [skip] = report.skipped
@@ -246,9 +262,11 @@ def test_crawl_recorded_mfa_mirror(server, clock, tmp_path):
     recorded = {name.replace(".html", ".shtml") for name in recorded}
     assert "t1793427.shtml" in recorded and "t1793110.shtml" not in recorded
     assert [p.url.rsplit("/", 1)[1] for p in report.pages if p.outcome == "fetched"] == [
-        name for name in linked if name in recorded]
+        name for name in linked if name in recorded
+    ]
     assert [(p.url.rsplit("/", 1)[1], p.status) for p in report.failed] == [
-        (name, 404) for name in linked if name not in recorded]
+        (name, 404) for name in linked if name not in recorded
+    ]
     # each second listing page is wholly before June 29, so paging stops there
     lists = [p for p in page_paths(server) if "default" in p]
     assert lists == [
@@ -285,7 +303,8 @@ def test_a_transcript_linked_twice_is_fetched_once_and_counts_once(site, clock, 
     listing = listing.replace(
         '<li><a href="2025-12/10/content_900002.html">',
         '<li><a href="/m/pressroom/2025-12/16/content_900001.html">SCIO press conference on constructed port '
-        'statistics</a><span>2025-12-16</span></li>\n<li><a href="2025-12/10/content_900002.html">')
+        'statistics</a><span>2025-12-16</span></li>\n<li><a href="2025-12/10/content_900002.html">',
+    )
     site.add("/pressroom/node_8020819.html", listing, {"Content-Type": "text/html"})
     report = run_crawl("scio", tmp_path, clock, base_url=site.base, limit=2)
     assert report.transcripts == 2

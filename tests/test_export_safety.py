@@ -19,7 +19,6 @@ from pathlib import Path
 from urllib.parse import unquote
 
 import pytest
-
 from click.testing import CliRunner
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -35,15 +34,61 @@ MD = MarkdownIt("commonmark")
 
 # Text a transcript might hold, weighted towards what Markdown and HTML treat as syntax.
 # NUL is left out: CommonMark replaces it with U+FFFD by design, which is not markup.
-SYNTAX = ["<script>alert(1)</script>", "#", "# ", "*", "**", "_", "|", "`", "```", "[x](y)", "![i](u)", "<b>",
-          "&amp;", "&#65;", "\\", "\n", "\n\n", "  \n", "1. ", "1) ", "- ", "+ ", "> ", "=", "---", "***", "    ",
-          "\t", "~~~", "<http://x.y>", "http://x.y/*a*", "<!-- c -->", "[a]: /u", "{", "}", "\r", "\r\n", "\u2028"]
+SYNTAX = [
+    "<script>alert(1)</script>",
+    "#",
+    "# ",
+    "*",
+    "**",
+    "_",
+    "|",
+    "`",
+    "```",
+    "[x](y)",
+    "![i](u)",
+    "<b>",
+    "&amp;",
+    "&#65;",
+    "\\",
+    "\n",
+    "\n\n",
+    "  \n",
+    "1. ",
+    "1) ",
+    "- ",
+    "+ ",
+    "> ",
+    "=",
+    "---",
+    "***",
+    "    ",
+    "\t",
+    "~~~",
+    "<http://x.y>",
+    "http://x.y/*a*",
+    "<!-- c -->",
+    "[a]: /u",
+    "{",
+    "}",
+    "\r",
+    "\r\n",
+    "\u2028",
+]
 chars = st.characters(blacklist_categories=("Cs",), blacklist_characters="\x00")
 pieces = st.one_of(st.sampled_from(SYNTAX), st.text(chars, max_size=8))
 hostile = st.lists(pieces, max_size=25).map("".join)
 
-ALLOWED_BLOCKS = {"paragraph_open", "paragraph_close", "inline", "heading_open", "heading_close",
-                  "bullet_list_open", "bullet_list_close", "list_item_open", "list_item_close"}
+ALLOWED_BLOCKS = {
+    "paragraph_open",
+    "paragraph_close",
+    "inline",
+    "heading_open",
+    "heading_close",
+    "bullet_list_open",
+    "bullet_list_close",
+    "list_item_open",
+    "list_item_close",
+}
 ALLOWED_INLINE = {"text", "softbreak", "strong_open", "strong_close", "link_open", "link_close"}
 
 
@@ -99,16 +144,39 @@ fields = st.one_of(st.none(), hostile)
 def briefings(draw):
     n = draw(st.integers(0, 4))
     return {
-        "id": draw(hostile), "source": "text", "url": draw(st.one_of(st.none(), hostile, hostile.map("http://a.b/".__add__))),
-        "title": draw(hostile), "date": draw(st.one_of(st.none(), st.just("2024-01-02"))), "published": draw(fields),
-        "language": "en", "incomplete": False, "missing_pages": draw(st.lists(st.integers(1, 9), max_size=2)),
+        "id": draw(hostile),
+        "source": "text",
+        "url": draw(st.one_of(st.none(), hostile, hostile.map("http://a.b/".__add__))),
+        "title": draw(hostile),
+        "date": draw(st.one_of(st.none(), st.just("2024-01-02"))),
+        "published": draw(fields),
+        "language": "en",
+        "incomplete": False,
+        "missing_pages": draw(st.lists(st.integers(1, 9), max_size=2)),
         "pages": [],
-        "participants": [{"name": draw(hostile), "role": draw(fields), "kind": draw(st.sampled_from(["official", "chair"]))}
-                         for _ in range(draw(st.integers(0, 3)))],
-        "turns": [{"seq": i, "label": draw(fields), "speaker": draw(fields), "role": draw(fields),
-                   "kind": draw(st.sampled_from(["statement", "question", "answer", "moderator", "other"])),
-                   "outlet": draw(fields), "answers": None, "also_asked": [], "page": 1, "text": draw(hostile)}
-                  for i in range(1, n + 1)],
+        "participants": [
+            {
+                "name": draw(hostile),
+                "role": draw(fields),
+                "kind": draw(st.sampled_from(["official", "chair"])),
+            }
+            for _ in range(draw(st.integers(0, 3)))
+        ],
+        "turns": [
+            {
+                "seq": i,
+                "label": draw(fields),
+                "speaker": draw(fields),
+                "role": draw(fields),
+                "kind": draw(st.sampled_from(["statement", "question", "answer", "moderator", "other"])),
+                "outlet": draw(fields),
+                "answers": None,
+                "also_asked": [],
+                "page": 1,
+                "text": draw(hostile),
+            }
+            for i in range(1, n + 1)
+        ],
     }
 
 
@@ -138,26 +206,51 @@ def test_a_whole_briefing_exports_as_text(b):
     assert len(links) <= 1 and all(unquote(c.attrs["href"]) == unquote(b["url"]) for c in links)
     # Strong text only where the exporter puts it: fact names and who spoke.
     strong = sum(1 for t in tokens for c in t.children or [] if c.type == "strong_open")
-    facts = 2 + bool(b["published"] and b["published"] != b["date"]) + bool(b["url"]) + bool(b["missing_pages"])
+    facts = (
+        2 + bool(b["published"] and b["published"] != b["date"]) + bool(b["url"]) + bool(b["missing_pages"])
+    )
     assert strong == facts + len(b["turns"])
     needles = [b["title"], b["id"]]
     needles += [p["name"] for p in b["participants"]]
     for t in b["turns"]:
-        needles += [next((w for w in (t["speaker"], t["label"]) if w and w.strip()), "Unattributed"), t["text"]]
+        needles += [
+            next((w for w in (t["speaker"], t["label"]) if w and w.strip()), "Unattributed"),
+            t["text"],
+        ]
     in_order(needles, seen)
 
 
 def test_the_classic_attacks(tmp_path):
-    b = {"id": "text-1", "source": "text", "url": "javascript:alert(1)", "title": "<script>alert('x')</script> # Title",
-         "date": "2024-01-02", "published": None, "language": "en", "missing_pages": [], "pages": [],
-         "participants": [{"name": "[Ann](http://evil)", "role": "`rm -rf`", "kind": "official"}],
-         "turns": [{"seq": 1, "label": "Q", "speaker": "**Bold** | Pipe", "role": None, "kind": "question",
-                    "outlet": "<img src=x onerror=alert(1)>", "answers": None, "also_asked": [], "page": 1,
-                    "text": "# Not a heading\n\n| a | b |\n|---|---|\n\n1. not a list\n\n> not a quote"}]}
+    b = {
+        "id": "text-1",
+        "source": "text",
+        "url": "javascript:alert(1)",
+        "title": "<script>alert('x')</script> # Title",
+        "date": "2024-01-02",
+        "published": None,
+        "language": "en",
+        "missing_pages": [],
+        "pages": [],
+        "participants": [{"name": "[Ann](http://evil)", "role": "`rm -rf`", "kind": "official"}],
+        "turns": [
+            {
+                "seq": 1,
+                "label": "Q",
+                "speaker": "**Bold** | Pipe",
+                "role": None,
+                "kind": "question",
+                "outlet": "<img src=x onerror=alert(1)>",
+                "answers": None,
+                "also_asked": [],
+                "page": 1,
+                "text": "# Not a heading\n\n| a | b |\n|---|---|\n\n1. not a list\n\n> not a quote",
+            }
+        ],
+    }
     md = export.to_markdown(b)
     assert_plain(md)
     html = MD.render(md)
-    assert "<script" not in html and "<img" not in html and "href=\"javascript" not in html
+    assert "<script" not in html and "<img" not in html and 'href="javascript' not in html
     assert "<table" not in html and "<ol" not in html and "<blockquote" not in html and "<code" not in html
     assert "&lt;script&gt;alert('x')&lt;/script&gt; # Title" in html
 
@@ -191,11 +284,15 @@ def test_refusing_to_overwrite_leaves_the_file_alone(tmp_path, db_path):
     out.write_text("mine\n")
     for fmt in ("md", "json", "jsonl"):
         result = run("export", bid, "--format", fmt, "-o", out, "--db", db_path)
-        assert result.exit_code == 1 and result.stderr == f"Error: {out} exists; use --force to overwrite it\n"
+        assert (
+            result.exit_code == 1 and result.stderr == f"Error: {out} exists; use --force to overwrite it\n"
+        )
     assert out.read_text() == "mine\n"
     link = tmp_path / "link.md"
     link.symlink_to(tmp_path / "elsewhere.md")
-    result = run("export", bid, "-o", link, "--db", db_path)  # a dangling link is not followed to create a file
+    result = run(
+        "export", bid, "-o", link, "--db", db_path
+    )  # a dangling link is not followed to create a file
     assert result.exit_code == 1 and not (tmp_path / "elsewhere.md").exists()
 
 
@@ -206,14 +303,19 @@ def test_output_names_that_are_not_files(tmp_path, db_path, monkeypatch):
     for args in ([bid], ["--all"]):
         result = run("export", *args, "-o", "", "--db", db_path)
         assert result.exit_code == 2
-        assert result.stderr == "Error: Invalid value for '-o' / '--output': needs a file name, not an empty one " \
-                                "(see 'briefings export -h')\n"
+        assert (
+            result.stderr
+            == "Error: Invalid value for '-o' / '--output': needs a file name, not an empty one "
+            "(see 'briefings export -h')\n"
+        )
     dangling = tmp_path / "link.md"
     dangling.symlink_to(tmp_path / "gone" / "target.md")
     result = run("export", bid, "-o", dangling, "--db", db_path)
     assert result.exit_code == 1
-    assert result.stderr == (f"Error: {dangling} is a symbolic link to {tmp_path / 'gone' / 'target.md'}, which does "
-                             "not exist; use --force to replace the link, or give another name\n")
+    assert result.stderr == (
+        f"Error: {dangling} is a symbolic link to {tmp_path / 'gone' / 'target.md'}, which does "
+        "not exist; use --force to replace the link, or give another name\n"
+    )
     # --force replaces the link itself: nothing is written where it pointed.
     target = tmp_path / "target.md"
     target.write_text("keep\n")
@@ -255,12 +357,16 @@ def big_archive(tmp_path_factory) -> Path:
     cols = "source, url, title, date, published, language, pages, missing_pages, turn_count, fingerprint, ingested_at"
     conn.execute("BEGIN")
     for k in range(1, 16):
-        conn.execute(f"INSERT INTO briefings (id, {cols}) SELECT id || '-copy{k}', {cols} FROM briefings "
-                     "WHERE id NOT LIKE '%-copy%'")
-        conn.execute("INSERT INTO turns (briefing_pk, seq, label, speaker, role, kind, outlet, answers, also_asked, "
-                     "page, text) SELECT nb.pk, t.seq, t.label, t.speaker, t.role, t.kind, t.outlet, t.answers, "
-                     "t.also_asked, t.page, t.text FROM turns t JOIN briefings ob ON ob.pk = t.briefing_pk "
-                     f"JOIN briefings nb ON nb.id = ob.id || '-copy{k}'")
+        conn.execute(
+            f"INSERT INTO briefings (id, {cols}) SELECT id || '-copy{k}', {cols} FROM briefings "
+            "WHERE id NOT LIKE '%-copy%'"
+        )
+        conn.execute(
+            "INSERT INTO turns (briefing_pk, seq, label, speaker, role, kind, outlet, answers, also_asked, "
+            "page, text) SELECT nb.pk, t.seq, t.label, t.speaker, t.role, t.kind, t.outlet, t.answers, "
+            "t.also_asked, t.page, t.text FROM turns t JOIN briefings ob ON ob.pk = t.briefing_pk "
+            f"JOIN briefings nb ON nb.id = ob.id || '-copy{k}'"
+        )
     conn.execute("COMMIT")
     conn.close()
     return db
@@ -274,8 +380,12 @@ def _visible(folder: Path) -> list[str]:
 def test_an_export_killed_part_way_leaves_the_old_file_or_none(big_archive, tmp_path):
     """SIGKILL while `export --all -o` writes: the name holds the old file, or nothing, or the whole export."""
     whole = tmp_path / "whole.jsonl"
-    assert subprocess.run([str(BIN), "export", "--all", "-o", str(whole), "--db", str(big_archive)],
-                          capture_output=True).returncode == 0
+    assert (
+        subprocess.run(
+            [str(BIN), "export", "--all", "-o", str(whole), "--db", str(big_archive)], capture_output=True
+        ).returncode
+        == 0
+    )
     size = whole.stat().st_size
     mid_write = 0
     for k in range(8):
@@ -285,8 +395,20 @@ def test_an_export_killed_part_way_leaves_the_old_file_or_none(big_archive, tmp_
         force = k % 2 == 1
         if force:
             out.write_text("the old backup\n")
-        proc = subprocess.Popen([str(BIN), "export", "--all", "-o", str(out), "--db", str(big_archive),
-                                 *(["--force"] if force else [])], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        proc = subprocess.Popen(
+            [
+                str(BIN),
+                "export",
+                "--all",
+                "-o",
+                str(out),
+                "--db",
+                str(big_archive),
+                *(["--force"] if force else []),
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
         goal = size * (k + 1) // 9  # kill once the hidden file holds this much of the export
         while proc.poll() is None:
             parts = [p for p in folder.iterdir() if p.name.startswith(".")]
@@ -314,7 +436,9 @@ def test_a_full_disk_keeps_the_old_file(big_archive, tmp_path):
         pytest.skip("mounting a small file system needs root")
     disk = tmp_path / "disk"
     disk.mkdir()
-    done = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=512k", "tmpfs", str(disk)], capture_output=True, text=True)
+    done = subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", "size=512k", "tmpfs", str(disk)], capture_output=True, text=True
+    )
     if done.returncode != 0:
         pytest.skip(f"cannot mount a tmpfs here: {done.stderr.strip()}")
     try:
@@ -323,7 +447,10 @@ def test_a_full_disk_keeps_the_old_file(big_archive, tmp_path):
         for args in (["--all"], ["--all", "--force"]):
             result = run("export", *args, "-o", out, "--db", big_archive)
             assert result.exit_code == 1 and "Traceback" not in result.output
-        assert result.stderr == f"Error: cannot write {out}: No space left on device; the file there is as it was\n"
+        assert (
+            result.stderr
+            == f"Error: cannot write {out}: No space left on device; the file there is as it was\n"
+        )
         assert out.read_text() == "the old backup\n"
         assert [p.name for p in disk.iterdir()] == ["backup.jsonl"]
     finally:
@@ -338,9 +465,15 @@ def test_a_file_size_limit_keeps_the_old_file(big_archive, tmp_path):
     def limit():
         resource.setrlimit(resource.RLIMIT_FSIZE, (1 << 20, 1 << 20))
 
-    done = subprocess.run([str(BIN), "export", "--all", "-o", str(out), "--force", "--db", str(big_archive)],
-                          capture_output=True, text=True, preexec_fn=limit)
+    done = subprocess.run(
+        [str(BIN), "export", "--all", "-o", str(out), "--force", "--db", str(big_archive)],
+        capture_output=True,
+        text=True,
+        preexec_fn=limit,
+    )
     assert done.returncode == 1
     assert done.stderr == f"Error: cannot write {out}: File too large; the file there is as it was\n"
     assert out.read_text() == "the old backup\n"
-    assert _visible(tmp_path) == ["backup.jsonl"] and not [p for p in tmp_path.iterdir() if p.suffix == ".part"]
+    assert _visible(tmp_path) == ["backup.jsonl"] and not [
+        p for p in tmp_path.iterdir() if p.suffix == ".part"
+    ]

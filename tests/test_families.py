@@ -35,9 +35,14 @@ def test_family(folder):
         b = parsed.get(want["url"])
         assert b is not None, f"no briefing for {want['url']}; got {list(parsed)}"
         assert (b.source, b.title, b.date, b.published) == (
-            want["source"] or "text", want["title"], want["date"], want["published"])
+            want["source"] or "text",
+            want["title"],
+            want["date"],
+            want["published"],
+        )
         assert [(p.name, p.role, p.kind) for p in b.participants] == [
-            (p["name"], p["role"], p["kind"]) for p in want["participants"]]
+            (p["name"], p["role"], p["kind"]) for p in want["participants"]
+        ]
         assert list(b.missing_pages) == want["missing_pages"]
         expected_turns = [{k: t[k] for k in ("speaker", "kind", "outlet", "label")} for t in want["turns"]]
         assert turn_facts(b) == expected_turns
@@ -77,9 +82,12 @@ def test_a_page_number_past_any_transcripts_length_is_rejected_alone(tmp_path, n
 
 def test_gac_interview_stamps_of_impossible_days_date_nothing(tmp_path):
     page = tmp_path / "2b7d1f40-8c3a-4e55-b9d2-7a61c0e3f18f.html"
-    page.write_text("<html><body><div class='content'><h1>Online interview</h1>"
-                    "<p>[Host]: Welcome. 13/45/2024 10:00:01</p><p>[Netizen]: A question? 13/45/2024 10:01:00</p>"
-                    "<p>[Li Kuiwen]: An answer. 13/45/2024 10:02:00</p></div></body></html>", encoding="utf-8")
+    page.write_text(
+        "<html><body><div class='content'><h1>Online interview</h1>"
+        "<p>[Host]: Welcome. 13/45/2024 10:00:01</p><p>[Netizen]: A question? 13/45/2024 10:01:00</p>"
+        "<p>[Li Kuiwen]: An answer. 13/45/2024 10:02:00</p></div></body></html>",
+        encoding="utf-8",
+    )
     [b] = parse_all(page, source="gac")
     assert b.date is None
     assert [t.text for t in b.turns] == ["Welcome.", "A question?", "An answer."]
@@ -87,11 +95,16 @@ def test_gac_interview_stamps_of_impossible_days_date_nothing(tmp_path):
 
 def test_gac_an_interview_name_with_nothing_after_it_labels_the_lines_below(tmp_path):
     page = tmp_path / "2b7d1f40-8c3a-4e55-b9d2-7a61c0e3f199.html"
-    page.write_text("<html><body><div class='content'><h1>Online interview</h1>"
-                    "<p>[Host]: Welcome. 06/18/2024 10:00:01</p><p>[Netizen]: A question? 06/18/2024 10:01:00</p>"
-                    "<p>[Zhou Min]: 06/18/2024 10:02:00</p><p>The answer comes on its own line.</p>"
-                    "</div></body></html>", encoding="utf-8")
+    page.write_text(
+        "<html><body><div class='content'><h1>Online interview</h1>"
+        "<p>[Host]: Welcome. 06/18/2024 10:00:01</p><p>[Netizen]: A question? 06/18/2024 10:01:00</p>"
+        "<p>[Zhou Min]: 06/18/2024 10:02:00</p><p>The answer comes on its own line.</p>"
+        "</div></body></html>",
+        encoding="utf-8",
+    )
     [b] = parse_all(page, source="gac")
     assert [(t.speaker, t.kind, t.answers, t.text) for t in b.turns] == [
-        ("Host", "moderator", None, "Welcome."), ("Netizen", "question", None, "A question?"),
-        ("Zhou Min", "answer", 2, "The answer comes on its own line.")]
+        ("Host", "moderator", None, "Welcome."),
+        ("Netizen", "question", None, "A question?"),
+        ("Zhou Min", "answer", 2, "The answer comes on its own line."),
+    ]

@@ -7,7 +7,6 @@ import time
 from email.utils import formatdate
 
 import pytest
-from site_server import CORPUS, FIXTURES, FakeClock, FakeSite, RawServer, tls_site
 
 from briefings import __version__
 from briefings.fetch import (
@@ -21,6 +20,7 @@ from briefings.fetch import (
     split_page,
 )
 from briefings.raw import iter_page_files, load_page, read_manifest, sha256
+from site_server import CORPUS, FIXTURES, FakeClock, FakeSite, RawServer, tls_site
 
 T1 = "/pressroom/2025-12/16/content_900001.html"
 T1_PAGES = [T1] + [f"/pressroom/2025-12/16/content_900001_{n}.html" for n in (2, 3, 4)]
@@ -61,7 +61,9 @@ def client_for(clock, **kw) -> PoliteClient:
 
 def run(urls, raw, clock, *, source=None, refresh=False, insecure_http=False, **kw):
     with client_for(clock, **kw) as client:
-        return fetch(urls, raw_dir=raw, source=source, refresh=refresh, insecure_http=insecure_http, client=client)
+        return fetch(
+            urls, raw_dir=raw, source=source, refresh=refresh, insecure_http=insecure_http, client=client
+        )
 
 
 def page_requests(site, paths):
@@ -102,7 +104,10 @@ def test_detect_source_by_host_then_path():
     assert detect_source("http://127.0.0.1:1/somewhere/page.html") is None
     # the Chinese MFA pages, on a mirror, by their numbered sections
     assert detect_source("http://127.0.0.1:1/web/wjdt_674879/fyrbt_674889/t1415586.shtml") == "mfa"
-    assert detect_source("http://127.0.0.1:1/web/wjdt_674879/fyrbt_674889/202401/t20240105_11218839.shtml") == "mfa"
+    assert (
+        detect_source("http://127.0.0.1:1/web/wjdt_674879/fyrbt_674889/202401/t20240105_11218839.shtml")
+        == "mfa"
+    )
 
 
 def test_retry_after_seconds_and_http_date():
@@ -121,7 +126,12 @@ def test_fetches_every_page_and_writes_the_manifest(site, clock, tmp_path):
     assert report.fetched == 4 and not report.failed and not report.incomplete
     folder = tmp_path / "scio"
     names = sorted(p.name for p in folder.iterdir() if p.is_file() and p.name != "manifest.jsonl")
-    assert names == ["content_900001.html", "content_900001_2.html", "content_900001_3.html", "content_900001_4.html"]
+    assert names == [
+        "content_900001.html",
+        "content_900001_2.html",
+        "content_900001_3.html",
+        "content_900001_4.html",
+    ]
     entries = read_manifest(folder)
     e3 = entries["content_900001_3.html"]
     body = (folder / "content_900001_3.html").read_bytes()
@@ -173,7 +183,10 @@ def test_the_named_page_is_fetched_even_when_page_1_fails(other, clock, tmp_path
 def test_ingest_can_load_what_fetch_wrote(site, clock, tmp_path):
     run([site.url(GAC)], tmp_path, clock)
     files = list(iter_page_files([tmp_path]))
-    assert [f.name for f in files] == [GAC.rsplit("/", 1)[1], GAC.rsplit("/", 1)[1].replace(".html", "_2.html")]
+    assert [f.name for f in files] == [
+        GAC.rsplit("/", 1)[1],
+        GAC.rsplit("/", 1)[1].replace(".html", "_2.html"),
+    ]
     page = load_page(files[1])
     assert page.source == "gac"
     assert page.url == site.url(GAC.replace(".html", "_2.html"))
@@ -292,13 +305,20 @@ def test_robots_disallowing_one_page_leaves_the_transcript_incomplete(site, cloc
 
 def test_robots_wildcards_and_the_longest_rule_win(site, clock, tmp_path):
     # RFC 9309: `*` and `$` in paths; the longest matching rule decides, Allow winning a tie.
-    site.robots("User-agent: *\n"
-                "Disallow: /pressroom/2025-12/\n"
-                "Allow: /pressroom/2025-12/16/\n"
-                "Disallow: /pressroom/2025-12/16/*_3.html$\n")
+    site.robots(
+        "User-agent: *\n"
+        "Disallow: /pressroom/2025-12/\n"
+        "Allow: /pressroom/2025-12/16/\n"
+        "Disallow: /pressroom/2025-12/16/*_3.html$\n"
+    )
     report = run([site.url(T1), site.url(T2)], tmp_path, clock)
     assert [(p.page, p.outcome) for p in report.pages] == [
-        (1, "fetched"), (2, "fetched"), (3, "skipped"), (4, "fetched"), (1, "skipped")]
+        (1, "fetched"),
+        (2, "fetched"),
+        (3, "skipped"),
+        (4, "fetched"),
+        (1, "skipped"),
+    ]
     assert not site.requests(T1_PAGES[2]) and not site.requests(T2)
 
 
@@ -317,10 +337,13 @@ def test_the_gap_the_server_sees_is_never_shorter_than_the_interval(site, clock,
     assert all(b - a >= 1.0 - 1e-9 for a, b in zip(arrivals, arrivals[1:])), arrivals
 
 
-@pytest.mark.parametrize("fault, reason", [
-    ((500,) * 4, "robots.txt could not be read: HTTP 500 (gave up after 4 attempts); nothing is fetched"),
-    ((("delay", 0.5),) * 4, "robots.txt could not be read: timed out after 0.2s"),
-])
+@pytest.mark.parametrize(
+    "fault, reason",
+    [
+        ((500,) * 4, "robots.txt could not be read: HTTP 500 (gave up after 4 attempts); nothing is fetched"),
+        ((("delay", 0.5),) * 4, "robots.txt could not be read: timed out after 0.2s"),
+    ],
+)
 def test_robots_txt_that_cannot_be_read_says_why(site, clock, tmp_path, fault, reason):
     site.fault("/robots.txt", *fault)
     report = run([site.url(GAC)], tmp_path, clock, timeout=0.2)
@@ -458,10 +481,14 @@ def test_gzip_body_is_stored_decompressed(site, clock, tmp_path):
     site.fault(GAC, "gzip")
     report = run([site.url(GAC)], tmp_path, clock)
     assert report.fetched == 2 and report.ok
-    assert (tmp_path / "gac" / GAC.rsplit("/", 1)[1]).read_bytes() == (FIXTURES / GAC.lstrip("/")).read_bytes()
+    assert (tmp_path / "gac" / GAC.rsplit("/", 1)[1]).read_bytes() == (
+        FIXTURES / GAC.lstrip("/")
+    ).read_bytes()
 
 
-@pytest.mark.parametrize("damage, reason", [("gzip-cut", "gzip body cut short"), ("gzip-corrupt", "corrupt gzip body")])
+@pytest.mark.parametrize(
+    "damage, reason", [("gzip-cut", "gzip body cut short"), ("gzip-corrupt", "corrupt gzip body")]
+)
 def test_a_damaged_gzip_body_is_retried_then_never_stored(site, clock, tmp_path, damage, reason):
     name = GAC.rsplit("/", 1)[1]
     site.fault(GAC, damage, damage)
@@ -474,7 +501,10 @@ def test_a_damaged_gzip_body_is_retried_then_never_stored(site, clock, tmp_path,
 
     site.fault(GAC, damage)  # once, then whole: the retry stores the whole page
     report = run([site.url(GAC)], tmp_path / "again", clock)
-    assert report.ok and (tmp_path / "again" / "gac" / name).read_bytes() == (FIXTURES / GAC.lstrip("/")).read_bytes()
+    assert (
+        report.ok
+        and (tmp_path / "again" / "gac" / name).read_bytes() == (FIXTURES / GAC.lstrip("/")).read_bytes()
+    )
 
 
 class TickingClock(FakeClock):
@@ -492,7 +522,9 @@ def test_a_body_that_trickles_in_meets_the_overall_deadline(tmp_path):
     body = b"<html><p>" + b"x" * 10_000 + b"</p></html>"
     clock = TickingClock()
     with RawServer([("drip", body, 0.02)]) as raw:
-        report = run([raw.base + "/pressroom/2025-12/01/content_9003.html"], tmp_path, clock, timeout=0.5, retries=0)
+        report = run(
+            [raw.base + "/pressroom/2025-12/01/content_9003.html"], tmp_path, clock, timeout=0.5, retries=0
+        )
         [failed] = report.failed
         assert failed.reason.startswith("no complete answer within 0.5s")
         deadline = 10  # seconds: a safety net for a hung test, not a measure of speed
@@ -507,10 +539,18 @@ def test_a_body_that_trickles_in_meets_the_overall_deadline(tmp_path):
 def test_a_redirect_to_a_malformed_url_fails_that_page_and_the_run_goes_on(clock, tmp_path):
     body = b"<html><p>the next one</p></html>"
     with RawServer([("redirect", "http://[bad/x"), ("ok", body)]) as raw:
-        report = run([raw.base + "/pressroom/2025-12/01/content_9004.html",
-                      raw.base + "/pressroom/2025-12/01/content_9005.html"], tmp_path, clock)
+        report = run(
+            [
+                raw.base + "/pressroom/2025-12/01/content_9004.html",
+                raw.base + "/pressroom/2025-12/01/content_9005.html",
+            ],
+            tmp_path,
+            clock,
+        )
     first, second = report.pages
-    assert first.outcome == "failed" and first.reason.startswith("redirected to 'http://[bad/x': malformed URL")
+    assert first.outcome == "failed" and first.reason.startswith(
+        "redirected to 'http://[bad/x': malformed URL"
+    )
     assert second.outcome == "fetched"  # the run went on
 
 
@@ -583,8 +623,10 @@ def test_refresh_sends_validators_and_keeps_old_versions(site, clock, tmp_path):
 
 def test_every_superseded_version_is_kept_even_within_one_second(other, clock, tmp_path):
     path = "/pressroom/2025-09/05/content_810001.html"
-    versions = [f"<html><body><!--enpcontent--><p>He Wenbo:</p><p>version {v}</p><!--/enpcontent--></body></html>"
-                for v in (1, 2, 3, 2, 4)]  # version 2 comes back, and is superseded again
+    versions = [
+        f"<html><body><!--enpcontent--><p>He Wenbo:</p><p>version {v}</p><!--/enpcontent--></body></html>"
+        for v in (1, 2, 3, 2, 4)
+    ]  # version 2 comes back, and is superseded again
     for n, body in enumerate(versions):
         other.add(path, body, {"Content-Type": "text/html"})
         run([other.url(path)], tmp_path, clock, refresh=n > 0, rate=1000)  # all within one second
@@ -650,7 +692,9 @@ def test_broken_certificate_names_the_plain_http_option(tls_server, clock, tmp_p
     url = tls_server.url(T1)
     report = run([url], tmp_path, clock, robots=robots)
     [failed] = report.failed  # robots.txt meets the certificate first, and says so
-    assert "TLS certificate check failed" in failed.reason and "rerun with --insecure-http scio" in failed.reason
+    assert (
+        "TLS certificate check failed" in failed.reason and "rerun with --insecure-http scio" in failed.reason
+    )
     assert "robots.txt could not be read" not in failed.reason
     assert len(tls_server.log) == 0  # no retries against a bad certificate
 

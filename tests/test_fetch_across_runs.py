@@ -9,7 +9,6 @@ from __future__ import annotations
 import json
 
 import pytest
-from site_server import FakeClock, FakeSite
 
 from briefings.fetch import Fetcher, PoliteClient, fetch
 from briefings.hosts import HOSTS_FILE, ROBOTS_TTL
@@ -18,6 +17,7 @@ from briefings.people import Entities
 from briefings.query import get_briefing
 from briefings.store import Archive
 from conftest import FIXTURES
+from site_server import FakeClock, FakeSite
 
 T1 = "/pressroom/2025-12/16/content_900001.html"  # four pages
 T2 = "/pressroom/2025-12/10/content_900002.html"
@@ -125,8 +125,10 @@ FOLDER = "/2025-12/02/"
 def numbered(server):
     """The constructed two-page transcript, served as the late-2025 scheme names it."""
     server.reset()
-    for name, served in (("content_118201547.shtml", "content_118201547_1.shtml"),
-                         ("content_118201547_2.shtml", "content_118201547_2.shtml")):
+    for name, served in (
+        ("content_118201547.shtml", "content_118201547_1.shtml"),
+        ("content_118201547_2.shtml", "content_118201547_2.shtml"),
+    ):
         body = (SHTML / name).read_text(encoding="utf-8")
         body = body.replace('href="content_118201547.shtml"', 'href="content_118201547_1.shtml"')
         server.add(FOLDER + served, body, {"Content-Type": "text/html; charset=utf-8"})
@@ -138,7 +140,9 @@ def test_page_1_with_its_suffix_fetches_every_page(numbered, tmp_path, db_path, 
     report = run([numbered.url(FOLDER + given)], tmp_path / "raw", FakeClock())
     assert report.ok and not report.incomplete
     assert sorted(p.url.rsplit("/", 1)[1] for p in report.pages if p.outcome == "fetched") == [
-        "content_118201547_1.shtml", "content_118201547_2.shtml"]
+        "content_118201547_1.shtml",
+        "content_118201547_2.shtml",
+    ]
     assert not numbered.requests(FOLDER + "content_118201547.shtml")
     assert not numbered.requests(FOLDER + "content_118201547_1_2.shtml")
 
@@ -150,7 +154,8 @@ def test_page_1_with_its_suffix_fetches_every_page(numbered, tmp_path, db_path, 
         constructed = get_briefing(want.db, "chinaorg-118201547")
     assert fetched and constructed and fetched["missing_pages"] == []
     assert [(t["speaker"], t["text"]) for t in fetched["turns"]] == [
-        (t["speaker"], t["text"]) for t in constructed["turns"]]
+        (t["speaker"], t["text"]) for t in constructed["turns"]
+    ]
 
 
 def test_the_fetcher_takes_the_raw_stores_memory(tmp_path):

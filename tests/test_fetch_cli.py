@@ -6,9 +6,9 @@ import json
 
 import pytest
 from click.testing import CliRunner
-from site_server import tls_site
 
 from briefings.cli import cli
+from site_server import tls_site
 
 T1 = "/pressroom/2025-12/16/content_900001.html"
 T2 = "/pressroom/2025-12/10/content_900002.html"
@@ -23,16 +23,23 @@ def test_fetch_prints_one_line_and_writes_the_raw_store(site, tmp_path):
     raw = tmp_path / "raw"
     result = run("fetch", site.url(T1), "--raw-dir", raw, *FAST)
     assert result.exit_code == 0, result.output
-    assert result.stdout == "1 transcript, 4 pages fetched, 0 unchanged, 0 already stored, 0 skipped, 0 failed\n"
+    assert (
+        result.stdout == "1 transcript, 4 pages fetched, 0 unchanged, 0 already stored, 0 skipped, 0 failed\n"
+    )
     assert result.stderr == ""
     assert (raw / "scio" / "content_900001_4.html").is_file()
     assert (raw / "scio" / "manifest.jsonl").is_file()
 
     again = run("fetch", site.url(T1), "--raw-dir", raw, *FAST)
-    assert again.stdout == "1 transcript, 0 pages fetched, 0 unchanged, 4 already stored, 0 skipped, 0 failed\n"
+    assert (
+        again.stdout == "1 transcript, 0 pages fetched, 0 unchanged, 4 already stored, 0 skipped, 0 failed\n"
+    )
 
     refreshed = run("fetch", site.url(T1), "--raw-dir", raw, "--refresh", *FAST)
-    assert refreshed.stdout == "1 transcript, 0 pages fetched, 4 unchanged, 0 already stored, 0 skipped, 0 failed\n"
+    assert (
+        refreshed.stdout
+        == "1 transcript, 0 pages fetched, 4 unchanged, 0 already stored, 0 skipped, 0 failed\n"
+    )
 
 
 def test_fetch_json(site, tmp_path):
@@ -76,7 +83,9 @@ def test_a_broken_certificate_names_the_option_with_robots_txt_on(tmp_path):
 
 
 def test_fetch_source_for_a_url_that_does_not_tell(site, tmp_path):
-    site.add("/plain/speech.html", "<html><p>Friends from the media</p></html>", {"Content-Type": "text/html"})
+    site.add(
+        "/plain/speech.html", "<html><p>Friends from the media</p></html>", {"Content-Type": "text/html"}
+    )
     result = run("fetch", site.url("/plain/speech.html"), "--raw-dir", tmp_path, *FAST)
     assert result.exit_code == 1
     assert "pass --source" in result.stderr
@@ -123,12 +132,28 @@ def test_timeout_bounds_each_request(site, tmp_path):
 def test_crawl_a_mirror(site, tmp_path):
     result = run("crawl", "gac", "--base-url", site.base, "--raw-dir", tmp_path, *FAST)
     assert result.exit_code == 0, result.output
-    assert result.stdout == "1 transcript, 2 pages fetched, 0 unchanged, 0 already stored, 1 skipped, 0 failed\n"
+    assert (
+        result.stdout == "1 transcript, 2 pages fetched, 0 unchanged, 0 already stored, 1 skipped, 0 failed\n"
+    )
 
 
 def test_crawl_json_with_bounds_and_limit(site, tmp_path):
-    result = run("crawl", "scio", "--base-url", site.base, "--raw-dir", tmp_path, "--since", "2025-11",
-                 "--until", "2025-11", "--limit", "1", "--json", *FAST)
+    result = run(
+        "crawl",
+        "scio",
+        "--base-url",
+        site.base,
+        "--raw-dir",
+        tmp_path,
+        "--since",
+        "2025-11",
+        "--until",
+        "2025-11",
+        "--limit",
+        "1",
+        "--json",
+        *FAST,
+    )
     assert result.exit_code == 0, result.output
     data = json.loads(result.stdout)
     assert data["transcripts"] == 1 and data["listing_pages"] == 2
@@ -171,7 +196,11 @@ def test_insecure_http_is_per_source_and_off_by_default(site, tmp_path):
 def test_a_url_of_no_known_site_is_one_failure_naming_the_option(tmp_path):
     result = run("fetch", "http://127.0.0.1:1/content_1.htm", "--raw-dir", tmp_path)
     assert result.exit_code == 1
-    assert result.stdout == "0 transcripts, 0 pages fetched, 0 unchanged, 0 already stored, 0 skipped, 1 failed\n"
+    assert (
+        result.stdout
+        == "0 transcripts, 0 pages fetched, 0 unchanged, 0 already stored, 0 skipped, 1 failed\n"
+    )
     assert result.stderr.splitlines()[0] == (
         "failed http://127.0.0.1:1/content_1.htm: cannot tell which site this URL belongs to; "
-        "pass --source scio|chinaorg|gac|mfa")
+        "pass --source scio|chinaorg|gac|mfa"
+    )

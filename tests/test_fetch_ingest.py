@@ -8,7 +8,6 @@ import shutil
 from urllib.parse import urlsplit
 
 import pytest
-from site_server import FakeClock
 
 from briefings.fetch import PoliteClient, fetch
 from briefings.ingest import ingest
@@ -16,6 +15,7 @@ from briefings.people import Entities
 from briefings.query import get_briefing
 from briefings.store import Archive
 from conftest import CORPUS
+from site_server import FakeClock
 
 T1 = "/pressroom/2025-12/16/content_900001.html"
 
@@ -55,16 +55,25 @@ def test_a_page_that_could_not_be_fetched_makes_the_briefing_incomplete(server, 
     assert first_on_3["text"] == "and extend them to inland ports."
     # Pages 3 and 4 follow each other: the answer on page 4 answers the question asked on page 3.
     assert [(t["speaker"], t["kind"], t["answers"]) for t in b["turns"] if t["page"] == 4][0] == (
-        "Lin Qiaoyun", "answer", next(t["seq"] for t in b["turns"] if t["label"] == "Bloomberg News"))
+        "Lin Qiaoyun",
+        "answer",
+        next(t["seq"] for t in b["turns"] if t["label"] == "Bloomberg News"),
+    )
 
 
 def test_a_named_later_page_joins_its_transcript(server, tmp_path):
     server.reset()
     stem = "/pressroom/2025-09/05/content_800001"
-    for suffix, body in (("", "<p>Speakers:</p><p>Mr. He Wenbo, official</p><p>He Wenbo:</p><p>First.</p>"),
-                         ("_2", "<p>Reuters:</p><p>Second?</p>")):
-        server.add(f"{stem}{suffix}.html", f"<html><head><title>Rivers</title></head><body><h1>Rivers</h1>"
-                   f"<!--enpcontent-->{body}<!--/enpcontent--></body></html>", {"Content-Type": "text/html"})
+    for suffix, body in (
+        ("", "<p>Speakers:</p><p>Mr. He Wenbo, official</p><p>He Wenbo:</p><p>First.</p>"),
+        ("_2", "<p>Reuters:</p><p>Second?</p>"),
+    ):
+        server.add(
+            f"{stem}{suffix}.html",
+            f"<html><head><title>Rivers</title></head><body><h1>Rivers</h1>"
+            f"<!--enpcontent-->{body}<!--/enpcontent--></body></html>",
+            {"Content-Type": "text/html"},
+        )
     report = fetch_into(tmp_path / "raw", [server.url(f"{stem}_2.html")])  # page 1 shows no pager
     assert report.fetched == 2 and report.ok
     ingested = archive_of(tmp_path / "a.db", tmp_path / "raw")
@@ -94,10 +103,16 @@ def test_fetched_corpus_pages_ingest_like_the_files(server, tmp_path):
         pytest.skip("../shared/corpus/mfa/en is not present")
     server.reset()
     server.add_corpus(folder)
-    entries = [json.loads(line) for line in (folder / "manifest.jsonl").read_text().splitlines() if line.strip()]
+    entries = [
+        json.loads(line) for line in (folder / "manifest.jsonl").read_text().splitlines() if line.strip()
+    ]
     picked = [e for e in entries if e["file"].startswith("t")][:6]
-    assert_fetched_ingests_like_the_files(tmp_path, [server.url(urlsplit(e["url"]).path) for e in picked],
-                                          [folder / e["file"] for e in picked], source="mfa")
+    assert_fetched_ingests_like_the_files(
+        tmp_path,
+        [server.url(urlsplit(e["url"]).path) for e in picked],
+        [folder / e["file"] for e in picked],
+        source="mfa",
+    )
 
 
 def placed_by_hand(site, tmp_path, paths):
@@ -110,7 +125,9 @@ def placed_by_hand(site, tmp_path, paths):
     for path in paths:
         copy = folder / path.rsplit("/", 1)[1]
         copy.write_bytes((FIXTURES / path.lstrip("/")).read_bytes())
-        copy.with_name(copy.name + ".meta.json").write_text(json.dumps({"url": site.url(path)}), encoding="utf-8")
+        copy.with_name(copy.name + ".meta.json").write_text(
+            json.dumps({"url": site.url(path)}), encoding="utf-8"
+        )
         files.append(copy)
     return files
 
@@ -134,17 +151,35 @@ def test_a_failed_last_page_in_the_manifest_is_named(tmp_path):
     base = "https://english.scio.gov.cn/pressroom/2025-12/16/content_777"
     pages = {
         "content_777.html": "<p>Speakers:</p><p>Ms. Lin Qiaoyun, director of ports</p><p>Date:</p><p>Dec. 2, 2025</p>"
-                            "<p>Lin Qiaoyun:</p><p>Port throughput rose.</p>",
+        "<p>Lin Qiaoyun:</p><p>Port throughput rose.</p>",
         "content_777_2.html": "<p>Reuters:</p><p>By how much?</p>",
     }
     lines = []
     for n, (name, body) in enumerate(pages.items(), 1):
         html = f"<html><head><title>Ports</title></head><body><h1>Ports</h1><!--enpcontent-->{body}<!--/enpcontent--></body></html>"
         (folder / name).write_text(html, encoding="utf-8")
-        lines.append({"file": name, "url": f"{base}{'' if n == 1 else '_2'}.html", "status": 200, "sha256": "x",
-                      "source": "scio", "transcript": f"{base}.html", "page": n})
-    lines.append({"file": "content_777_3.html", "url": f"{base}_3.html", "status": 503, "error": "HTTP 503 after 4 attempts",
-                  "source": "scio", "transcript": f"{base}.html", "page": 3})
+        lines.append(
+            {
+                "file": name,
+                "url": f"{base}{'' if n == 1 else '_2'}.html",
+                "status": 200,
+                "sha256": "x",
+                "source": "scio",
+                "transcript": f"{base}.html",
+                "page": n,
+            }
+        )
+    lines.append(
+        {
+            "file": "content_777_3.html",
+            "url": f"{base}_3.html",
+            "status": 503,
+            "error": "HTTP 503 after 4 attempts",
+            "source": "scio",
+            "transcript": f"{base}.html",
+            "page": 3,
+        }
+    )
     (folder / "manifest.jsonl").write_text("".join(json.dumps(e) + "\n" for e in lines), encoding="utf-8")
     report = archive_of(tmp_path / "a.db", tmp_path / "raw")
     assert report.incomplete == [("scio-777", (3,))]
@@ -156,11 +191,15 @@ def test_a_failed_last_page_in_the_manifest_is_named(tmp_path):
 def test_desktop_and_mobile_copies_of_a_transcript_are_one_briefing(tmp_path):
     folder = tmp_path / "raw" / "scio"
     folder.mkdir(parents=True)
-    body = ("<html><body><h1>Ports</h1><!--enpcontent--><p>Speakers:</p><p>Ms. Lin Qiaoyun, director of ports</p>"
-            "<p>Date:</p><p>Dec. 2, 2025</p><p>Lin Qiaoyun:</p><p>Port throughput rose.</p><!--/enpcontent--></body></html>")
+    body = (
+        "<html><body><h1>Ports</h1><!--enpcontent--><p>Speakers:</p><p>Ms. Lin Qiaoyun, director of ports</p>"
+        "<p>Date:</p><p>Dec. 2, 2025</p><p>Lin Qiaoyun:</p><p>Port throughput rose.</p><!--/enpcontent--></body></html>"
+    )
     entries = []
-    for name, url in (("content_888.html", "https://english.scio.gov.cn/pressroom/2025-12/16/content_888.html"),
-                      ("m_content_888.html", "https://english.scio.gov.cn/m/pressroom/2025-12/16/content_888.html")):
+    for name, url in (
+        ("content_888.html", "https://english.scio.gov.cn/pressroom/2025-12/16/content_888.html"),
+        ("m_content_888.html", "https://english.scio.gov.cn/m/pressroom/2025-12/16/content_888.html"),
+    ):
         (folder / name).write_text(body, encoding="utf-8")
         entries.append({"file": name, "url": url, "status": 200, "source": "scio"})
     (folder / "manifest.jsonl").write_text("".join(json.dumps(e) + "\n" for e in entries), encoding="utf-8")
@@ -177,10 +216,20 @@ def test_two_pages_that_make_the_same_briefing_id_never_overwrite_each_other(tmp
         (folder / sub / "t1558711.html").write_text(
             "<html><body><div class='content_mod'><h2 class='title'>Foreign Ministry Spokesperson Geng Shuang's "
             f"Regular Press Conference on May 11, 2018</h2><div class='content'><p>{text}</p></div></div></body></html>",
-            encoding="utf-8")
-        (folder / sub / "manifest.jsonl").write_text(json.dumps({
-            "file": "t1558711.html", "status": 200, "source": "mfa",
-            "url": f"https://www.fmprc.gov.cn/{sub}/t1558711.shtml"}) + "\n", encoding="utf-8")
+            encoding="utf-8",
+        )
+        (folder / sub / "manifest.jsonl").write_text(
+            json.dumps(
+                {
+                    "file": "t1558711.html",
+                    "status": 200,
+                    "source": "mfa",
+                    "url": f"https://www.fmprc.gov.cn/{sub}/t1558711.shtml",
+                }
+            )
+            + "\n",
+            encoding="utf-8",
+        )
     report = archive_of(tmp_path / "a.db", folder)
     assert report.ids == ["mfa-1558711"] and report.added == 1
     [(path, reason)] = report.rejected
@@ -200,21 +249,28 @@ def test_part_of_a_stored_transcript_never_replaces_it(tmp_path):
     report = archive_of(db, folder / "content_118162347_2.html")
     assert report.updated == 0
     [(path, reason)] = report.rejected
-    assert reason == ("scio-118162347 is stored whole and this copy is not (page(s) 1 missing); "
-                      "ingest all of its pages together to update it")
+    assert reason == (
+        "scio-118162347 is stored whole and this copy is not (page(s) 1 missing); "
+        "ingest all of its pages together to update it"
+    )
     assert briefing(db, "scio-118162347") == whole
 
 
 def test_content_numbers_of_other_sites_do_not_make_one_id(tmp_path):
     db = tmp_path / "a.db"
-    for sub, host, text in (("a", "www.example.org/news", "rivers"), ("b", "www.other.net/press", "mountains")):
+    for sub, host, text in (
+        ("a", "www.example.org/news", "rivers"),
+        ("b", "www.other.net/press", "mountains"),
+    ):
         folder = tmp_path / sub
         folder.mkdir()
         (folder / "content_5.html").write_text(
             f"<html><body><h1>Briefing on {text}</h1><p>Q: What about {text}?</p><p>A: They are fine.</p></body></html>",
-            encoding="utf-8")
+            encoding="utf-8",
+        )
         (folder / "content_5.html.meta.json").write_text(
-            json.dumps({"url": f"https://{host}/content_5.html", "source": "text"}), encoding="utf-8")
+            json.dumps({"url": f"https://{host}/content_5.html", "source": "text"}), encoding="utf-8"
+        )
         assert archive_of(db, folder).added == 1
     with Archive(db) as archive:
         titles = sorted(r[0] for r in archive.db.execute("SELECT title FROM briefings"))
@@ -224,8 +280,10 @@ def test_content_numbers_of_other_sites_do_not_make_one_id(tmp_path):
 def test_a_page_saved_without_its_url_joins_its_transcript(tmp_path):
     folder = tmp_path / "raw"
     (folder / "copy").mkdir(parents=True)
-    for n, text in ((1, "<p>Speakers:</p><p>Ms. Lin Qiaoyun, director of ports</p><p>Lin Qiaoyun:</p><p>Up.</p>"),
-                    (2, "<p>Reuters:</p><p>By how much?</p>")):
+    for n, text in (
+        (1, "<p>Speakers:</p><p>Ms. Lin Qiaoyun, director of ports</p><p>Lin Qiaoyun:</p><p>Up.</p>"),
+        (2, "<p>Reuters:</p><p>By how much?</p>"),
+    ):
         name = "content_999.html" if n == 1 else "content_999_2.html"
         html = f"<html><body><h1>Ports</h1><!--enpcontent-->{text}<!--/enpcontent--></body></html>"
         (folder / "copy" / name).write_text(html, encoding="utf-8")
@@ -234,7 +292,9 @@ def test_a_page_saved_without_its_url_joins_its_transcript(tmp_path):
     [bid] = report.ids
     assert re.fullmatch(r"scio-[0-9a-f]{12}", bid) and not report.incomplete
     assert [(t["speaker"], t["page"]) for t in briefing(tmp_path / "a.db", bid)["turns"]] == [
-        ("Lin Qiaoyun", 1), ("Reuters", 2)]
+        ("Lin Qiaoyun", 1),
+        ("Reuters", 2),
+    ]
 
 
 def test_a_torn_manifest_line_is_refetched_and_later_entries_survive(site, tmp_path):
@@ -292,7 +352,7 @@ def test_a_refresh_after_the_site_repaginates_leaves_no_stale_page(site, tmp_pat
     page1 = page1.replace("Good morning.", "Good morning, all.")
     page3 = (root / f"{base}/content_900001_3.html".lstrip("/")).read_text(encoding="utf-8")
     page4 = (root / f"{base}/content_900001_4.html".lstrip("/")).read_text(encoding="utf-8")
-    body4 = page4[page4.index("<!--enpcontent-->") + 17: page4.index("<!--/enpcontent-->")]
+    body4 = page4[page4.index("<!--enpcontent-->") + 17 : page4.index("<!--/enpcontent-->")]
     page3 = page3.replace("<!--/enpcontent-->", body4 + "<!--/enpcontent-->")
     page2 = (root / f"{base}/content_900001_2.html".lstrip("/")).read_text(encoding="utf-8")
     unlink4 = (' <a href="content_900001_4.html">4</a>', ' <a href="content_900001_4.html">&gt;</a>')

@@ -43,11 +43,16 @@ from briefings.text import fold
 from conftest import FIXTURES
 
 ENTITIES = Entities.load()
-REAL_PAGES = sorted(p for p in (FIXTURES / "constructed").rglob("*")
-                    if p.suffix in (".html", ".htm", ".shtml", ".txt"))
-URLS = [None, "https://english.scio.gov.cn/pressroom/2024-01/02/content_1234567.html",
-        "https://www.fmprc.gov.cn/eng/xwfw_665399/s2510_665401/202401/t20240102_11215001.html",
-        "http://www.china.org.cn/china/2024-01/02/content_7654321.htm", "https://english.customs.gov.cn/x/1"]
+REAL_PAGES = sorted(
+    p for p in (FIXTURES / "constructed").rglob("*") if p.suffix in (".html", ".htm", ".shtml", ".txt")
+)
+URLS = [
+    None,
+    "https://english.scio.gov.cn/pressroom/2024-01/02/content_1234567.html",
+    "https://www.fmprc.gov.cn/eng/xwfw_665399/s2510_665401/202401/t20240102_11215001.html",
+    "http://www.china.org.cn/china/2024-01/02/content_7654321.htm",
+    "https://english.customs.gov.cn/x/1",
+]
 
 
 def parse(body: bytes, family: str, url: str | None = None, name: str = "page.html") -> Briefing | Rejected:
@@ -76,8 +81,12 @@ def words_of(pages: list[RawPage]) -> str:
         text = decode(page.body, page.headers, page.charset)[0]
         if page.is_html:
             root = parse_html(text)
-            variants = [text, html_module.unescape(re.sub(r"<[^<>]*>", "", text)),  # the markup taken out
-                        "".join(t for t in root.itertext() if isinstance(t, str)), _visible(root)]
+            variants = [
+                text,
+                html_module.unescape(re.sub(r"<[^<>]*>", "", text)),  # the markup taken out
+                "".join(t for t in root.itertext() if isinstance(t, str)),
+                _visible(root),
+            ]
             text = _APART.join(variants)
         text = fold(text)
         for _name, pattern, action in chrome.RULES:  # what chrome.py strips inside a line (an editor's token)
@@ -122,8 +131,13 @@ def assert_faithful(b: dict, pages: list[RawPage]) -> None:
         if t["label"]:
             assert _squash(t["label"]) in said, t["label"]
         speaker = t["speaker"]
-        assert speaker is None or speaker == UNIDENTIFIED or ENTITIES.person(speaker) or \
-            ENTITIES.outlet(speaker) or _squash(speaker) in said, speaker
+        assert (
+            speaker is None
+            or speaker == UNIDENTIFIED
+            or ENTITIES.person(speaker)
+            or ENTITIES.outlet(speaker)
+            or _squash(speaker) in said
+        ), speaker
         assert t["answers"] is None or 1 <= t["answers"] < t["seq"]
 
 
@@ -142,7 +156,9 @@ def through_ingest(folder: Path, body: bytes, family: str, url: str | None = Non
         report = ingest([raw], archive, ENTITIES, source=family)
     outcomes = report.ids + [r for _, r in report.rejected] + [r for _, r in report.skipped]
     assert len(outcomes) == 1, report.to_dict()
-    assert not [r for _, r in report.rejected if r.startswith("cannot parse")], report.rejected  # a parser crash
+    assert not [r for _, r in report.rejected if r.startswith("cannot parse")], (
+        report.rejected
+    )  # a parser crash
     assert all(r.strip() for _, r in report.rejected + report.skipped)
     conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True, isolation_level=None)
     try:
@@ -162,16 +178,64 @@ def through_ingest(folder: Path, body: bytes, family: str, url: str | None = Non
     return report, b
 
 
-LABELS = ["Q:", "A:", "Reuters:", "Speakers:", "Chairperson:", "Date:", "Shou Xiaoli:", "Geng Shuang:", "问：", "答：",
-          "[Wang Lingjun]:", "Journalist:", "Follow-up:", ":", "：", "Mr. Li, director of X", "Beijing | May 1, 2024",
-          "(Similar question from Bloomberg)", "1 2 3 >", "Copyright ©", "MORE FROM"]
-TAGS = ["<p>", "</p>", "<div>", "</div>", "<br>", "<b>", "</b>", "<h1>", "</h1>", "<title>", "</title>",
-        "<div class='content'>", "<div id='content'>", "<!--enpcontent-->", "<!--/enpcontent-->", "<script>",
-        "<table><tr><td>", "<![CDATA[", "<!--", "-->", "<meta charset='gb2312'>", "<html>", "<body>", "&nbsp;", "&#0;"]
+LABELS = [
+    "Q:",
+    "A:",
+    "Reuters:",
+    "Speakers:",
+    "Chairperson:",
+    "Date:",
+    "Shou Xiaoli:",
+    "Geng Shuang:",
+    "问：",
+    "答：",
+    "[Wang Lingjun]:",
+    "Journalist:",
+    "Follow-up:",
+    ":",
+    "：",
+    "Mr. Li, director of X",
+    "Beijing | May 1, 2024",
+    "(Similar question from Bloomberg)",
+    "1 2 3 >",
+    "Copyright ©",
+    "MORE FROM",
+]
+TAGS = [
+    "<p>",
+    "</p>",
+    "<div>",
+    "</div>",
+    "<br>",
+    "<b>",
+    "</b>",
+    "<h1>",
+    "</h1>",
+    "<title>",
+    "</title>",
+    "<div class='content'>",
+    "<div id='content'>",
+    "<!--enpcontent-->",
+    "<!--/enpcontent-->",
+    "<script>",
+    "<table><tr><td>",
+    "<![CDATA[",
+    "<!--",
+    "-->",
+    "<meta charset='gb2312'>",
+    "<html>",
+    "<body>",
+    "&nbsp;",
+    "&#0;",
+]
 ENCODINGS = ["utf-8", "gb18030", "utf-16", "latin-1", "shift_jis", "cp1252", "big5"]
 
-fragments = st.one_of(st.sampled_from(LABELS), st.sampled_from(TAGS), st.text(max_size=20),
-                      st.sampled_from(["\n", "\r\n", " ", "\u3000", "\u00a0"]))
+fragments = st.one_of(
+    st.sampled_from(LABELS),
+    st.sampled_from(TAGS),
+    st.text(max_size=20),
+    st.sampled_from(["\n", "\r\n", " ", "\u3000", "\u00a0"]),
+)
 markup = st.lists(fragments, max_size=60).map("".join)
 
 
@@ -194,11 +258,11 @@ def mutated(draw):
         if op == "truncate":
             body = body[:i]
         elif op == "flip":
-            body = body[:i] + draw(st.binary(min_size=1, max_size=16)) + body[i + 16:]
+            body = body[:i] + draw(st.binary(min_size=1, max_size=16)) + body[i + 16 :]
         elif op == "splice":
             body = body[:i] + draw(st.sampled_from(TAGS + LABELS)).encode() + body[i:]
         elif op == "repeat":
-            body = body[:i] + body[i:i + 200] * draw(st.integers(2, 20)) + body[i:]
+            body = body[:i] + body[i : i + 200] * draw(st.integers(2, 20)) + body[i:]
         else:
             j = draw(st.integers(i, len(body)))
             body = body[:i] + body[j:]
@@ -227,7 +291,10 @@ def test_any_page_through_ingest_is_stored_faithfully_or_rejected(body, url, nam
 
 
 @settings(max_examples=30, deadline=None)
-@given(labels=st.lists(st.sampled_from(LABELS), min_size=1, max_size=200), tag=st.sampled_from(["p", "div", "br"]))
+@given(
+    labels=st.lists(st.sampled_from(LABELS), min_size=1, max_size=200),
+    tag=st.sampled_from(["p", "div", "br"]),
+)
 @pytest.mark.timeout(120)
 def test_labels_everywhere_and_nowhere(labels, tag):
     everywhere = "".join(f"<{tag}>{label}" for label in labels)
@@ -238,44 +305,86 @@ def test_labels_everywhere_and_nowhere(labels, tag):
 
 
 def _deep(n: int, closed: bool) -> bytes:
-    return b"<html><title>Deep</title><body>" + b"<div>" * n + b"<p>Q: deep?</p><p>A: yes.</p>" + \
-        (b"</div>" * n if closed else b"")
+    return (
+        b"<html><title>Deep</title><body>"
+        + b"<div>" * n
+        + b"<p>Q: deep?</p><p>A: yes.</p>"
+        + (b"</div>" * n if closed else b"")
+    )
 
 
 def _page(inner: bytes) -> bytes:
-    return b"<html><head><title>Heavy briefing</title></head><body><div class='content'>" + inner + b"</div></body></html>"
+    return (
+        b"<html><head><title>Heavy briefing</title></head><body><div class='content'>"
+        + inner
+        + b"</div></body></html>"
+    )
 
 
 def _turns(n: int) -> bytes:
-    return b"".join(b"<p>Q: Question %d about tariffs?</p><p>A: Answer %d on smuggling.</p>" % (i, i)
-                    for i in range(n // 2))
+    return b"".join(
+        b"<p>Q: Question %d about tariffs?</p><p>A: Answer %d on smuggling.</p>" % (i, i)
+        for i in range(n // 2)
+    )
 
 
 # Heavy inputs, each met by every family, each through ingest: (name, page, file name, what must happen).
 # "stored" must store; "rejected: ..." must reject with that in the reason; "either" may do either.
 HEAVY = {
-    "10 MB page": (lambda: _page(b"<p>Shou Xiaoli: " + b"word " * 2_000_000 + b"</p>"), "page.html",
-                   "rejected: over the 4.0 MB limit"),
-    "10 MB of random bytes": (lambda: random.Random(6).randbytes(10_000_000), "page.html",
-                              "rejected: over the 4.0 MB limit"),
+    "10 MB page": (
+        lambda: _page(b"<p>Shou Xiaoli: " + b"word " * 2_000_000 + b"</p>"),
+        "page.html",
+        "rejected: over the 4.0 MB limit",
+    ),
+    "10 MB of random bytes": (
+        lambda: random.Random(6).randbytes(10_000_000),
+        "page.html",
+        "rejected: over the 4.0 MB limit",
+    ),
     "3 MB of random bytes": (lambda: random.Random(7).randbytes(3_000_000), "page.html", "rejected: "),
-    "12 MB of 700,000 paragraphs": (lambda: _page(_turns(700_000)), "page.html", "rejected: over the 4.0 MB limit"),
-    "one big paragraph": (lambda: _page(b"<p>Shou Xiaoli: " + b"word " * 700_000 + b"</p>"), "page.html", "either"),
+    "12 MB of 700,000 paragraphs": (
+        lambda: _page(_turns(700_000)),
+        "page.html",
+        "rejected: over the 4.0 MB limit",
+    ),
+    "one big paragraph": (
+        lambda: _page(b"<p>Shou Xiaoli: " + b"word " * 700_000 + b"</p>"),
+        "page.html",
+        "either",
+    ),
     "100,000 nested divs": (lambda: _deep(100_000, closed=True), "page.html", "either"),
     "100,000 unclosed divs": (lambda: _deep(100_000, closed=False), "page.html", "either"),
-    "200,000 attributes": (lambda: _page(b"<p " + b" ".join(b"a%d='1'" % i for i in range(200_000)) + b">Q: x</p>"),
-                           "page.html", "rejected: a tag with 200,000 attributes"),
-    "150,000 tags": (lambda: _page(b"<p>Q: " + b"<b>x</b> " * 150_000 + b"</p>"), "page.html",
-                     "rejected: tags, over the limit"),
+    "200,000 attributes": (
+        lambda: _page(b"<p " + b" ".join(b"a%d='1'" % i for i in range(200_000)) + b">Q: x</p>"),
+        "page.html",
+        "rejected: a tag with 200,000 attributes",
+    ),
+    "150,000 tags": (
+        lambda: _page(b"<p>Q: " + b"<b>x</b> " * 150_000 + b"</p>"),
+        "page.html",
+        "rejected: tags, over the limit",
+    ),
     "30,000 turns": (lambda: _page(_turns(30_000)), "page.html", "rejected: paragraph tags, over the limit"),
     "19,000 turns": (lambda: _page(_turns(19_000)), "page.html", "either"),
-    "30,000 lines of labels": (lambda: b"\n".join(random.Random(6).choice([b"Q: why?", b"A: because.", b"Reuters:",
-                                                                          b"some words here"])
-                                                  for _ in range(30_000)), "dump.txt",
-                               "rejected: lines, over the limit"),
-    "19,000 lines of labels": (lambda: b"Heavy briefing\n" + b"\n".join(
-        random.Random(6).choice([b"Q: why?", b"A: because.", b"Reuters: and?", b"some words here"])
-        for _ in range(19_000)), "dump.txt", "either"),
+    "30,000 lines of labels": (
+        lambda: b"\n".join(
+            random.Random(6).choice([b"Q: why?", b"A: because.", b"Reuters:", b"some words here"])
+            for _ in range(30_000)
+        ),
+        "dump.txt",
+        "rejected: lines, over the limit",
+    ),
+    "19,000 lines of labels": (
+        lambda: (
+            b"Heavy briefing\n"
+            + b"\n".join(
+                random.Random(6).choice([b"Q: why?", b"A: because.", b"Reuters: and?", b"some words here"])
+                for _ in range(19_000)
+            )
+        ),
+        "dump.txt",
+        "either",
+    ),
 }
 
 
@@ -289,7 +398,7 @@ def test_heavy_page(family, kind, tmp_path):
         assert stored is not None
     elif expect.startswith("rejected: "):
         assert stored is None and report.rejected, report.to_dict()
-        assert expect[len("rejected: "):] in report.rejected[0][1], report.rejected
+        assert expect[len("rejected: ") :] in report.rejected[0][1], report.rejected
 
 
 def test_real_transcripts_are_far_from_every_limit():
@@ -310,8 +419,13 @@ def test_hostile_pages_through_ingest_leave_a_whole_archive(tmp_path, db_path):
     folder = tmp_path / "raw"
     folder.mkdir()
     rnd = random.Random(6)
-    bodies = [b"", b"\xff\xfe\x00", _deep(5000, closed=False), rnd.randbytes(5000),
-              "<p>问：中文</p>".encode("gb18030") + "<p>A: é</p>".encode("utf-8")]
+    bodies = [
+        b"",
+        b"\xff\xfe\x00",
+        _deep(5000, closed=False),
+        rnd.randbytes(5000),
+        "<p>问：中文</p>".encode("gb18030") + "<p>A: é</p>".encode(),
+    ]
     bodies += [REAL_PAGES[i % len(REAL_PAGES)].read_bytes()[: rnd.randrange(50, 4000)] for i in range(10)]
     for i, body in enumerate(bodies):
         (folder / f"page{i:02}.html").write_bytes(body)
@@ -328,8 +442,10 @@ def test_hostile_pages_through_ingest_leave_a_whole_archive(tmp_path, db_path):
 
 # -- what a page's bytes are, and what they may carry ---------------------------------------------------------
 
-TEXT_DUMP = ("Press briefing on markup\nSpeakers: Mr. Ann Example, spokesperson\nDate: 2024-01-02\n"
-             "Q: What does <div class='x'> do on a page?\nA: It opens a <p>block</p>, as <b>any</b> tag does.\n")
+TEXT_DUMP = (
+    "Press briefing on markup\nSpeakers: Mr. Ann Example, spokesperson\nDate: 2024-01-02\n"
+    "Q: What does <div class='x'> do on a page?\nA: It opens a <p>block</p>, as <b>any</b> tag does.\n"
+)
 
 
 @pytest.mark.parametrize("headers", [{}, {"Content-Type": "text/plain; charset=utf-8"}])
@@ -340,16 +456,20 @@ def test_a_text_dump_quoting_markup_stays_text(tmp_path, headers):
     assert not page.is_html
     (g,) = group([page], "text")
     b = parse_group(g, ENTITIES)
-    assert [t.text for t in b.turns][-2:] == ["What does <div class='x'> do on a page?",
-                                             "It opens a <p>block</p>, as <b>any</b> tag does."]
+    assert [t.text for t in b.turns][-2:] == [
+        "What does <div class='x'> do on a page?",
+        "It opens a <p>block</p>, as <b>any</b> tag does.",
+    ]
     assert RawPage(path=str(tmp_path / "page"), body=b"<p>x</p>").is_html  # no name or type to say: sniffed
     assert RawPage(path="x", body=b"<p>x</p>", headers={"content-type": "text/html"}).is_html
 
 
 @pytest.mark.parametrize("encoding", ["utf-16", "utf-32", "utf-8-sig"])
 def test_pages_with_a_byte_order_mark(encoding):
-    html = ("<html><head><title>记者会</title></head><body><div class='content'><p>问：中文怎么样？</p>"
-            "<p>答：很好，Kyōdo。</p></div></body></html>")
+    html = (
+        "<html><head><title>记者会</title></head><body><div class='content'><p>问：中文怎么样？</p>"
+        "<p>答：很好，Kyōdo。</p></div></body></html>"
+    )
     plain = parse(html.encode("utf-8"), "text")
     marked = parse(html.encode(encoding), "text")
     assert isinstance(marked, Briefing), marked
@@ -363,15 +483,20 @@ CONTROLS = "".join(chr(c) for c in [*range(0, 9), *range(11, 32), 127, *range(0x
 def test_control_characters_never_reach_the_archive_or_the_terminal(tmp_path, db_path):
     """ESC, BEL, CSI and the rest are dropped when text is read: nothing stored or shown carries them."""
     page = tmp_path / "escape.txt"
-    page.write_text(f"Title \x1b]0;owned\x07with escapes\nSpeakers: Mr. Ann Example, spokesperson\n"
-                    f"Date: 2024-01-02\nQ: Is this \x1b[31mred\x1b[0m?\x9b2J{CONTROLS}\n"
-                    f"A: No,\x0bit is\x0cplain\ttext.\n", encoding="utf-8")
+    page.write_text(
+        f"Title \x1b]0;owned\x07with escapes\nSpeakers: Mr. Ann Example, spokesperson\n"
+        f"Date: 2024-01-02\nQ: Is this \x1b[31mred\x1b[0m?\x9b2J{CONTROLS}\n"
+        f"A: No,\x0bit is\x0cplain\ttext.\n",
+        encoding="utf-8",
+    )
     result = CliRunner().invoke(cli, ["ingest", str(page), "--db", str(db_path), "--json"])
     assert result.exit_code == 0, result.output
     (bid,) = json.loads(result.stdout)["ids"]
     conn = sqlite3.connect(db_path)
     stored = [v for row in conn.execute("SELECT title, pages FROM briefings") for v in row]
-    stored += [v for row in conn.execute("SELECT label, speaker, role, outlet, text FROM turns") for v in row if v]
+    stored += [
+        v for row in conn.execute("SELECT label, speaker, role, outlet, text FROM turns") for v in row if v
+    ]
     stored += [v for row in conn.execute("SELECT name, role, label FROM participants") for v in row if v]
     assert not [s for s in stored if set(s) & (set(CONTROLS) - {"\t"})], stored
     texts = [r[0] for r in conn.execute("SELECT text FROM turns ORDER BY seq")]
@@ -395,17 +520,26 @@ def _gb18030_junk(n: int, seed: int) -> bytes:
         elif r < 0.33:
             out += b"</p><p>"
         else:
-            out += bytes([rnd.randrange(0x81, 0xFF), rnd.choice([rnd.randrange(0x40, 0x7F), rnd.randrange(0x80, 0xFF)])])
+            out += bytes(
+                [
+                    rnd.randrange(0x81, 0xFF),
+                    rnd.choice([rnd.randrange(0x40, 0x7F), rnd.randrange(0x80, 0xFF)]),
+                ]
+            )
     return bytes(out)
 
 
 JUNK = {
     "200 KB of random bytes": (lambda: random.Random(5).randbytes(200_000), "not text: "),
     "random bytes with a label on each line": (
-        lambda: b"\n".join(b"Q: " + random.Random(i).randbytes(60) for i in range(2000)), "not text: "),
+        lambda: b"\n".join(b"Q: " + random.Random(i).randbytes(60) for i in range(2000)),
+        "not text: ",
+    ),
     "GBK codes at random": (lambda: _gb18030_junk(200_000, 5), "not text: "),
     "random bytes declared Latin-1": (
-        lambda: b"<meta charset='latin-1'><title>T</title><p>" + random.Random(5).randbytes(200_000), "not text: "),
+        lambda: b"<meta charset='latin-1'><title>T</title><p>" + random.Random(5).randbytes(200_000),
+        "not text: ",
+    ),
 }
 
 

@@ -62,7 +62,10 @@ def test_two_conferences_saved_as_transcript1_are_two_briefings(en, tmp_path, db
     assert first.exit_code == second.exit_code == 0
     assert second.stdout.startswith("1 briefing from 1 page, 1 added, 0 updated")
     assert len(ids(db_path)) == 2 and "mfa-1" not in ids(db_path)
-    dates = {h["date"] for h in json.loads(run("search", "Italy", "--json", "--limit", "50", "--db", db_path).stdout)}
+    dates = {
+        h["date"]
+        for h in json.loads(run("search", "Italy", "--json", "--limit", "50", "--db", db_path).stdout)
+    }
     assert {"2019-03-18", "2019-09-02"} <= dates  # both conferences are found
 
 
@@ -109,8 +112,13 @@ def test_a_sidecar_id_that_is_not_an_id_is_rejected(tmp_path, db_path):
     (tmp_path / "s" / "speech.txt.meta.json").write_text(json.dumps({"id": "../x y"}), encoding="utf-8")
     result, data = ingest_json(page, "--db", db_path)
     assert result.exit_code == 1
-    assert data["rejected"] == [{"path": str(page), "reason": "its metadata names the id '../x y', which is not one "
-                                 "(letters, digits, '.', '_' and '-', at most 100)"}]
+    assert data["rejected"] == [
+        {
+            "path": str(page),
+            "reason": "its metadata names the id '../x y', which is not one "
+            "(letters, digits, '.', '_' and '-', at most 100)",
+        }
+    ]
 
 
 def test_a_chinese_page_saved_by_hand_takes_its_id_and_url_from_its_meta_url(tmp_path, db_path):
@@ -129,7 +137,9 @@ def test_a_chinese_page_saved_by_hand_takes_its_id_and_url_from_its_meta_url(tmp
 
 def test_a_canonical_link_gives_the_id(en, tmp_path, db_path):
     url = "https://www.fmprc.gov.cn/mfa_eng/xwfw_665399/s2510_665401/2511_665403/t1646384.shtml"
-    body = (en / MARCH).read_bytes().replace(b"<head>", f'<head><link href="{url}" rel="canonical">'.encode(), 1)
+    body = (
+        (en / MARCH).read_bytes().replace(b"<head>", f'<head><link href="{url}" rel="canonical">'.encode(), 1)
+    )
     (tmp_path / "page.html").write_bytes(body)
     _, data = ingest_json(tmp_path / "page.html", "--db", db_path)
     assert data["ids"] == ["mfa-1646384"]
@@ -142,10 +152,16 @@ def _scio_page(n: int, text: str) -> str:
 def test_a_transcript_without_urls_keeps_its_id_when_its_next_page_comes(tmp_path, db_path):
     folder = tmp_path / "copy"
     folder.mkdir()
-    (folder / "content_999.html").write_text(_scio_page(
-        1, "<p>Speakers:</p><p>Ms. Lin Qiaoyun, director of ports</p><p>Lin Qiaoyun:</p><p>Up.</p>"), encoding="utf-8")
+    (folder / "content_999.html").write_text(
+        _scio_page(
+            1, "<p>Speakers:</p><p>Ms. Lin Qiaoyun, director of ports</p><p>Lin Qiaoyun:</p><p>Up.</p>"
+        ),
+        encoding="utf-8",
+    )
     _, first = ingest_json(folder / "content_999.html", "--db", db_path)
-    (folder / "content_999_2.html").write_text(_scio_page(2, "<p>Reuters:</p><p>By how much?</p>"), encoding="utf-8")
+    (folder / "content_999_2.html").write_text(
+        _scio_page(2, "<p>Reuters:</p><p>By how much?</p>"), encoding="utf-8"
+    )
     _, both = ingest_json(folder, "--db", db_path)
     assert both["ids"] == first["ids"] and both["updated"] == 1 and ids(db_path) == first["ids"]
     turns = json.loads(run("export", first["ids"][0], "--format", "json", "--db", db_path).stdout)["turns"]
@@ -158,7 +174,11 @@ def test_a_transcript_without_urls_keeps_its_id_when_its_next_page_comes(tmp_pat
 def _claims_url_of_march(en, tmp_path):
     """The September conference, saved with a canonical link to the March one's URL."""
     url = "https://www.fmprc.gov.cn/mfa_eng/xwfw_665399/s2510_665401/2511_665403/t1646384.shtml"
-    body = (en / SEPTEMBER).read_bytes().replace(b"<head>", f'<head><link rel="canonical" href="{url}">'.encode(), 1)
+    body = (
+        (en / SEPTEMBER)
+        .read_bytes()
+        .replace(b"<head>", f'<head><link rel="canonical" href="{url}">'.encode(), 1)
+    )
     (tmp_path / "wrong").mkdir()
     (tmp_path / "wrong" / "saved.html").write_bytes(body)
     return tmp_path / "wrong" / "saved.html"
@@ -171,8 +191,10 @@ def test_a_page_claiming_a_stored_briefings_url_is_a_conflict(en, tmp_path, db_p
     result = run("ingest", wrong, "--db", db_path)
     assert result.exit_code == 1
     [line] = [x for x in result.stderr.splitlines() if x.startswith("conflict ")]
-    assert line.startswith(f"conflict {wrong}: stored mfa-1646384 is \"Foreign Ministry Spokesperson Geng Shuang's "
-                           "Regular Press Conference on March 18, 2019\" (2019-03-18)")
+    assert line.startswith(
+        f"conflict {wrong}: stored mfa-1646384 is \"Foreign Ministry Spokesperson Geng Shuang's "
+        'Regular Press Conference on March 18, 2019" (2019-03-18)'
+    )
     own = re.search(r"this one stored as (mfa-[0-9a-f]{12})$", line).group(1)
     assert run("export", "mfa-1646384", "--format", "json", "--db", db_path).stdout == march
     assert json.loads(run("export", own, "--format", "json", "--db", db_path).stdout)["date"] == "2019-09-02"
@@ -188,15 +210,22 @@ def test_a_corrected_page_at_the_same_url_updates_it(en, tmp_path, db_path):
     folder = tmp_path / "en"
     folder.mkdir()
     shutil.copy(en / MARCH, folder / MARCH)
-    entry = next(json.loads(x) for x in (en / "manifest.jsonl").read_text(encoding="utf-8").splitlines()
-                 if json.loads(x)["file"] == MARCH)
+    entry = next(
+        json.loads(x)
+        for x in (en / "manifest.jsonl").read_text(encoding="utf-8").splitlines()
+        if json.loads(x)["file"] == MARCH
+    )
     (folder / "manifest.jsonl").write_text(json.dumps(entry) + "\n", encoding="utf-8")
     run("ingest", folder, "--db", db_path)
     page = (folder / MARCH).read_bytes()
     assert b"win-win" in page
     (folder / MARCH).write_bytes(page.replace(b"win-win", b"mutually beneficial", 1))
     result, data = ingest_json(folder, "--db", db_path)
-    assert result.exit_code == 0 and (data["updated"], data["conflicts"], data["ids"]) == (1, [], ["mfa-1646384"])
+    assert result.exit_code == 0 and (data["updated"], data["conflicts"], data["ids"]) == (
+        1,
+        [],
+        ["mfa-1646384"],
+    )
 
 
 def _legacy_archive(path, text: str):
@@ -207,11 +236,15 @@ def _legacy_archive(path, text: str):
         for sql in step:
             conn.execute(sql)
     conn.execute("INSERT INTO meta (key, value) VALUES ('schema_version', '5'), ('application', 'briefings')")
-    conn.execute("INSERT INTO briefings (pk, id, source, title, date, language, pages, turn_count, fingerprint, "
-                 "ingested_at) VALUES (1, 'mfa-1646384', 'mfa', 'Another conference', '2019-01-02', 'en', "
-                 "'[\"/old/t1646384.html\"]', 1, 'f', 'x')")
-    conn.execute("INSERT INTO turns (briefing_pk, seq, kind, speaker, text) VALUES (1, 1, 'answer', 'Lu Kang', ?)",
-                 (text,))
+    conn.execute(
+        "INSERT INTO briefings (pk, id, source, title, date, language, pages, turn_count, fingerprint, "
+        "ingested_at) VALUES (1, 'mfa-1646384', 'mfa', 'Another conference', '2019-01-02', 'en', "
+        "'[\"/old/t1646384.html\"]', 1, 'f', 'x')"
+    )
+    conn.execute(
+        "INSERT INTO turns (briefing_pk, seq, kind, speaker, text) VALUES (1, 1, 'answer', 'Lu Kang', ?)",
+        (text,),
+    )
     conn.close()
 
 
@@ -221,9 +254,12 @@ def test_a_briefing_stored_under_a_file_names_id_is_not_replaced(en, tmp_path, d
     assert result.exit_code == 1
     [c] = data["conflicts"]
     assert c["id"] == "mfa-1646384" and c["reason"].startswith(
-        "stored mfa-1646384 was read from /old/t1646384.html with no URL")
-    assert json.loads(run("export", "mfa-1646384", "--format", "json", "--db", db_path).stdout)["title"] == \
-        "Another conference"
+        "stored mfa-1646384 was read from /old/t1646384.html with no URL"
+    )
+    assert (
+        json.loads(run("export", "mfa-1646384", "--format", "json", "--db", db_path).stdout)["title"]
+        == "Another conference"
+    )
     assert set(ids(db_path)) == {"mfa-1646384", c["stored_as"]}
 
 
@@ -253,8 +289,10 @@ def test_a_stored_page_saved_under_another_name_is_a_duplicate(en, tmp_path, db_
     assert result.exit_code == 0 and data["added"] == 0
     [d] = data["duplicates"]
     assert (d["path"], d["id"], d["first"]) == (str(copy), "mfa-1646384", str(en / MARCH))
-    assert d["reason"] == f"the same transcript as briefing mfa-1646384, already stored from {en / MARCH}; " \
-                          "not stored again"
+    assert (
+        d["reason"] == f"the same transcript as briefing mfa-1646384, already stored from {en / MARCH}; "
+        "not stored again"
+    )
     assert run("who", "Belt and Road", "--json", "--db", db_path).stdout == before
 
 
@@ -275,10 +313,14 @@ def test_a_page_without_a_url_under_two_names_is_stored_once(en, tmp_path, db_pa
     _, one = ingest_json(first, "--db", db_path)
     result, two = ingest_json(second, "--db", db_path)
     assert result.exit_code == 0 and two["added"] == two["unchanged"] == 0
-    assert [(d["path"], d["id"], d["first"]) for d in two["duplicates"]] == [(str(second), one["ids"][0], str(first))]
+    assert [(d["path"], d["id"], d["first"]) for d in two["duplicates"]] == [
+        (str(second), one["ids"][0], str(first))
+    ]
     # In one run: one stored, the other named as its duplicate.
     _, both = ingest_json(first, second, "--db", tmp_path / "both.db")
-    assert both["added"] == 1 and [(d["path"], d["first"]) for d in both["duplicates"]] == [(str(second), str(first))]
+    assert both["added"] == 1 and [(d["path"], d["first"]) for d in both["duplicates"]] == [
+        (str(second), str(first))
+    ]
     # Its first file moved away: the same page again, unchanged, not a duplicate.
     first.unlink()
     _, moved = ingest_json(second, "--db", db_path)
@@ -289,8 +331,9 @@ def test_a_duplicate_with_a_url_says_how_to_keep_it(en, tmp_path, db_path):
     run("ingest", saved_as(en / MARCH, tmp_path / "a", "transcript1.html"), "--db", db_path)
     _, data = ingest_json(en / MARCH, "--db", db_path)
     [d] = data["duplicates"]
-    assert d["reason"].endswith(f"; it has no URL and this page has: to keep this one, `briefings remove {d['id']}` "
-                                "and ingest again")
+    assert d["reason"].endswith(
+        f"; it has no URL and this page has: to keep this one, `briefings remove {d['id']}` and ingest again"
+    )
 
 
 # -- 4. briefings remove -----------------------------------------------------------------------------------
@@ -306,7 +349,10 @@ def test_remove_deletes_a_briefing_whole_and_ingest_brings_it_back(en, db_path):
     result = run("remove", "mfa-1646384", "gac-29ac2c50a773", "--json", "--db", db_path)
     assert result.exit_code == 0
     data = json.loads(result.stdout)
-    assert data["dry_run"] is False and [b["id"] for b in data["removed"]] == ["mfa-1646384", "gac-29ac2c50a773"]
+    assert data["dry_run"] is False and [b["id"] for b in data["removed"]] == [
+        "mfa-1646384",
+        "gac-29ac2c50a773",
+    ]
     assert set(before) - set(ids(db_path)) == {"mfa-1646384", "gac-29ac2c50a773"}
     hits = json.loads(run("search", "Italy", "--json", "--limit", "1000", "--db", db_path).stdout)
     assert "mfa-1646384" not in {h["briefing_id"] for h in hits}
@@ -320,8 +366,10 @@ def test_removing_an_unknown_id_names_it_and_removes_nothing(en, db_path):
     run("ingest", en / MARCH, "--db", db_path)
     result = run("remove", "mfa-1646384", "mfa-404", "mfa-405", "--db", db_path)
     assert result.exit_code == 1 and result.stdout == ""
-    assert result.stderr == "Error: no briefings mfa-404, mfa-405 in the archive; nothing was removed " \
-                            "(see `briefings list`)\n"
+    assert (
+        result.stderr == "Error: no briefings mfa-404, mfa-405 in the archive; nothing was removed "
+        "(see `briefings list`)\n"
+    )
     assert ids(db_path) == ["mfa-1646384"]
     assert run("remove", "x", "--dry-run", "--db", db_path).exit_code == 1
 
@@ -334,7 +382,9 @@ def test_an_ingest_that_rejected_everything_fails(tmp_path, db_path):
     result = run("ingest", tmp_path / "empty.html", "--db", db_path)
     assert result.exit_code == 1
     assert result.stderr.splitlines()[-1] == "Error: nothing stored: the one input was rejected"
-    assert run("ingest", tmp_path / "empty.html", SEEDS, "--db", db_path).exit_code == 0  # something was stored
+    assert (
+        run("ingest", tmp_path / "empty.html", SEEDS, "--db", db_path).exit_code == 0
+    )  # something was stored
 
 
 def test_an_ingest_of_listing_pages_only_stores_nothing_and_succeeds(en, db_path):

@@ -70,7 +70,9 @@ def copies(dest: Path, n: int) -> Path:
         name = re.sub(r"^t(\d+)", lambda m: f"t{k + 1}{m.group(1)}", page.name)
         body = page.read_bytes()
         if k:  # a line of its own: the same text under two ids would be one briefing and a duplicate
-            body = body.replace(b'<div class="content">', f'<div class="content"><p>(Copy {k}.)</p>'.encode(), 1)
+            body = body.replace(
+                b'<div class="content">', f'<div class="content"><p>(Copy {k}.)</p>'.encode(), 1
+            )
         (dest / name).write_bytes(body)
         entry = dict(entries.get(page.name, {}), file=name)
         for key in ("url", "final_url"):
@@ -82,8 +84,12 @@ def copies(dest: Path, n: int) -> Path:
 
 
 def counts(folder: Path, db: Path) -> dict:
-    out = subprocess.run([sys.executable, "-c", CHILD, str(ROOT / "src"), str(folder), str(db)],
-                         capture_output=True, text=True, check=True)
+    out = subprocess.run(
+        [sys.executable, "-c", CHILD, str(ROOT / "src"), str(folder), str(db)],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     return json.loads(out.stdout)
 
 

@@ -43,8 +43,12 @@ def test_every_transcript_parses(parsed):
 
 # Titles that print no year ("... Press Conference on September 10"): the year
 # comes from the page's own upload stamps (W020180910...), never left out.
-YEARLESS = {"mfa-1593756": "2018-09-10", "mfa-1595274": "2018-09-14", "mfa-1597236": "2018-09-20",
-            "mfa-1599752": "2018-09-27"}
+YEARLESS = {
+    "mfa-1593756": "2018-09-10",
+    "mfa-1595274": "2018-09-14",
+    "mfa-1597236": "2018-09-20",
+    "mfa-1599752": "2018-09-27",
+}
 
 
 def test_date_is_the_titles_date(parsed):
@@ -101,8 +105,8 @@ def test_no_page_chrome_inside_turns(parsed):
 
 def test_every_paragraph_is_kept(parsed):
     """Labels and turn text, in order, spell out the page body: nothing dropped, nothing added."""
-    from briefings.html import first, paragraphs, parse
     from briefings.decode import decode
+    from briefings.html import first, paragraphs, parse
 
     for g, b in parsed:
         if not isinstance(b, Briefing):
@@ -110,7 +114,11 @@ def test_every_paragraph_is_kept(parsed):
         page = g.pages[0][1]
         doc = parse(decode(open(page.path, "rb").read())[0])
         # Rows of asterisks separate the exchange from the notices after it: typography, not words.
-        body = [p for p in paragraphs(first(doc, "div.content_mod div.content")) if not re.fullmatch(r"[*＊\s]+", p)]
+        body = [
+            p
+            for p in paragraphs(first(doc, "div.content_mod div.content"))
+            if not re.fullmatch(r"[*＊\s]+", p)
+        ]
         squeeze = lambda s: re.sub(r"[\s:：]", "", s)  # noqa: E731
         page_text = squeeze("".join(body))
         turns_text = squeeze("".join((t.label or "") + t.text for t in b.turns))
@@ -127,23 +135,56 @@ def test_the_journalists_words_inside_an_exchange_are_the_journalists(parsed):
     """A clarification printed bold between two answers, and a question reported after the
     conference, are the journalist's turns; the answers after them answer them."""
     bs = briefings(parsed)
-    assert turn_at(bs, "mfa-1634038", 3) == ("Journalist explains", UNIDENTIFIED, "question", None,
-                                             "Some media reported in this way.")
+    assert turn_at(bs, "mfa-1634038", 3) == (
+        "Journalist explains",
+        UNIDENTIFIED,
+        "question",
+        None,
+        "Some media reported in this way.",
+    )
     assert turn_at(bs, "mfa-1634038", 4)[1:4] == ("Geng Shuang", "answer", 3)
-    assert turn_at(bs, "mfa-1664099", 5) == ("The journalist clarified", UNIDENTIFIED, "question", None, "yes.")
+    assert turn_at(bs, "mfa-1664099", 5) == (
+        "The journalist clarified",
+        UNIDENTIFIED,
+        "question",
+        None,
+        "yes.",
+    )
     assert turn_at(bs, "mfa-1664099", 6)[1:4] == ("Lu Kang", "answer", 5)
-    assert turn_at(bs, "mfa-1651487", 15) == (None, UNIDENTIFIED, "question", None,
-                                              "After the Press Conference, a journalist")
+    assert turn_at(bs, "mfa-1651487", 15) == (
+        None,
+        UNIDENTIFIED,
+        "question",
+        None,
+        "After the Press Conference, a journalist",
+    )
     assert turn_at(bs, "mfa-1651487", 16)[1:4] == ("Geng Shuang", "answer", 15)
     # What follows the row of asterisks is the spokesperson's notice, answering nothing.
-    assert turn_at(bs, "mfa-1651487", 17) == (None, "Geng Shuang", "statement", None,
-                                              "The regular press conference of the Mini")
+    assert turn_at(bs, "mfa-1651487", 17) == (
+        None,
+        "Geng Shuang",
+        "statement",
+        None,
+        "The regular press conference of the Mini",
+    )
 
 
 def test_zh_a_question_reported_after_the_conference_and_its_answer(parsed_zh):
     bs = briefings(parsed_zh)
-    assert turn_at(bs, "mfa-1423456", 32) == (None, UNIDENTIFIED, "question", None, "会后，有记者问及：据媒体了解，杨洁篪国务委员日前在纽约会见了联合国秘书长潘基文。")
-    assert turn_at(bs, "mfa-1423456", 33) == (None, "Geng Shuang", "answer", 32, "耿爽表示，杨洁篪国务委员日前在出访拉美途径纽约期间，会见了联合国秘书长潘基文先生")
+    assert turn_at(bs, "mfa-1423456", 32) == (
+        None,
+        UNIDENTIFIED,
+        "question",
+        None,
+        "会后，有记者问及：据媒体了解，杨洁篪国务委员日前在纽约会见了联合国秘书长潘基文。",
+    )
+    assert turn_at(bs, "mfa-1423456", 33) == (
+        None,
+        "Geng Shuang",
+        "answer",
+        32,
+        "耿爽表示，杨洁篪国务委员日前在出访拉美途径纽约期间，会见了联合国秘书长潘基文先生",
+    )
     assert turn_at(bs, "mfa-1473513", 22)[:4] == (None, UNIDENTIFIED, "question", None)
     assert turn_at(bs, "mfa-1473513", 23)[:4] == ("答", "Lu Kang", "answer", 22)
 

@@ -19,10 +19,19 @@ from conftest import CORPUS, GOLDEN, ROOT, check_golden
 from helpers import entities, golden_dict, parse_one
 
 FOLDERS = {"zh": 253, "zh-2020s": 132}
-SPOKESPEOPLE = {"耿爽": "Geng Shuang", "华春莹": "Hua Chunying", "陆慷": "Lu Kang", "赵立坚": "Zhao Lijian",
-                "汪文斌": "Wang Wenbin", "毛宁": "Mao Ning", "林剑": "Lin Jian"}
+SPOKESPEOPLE = {
+    "耿爽": "Geng Shuang",
+    "华春莹": "Hua Chunying",
+    "陆慷": "Lu Kang",
+    "赵立坚": "Zhao Lijian",
+    "汪文斌": "Wang Wenbin",
+    "毛宁": "Mao Ning",
+    "林剑": "Lin Jian",
+}
 TITLE_SPOKESPERSON = re.compile(r"发言人(" + "|".join(SPOKESPEOPLE) + ")")
-CANONICAL = {o["name"] for o in json.loads((ROOT / "src/briefings/data/entities.json").read_text("utf-8"))["outlets"]}
+CANONICAL = {
+    o["name"] for o in json.loads((ROOT / "src/briefings/data/entities.json").read_text("utf-8"))["outlets"]
+}
 
 
 @pytest.fixture(scope="module")
@@ -76,7 +85,9 @@ def test_no_turn_begins_with_a_label(parsed):
         for t in b.turns:
             for para in t.text.split("\n\n"):
                 m = re.match(r"^([^：:]{1,25})[：:]", para)
-                if m and t.label is not None:  # a reported question ("会后有记者问及：") is its own first words
+                if (
+                    m and t.label is not None
+                ):  # a reported question ("会后有记者问及：") is its own first words
                     assert not zh_label_shaped(m.group(1)), (b.id, t.seq, para[:30])
                     assert m.group(1) not in SPOKESPEOPLE and m.group(1) not in ("问", "答"), (b.id, t.seq)
 
@@ -97,8 +108,13 @@ def test_every_question_the_page_prints_in_bold_is_a_question(parsed):
         for para, t in _turn_of_each_paragraph(b, [p for _, p in paras]):
             label = re.match(r"^([^：:]{1,25})[：:]", para)
             answerer = label is not None and label.group(1) in ("答", *SPOKESPEOPLE)
-            if isinstance(para, Para) and para.bold_start and label and zh_label_shaped(label.group(1)) \
-                    and not answerer:
+            if (
+                isinstance(para, Para)
+                and para.bold_start
+                and label
+                and zh_label_shaped(label.group(1))
+                and not answerer
+            ):
                 assert t.kind == "question", (b.id, t.seq, para[:30])
             if isinstance(para, Para) and para.bold and t.kind == "answer":
                 # Only the answerer's own label printed bold ("答：") is an answer in bold type.

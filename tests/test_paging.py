@@ -38,22 +38,49 @@ def briefings():
     rest not: answers of three spokespersons, questions of four outlets."""
     made, out = 0, []
     for i in range(12):
-        turns = [Turn(seq=1, label="Chair", speaker="Chair", role=None, kind="moderator", outlet=None,
-                      text="Questions on Taiwan, please.")]
+        turns = [
+            Turn(
+                seq=1,
+                label="Chair",
+                speaker="Chair",
+                role=None,
+                kind="moderator",
+                outlet=None,
+                text="Questions on Taiwan, please.",
+            )
+        ]
         for seq in range(2, 12):
             asking = seq % 2 == 0
             speaker = OUTLETS[(i + seq) % 4] if asking else SPEAKERS[(i + seq) % 3]
             says = made < 95 and (i * 10 + seq) % 8 != 1
             made += says
             words = " ".join(["cooperation"] * ((i + seq) % 5)) + " and trade"
-            text = (f"On Taiwan {words}, said on day {i}." if says else f"On {words} only, day {i}.")
-            turns.append(Turn(seq=seq, label=speaker, speaker=speaker, role=None,
-                              kind="question" if asking else "answer", outlet=speaker if asking else None,
-                              text=text))
-        out.append(Briefing(id=f"mfa-{100 + i}", source="mfa", url=None, title=f"Press conference {i}",
-                            date=f"2019-{i + 1:02d}-10", published=None, language="en", fingerprint=str(i),
-                            participants=(Participant(name="Wang Yi", role=None, kind="official"),),
-                            turns=tuple(turns)))
+            text = f"On Taiwan {words}, said on day {i}." if says else f"On {words} only, day {i}."
+            turns.append(
+                Turn(
+                    seq=seq,
+                    label=speaker,
+                    speaker=speaker,
+                    role=None,
+                    kind="question" if asking else "answer",
+                    outlet=speaker if asking else None,
+                    text=text,
+                )
+            )
+        out.append(
+            Briefing(
+                id=f"mfa-{100 + i}",
+                source="mfa",
+                url=None,
+                title=f"Press conference {i}",
+                date=f"2019-{i + 1:02d}-10",
+                published=None,
+                language="en",
+                fingerprint=str(i),
+                participants=(Participant(name="Wang Yi", role=None, kind="official"),),
+                turns=tuple(turns),
+            )
+        )
     assert made == 95
     return out
 
@@ -86,7 +113,11 @@ def test_csv_of_a_page_says_on_stderr_how_many_more_there_are(paged):
 @pytest.mark.parametrize("fmt", ["--json", "--nl"])
 def test_json_output_stays_pure_and_the_count_goes_to_stderr(paged, fmt):
     result = run("search", "Taiwan", fmt, "-n", "7", "--db", paged)
-    out = json.loads(result.stdout) if fmt == "--json" else [json.loads(line) for line in result.stdout.splitlines()]
+    out = (
+        json.loads(result.stdout)
+        if fmt == "--json"
+        else [json.loads(line) for line in result.stdout.splitlines()]
+    )
     assert isinstance(out, list) and len(out) == 7
     assert result.stderr == "note: 7 of 95 turns; --limit 0 for all, --offset 7 for the next\n"
 
@@ -105,9 +136,14 @@ def test_the_table_says_under_it_what_is_left_out(paged):
     result = run("search", "Taiwan", "-n", "3", "--offset", "3", "--db", paged)
     assert result.exit_code == 0
     lines = result.stdout.rstrip("\n").splitlines()
-    assert lines[-2].startswith("└") and lines[-1] == "4-6 of 95 turns; --limit 0 for all, --offset 6 for the next"
+    assert (
+        lines[-2].startswith("└")
+        and lines[-1] == "4-6 of 95 turns; --limit 0 for all, --offset 6 for the next"
+    )
     last = run("search", "Taiwan", "-n", "10", "--offset", "90", "--db", paged)
-    assert last.stdout.rstrip("\n").splitlines()[-1] == "91-95 of 95 turns; the first 90 skipped (--offset 90)"
+    assert (
+        last.stdout.rstrip("\n").splitlines()[-1] == "91-95 of 95 turns; the first 90 skipped (--offset 90)"
+    )
     whole = run("search", "Taiwan", "-n", "0", "--db", paged)
     assert whole.stdout.rstrip("\n").splitlines()[-1].startswith("└")
 
@@ -126,8 +162,17 @@ def test_a_page_that_holds_everything_says_nothing_more(paged):
     assert 0 < len(keys(result)) < 20 and result.stderr == ""
 
 
-@pytest.mark.parametrize("options", [[], ["--sort", "date"], ["--speaker", "Hua Chunying"], ["--kind", "question"],
-                                     ["--all-kinds"], ["--outlet", "Reuters", "--since", "2019-03"]])
+@pytest.mark.parametrize(
+    "options",
+    [
+        [],
+        ["--sort", "date"],
+        ["--speaker", "Hua Chunying"],
+        ["--kind", "question"],
+        ["--all-kinds"],
+        ["--outlet", "Reuters", "--since", "2019-03"],
+    ],
+)
 @pytest.mark.parametrize("window", [200, 1])
 def test_pages_put_together_are_the_whole_list(paged, monkeypatch, options, window):
     # A window of one makes ranking fall back to scoring every match on most pages.
@@ -155,9 +200,10 @@ def test_the_total_is_what_every_page_counts(paged, monkeypatch):
                     assert rows.total == counted, (window, f, limit, offset)
 
 
-@pytest.mark.parametrize("command, noun, total", [(["who", "Taiwan"], "speakers", 7),
-                                                  (["list"], "briefings", 12),
-                                                  (["speakers"], "speakers", 9)])
+@pytest.mark.parametrize(
+    "command, noun, total",
+    [(["who", "Taiwan"], "speakers", 7), (["list"], "briefings", 12), (["speakers"], "speakers", 9)],
+)
 def test_who_list_and_speakers_page_and_say_so(paged, command, noun, total):
     every = run(*command, "--json", "--db", paged)
     assert every.exit_code == 0 and every.stderr == ""
@@ -172,7 +218,8 @@ def test_who_list_and_speakers_page_and_say_so(paged, command, noun, total):
     assert rest.stderr == f"note: 4-{total} of {total} {noun}; the first 3 skipped (--offset 3)\n"
     table = run(*command, "-n", "2", "--db", paged)
     assert table.stdout.rstrip("\n").splitlines()[-1] == (
-        f"2 of {total} {noun}; --limit 0 for all, --offset 2 for the next")
+        f"2 of {total} {noun}; --limit 0 for all, --offset 2 for the next"
+    )
 
 
 def test_list_counts_only_a_full_page_and_with_the_plans_it_is_given(paged):
@@ -229,7 +276,8 @@ def test_a_word_given_again_is_searched_once(paged):
         once = query.search(archive.db, "Taiwan trade", query.Filters(), limit=0)
         again = query.search(archive.db, long, query.Filters(), limit=0)
     assert [(r["briefing_id"], r["seq"], r["score"]) for r in again] == [
-        (r["briefing_id"], r["seq"], r["score"]) for r in once]
+        (r["briefing_id"], r["seq"], r["score"]) for r in once
+    ]
 
 
 def test_only_the_tokenizer_decides_two_spellings_are_one():
@@ -243,10 +291,30 @@ def test_a_pasted_passage_finds_its_turn_and_its_snippet_marks_a_bounded_part(pa
     text = " ".join(f"word{i} filler{i % 50} and the of" for i in range(1500))  # 7,500 words, 1,553 different
     db = tmp_path / "long.db"
     with Archive(db, write=True) as archive:
-        archive.save(Briefing(id="mfa-9", source="mfa", url=None, title="Long", date="2020-01-01", published=None,
-                              language="en", participants=(), fingerprint="9",
-                              turns=(Turn(seq=1, label="Lu Kang", speaker="Lu Kang", role=None, kind="statement", outlet=None,
-                                          text=text),)))
+        archive.save(
+            Briefing(
+                id="mfa-9",
+                source="mfa",
+                url=None,
+                title="Long",
+                date="2020-01-01",
+                published=None,
+                language="en",
+                participants=(),
+                fingerprint="9",
+                turns=(
+                    Turn(
+                        seq=1,
+                        label="Lu Kang",
+                        speaker="Lu Kang",
+                        role=None,
+                        kind="statement",
+                        outlet=None,
+                        text=text,
+                    ),
+                ),
+            )
+        )
     with Archive(db) as archive:
         recorded = Recording(archive.db)
         rows = query.search(recorded, text, query.Filters())
@@ -264,13 +332,16 @@ def test_a_query_at_the_limit_runs_and_one_past_it_is_refused(paged):
         recorded = Recording(archive.db)
         assert query.search(recorded, at_limit + " " + at_limit, query.Filters()) == []
     assert {phrases_in(p["q"]) for p in recorded.params if isinstance(p, dict) and "q" in p} == {
-        query.MAX_QUERY_TERMS}
+        query.MAX_QUERY_TERMS
+    }
     for command in ("search", "who", "timeline"):
         result = run(command, at_limit + " one more", "--db", paged)
         assert result.exit_code == 2
-        assert result.stderr == (f"Error: a query may hold at most {query.MAX_QUERY_TERMS:,} different words "
-                                 f"and phrases, and this one has {query.MAX_QUERY_TERMS + 2:,}; search for a "
-                                 "shorter part of the text\n")
+        assert result.stderr == (
+            f"Error: a query may hold at most {query.MAX_QUERY_TERMS:,} different words "
+            f"and phrases, and this one has {query.MAX_QUERY_TERMS + 2:,}; search for a "
+            "shorter part of the text\n"
+        )
 
 
 def test_a_raw_query_has_a_limit_of_its_own(paged):
@@ -278,8 +349,10 @@ def test_a_raw_query_has_a_limit_of_its_own(paged):
     assert keys(run("search", at_limit, "--raw", "-n", "0", "--json", "--db", paged))
     result = run("search", at_limit + " talks", "--raw", "--db", paged)
     assert result.exit_code == 2
-    assert result.stderr == (f"Error: a --raw query may hold at most {query.MAX_RAW_WORDS} words, and this one "
-                             "has 101; drop --raw to search for every word of a longer text\n")
+    assert result.stderr == (
+        f"Error: a --raw query may hold at most {query.MAX_RAW_WORDS} words, and this one "
+        "has 101; drop --raw to search for every word of a longer text\n"
+    )
 
 
 def test_filters_in_a_long_query_are_read_as_one(paged):
@@ -292,7 +365,11 @@ def test_filters_in_a_long_query_are_read_as_one(paged):
 
 
 def test_a_count_split_across_cores_is_the_count_in_one_piece(paged, monkeypatch):
-    filters = [query.Filters(), query.Filters(speaker="Geng Shuang"), query.Filters(kind="question", since="2019-06")]
+    filters = [
+        query.Filters(),
+        query.Filters(speaker="Geng Shuang"),
+        query.Filters(kind="question", since="2019-06"),
+    ]
     with Archive(paged) as archive:
         whole = [query.count_matches(archive.db, "Taiwan", f) for f in filters]
     monkeypatch.setattr(query, "PARALLEL_MIN_TURNS", 0)

@@ -17,8 +17,9 @@ from helpers import parse_one
 
 EN_ID, ZH_ID = "mfa-1558711", "mfa-1558642"  # Geng Shuang, May 11, 2018, in both languages
 EN_PAGE, ZH_PAGE = CORPUS / "en" / "t1558711.html", CORPUS / "zh" / "t1558642.html"
-needs_corpus = pytest.mark.skipif(not EN_PAGE.exists() or not ZH_PAGE.exists(),
-                                  reason="../shared/corpus/mfa/en and zh are not present")
+needs_corpus = pytest.mark.skipif(
+    not EN_PAGE.exists() or not ZH_PAGE.exists(), reason="../shared/corpus/mfa/en and zh are not present"
+)
 
 
 def run(*args):
@@ -53,7 +54,9 @@ def manifest_url(page) -> str:
 
 
 @needs_corpus
-@pytest.mark.parametrize("order", [(EN_PAGE, ZH_PAGE), (ZH_PAGE, EN_PAGE)], ids=["english-first", "chinese-first"])
+@pytest.mark.parametrize(
+    "order", [(EN_PAGE, ZH_PAGE), (ZH_PAGE, EN_PAGE)], ids=["english-first", "chinese-first"]
+)
 def test_an_mfa_conference_and_its_chinese_original_are_paired_whichever_comes_first(tmp_path, order):
     db = tmp_path / "a.db"
     first, second = order
@@ -76,8 +79,11 @@ def test_an_mfa_conference_and_its_chinese_original_are_paired_whichever_comes_f
 def test_a_regular_press_conference_is_not_paired_with_a_statement_of_the_same_day(tmp_path):
     """The same spokesperson's remarks on one question (答记者问) are not the conference."""
     db = tmp_path / "a.db"
-    statements = [p for p in sorted((CORPUS / "zh").glob("t*.html"))
-                  if "答记者问" in p.read_text(encoding="utf-8", errors="replace")[:3000]][:3]
+    statements = [
+        p
+        for p in sorted((CORPUS / "zh").glob("t*.html"))
+        if "答记者问" in p.read_text(encoding="utf-8", errors="replace")[:3000]
+    ][:3]
     assert statements
     assert run("ingest", *statements, "--db", db).exit_code == 0
     assert run("ingest", CORPUS / "en", "--db", db).exit_code == 0
@@ -90,8 +96,9 @@ def test_a_chinese_mfa_page_links_its_english_version():
         pytest.skip("../shared/corpus/mfa/zh-2020s is not present")
     b = parse_one(page)
     assert b.language == "zh"
-    assert b.counterpart_url == ("https://www.fmprc.gov.cn/mfa_eng/xwfw_665399/s2510_665401/2511_665403/202301/"
-                                 "t20230109_11004534.html")
+    assert b.counterpart_url == (
+        "https://www.fmprc.gov.cn/mfa_eng/xwfw_665399/s2510_665401/2511_665403/202301/t20230109_11004534.html"
+    )
 
 
 SCIO_EN = """<html><head><title>SCIO press conference on customs work</title></head><body>
@@ -114,13 +121,16 @@ SCIO_ZH = """<html><head><title>国务院新闻办公室举行海关工作新闻
 def test_an_scio_transcript_is_paired_through_its_read_in_chinese_link(tmp_path, chinese_first):
     pages = {}
     for name, body, url in (
-            ("en.html", SCIO_EN, "https://english.scio.gov.cn/pressroom/2025-03/08/content_117000001.html"),
-            ("zh.html", SCIO_ZH, "http://www.scio.gov.cn/xwfbh/2025-03/08/content_117000099.htm")):
+        ("en.html", SCIO_EN, "https://english.scio.gov.cn/pressroom/2025-03/08/content_117000001.html"),
+        ("zh.html", SCIO_ZH, "http://www.scio.gov.cn/xwfbh/2025-03/08/content_117000099.htm"),
+    ):
         (tmp_path / name).write_text(body, encoding="utf-8")
-        (tmp_path / f"{name}.meta.json").write_text(json.dumps({"url": url, "source": "scio"}), encoding="utf-8")
+        (tmp_path / f"{name}.meta.json").write_text(
+            json.dumps({"url": url, "source": "scio"}), encoding="utf-8"
+        )
         pages[name] = tmp_path / name
     db = tmp_path / "a.db"
-    for name in (["zh.html", "en.html"] if chinese_first else ["en.html", "zh.html"]):
+    for name in ["zh.html", "en.html"] if chinese_first else ["en.html", "zh.html"]:
         assert run("ingest", pages[name], "--db", db).exit_code == 0
     assert listed(db) == {"scio-117000001": "scio-117000099", "scio-117000099": "scio-117000001"}
     with sqlite3.connect(str(db)) as conn:
@@ -139,7 +149,10 @@ def test_links_follow_a_changed_version_and_compare_lists_what_it_lost(tmp_path)
 
     html = zh.read_text(encoding="utf-8")
     start, end = html.index("据报道，日本首相安倍晋三"), html.index("据报道，天主教台湾主教团")
-    start, end = html.rindex("<P", 0, start), html.rindex("<P", 0, end)  # the page writes its tags in capitals
+    start, end = (
+        html.rindex("<P", 0, start),
+        html.rindex("<P", 0, end),
+    )  # the page writes its tags in capitals
     zh.write_text(html[:start] + html[end:], encoding="utf-8")
     result = run("ingest", zh, "--db", db)
     assert result.exit_code == 0 and "1 updated" in result.output
@@ -154,7 +167,9 @@ def test_links_follow_a_changed_version_and_compare_lists_what_it_lost(tmp_path)
     found = json.loads(result.stdout)
     assert found["counterpart"]["id"] == ZH_ID
     assert [(t["seq"], t["kind"]) for t in found["only_here"]] == [(8, "question"), (9, "answer")]
-    assert found["only_here"][0]["text"].startswith("According to reports, Japanese Prime Minister Shinzo Abe")
+    assert found["only_here"][0]["text"].startswith(
+        "According to reports, Japanese Prime Minister Shinzo Abe"
+    )
     assert found["only_there"] == []
     reverse = json.loads(run("compare", ZH_ID, "--json", "--db", db).stdout)
     assert reverse["only_here"] == [] and [t["seq"] for t in reverse["only_there"]] == [8, 9]
@@ -167,7 +182,8 @@ def test_links_follow_a_changed_version_and_compare_lists_what_it_lost(tmp_path)
     report = json.loads(run("quality", "--json", "--db", db).stdout)
     assert report["pairs"] == 1
     assert report["pairs_with_omissions"] == [
-        {"id": EN_ID, "counterpart": ZH_ID, "only_here": [8, 9], "only_there": []}]
+        {"id": EN_ID, "counterpart": ZH_ID, "only_here": [8, 9], "only_there": []}
+    ]
 
 
 @needs_corpus
@@ -216,10 +232,13 @@ def test_an_archive_with_no_links_yet_is_paired_at_the_next_ingest(tmp_path):
 def test_repair_drops_links_to_a_briefing_that_is_gone(tmp_path):
     pages = {}
     for name, body, url in (
-            ("en.html", SCIO_EN, "https://english.scio.gov.cn/pressroom/2025-03/08/content_117000001.html"),
-            ("zh.html", SCIO_ZH, "https://www.scio.gov.cn/xwfbh/2025-03/08/content_117000099.html")):
+        ("en.html", SCIO_EN, "https://english.scio.gov.cn/pressroom/2025-03/08/content_117000001.html"),
+        ("zh.html", SCIO_ZH, "https://www.scio.gov.cn/xwfbh/2025-03/08/content_117000099.html"),
+    ):
         (tmp_path / name).write_text(body, encoding="utf-8")
-        (tmp_path / f"{name}.meta.json").write_text(json.dumps({"url": url, "source": "scio"}), encoding="utf-8")
+        (tmp_path / f"{name}.meta.json").write_text(
+            json.dumps({"url": url, "source": "scio"}), encoding="utf-8"
+        )
         pages[name] = tmp_path / name
     db = tmp_path / "a.db"
     assert run("ingest", *pages.values(), "--db", db).exit_code == 0
@@ -245,8 +264,11 @@ def test_show_export_and_search_give_each_turn_its_original(tmp_path, monkeypatc
     assert run("ingest", EN_PAGE, ZH_PAGE, "--db", db).exit_code == 0
     with sqlite3.connect(str(db)) as conn:  # the Chinese page without its film question, as fetched again
         pk = conn.execute("SELECT pk FROM briefings WHERE id = ?", (ZH_ID,)).fetchone()[0]
-        conn.execute("DELETE FROM turn_links WHERE (briefing_pk = ? AND seq IN (8, 9)) "
-                     "OR (other_pk = ? AND other_seq IN (8, 9))", (pk, pk))
+        conn.execute(
+            "DELETE FROM turn_links WHERE (briefing_pk = ? AND seq IN (8, 9)) "
+            "OR (other_pk = ? AND other_seq IN (8, 9))",
+            (pk, pk),
+        )
 
     monkeypatch.setenv("COLUMNS", "160")
     wide = run("show", EN_ID, "--original", "--db", db)
@@ -259,7 +281,10 @@ def test_show_export_and_search_give_each_turn_its_original(tmp_path, monkeypatc
 
     monkeypatch.setenv("COLUMNS", "80")
     narrow = run("show", EN_ID, "--original", "--db", db).output
-    english, chinese = narrow.index("I have not seen the report mentioned by you"), narrow.index("我还没有看到你提到的消息")
+    english, chinese = (
+        narrow.index("I have not seen the report mentioned by you"),
+        narrow.index("我还没有看到你提到的消息"),
+    )
     assert english < chinese  # one under the other
     assert not any("我还没有看到" in line and "I have not seen" in line for line in narrow.splitlines())
 
@@ -281,13 +306,19 @@ def test_show_export_and_search_give_each_turn_its_original(tmp_path, monkeypatc
     assert "original" not in plain[0]
 
 
-@pytest.mark.parametrize("href, joined", [
-    ("content_118230968.htm", "https://english.scio.gov.cn/pressroom/2025-12/16/content_118230968.htm"),
-    ("http://www.scio.gov.cn/xwfbh/1.htm", "http://www.scio.gov.cn/xwfbh/1.htm"),
-    ("http://>Journalists raise questions. [Photo by Zhang San/China SCIO]</p>", None),  # a page cut mid-tag
-    ("http://[broken", None),
-    ("javascript:void(0)", None),
-])
+@pytest.mark.parametrize(
+    "href, joined",
+    [
+        ("content_118230968.htm", "https://english.scio.gov.cn/pressroom/2025-12/16/content_118230968.htm"),
+        ("http://www.scio.gov.cn/xwfbh/1.htm", "http://www.scio.gov.cn/xwfbh/1.htm"),
+        (
+            "http://>Journalists raise questions. [Photo by Zhang San/China SCIO]</p>",
+            None,
+        ),  # a page cut mid-tag
+        ("http://[broken", None),
+        ("javascript:void(0)", None),
+    ],
+)
 def test_a_link_to_the_other_version_is_a_hint_never_a_parse_error(href, joined):
     from briefings.sources.base import link
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import gzip
 import json
-import shutil
 from dataclasses import replace
 from pathlib import Path
 
@@ -24,8 +23,10 @@ from briefings.text import clean_line, fold
 from conftest import CORPUS, FIXTURES, ROOT
 from helpers import entities, parse_one
 
-QA = "Q: What did the minister say about the port?\nA: He said the port will reopen next week.\n" \
-     "Q: And the tariffs?\nA: Those stay.\n"
+QA = (
+    "Q: What did the minister say about the port?\nA: He said the port will reopen next week.\n"
+    "Q: And the tariffs?\nA: Those stay.\n"
+)
 
 
 def run(*args):
@@ -40,20 +41,27 @@ def test_a_text_dump_that_opens_with_a_question_keeps_it_as_a_turn(tmp_path):
     b = parse_one(tmp_path / "dump.txt")
     assert b.title == ""
     assert [(t.kind, t.text) for t in b.turns] == [
-        ("question", "What did the minister say about the port?"), ("answer", "He said the port will reopen next week."),
-        ("question", "And the tariffs?"), ("answer", "Those stay.")]
+        ("question", "What did the minister say about the port?"),
+        ("answer", "He said the port will reopen next week."),
+        ("question", "And the tariffs?"),
+        ("answer", "Those stay."),
+    ]
 
 
 def test_a_page_with_no_title_element_keeps_its_first_paragraph(tmp_path):
     paragraphs = "".join(f"<p>{line}</p>" for line in QA.splitlines())
-    (tmp_path / "page.html").write_text(f"<html><body><div>{paragraphs}</div></body></html>", encoding="utf-8")
+    (tmp_path / "page.html").write_text(
+        f"<html><body><div>{paragraphs}</div></body></html>", encoding="utf-8"
+    )
     b = parse_one(tmp_path / "page.html")
     assert b.title == "" and len(b.turns) == 4
     assert b.turns[0].text == "What did the minister say about the port?"
 
 
 def test_a_title_line_is_still_taken_for_the_title(tmp_path):
-    (tmp_path / "dump.txt").write_text("Harbour Authority press briefing on May 13, 2024\n" + QA, encoding="utf-8")
+    (tmp_path / "dump.txt").write_text(
+        "Harbour Authority press briefing on May 13, 2024\n" + QA, encoding="utf-8"
+    )
     b = parse_one(tmp_path / "dump.txt")
     assert (b.title, len(b.turns)) == ("Harbour Authority press briefing on May 13, 2024", 4)
 
@@ -69,29 +77,35 @@ def _seed_titles() -> list[str]:
     return titles
 
 
-@pytest.mark.parametrize("line", [
-    *_seed_titles(),
-    "Foreign Ministry Spokesperson Hua Chunying's Regular Press Conference on December 18, 2018",
-    "Online Interview: Customs Support for Cross-border E-commerce Exports",
-    "2020年9月2日外交部发言人汪文斌主持例行记者会",
-])
+@pytest.mark.parametrize(
+    "line",
+    [
+        *_seed_titles(),
+        "Foreign Ministry Spokesperson Hua Chunying's Regular Press Conference on December 18, 2018",
+        "Online Interview: Customs Support for Cross-border E-commerce Exports",
+        "2020年9月2日外交部发言人汪文斌主持例行记者会",
+    ],
+)
 def test_lines_that_are_titles(line):
     assert is_title_line(line, entities())
 
 
-@pytest.mark.parametrize("line", [
-    "Q: What did the minister say about the port?",
-    "Q: Tariffs",  # a label, however short what follows
-    "Follow\u2011up: and the tariffs",
-    "Reuters: the tariffs",  # a known outlet
-    "Hua Chunying: the tariffs",  # a known person
-    "Shou Xiaoli:",
-    "Ladies and gentlemen, good morning. Welcome to this press conference.",
-    "Will the port reopen?",
-    "Aug. 25, 2025",
-    "Speakers: Mr. Li Hua, director",
-    "x" * 201,
-])
+@pytest.mark.parametrize(
+    "line",
+    [
+        "Q: What did the minister say about the port?",
+        "Q: Tariffs",  # a label, however short what follows
+        "Follow\u2011up: and the tariffs",
+        "Reuters: the tariffs",  # a known outlet
+        "Hua Chunying: the tariffs",  # a known person
+        "Shou Xiaoli:",
+        "Ladies and gentlemen, good morning. Welcome to this press conference.",
+        "Will the port reopen?",
+        "Aug. 25, 2025",
+        "Speakers: Mr. Li Hua, director",
+        "x" * 201,
+    ],
+)
 def test_lines_that_are_not_titles(line):
     assert not is_title_line(line, entities())
 
@@ -152,7 +166,9 @@ def test_system_files_are_skipped_as_not_transcripts(tmp_path, db_path):
 def test_verbose_ingest_says_what_a_non_transcript_lacks(tmp_path, db_path):
     (tmp_path / "copyright").write_text(
         "Format: https://www.debian.org/doc/packaging-manuals/copyright-format/1.0/\nUpstream-Name: zlib\n\n"
-        "Files: *\nCopyright: 1995-2013 Jean-loup Gailly and Mark Adler\nLicense: Zlib\n", encoding="utf-8")
+        "Files: *\nCopyright: 1995-2013 Jean-loup Gailly and Mark Adler\nLicense: Zlib\n",
+        encoding="utf-8",
+    )
     quiet = run("ingest", tmp_path / "copyright", "--db", db_path)
     assert quiet.exit_code == 1 and "0 briefings from 1 page," in quiet.output and "1 skipped" in quiet.output
     assert "Error: nothing stored: the one input is not a transcript (-v says why)" in quiet.output
@@ -160,8 +176,10 @@ def test_verbose_ingest_says_what_a_non_transcript_lacks(tmp_path, db_path):
     if (CORPUS / "en").is_dir():  # a listing page is skipped too, but it is no failure
         assert listing.exit_code == 0 and "1 skipped" in listing.output
     loud = run("ingest", tmp_path / "copyright", "--db", db_path, "-v")
-    assert (f"skipped {tmp_path / 'copyright'}: not a transcript: no roster of speakers, no speaker labels the "
-            "archive knows") in loud.output
+    assert (
+        f"skipped {tmp_path / 'copyright'}: not a transcript: no roster of speakers, no speaker labels the "
+        "archive knows"
+    ) in loud.output
     assert "no dated title or date line" in loud.output
 
 
@@ -191,10 +209,12 @@ def test_every_real_page_and_fixture_is_still_a_transcript():
     listing pages and notices the sites' screens name are left out, as before the gate."""
     folders = [*_real_folders(), ROOT / "data" / "raw", FIXTURES / "constructed"]
     stored = 0
-    for g, result in parse_paths(folders, entities()):
+    for _g, result in parse_paths(folders, entities()):
         if isinstance(result, Rejected):
-            assert result.skip and ("listing page" in result.reason or "notice" in result.reason), \
-                (result.path, result.reason)
+            assert result.skip and ("listing page" in result.reason or "notice" in result.reason), (
+                result.path,
+                result.reason,
+            )
             continue
         stored += 1
         screen.check_transcript(result)  # parse_paths has passed it; and again without help from its URL:
@@ -210,9 +230,14 @@ def test_a_spokespersons_statement_is_the_sites_own_page():
     folder = CORPUS / "zh-2020s"
     if not folder.is_dir():
         pytest.skip("../shared/corpus/mfa/zh-2020s is not present")
-    statements = [r for _, r in parse_paths([folder], entities())
-                  if isinstance(r, Briefing) and not r.participants and "发言人" in r.title
-                  and not any(t.label for t in r.turns)]
+    statements = [
+        r
+        for _, r in parse_paths([folder], entities())
+        if isinstance(r, Briefing)
+        and not r.participants
+        and "发言人" in r.title
+        and not any(t.label for t in r.turns)
+    ]
     assert statements
     for b in statements:  # the day it gives is the page's own date, which the page shows beside its URL
         with pytest.raises(Rejected, match="not a transcript"):
@@ -236,12 +261,20 @@ def test_stored_text_keeps_the_pages_quotes_and_tidies_its_spacing():
 def test_labels_and_dates_are_matched_with_their_marks_folded(tmp_path):
     (tmp_path / "dump.txt").write_text(
         "Harbour Authority press briefing\nDate: 2024\u201105\u201113\nQ: Will the “new” terminal open?\n"
-        "A: It opens in June.\nFollow\u2011up: And the ferry\u2019s timetable?\nA: It stays.\n", encoding="utf-8")
+        "A: It opens in June.\nFollow\u2011up: And the ferry\u2019s timetable?\nA: It stays.\n",
+        encoding="utf-8",
+    )
     b = parse_one(tmp_path / "dump.txt")
     assert b.date == "2024-05-13"
-    assert [(t.label, t.kind) for t in b.turns] == [("Q", "question"), ("A", "answer"),
-                                                     ("Follow\u2011up", "question"), ("A", "answer")]
-    assert b.turns[0].text == "Will the “new” terminal open?" and b.turns[2].text == "And the ferry’s timetable?"
+    assert [(t.label, t.kind) for t in b.turns] == [
+        ("Q", "question"),
+        ("A", "answer"),
+        ("Follow\u2011up", "question"),
+        ("A", "answer"),
+    ]
+    assert (
+        b.turns[0].text == "Will the “new” terminal open?" and b.turns[2].text == "And the ferry’s timetable?"
+    )
     assert find_date("2024\u201105\u201113") == "2024-05-13"
 
 
@@ -254,7 +287,12 @@ def test_search_with_straight_quotes_finds_curly_ones(tmp_path, db_path):
 
 
 def test_a_change_in_marks_alone_is_no_change():
-    meta = {"title": "Briefing on the “new” port", "date": "2025-01-01", "published": None, "missing_pages": []}
+    meta = {
+        "title": "Briefing on the “new” port",
+        "date": "2025-01-01",
+        "published": None,
+        "missing_pages": [],
+    }
     old = [{"seq": 1, "speaker": "Lin", "kind": "answer", "text": 'The "new" port\u00a0opens; it\'s ready.'}]
     new = [{"seq": 1, "speaker": "Lin", "kind": "answer", "text": "The “new” port opens; it’s ready."}]
     assert diff(dict(meta, title='Briefing on the "new" port'), old, meta, new) == []

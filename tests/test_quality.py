@@ -8,8 +8,8 @@ import shutil
 from click.testing import CliRunner
 
 from briefings.cli import cli
-from helpers import parse_all
 from conftest import FIXTURES, ROOT, recorded_transcripts
+from helpers import parse_all
 
 
 def run(*args):
@@ -77,8 +77,12 @@ def test_reingest_of_a_changed_page_lists_what_changed_turn_by_turn(db_path, tmp
     page = folder / "content_85912345.htm"
     html = page.read_text(encoding="utf-8")
     assert "Will the poor weather affect" in html
-    page.write_text(html.replace("Will the poor weather affect", "Could the poor weather affect")
-                    .replace("Xu Haoming:</p>", "Xu Haoming: </p>", 1), encoding="utf-8")
+    page.write_text(
+        html.replace("Will the poor weather affect", "Could the poor weather affect").replace(
+            "Xu Haoming:</p>", "Xu Haoming: </p>", 1
+        ),
+        encoding="utf-8",
+    )
     result = run("ingest", folder, "--db", db_path)
     assert "1 updated" in result.stdout
     report = json.loads(run("quality", "--json", "--db", db_path).stdout)
@@ -89,7 +93,8 @@ def test_reingest_of_a_changed_page_lists_what_changed_turn_by_turn(db_path, tmp
     lines = run("quality", "--db", db_path).stdout.splitlines()
     assert "changed when ingested again: 1" in lines
     assert lines[lines.index("changed when ingested again: 1") + 1].startswith(
-        "  scio-85912345#6 changed: AFP (question): \"Will the poor weather affect")
+        '  scio-85912345#6 changed: AFP (question): "Will the poor weather affect'
+    )
     # Ingesting the same pages again records nothing more.
     run("ingest", folder, "--db", db_path)
     assert len(json.loads(run("quality", "--json", "--db", db_path).stdout)["changed"]) == 1
@@ -112,8 +117,11 @@ def test_label_like_paragraphs_in_chinese_and_english(tmp_path):
     assert report["label_like_paragraphs"] == []
     [b] = parse_all(page, source="mfa")
     assert [(t.label, t.speaker, t.kind) for t in b.turns] == [
-        (None, "Zhao Lijian", "statement"), ("路透社记者", "Reuters", "question"),
-        ("赵立坚", "Zhao Lijian", "answer"), ("发言人", "Zhao Lijian", "answer")]
+        (None, "Zhao Lijian", "statement"),
+        ("路透社记者", "Reuters", "question"),
+        ("赵立坚", "Zhao Lijian", "answer"),
+        ("发言人", "Zhao Lijian", "answer"),
+    ]
 
 
 def test_a_plain_paragraph_that_opens_like_a_label_is_reported(tmp_path):
@@ -126,14 +134,21 @@ def test_a_plain_paragraph_that_opens_like_a_label_is_reported(tmp_path):
         "<p><b>CCTV:</b></p><p>Which regions grew fastest?</p><p><b>Li Hua:</b></p><p>Three stand out.</p>"
         "<p>Guangdong Province: exports rose 8%.</p><p>Yangtze River Delta: exports rose 6%.</p>"
         "<p><b>Reuters:</b></p><p>And imports?</p><p><b>Li Hua:</b></p><p>They fell.</p></div></body></html>",
-        encoding="utf-8")
+        encoding="utf-8",
+    )
     [b] = parse_all(page, source="scio")
     assert [(t.speaker, t.kind, t.answers) for t in b.turns] == [
-        ("CCTV", "question", None), ("Li Hua", "answer", 1), ("Reuters", "question", None), ("Li Hua", "answer", 3)]
+        ("CCTV", "question", None),
+        ("Li Hua", "answer", 1),
+        ("Reuters", "question", None),
+        ("Li Hua", "answer", 3),
+    ]
     assert b.turns[1].text.endswith("Yangtze River Delta: exports rose 6%.")
     report = json.loads(run("quality", page, "--source", "scio", "--json").stdout)
     assert [p["start"] for p in report["label_like_paragraphs"]] == [
-        "Guangdong Province: exports rose 8%.", "Yangtze River Delta: exports rose 6%."]
+        "Guangdong Province: exports rose 8%.",
+        "Yangtze River Delta: exports rose 6%.",
+    ]
 
 
 def test_a_page_the_parser_trips_on_is_a_rejection_in_the_folder_report(tmp_path, monkeypatch):
@@ -156,4 +171,5 @@ def test_a_page_the_parser_trips_on_is_a_rejection_in_the_folder_report(tmp_path
     report = json.loads(result.stdout)
     assert report["briefings"] == 7  # the SCIO seed and the six MFA pages; the GAC seed tripped
     assert [(r["path"].endswith(".txt"), r["reason"]) for r in report["rejected"]] == [
-        (True, "cannot parse: ValueError: no paragraph where one was expected")]
+        (True, "cannot parse: ValueError: no paragraph where one was expected")
+    ]

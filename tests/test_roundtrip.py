@@ -26,7 +26,7 @@ TABLES = {
     "briefings": "id, source, url, title, date, published, language, pages, missing_pages, turn_count, fingerprint",
     "participants": "(SELECT id FROM briefings b WHERE b.pk = briefing_pk), position, name, role, kind, label",
     "turns": "(SELECT id FROM briefings b WHERE b.pk = briefing_pk), seq, label, speaker, role, kind, outlet, "
-             "answers, also_asked, page, text",
+    "answers, also_asked, page, text",
     # What changed when a briefing was ingested again: no raw page holds it, so a backup must.
     "changes": "(SELECT id FROM briefings b WHERE b.pk = briefing_pk), at, seq, change, field, old, new",
     "rejects": "path, reason, at",
@@ -43,8 +43,10 @@ def contents(db_path) -> dict[str, list[tuple]]:
 
 
 def transcript(answer: str) -> str:
-    return ("Briefing on revisions\nSpeakers: Mr. Ann Example, spokesperson\nDate: 2024-03-04\n"
-            f"Q: Was the figure revised?\nA: {answer}\n")
+    return (
+        "Briefing on revisions\nSpeakers: Mr. Ann Example, spokesperson\nDate: 2024-03-04\n"
+        f"Q: Was the figure revised?\nA: {answer}\n"
+    )
 
 
 @pytest.fixture(scope="module")
@@ -62,7 +64,9 @@ def original(tmp_path_factory, sources):
     db = tmp_path_factory.mktemp("original") / "archive.db"
     result = run("ingest", *sources, "--db", db)
     assert result.exit_code == 0, result.output
-    (sources[-1] / "revised.txt").write_text(transcript("It was, twice: to 5.2% and then to 5.3%."), encoding="utf-8")
+    (sources[-1] / "revised.txt").write_text(
+        transcript("It was, twice: to 5.2% and then to 5.3%."), encoding="utf-8"
+    )
     result = run("ingest", sources[-1], "--db", db, "--json")
     assert json.loads(result.stdout)["updated"] == 1
     counts = contents(db)
@@ -75,7 +79,10 @@ def test_round_trip_rebuilds_an_identical_archive(original, tmp_path):
     result = run("export", "--all", "--format", "jsonl", "-o", backup, "--db", original)
     assert result.exit_code == 0, result.output
     n, rejects = len(contents(original)["briefings"]), len(contents(original)["rejects"])
-    assert result.stderr == f"wrote {n} briefings and {rejects} rejected page{'s' if rejects > 1 else ''} to {backup}\n"
+    assert (
+        result.stderr
+        == f"wrote {n} briefings and {rejects} rejected page{'s' if rejects > 1 else ''} to {backup}\n"
+    )
     lines = backup.read_text(encoding="utf-8").splitlines()
     assert len(lines) == n + rejects
 
@@ -126,18 +133,37 @@ def test_stdout_and_file_agree(original, tmp_path):
 
 def record(**changes) -> dict:
     base = {
-        "id": "text-handmade", "source": "text", "url": None, "title": "A hand-made line", "date": "2024-01-02",
-        "published": None, "language": "en", "participants": [{"name": "Ann Example", "role": None, "kind": "official"}],
-        "turns": [{"seq": 1, "label": "Ann Example", "speaker": "Ann Example", "role": None, "kind": "statement",
-                   "outlet": None, "text": "Hello."}],
+        "id": "text-handmade",
+        "source": "text",
+        "url": None,
+        "title": "A hand-made line",
+        "date": "2024-01-02",
+        "published": None,
+        "language": "en",
+        "participants": [{"name": "Ann Example", "role": None, "kind": "official"}],
+        "turns": [
+            {
+                "seq": 1,
+                "label": "Ann Example",
+                "speaker": "Ann Example",
+                "role": None,
+                "kind": "statement",
+                "outlet": None,
+                "text": "Hello.",
+            }
+        ],
     }
     return base | changes
 
 
 def test_awkward_text_survives(tmp_path, db_path):
-    text = "Line one\nline two\u2028still two\r\n\ttabbed \"quoted\" \\ back\\slash \x00 nul <b>&amp;</b> 中文 🙂"
+    text = (
+        'Line one\nline two\u2028still two\r\n\ttabbed "quoted" \\ back\\slash \x00 nul <b>&amp;</b> 中文 🙂'
+    )
     path = tmp_path / "in.jsonl"
-    path.write_text(json.dumps(record(turns=[{**record()["turns"][0], "text": text}])) + "\n", encoding="utf-8")
+    path.write_text(
+        json.dumps(record(turns=[{**record()["turns"][0], "text": text}])) + "\n", encoding="utf-8"
+    )
     assert run("ingest", path, "--db", db_path).exit_code == 0
     out = run("export", "--all", "--db", db_path).stdout
     assert len(out.splitlines()) == 1 and out.endswith("\n")
@@ -210,4 +236,6 @@ def test_export_all_does_not_overwrite(original, tmp_path):
     assert result.stderr == f"Error: {out} exists; use --force to overwrite it\n"
     assert out.read_text() == "keep me\n"
     assert run("export", "--all", "-o", out, "--force", "--db", original).exit_code == 0
-    assert out.read_text().count("\n") == len(contents(original)["briefings"]) + len(contents(original)["rejects"])
+    assert out.read_text().count("\n") == len(contents(original)["briefings"]) + len(
+        contents(original)["rejects"]
+    )

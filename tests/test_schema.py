@@ -43,13 +43,19 @@ def build_at(path, version: int) -> None:
         for sql in step:
             sql(conn) if callable(sql) else conn.execute(sql)
     if version >= 1:
-        conn.execute("INSERT INTO meta (key, value) VALUES ('schema_version', ?), ('application', 'briefings')",
-                     (str(version),))
-        conn.execute("INSERT INTO briefings (pk, id, source, title, date, language, turn_count, fingerprint, "
-                     "ingested_at) VALUES (1, 'text-old', 'text', 'An old briefing', '2001-02-03', 'en', 2, 'f', 'x')")
-        conn.execute("INSERT INTO turns (briefing_pk, seq, kind, speaker, text) VALUES "
-                     "(1, 1, 'statement', 'Old Speaker', 'archaeology of smuggling'), "
-                     "(1, 2, 'question', 'Old Outlet', 'what about tariffs')")
+        conn.execute(
+            "INSERT INTO meta (key, value) VALUES ('schema_version', ?), ('application', 'briefings')",
+            (str(version),),
+        )
+        conn.execute(
+            "INSERT INTO briefings (pk, id, source, title, date, language, turn_count, fingerprint, "
+            "ingested_at) VALUES (1, 'text-old', 'text', 'An old briefing', '2001-02-03', 'en', 2, 'f', 'x')"
+        )
+        conn.execute(
+            "INSERT INTO turns (briefing_pk, seq, kind, speaker, text) VALUES "
+            "(1, 1, 'statement', 'Old Speaker', 'archaeology of smuggling'), "
+            "(1, 2, 'question', 'Old Outlet', 'what about tariffs')"
+        )
     conn.close()
 
 
@@ -83,7 +89,11 @@ def future(monkeypatch, *step: str) -> None:
 def test_next_version_migrates_with_data_kept(seeded, monkeypatch):
     before = json.loads(run("export", "--all", "--db", seeded).stdout.splitlines()[0])
     current = store.SCHEMA_VERSION
-    future(monkeypatch, "ALTER TABLE briefings ADD COLUMN note TEXT", "CREATE INDEX briefings_note ON briefings(note)")
+    future(
+        monkeypatch,
+        "ALTER TABLE briefings ADD COLUMN note TEXT",
+        "CREATE INDEX briefings_note ON briefings(note)",
+    )
     with Archive(seeded, write=True) as archive:
         assert archive.version() == current + 1
     conn = sqlite3.connect(seeded)
@@ -111,7 +121,8 @@ def test_a_newer_archive_is_refused(seeded, command):
     assert result.exit_code == 1
     assert result.stderr == (
         f"Error: {seeded} has schema version 999, newer than this briefings "
-        f"(version {store.SCHEMA_VERSION}); upgrade briefings to open it\n")
+        f"(version {store.SCHEMA_VERSION}); upgrade briefings to open it\n"
+    )
     assert dump(seeded) == before
 
 
@@ -145,5 +156,6 @@ def test_an_older_archive_that_cannot_be_written_is_refused_clearly(db_path, mon
     assert result.exit_code == 1
     assert result.stderr == (
         f"Error: {db_path} has schema version 1 and must be migrated to version {store.SCHEMA_VERSION} "
-        f"before it can be read, which failed: {db_path} is read-only; cannot write to the archive\n")
+        f"before it can be read, which failed: {db_path} is read-only; cannot write to the archive\n"
+    )
     assert meta(db_path)["schema_version"] == "1"

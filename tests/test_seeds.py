@@ -12,8 +12,18 @@ from helpers import golden_dict, parse_one
 SEEDS = ROOT / "data" / "raw" / "seeds"
 SCIO = SEEDS / "scio_content_118230968.txt"
 GAC = SEEDS / "gac_speech_2025-01-13.txt"
-CHROME = ("Press Room", "Read in Chinese", "China.org.cn |", "1  2  3", "11  >", "Home|", "STATEMENT",
-          "Address:", "Postcode", "Chinese version shall prevail")
+CHROME = (
+    "Press Room",
+    "Read in Chinese",
+    "China.org.cn |",
+    "1  2  3",
+    "11  >",
+    "Home|",
+    "STATEMENT",
+    "Address:",
+    "Postcode",
+    "Chinese version shall prevail",
+)
 
 
 @pytest.fixture(scope="module")
@@ -30,7 +40,10 @@ def test_scio_seed_header(scio):
     assert scio.id == "scio-118230968"
     assert scio.source == "scio"
     assert scio.url == "https://english.scio.gov.cn/m/pressroom/2025-12/16/content_118230968.html"
-    assert scio.title == "SCIO briefing series on 'high-quality achievements during the 14th Five-Year Plan period': Customs"
+    assert (
+        scio.title
+        == "SCIO briefing series on 'high-quality achievements during the 14th Five-Year Plan period': Customs"
+    )
     assert scio.date == "2025-08-25"
     assert scio.published == "2025-12-16"
     assert scio.language == "en"
@@ -42,10 +55,16 @@ def test_scio_seed_participants(scio):
         ("Sun Meijun", "official", "minister of the General Administration of Customs (GAC)"),
         ("Zhao Zenglian", "official", "vice minister of the GAC"),
         ("Wang Jun", "official", "vice minister of the GAC"),
-        ("Zhang Baofeng", "official",
-         "member of the Party Committee and director general of the General Office of the GAC"),
-        ("Shou Xiaoli", "chair",
-         "director general of the Press Bureau of the State Council Information Office (SCIO) and spokesperson of the SCIO"),
+        (
+            "Zhang Baofeng",
+            "official",
+            "member of the Party Committee and director general of the General Office of the GAC",
+        ),
+        (
+            "Shou Xiaoli",
+            "chair",
+            "director general of the Press Bureau of the State Council Information Office (SCIO) and spokesperson of the SCIO",
+        ),
     ]
 
 
@@ -57,10 +76,14 @@ def test_scio_seed_turns(scio):
     ]
     speech = scio.turns[1].text.split("\n\n")
     assert speech[0].startswith("Hello, Ms. Shou. Hello, members of the media.")
-    assert speech[-1] == ("That concludes my introduction. My colleagues and I will now be happy to answer "
-                          "your questions. Thank you.")
+    assert speech[-1] == (
+        "That concludes my introduction. My colleagues and I will now be happy to answer "
+        "your questions. Thank you."
+    )
     assert len(speech) == 9  # every paragraph of the speech, none dropped
-    assert scio.turns[2].text.endswith("Please identify the media outlet you represent before asking your questions.")
+    assert scio.turns[2].text.endswith(
+        "Please identify the media outlet you represent before asking your questions."
+    )
 
 
 def test_scio_seed_every_paragraph_kept(scio):

@@ -24,10 +24,40 @@ from conftest import CORPUS
 SEED = 20261207
 CJK = re.compile(f"[{verify.CJK}]")
 # Names a fabricated quote swaps in for the real ones.
-PLACES_EN = ["China", "Japan", "India", "Russia", "Australia", "Canada", "Germany", "France", "Brazil", "Iran",
-             "Pakistan", "Viet Nam", "Italy", "Egypt"]
-PLACES_ZH = ["中国", "日本", "印度", "俄罗斯", "澳大利亚", "加拿大", "德国", "法国", "巴西", "伊朗", "巴基斯坦", "越南",
-             "意大利", "埃及", "美国", "英国"]
+PLACES_EN = [
+    "China",
+    "Japan",
+    "India",
+    "Russia",
+    "Australia",
+    "Canada",
+    "Germany",
+    "France",
+    "Brazil",
+    "Iran",
+    "Pakistan",
+    "Viet Nam",
+    "Italy",
+    "Egypt",
+]
+PLACES_ZH = [
+    "中国",
+    "日本",
+    "印度",
+    "俄罗斯",
+    "澳大利亚",
+    "加拿大",
+    "德国",
+    "法国",
+    "巴西",
+    "伊朗",
+    "巴基斯坦",
+    "越南",
+    "意大利",
+    "埃及",
+    "美国",
+    "英国",
+]
 
 
 def run(*args, input=None):
@@ -50,7 +80,8 @@ def turns(archive):
     conn = std_sqlite3.connect(archive)
     rows = conn.execute(
         "SELECT b.id, t.seq, b.language, t.text FROM turns t JOIN briefings b ON b.pk = t.briefing_pk "
-        "WHERE t.kind IN ('answer', 'statement') ORDER BY b.id, t.seq").fetchall()
+        "WHERE t.kind IN ('answer', 'statement') ORDER BY b.id, t.seq"
+    ).fetchall()
     conn.close()
     return rows
 
@@ -65,7 +96,7 @@ def _window_en(rng, text, lo=10, hi=30):
         return None
     n = rng.randint(lo, min(hi, len(words) - 2))
     i = rng.randrange(0, len(words) - n)
-    return words[i:i + n]
+    return words[i : i + n]
 
 
 def _window_zh(rng, text, lo=14, hi=40):
@@ -75,13 +106,16 @@ def _window_zh(rng, text, lo=14, hi=40):
     run_ = rng.choice(runs)
     n = rng.randint(lo, min(hi, len(run_)))
     i = rng.randrange(0, len(run_) - n + 1)
-    return run_[i:i + n]
+    return run_[i : i + n]
 
 
 def _edit_en(rng, words, how):
     words = list(words)
-    inner = [i for i in range(2, len(words) - 2) if words[i].isalpha() and words[i].islower()
-             and verify.fold(words[i]) not in verify.NEGATIONS]
+    inner = [
+        i
+        for i in range(2, len(words) - 2)
+        if words[i].isalpha() and words[i].islower() and verify.fold(words[i]) not in verify.NEGATIONS
+    ]
     if how == "verbatim":
         return " ".join(words)
     if how == "dropped" and inner:
@@ -95,7 +129,7 @@ def _edit_en(rng, words, how):
         words[i] = w[:-1] if len(w) > 4 else w + w[-1]
     elif how == "ellipsis" and len(words) >= 16:
         cut = rng.randint(5, len(words) - 9)
-        words = words[:cut] + ["..."] + words[cut + rng.randint(2, 4):]
+        words = words[:cut] + ["..."] + words[cut + rng.randint(2, 4) :]
     elif how == "swapped":
         text = " ".join(words)
         parts = re.split(r"(?<=[,.;])\s+", text)
@@ -120,7 +154,7 @@ def _edit_zh(rng, s, how, alphabet):
         del chars[rng.choice(inner)]
     elif how == "ellipsis" and len(chars) >= 24:
         cut = rng.randint(8, len(chars) - 12)
-        chars = chars[:cut] + ["……"] + chars[cut + rng.randint(2, 5):]
+        chars = chars[:cut] + ["……"] + chars[cut + rng.randint(2, 5) :]
     else:
         return None
     return "".join(chars)
@@ -184,7 +218,11 @@ def invented_quotes(turns, count=120):
             if not s:
                 continue
             if kind == "compose":
-                pool = [m.group() for t in rng.sample(turns, 30) for m in re.finditer(f"[{verify.CJK}]{{2}}", t[3])]
+                pool = [
+                    m.group()
+                    for t in rng.sample(turns, 30)
+                    for m in re.finditer(f"[{verify.CJK}]{{2}}", t[3])
+                ]
                 if len(pool) < 20:
                     continue
                 quote = "".join(rng.sample(pool, 10))
@@ -193,7 +231,9 @@ def invented_quotes(turns, count=120):
                 numbers = re.findall(r"\d+", s)
                 if places:
                     p = rng.choice(places)
-                    quote = s.replace(p, rng.choice([x for x in PLACES_ZH if x != p and p not in x and x not in p]))
+                    quote = s.replace(
+                        p, rng.choice([x for x in PLACES_ZH if x != p and p not in x and x not in p])
+                    )
                 elif numbers:
                     n = rng.choice(numbers)
                     quote = s.replace(n, str(int(n) + rng.randint(1, 9)))
@@ -225,12 +265,17 @@ def test_stock_phrase_counts_briefings_and_leads_with_first_and_last(archive):
     assert data["verdict"] == "verbatim"
     stock = data["same_wording"]
     conn = std_sqlite3.connect(archive)
-    dates = sorted(d for (d,) in conn.execute(
-        "SELECT DISTINCT b.date FROM turns t JOIN briefings b ON b.pk = t.briefing_pk "
-        "WHERE b.language = 'en' AND lower(t.text) LIKE '%china firmly opposes%'"))
+    dates = sorted(
+        d
+        for (d,) in conn.execute(
+            "SELECT DISTINCT b.date FROM turns t JOIN briefings b ON b.pk = t.briefing_pk "
+            "WHERE b.language = 'en' AND lower(t.text) LIKE '%china firmly opposes%'"
+        )
+    )
     briefings = conn.execute(
         "SELECT count(DISTINCT b.id) FROM turns t JOIN briefings b ON b.pk = t.briefing_pk "
-        "WHERE b.language = 'en' AND lower(t.text) LIKE '%china firmly opposes%'").fetchone()[0]
+        "WHERE b.language = 'en' AND lower(t.text) LIKE '%china firmly opposes%'"
+    ).fetchone()[0]
     conn.close()
     assert stock["briefings"] == briefings > 5
     assert (stock["first"]["date"], stock["last"]["date"]) == (dates[0], dates[-1])
@@ -251,13 +296,18 @@ def test_json_shape_diff_and_exit_codes(archive, turns):
     assert set(top) >= {"briefing_id", "seq", "date", "speaker", "score", "span", "diff", "original"}
     assert (top["briefing_id"], top["seq"], top["original"]) == (bid, seq, None)
     assert [d for d in top["diff"] if d["op"] != "equal"] == [
-        {"op": "insert", "quote": "", "official": words[8] + " "}]
+        {"op": "insert", "quote": "", "official": words[8] + " "}
+    ]
     assert "".join(d["official"] for d in top["diff"]) == top["span"]
     assert top["span"] in text
     assert run("verify", "Xylophone quarks dance beneath marmalade volcanoes", "--db", archive).exit_code == 1
     gone = run("verify", "Xylophone quarks dance", "--db", archive, "--json")
-    assert json.loads(gone.output) == {"verdict": "not found", "language": "en", "matches": [],
-                                       "same_wording": None}
+    assert json.loads(gone.output) == {
+        "verdict": "not found",
+        "language": "en",
+        "matches": [],
+        "same_wording": None,
+    }
     assert run("verify", "  ", "--db", archive).exit_code == 2
     bad = run("verify", quote, "--since", "2020-13", "--db", archive)
     assert bad.exit_code == 2 and "Traceback" not in bad.output
@@ -274,11 +324,29 @@ def test_marks_without_colour_and_filters(archive, turns):
     assert f"{bid}#{seq}" in result.output
     assert f"[-{words[6]}][+zebra]" in result.output.replace("\n", " ").replace("  ", " ")
     conn = std_sqlite3.connect(archive)
-    speaker, date = conn.execute("SELECT t.speaker, b.date FROM turns t JOIN briefings b ON b.pk = t.briefing_pk "
-                                 "WHERE b.id = ? AND t.seq = ?", (bid, seq)).fetchone()
+    speaker, date = conn.execute(
+        "SELECT t.speaker, b.date FROM turns t JOIN briefings b ON b.pk = t.briefing_pk "
+        "WHERE b.id = ? AND t.seq = ?",
+        (bid, seq),
+    ).fetchone()
     conn.close()
-    same = json.loads(run("verify", " ".join(words), "--speaker", speaker, "--until", date, "--source", "mfa",
-                          "--lang", "en", "--db", archive, "--json").output)
+    same = json.loads(
+        run(
+            "verify",
+            " ".join(words),
+            "--speaker",
+            speaker,
+            "--until",
+            date,
+            "--source",
+            "mfa",
+            "--lang",
+            "en",
+            "--db",
+            archive,
+            "--json",
+        ).output
+    )
     assert (same["matches"][0]["briefing_id"], same["verdict"]) == (bid, "verbatim")
     assert run("verify", " ".join(words), "--until", "2017", "--db", archive).exit_code == 1
     assert run("verify", " ".join(words), "--lang", "zh", "--db", archive).exit_code == 1

@@ -42,30 +42,85 @@ UNKNOWN_SPEAKERS = {None, "", "Unidentified journalist"}
 _CJK = re.compile(r"[\u3400-\u9fff]")
 _WORD = re.compile(r"[A-Za-z0-9]+(?:['’.-][A-Za-z0-9]+)*")
 _DIGITS = re.compile(r"\d+(?:[,，]\d{3})*(?:\.\d+)?")
-_ZH_DIGIT = {"〇": 0, "零": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7,
-             "八": 8, "九": 9}
+_ZH_DIGIT = {
+    "〇": 0,
+    "零": 0,
+    "一": 1,
+    "二": 2,
+    "两": 2,
+    "三": 3,
+    "四": 4,
+    "五": 5,
+    "六": 6,
+    "七": 7,
+    "八": 8,
+    "九": 9,
+}
 _ZH_UNIT = {"十": 10, "百": 100, "千": 1000}
 _ZH_BIG = {"万": 10**4, "亿": 10**8}
 _ZH_NUMBER = re.compile(r"[〇零一二两三四五六七八九十百千万亿]+")
 _ZH_SCALED = re.compile(r"(\d+(?:\.\d+)?)\s*([万亿])")
 _EN_SCALED = re.compile(r"(\d+(?:\.\d+)?)\s*(thousand|million|billion|trillion)\b", re.I)
 _EN_SCALE = {"thousand": 10**3, "million": 10**6, "billion": 10**9, "trillion": 10**12}
-_MONTHS = {m: i for i, m in enumerate(
-    ["january", "february", "march", "april", "may", "june", "july", "august", "september", "october",
-     "november", "december"], 1)}
-_EN_MONTH = re.compile(r"\b(" + "|".join(_MONTHS) + r"|jan|feb|mar|apr|jun|jul|aug|sept?|oct|nov|dec)\.?\s+(\d{1,2})\b",
-                       re.I)
+_MONTHS = {
+    m: i
+    for i, m in enumerate(
+        [
+            "january",
+            "february",
+            "march",
+            "april",
+            "may",
+            "june",
+            "july",
+            "august",
+            "september",
+            "october",
+            "november",
+            "december",
+        ],
+        1,
+    )
+}
+_EN_MONTH = re.compile(
+    r"\b(" + "|".join(_MONTHS) + r"|jan|feb|mar|apr|jun|jul|aug|sept?|oct|nov|dec)\.?\s+(\d{1,2})\b", re.I
+)
 
 
-_EN_WORDS = {w: i for i, w in enumerate(
-    "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen "
-    "seventeen eighteen nineteen twenty".split())}
-_EN_WORDS.update({w: i for i, w in enumerate(
-    "zeroth first second third fourth fifth sixth seventh eighth ninth tenth eleventh twelfth thirteenth "
-    "fourteenth fifteenth sixteenth seventeenth eighteenth nineteenth twentieth".split())})
-_EN_WORDS.update({"thirty": 30, "forty": 40, "fifty": 50, "sixty": 60, "seventy": 70, "eighty": 80, "ninety": 90,
-                  "hundred": 100, "thirtieth": 30, "fortieth": 40, "fiftieth": 50, "sixtieth": 60,
-                  "seventieth": 70, "hundredth": 100})
+_EN_WORDS = {
+    w: i
+    for i, w in enumerate(
+        "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen "
+        "seventeen eighteen nineteen twenty".split()
+    )
+}
+_EN_WORDS.update(
+    {
+        w: i
+        for i, w in enumerate(
+            "zeroth first second third fourth fifth sixth seventh eighth ninth tenth eleventh twelfth thirteenth "
+            "fourteenth fifteenth sixteenth seventeenth eighteenth nineteenth twentieth".split()
+        )
+    }
+)
+_EN_WORDS.update(
+    {
+        "thirty": 30,
+        "forty": 40,
+        "fifty": 50,
+        "sixty": 60,
+        "seventy": 70,
+        "eighty": 80,
+        "ninety": 90,
+        "hundred": 100,
+        "thirtieth": 30,
+        "fortieth": 40,
+        "fiftieth": 50,
+        "sixtieth": 60,
+        "seventieth": 70,
+        "hundredth": 100,
+    }
+)
 _EN_WORD_NUMBER = re.compile(r"\b(" + "|".join(_EN_WORDS) + r")\b", re.I)
 
 
@@ -150,14 +205,24 @@ class Side:
 
 def side(turn: dict, language: str) -> Side:
     who = turn.get("outlet") if turn.get("kind") == "question" and turn.get("outlet") else turn.get("speaker")
-    return Side((turn["seq"],), turn["kind"], who, size(turn["text"], language),
-                frozenset(numbers(turn["text"], language)))
+    return Side(
+        (turn["seq"],),
+        turn["kind"],
+        who,
+        size(turn["text"], language),
+        frozenset(numbers(turn["text"], language)),
+    )
 
 
 def joined(a: Side, b: Side) -> Side:
     """Two turns read as one, of the first one's kind."""
-    return Side(a.seqs + b.seqs, a.kind, a.who if a.who not in UNKNOWN_SPEAKERS else b.who,
-                a.size + b.size, a.numbers | b.numbers)
+    return Side(
+        a.seqs + b.seqs,
+        a.kind,
+        a.who if a.who not in UNKNOWN_SPEAKERS else b.who,
+        a.size + b.size,
+        a.numbers | b.numbers,
+    )
 
 
 def _comparable(name: str | None) -> bool:
@@ -176,7 +241,7 @@ def similarity(a: Side, b: Side) -> float:
         kind = 1.0
     ratio = math.log((a.size + LENGTH_SMOOTHING) / (b.size + LENGTH_SMOOTHING))
     sigma = LENGTH_SIGMA * (1.5 if a.kind == "question" else 1.0)  # questions are paraphrased more freely
-    length = math.exp(-(ratio ** 2) / (2 * sigma ** 2))
+    length = math.exp(-(ratio**2) / (2 * sigma**2))
     evidence = [(length, 2.0)]
     if _comparable(a.who) and _comparable(b.who):
         evidence.append((1.0 if a.who == b.who else 0.0, 3.0 if a.kind == "question" else 1.5))
@@ -206,9 +271,9 @@ def _run(sides: list[Side], i: int, n: int) -> tuple[Side, float] | None:
     if i + n > len(sides):
         return None
     run = sides[i]
-    for s in sides[i + 1:i + n]:
+    for s in sides[i + 1 : i + n]:
         run = joined(run, s)
-    kinds = {s.kind for s in sides[i:i + n]}
+    kinds = {s.kind for s in sides[i : i + n]}
     if n == 1:
         return run, 0.0
     # One version splits a turn in two (same kind), or prints a question and its
@@ -250,14 +315,21 @@ def align(turns_a: list[dict], lang_a: str, turns_b: list[dict], lang_b: str) ->
                     shown = s + (0.0 if mixed else ra[1] + rb[1])
                     # A link's worth grows with the turns it covers, so a turn is left
                     # out only when no reading of it as part of a translation fits.
-                    offer(i + di, j + dj, here + (s - LINK_FLOOR) * (1 + COVER * (di + dj - 2)), (i, j, shown))
+                    offer(
+                        i + di, j + dj, here + (s - LINK_FLOOR) * (1 + COVER * (di + dj - 2)), (i, j, shown)
+                    )
     links: list[Link] = []
     i, j = n, m
     while (i, j) != (0, 0):
         pi, pj, s = back[i][j]
         if s is not None:
-            links.append(Link(tuple(x.seqs[0] for x in A[pi:i]), tuple(x.seqs[0] for x in B[pj:j]),
-                              round(min(1.0, s), 3)))
+            links.append(
+                Link(
+                    tuple(x.seqs[0] for x in A[pi:i]),
+                    tuple(x.seqs[0] for x in B[pj:j]),
+                    round(min(1.0, s), 3),
+                )
+            )
         i, j = pi, pj
     links.reverse()
     return links

@@ -26,8 +26,10 @@ def _folded(value):
 
 
 def _show(turn: dict) -> str:
-    return json.dumps({"speaker": turn.get("speaker"), "kind": turn.get("kind"), "text": turn.get("text")},
-                      ensure_ascii=False)
+    return json.dumps(
+        {"speaker": turn.get("speaker"), "kind": turn.get("kind"), "text": turn.get("text")},
+        ensure_ascii=False,
+    )
 
 
 def diff(old_meta: dict, old_turns: list[dict], new_meta: dict, new_turns: list[dict]) -> list[dict]:
@@ -38,17 +40,30 @@ def diff(old_meta: dict, old_turns: list[dict], new_meta: dict, new_turns: list[
     rows = []
     for field in META_FIELDS:
         if _folded(old_meta.get(field)) != _folded(new_meta.get(field)):
-            rows.append({"seq": None, "change": "metadata", "field": field,
-                         "old": json.dumps(old_meta.get(field)), "new": json.dumps(new_meta.get(field))})
-    matcher = difflib.SequenceMatcher(a=[_key(t) for t in old_turns], b=[_key(t) for t in new_turns], autojunk=False)
+            rows.append(
+                {
+                    "seq": None,
+                    "change": "metadata",
+                    "field": field,
+                    "old": json.dumps(old_meta.get(field)),
+                    "new": json.dumps(new_meta.get(field)),
+                }
+            )
+    matcher = difflib.SequenceMatcher(
+        a=[_key(t) for t in old_turns], b=[_key(t) for t in new_turns], autojunk=False
+    )
     for op, i1, i2, j1, j2 in matcher.get_opcodes():
         if op == "equal":
             continue
         olds, news = old_turns[i1:i2], new_turns[j1:j2]
-        if [(t.get("speaker"), t.get("kind")) for t in olds] == [(t.get("speaker"), t.get("kind")) for t in news]:
+        if [(t.get("speaker"), t.get("kind")) for t in olds] == [
+            (t.get("speaker"), t.get("kind")) for t in news
+        ]:
             # The same speakers in the same order: each turn's words were edited.
             for o, n in zip(olds, news):
-                rows.append({"seq": n["seq"], "change": "changed", "field": None, "old": _show(o), "new": _show(n)})
+                rows.append(
+                    {"seq": n["seq"], "change": "changed", "field": None, "old": _show(o), "new": _show(n)}
+                )
             continue
         # Otherwise never pair one speaker's old words with another's new ones.
         for o in olds:

@@ -21,9 +21,9 @@ rolled back.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Callable
 
 from .sqlite import sqlite3
 from .store import FTS_SHADOWS, HAN_INDEX, TEXT_COLUMNS, expected_schema, fts_indexes, same_sql
@@ -41,7 +41,7 @@ FIXES = {
     REPAIR: "`briefings check --repair` mends it",
     REINGEST: "re-ingest its pages or backup (`briefings ingest PATH`) to rewrite it",
     RESTORE: "it cannot be mended in place: restore a backup (`briefings ingest backup.jsonl --db NEW.db`) "
-             "or rebuild from the raw pages (`briefings ingest data/raw --db NEW.db`)",
+    "or rebuild from the raw pages (`briefings ingest data/raw --db NEW.db`)",
 }
 
 
@@ -92,7 +92,9 @@ def sqlite_integrity(conn: sqlite3.Connection) -> list[Problem]:
         return []
     problems = [_problem("integrity", f"SQLite integrity check: {r}", RESTORE) for r in rows[:SHOW]]
     if len(rows) > SHOW:
-        problems.append(_problem("integrity", f"SQLite integrity check: {len(rows) - SHOW} more like these", RESTORE))
+        problems.append(
+            _problem("integrity", f"SQLite integrity check: {len(rows) - SHOW} more like these", RESTORE)
+        )
     return problems
 
 
@@ -131,50 +133,85 @@ def fts_counts(conn: sqlite3.Connection) -> list[Problem]:
             continue  # nothing to compare row by row; a missing table is the schema check's
         else:
             wanted = f"SELECT {fts.rowid} AS k FROM {fts.content}"
-        unindexed = [r[0] for r in conn.execute(
-            f"SELECT k FROM ({wanted}) WHERE k NOT IN (SELECT id FROM {docsize}) ORDER BY k").fetchall()]
-        stale = [r[0] for r in conn.execute(
-            f"SELECT id FROM {docsize} WHERE id NOT IN (SELECT k FROM ({wanted})) ORDER BY id").fetchall()]
+        unindexed = [
+            r[0]
+            for r in conn.execute(
+                f"SELECT k FROM ({wanted}) WHERE k NOT IN (SELECT id FROM {docsize}) ORDER BY k"
+            ).fetchall()
+        ]
+        stale = [
+            r[0]
+            for r in conn.execute(
+                f"SELECT id FROM {docsize} WHERE id NOT IN (SELECT k FROM ({wanted})) ORDER BY id"
+            ).fetchall()
+        ]
         if unindexed:
-            problems.append(_problem("fts", f"search index {fts.name} is missing " + _named(unindexed, "turn") +
-                                     " (pk)", REPAIR))
+            problems.append(
+                _problem(
+                    "fts",
+                    f"search index {fts.name} is missing " + _named(unindexed, "turn") + " (pk)",
+                    REPAIR,
+                )
+            )
         if stale:
-            problems.append(_problem("fts", f"search index {fts.name} holds " + _named(stale, "deleted turn") +
-                                     " (pk)", REPAIR))
+            problems.append(
+                _problem(
+                    "fts", f"search index {fts.name} holds " + _named(stale, "deleted turn") + " (pk)", REPAIR
+                )
+            )
     return problems
 
 
 def orphans(conn: sqlite3.Connection) -> list[Problem]:
     problems = []
     for table, noun in (("turns", "turn"), ("participants", "participant"), ("changes", "change record")):
-        rows = [r[0] for r in conn.execute(
-            f"SELECT pk FROM {table} WHERE briefing_pk NOT IN (SELECT pk FROM briefings) ORDER BY pk").fetchall()]
+        rows = [
+            r[0]
+            for r in conn.execute(
+                f"SELECT pk FROM {table} WHERE briefing_pk NOT IN (SELECT pk FROM briefings) ORDER BY pk"
+            ).fetchall()
+        ]
         if rows:
             problems.append(_problem("orphans", f"{_named(rows, noun)} (pk) belong to no briefing", REPAIR))
     for table, noun in (("counterparts", "pair record"), ("turn_links", "turn link")):
-        n = conn.execute(f"SELECT count(*) FROM {table} WHERE briefing_pk NOT IN (SELECT pk FROM briefings) "
-                         "OR other_pk NOT IN (SELECT pk FROM briefings)").fetchone()[0]
+        n = conn.execute(
+            f"SELECT count(*) FROM {table} WHERE briefing_pk NOT IN (SELECT pk FROM briefings) "
+            "OR other_pk NOT IN (SELECT pk FROM briefings)"
+        ).fetchone()[0]
         if n:
-            problems.append(_problem("orphans", f"{n} {noun}{'s' if n != 1 else ''} name a briefing that is gone",
-                                     REPAIR))
+            problems.append(
+                _problem("orphans", f"{n} {noun}{'s' if n != 1 else ''} name a briefing that is gone", REPAIR)
+            )
     return problems
 
 
 def counts(conn: sqlite3.Connection) -> list[Problem]:
     rows = conn.execute(
         "SELECT b.id, b.turn_count, (SELECT count(*) FROM turns t WHERE t.briefing_pk = b.pk) AS n "
-        "FROM briefings b WHERE b.turn_count != n OR n = 0 ORDER BY b.pk").fetchall()
-    return [_problem("counts", f"briefing {bid} holds no turns" if n == 0 and said == 0 else
-                     f"briefing {bid} says it has {said} turns but holds {n}", REINGEST) for bid, said, n in rows]
+        "FROM briefings b WHERE b.turn_count != n OR n = 0 ORDER BY b.pk"
+    ).fetchall()
+    return [
+        _problem(
+            "counts",
+            f"briefing {bid} holds no turns"
+            if n == 0 and said == 0
+            else f"briefing {bid} says it has {said} turns but holds {n}",
+            REINGEST,
+        )
+        for bid, said, n in rows
+    ]
 
 
 def seq_gaps(conn: sqlite3.Connection) -> list[Problem]:
     """Turns of each briefing are numbered 1..n with no gap (UNIQUE rules out repeats)."""
     rows = conn.execute(
         "SELECT b.id, count(t.pk), min(t.seq), max(t.seq) FROM turns t JOIN briefings b ON b.pk = t.briefing_pk "
-        "GROUP BY t.briefing_pk HAVING min(t.seq) != 1 OR max(t.seq) != count(t.pk) ORDER BY b.pk").fetchall()
-    return [_problem("seq", f"briefing {bid} has {n} turns numbered {lo}..{hi}, not 1..{n}", REINGEST)
-            for bid, n, lo, hi in rows]
+        "GROUP BY t.briefing_pk HAVING min(t.seq) != 1 OR max(t.seq) != count(t.pk) ORDER BY b.pk"
+    ).fetchall()
+    return [
+        _problem("seq", f"briefing {bid} has {n} turns numbered {lo}..{hi}, not 1..{n}", REINGEST)
+        for bid, n, lo, hi in rows
+    ]
 
 
 def answers(conn: sqlite3.Connection) -> list[Problem]:
@@ -183,9 +220,12 @@ def answers(conn: sqlite3.Connection) -> list[Problem]:
         "SELECT b.id, group_concat(t.seq, ', ') FROM turns t JOIN briefings b ON b.pk = t.briefing_pk "
         "WHERE t.answers IS NOT NULL AND NOT EXISTS "
         "(SELECT 1 FROM turns q WHERE q.briefing_pk = t.briefing_pk AND q.seq = t.answers) "
-        "GROUP BY t.briefing_pk ORDER BY b.pk").fetchall()
-    return [_problem("answers", f"briefing {bid}: turn(s) {seqs} answer a question that is not there", REINGEST)
-            for bid, seqs in rows]
+        "GROUP BY t.briefing_pk ORDER BY b.pk"
+    ).fetchall()
+    return [
+        _problem("answers", f"briefing {bid}: turn(s) {seqs} answer a question that is not there", REINGEST)
+        for bid, seqs in rows
+    ]
 
 
 # JSON columns: (table, column, what the value must be, the id of the row's briefing).
@@ -200,9 +240,13 @@ def damaged_json(conn: sqlite3.Connection) -> list[tuple[str, str, str]]:
     """(briefing id, table, column) of every JSON column that does not hold a JSON list."""
     out = []
     for table, column, kind, bid in JSON_COLUMNS:
-        out += [(r[0], table, column) for r in conn.execute(
-            f"SELECT DISTINCT {bid} FROM {table} "
-            f"WHERE CASE WHEN json_valid({column}) THEN json_type({column}) != '{kind}' ELSE 1 END ORDER BY pk")]
+        out += [
+            (r[0], table, column)
+            for r in conn.execute(
+                f"SELECT DISTINCT {bid} FROM {table} "
+                f"WHERE CASE WHEN json_valid({column}) THEN json_type({column}) != '{kind}' ELSE 1 END ORDER BY pk"
+            )
+        ]
     return out
 
 
@@ -210,8 +254,10 @@ def json_columns(conn: sqlite3.Connection) -> list[Problem]:
     by_column: dict[tuple[str, str], list] = {}
     for bid, table, column in damaged_json(conn):
         by_column.setdefault((table, column), []).append(bid)
-    return [_problem("json", f"{table}.{column} is not a JSON list in {_named(ids, 'briefing')}", REINGEST)
-            for (table, column), ids in by_column.items()]
+    return [
+        _problem("json", f"{table}.{column} is not a JSON list in {_named(ids, 'briefing')}", REINGEST)
+        for (table, column), ids in by_column.items()
+    ]
 
 
 def control_characters(conn: sqlite3.Connection) -> list[Problem]:
@@ -224,8 +270,11 @@ def control_characters(conn: sqlite3.Connection) -> list[Problem]:
         bid = "id" if table == "briefings" else "(SELECT id FROM briefings b WHERE b.pk = briefing_pk)"
         ids = [r[0] for r in conn.execute(f"SELECT DISTINCT {bid} FROM {table} WHERE {where}")]
         if ids:
-            problems.append(_problem("text", f"{table} text holds control characters in {_named(ids, 'briefing')}",
-                                     REPAIR))
+            problems.append(
+                _problem(
+                    "text", f"{table} text holds control characters in {_named(ids, 'briefing')}", REPAIR
+                )
+            )
     return problems
 
 
@@ -257,32 +306,58 @@ def text_encoding(conn: sqlite3.Connection) -> list[Problem]:
         where = " OR ".join(f"not_utf8(CAST({c} AS BLOB))" for c in columns)
         if table in ("briefings", "turns", "participants", "changes"):
             bid = "id" if table == "briefings" else "(SELECT id FROM briefings b WHERE b.pk = briefing_pk)"
-            ids = [_shown_id(r[0]) for r in conn.execute(
-                f"SELECT DISTINCT CAST({bid} AS BLOB) FROM {table} WHERE {where} ORDER BY pk")]
+            ids = [
+                _shown_id(r[0])
+                for r in conn.execute(
+                    f"SELECT DISTINCT CAST({bid} AS BLOB) FROM {table} WHERE {where} ORDER BY pk"
+                )
+            ]
             if ids:
-                which = [c for c in columns if conn.execute(
-                    f"SELECT 1 FROM {table} WHERE not_utf8(CAST({c} AS BLOB)) LIMIT 1").fetchone()]
-                problems.append(_problem("encoding", f"{table}.{'/'.join(which)} holds text that is not UTF-8 in "
-                                         f"{_named(ids, 'briefing')}", REINGEST))
+                which = [
+                    c
+                    for c in columns
+                    if conn.execute(
+                        f"SELECT 1 FROM {table} WHERE not_utf8(CAST({c} AS BLOB)) LIMIT 1"
+                    ).fetchone()
+                ]
+                problems.append(
+                    _problem(
+                        "encoding",
+                        f"{table}.{'/'.join(which)} holds text that is not UTF-8 in "
+                        f"{_named(ids, 'briefing')}",
+                        REINGEST,
+                    )
+                )
         else:
             n = conn.execute(f"SELECT count(*) FROM {table} WHERE {where}").fetchone()[0]
             if n:
-                problems.append(_problem("encoding", f"{table} holds text that is not UTF-8 in {n} "
-                                         f"row{'s' if n != 1 else ''}", RESTORE))
+                problems.append(
+                    _problem(
+                        "encoding",
+                        f"{table} holds text that is not UTF-8 in {n} row{'s' if n != 1 else ''}",
+                        RESTORE,
+                    )
+                )
     return problems
 
 
 def _text_columns(conn: sqlite3.Connection) -> dict[str, list[str]]:
     """The TEXT columns of the archive's own tables (not the search indexes' shadow tables)."""
-    tables = [r[0] for r in conn.execute(
-        "SELECT name FROM sqlite_master WHERE type = 'table' AND sql NOT LIKE 'CREATE VIRTUAL%' "
-        "AND name NOT LIKE 'sqlite%' ORDER BY rowid")]
+    tables = [
+        r[0]
+        for r in conn.execute(
+            "SELECT name FROM sqlite_master WHERE type = 'table' AND sql NOT LIKE 'CREATE VIRTUAL%' "
+            "AND name NOT LIKE 'sqlite%' ORDER BY rowid"
+        )
+    ]
     fts = {f.name for f in fts_indexes()}
     out = {}
     for table in tables:
         if table.rpartition("_")[0] in fts:
             continue
-        columns = [r[1] for r in conn.execute(f"PRAGMA table_info({table})") if "TEXT" in (r[2] or "").upper()]
+        columns = [
+            r[1] for r in conn.execute(f"PRAGMA table_info({table})") if "TEXT" in (r[2] or "").upper()
+        ]
         if columns:
             out[table] = columns
     return out
@@ -305,8 +380,10 @@ def fts_integrity(path: Path) -> tuple[list[Problem], str | None]:
                 continue  # the schema check says it is missing
             for label, sql in (
                 ("index", f"INSERT INTO {fts.name}({fts.name}) VALUES('integrity-check')"),
-                (f"index against {fts.content or 'its content'}",
-                 f"INSERT INTO {fts.name}({fts.name}, rank) VALUES('integrity-check', 1)"),
+                (
+                    f"index against {fts.content or 'its content'}",
+                    f"INSERT INTO {fts.name}({fts.name}, rank) VALUES('integrity-check', 1)",
+                ),
             ):
                 try:
                     # IMMEDIATE: the check is spelled as an INSERT, so it needs the write lock;
@@ -317,8 +394,9 @@ def fts_integrity(path: Path) -> tuple[list[Problem], str | None]:
                 except sqlite3.DatabaseError as exc:
                     if _read_only(exc):
                         return problems, f"FTS5 integrity-check ({path} is read-only)"
-                    problems.append(_problem("fts", f"FTS5 integrity-check of {fts.name} ({label}) failed: {exc}",
-                                             REPAIR))
+                    problems.append(
+                        _problem("fts", f"FTS5 integrity-check of {fts.name} ({label}) failed: {exc}", REPAIR)
+                    )
                 finally:
                     if conn.in_transaction:
                         conn.execute("ROLLBACK")

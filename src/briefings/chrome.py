@@ -18,8 +18,16 @@ RULES: list[tuple[str, re.Pattern[str], str]] = [
     ("byline", re.compile(r"^China\.org\.cn\s*(?:\||,|Updated:|\d)", re.I), "drop"),
     ("byline", re.compile(r"^(?:Source|Editor|Author|Updated)\s*[:：]\s*\S.{0,80}$", re.I), "drop"),
     ("byline", re.compile(r"^(?:english\.)?scio\.gov\.cn\s*\|", re.I), "drop"),
-    ("share bar", re.compile(r"^(?:Share|Share to|Print|Close|Print Close|E-mail|Email|Favorite)\s*:?$", re.I), "drop"),
-    ("related links", re.compile(r"^MORE FROM\b"), "cut"),  # the heading is in capitals; "More from" is speech
+    (
+        "share bar",
+        re.compile(r"^(?:Share|Share to|Print|Close|Print Close|E-mail|Email|Favorite)\s*:?$", re.I),
+        "drop",
+    ),
+    (
+        "related links",
+        re.compile(r"^MORE FROM\b"),
+        "cut",
+    ),  # the heading is in capitals; "More from" is speech
     ("forum link", re.compile(r"^Go to Forum\s*>>", re.I), "drop"),
     ("photo caption", re.compile(r"^\[?\s*(?:Photo|Photos|Image)\s*(?:by|/|:)\s*[^\]]*\]?$", re.I), "drop"),
     ("photo caption", re.compile(r"^\[.{0,200}/China SCIO\]$", re.I), "drop"),
@@ -36,11 +44,15 @@ RULES: list[tuple[str, re.Pattern[str], str]] = [
     ("back to top", re.compile(r"^(?:Back to top|Top)$", re.I), "drop"),
 ]
 
-_PAGER_TOKEN = re.compile(r"<<|>>|<|>|«|»|‹|›|Prev(?:ious)?|Next|First|Last|上一页|下一页|首页|尾页|\d{1,3}", re.I)
+_PAGER_TOKEN = re.compile(
+    r"<<|>>|<|>|«|»|‹|›|Prev(?:ious)?|Next|First|Last|上一页|下一页|首页|尾页|\d{1,3}", re.I
+)
 
 
 # Everything a pager line may hold; one match tells most lines apart before any counting.
-_PAGER_LINE = re.compile(r"^(?:[\s|.…<>«»‹›\d]|Prev(?:ious)?|Next|First|Last|上一页|下一页|首页|尾页)+$", re.I)
+_PAGER_LINE = re.compile(
+    r"^(?:[\s|.…<>«»‹›\d]|Prev(?:ious)?|Next|First|Last|上一页|下一页|首页|尾页)+$", re.I
+)
 
 
 def pager_total(line: str) -> int | None:

@@ -64,10 +64,18 @@ def _date_callback(end: bool):
 
 
 def date_options(f):
-    f = click.option("--until", callback=_date_callback(True), metavar="DATE",
-                     help="Only on or before this day (YYYY, YYYY-MM or YYYY-MM-DD).")(f)
-    f = click.option("--since", callback=_date_callback(False), metavar="DATE",
-                     help="Only on or after this day (YYYY, YYYY-MM or YYYY-MM-DD).")(f)
+    f = click.option(
+        "--until",
+        callback=_date_callback(True),
+        metavar="DATE",
+        help="Only on or before this day (YYYY, YYYY-MM or YYYY-MM-DD).",
+    )(f)
+    f = click.option(
+        "--since",
+        callback=_date_callback(False),
+        metavar="DATE",
+        help="Only on or after this day (YYYY, YYYY-MM or YYYY-MM-DD).",
+    )(f)
     return f
 
 
@@ -76,8 +84,11 @@ def source_option(f):
 
 
 def speaker_option(f):
-    return click.option("--speaker", metavar="NAME",
-                        help="Only this speaker: a person or an outlet, any spelling the archive knows.")(f)
+    return click.option(
+        "--speaker",
+        metavar="NAME",
+        help="Only this speaker: a person or an outlet, any spelling the archive knows.",
+    )(f)
 
 
 def handle_errors(f):
@@ -88,7 +99,11 @@ def handle_errors(f):
         try:
             return f(*args, **kwargs)
         except (ArchiveError, OSError) as exc:
-            message = str(exc) if isinstance(exc, ArchiveError) else f"{exc.strerror or exc}: {exc.filename or ''}".rstrip(": ")
+            message = (
+                str(exc)
+                if isinstance(exc, ArchiveError)
+                else f"{exc.strerror or exc}: {exc.filename or ''}".rstrip(": ")
+            )
             raise click.ClickException(message) from None
         except query.QueryError as exc:
             raise click.UsageError(str(exc)) from None
@@ -178,9 +193,14 @@ class InputPath(click.Path):
                 os.stat(value)
             except OSError as exc:
                 if exc.errno == errno.ELOOP:
-                    self.fail(f"{os.fsdecode(value)!r} is a loop of symbolic links (it leads to {target!r})",
-                              param, ctx)
-            self.fail(f"{os.fsdecode(value)!r} is a symbolic link to {target!r}, which does not exist", param, ctx)
+                    self.fail(
+                        f"{os.fsdecode(value)!r} is a loop of symbolic links (it leads to {target!r})",
+                        param,
+                        ctx,
+                    )
+            self.fail(
+                f"{os.fsdecode(value)!r} is a symbolic link to {target!r}, which does not exist", param, ctx
+            )
         return super().convert(value, param, ctx)
 
 
@@ -215,10 +235,19 @@ def not_a_regular_file(path) -> str | None:
         return None  # nothing there (or nothing we may see): the write says what is wrong
     if stat.S_ISREG(mode) or stat.S_ISLNK(mode):
         return None
-    kind = ("a named pipe (FIFO)" if stat.S_ISFIFO(mode) else "a socket" if stat.S_ISSOCK(mode)
-            else "a device" if stat.S_ISCHR(mode) or stat.S_ISBLK(mode) else "not a regular file")
-    return (f"{shown(path)} is {kind}: -o writes regular files only, and nothing was changed "
-            "(use -o - or leave -o out for standard output)")
+    kind = (
+        "a named pipe (FIFO)"
+        if stat.S_ISFIFO(mode)
+        else "a socket"
+        if stat.S_ISSOCK(mode)
+        else "a device"
+        if stat.S_ISCHR(mode) or stat.S_ISBLK(mode)
+        else "not a regular file"
+    )
+    return (
+        f"{shown(path)} is {kind}: -o writes regular files only, and nothing was changed "
+        "(use -o - or leave -o out for standard output)"
+    )
 
 
 # -- commands --------------------------------------------------------------
@@ -240,8 +269,12 @@ def cli():
 @cli.command()
 @click.argument("paths", nargs=-1, required=True, type=InputPath())
 @click.option("--source", type=click.Choice(FAMILIES), help="Treat every page as this family.")
-@click.option("-v", "--verbose", is_flag=True,
-              help="Also list the pages skipped as not transcripts, and identical copies of pages.")
+@click.option(
+    "-v",
+    "--verbose",
+    is_flag=True,
+    help="Also list the pages skipped as not transcripts, and identical copies of pages.",
+)
 @db_option
 @json_option
 @handle_errors
@@ -264,7 +297,8 @@ def ingest(paths, source, verbose, db_path, as_json):
     """
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-    from .ingest import ingest as run, plan
+    from .ingest import ingest as run
+    from .ingest import plan
 
     entities = load_entities(db_path)
     # Planned before opening: a bad path leaves no archive behind.
@@ -272,11 +306,18 @@ def ingest(paths, source, verbose, db_path, as_json):
         err = render.console(stderr=True)
         show_progress = err.is_terminal and not as_json
         if show_progress:
-            with Progress(TextColumn("ingesting"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-                          console=err, transient=True) as bar:
+            with Progress(
+                TextColumn("ingesting"),
+                BarColumn(),
+                MofNCompleteColumn(),
+                TimeElapsedColumn(),
+                console=err,
+                transient=True,
+            ) as bar:
                 task = bar.add_task("ingest", total=len(pages))
-                report = run(paths, archive, entities, source=source, plan=pages,
-                             on_group=lambda g: bar.advance(task))
+                report = run(
+                    paths, archive, entities, source=source, plan=pages, on_group=lambda g: bar.advance(task)
+                )
         else:
             report = run(paths, archive, entities, source=source, plan=pages)
     if as_json:
@@ -284,7 +325,7 @@ def ingest(paths, source, verbose, db_path, as_json):
     else:
         for path, reason in report.rejected:
             click.echo(f"rejected {path}: {reason}", err=True)
-        for path, bid, reason, _ in report.conflicts:
+        for path, _bid, reason, _ in report.conflicts:
             click.echo(f"conflict {path}: {reason}", err=True)
         for path, reason, _, _ in report.duplicates:
             click.echo(f"skipped {path}: {reason}", err=True)
@@ -302,7 +343,9 @@ def ingest(paths, source, verbose, db_path, as_json):
         if not strangers:
             what = "the one input was rejected" if n == 1 else f"all {n} inputs were rejected"
         elif not report.rejected:
-            what = "the one input is not a transcript" if n == 1 else f"none of the {n} inputs is a transcript"
+            what = (
+                "the one input is not a transcript" if n == 1 else f"none of the {n} inputs is a transcript"
+            )
         else:
             what = f"all {n} inputs were rejected or are not transcripts"
         click.echo(f"Error: nothing stored: {what}{' (-v says why)' if strangers else ''}", err=True)
@@ -335,8 +378,10 @@ def remove(briefing_ids, dry_run, db_path, as_json):
         return
     verb = "would remove" if dry_run else "removed"
     for b in gone:
-        click.echo(f"{verb} {b['id']}: {b['date'] or 'no date'}, {b['turns']} turn{'s' if b['turns'] != 1 else ''}, "
-                   f"{b['title']}")
+        click.echo(
+            f"{verb} {b['id']}: {b['date'] or 'no date'}, {b['turns']} turn{'s' if b['turns'] != 1 else ''}, "
+            f"{b['title']}"
+        )
     click.echo(f"{verb} {len(gone)} briefing{'s' if len(gone) != 1 else ''}", err=True)
 
 
@@ -346,36 +391,60 @@ FETCH_SOURCES = ("scio", "chinaorg", "gac", "mfa")
 
 
 def raw_dir_option(f):
-    return click.option("--raw-dir", default=os.path.join("data", "raw"), show_default=True,
-                        type=click.Path(file_okay=False, path_type=Path),
-                        help="Raw store: pages go to RAW_DIR/<source>/ with a manifest.jsonl.")(f)
+    return click.option(
+        "--raw-dir",
+        default=os.path.join("data", "raw"),
+        show_default=True,
+        type=click.Path(file_okay=False, path_type=Path),
+        help="Raw store: pages go to RAW_DIR/<source>/ with a manifest.jsonl.",
+    )(f)
 
 
 def rate_option(f):
-    return click.option("--rate", type=click.FloatRange(min=0, min_open=True), default=1.0, show_default=True,
-                        help="At most this many requests per second to any one host.")(f)
+    return click.option(
+        "--rate",
+        type=click.FloatRange(min=0, min_open=True),
+        default=1.0,
+        show_default=True,
+        help="At most this many requests per second to any one host.",
+    )(f)
 
 
 def timeout_option(f):
-    return click.option("--timeout", type=click.FloatRange(min=0, min_open=True), default=30.0, show_default=True,
-                        metavar="SECONDS",
-                        help="Give up on a request (then retry it) that has not fully arrived in this many "
-                             "seconds; also the limit for connecting and for each read.")(f)
+    return click.option(
+        "--timeout",
+        type=click.FloatRange(min=0, min_open=True),
+        default=30.0,
+        show_default=True,
+        metavar="SECONDS",
+        help="Give up on a request (then retry it) that has not fully arrived in this many "
+        "seconds; also the limit for connecting and for each read.",
+    )(f)
 
 
 def insecure_option(f):
     def convert(ctx, param, value):
         return frozenset(value)  # the sources to fetch over plain http
 
-    return click.option("--insecure-http", multiple=True, metavar="SOURCE", type=click.Choice(FETCH_SOURCES),
-                        callback=convert,
-                        help="Fetch this source over plain http, for a site whose TLS certificate is broken "
-                             "(SCIO and GACC have been); repeat for more sources. Off by default.")(f)
+    return click.option(
+        "--insecure-http",
+        multiple=True,
+        metavar="SOURCE",
+        type=click.Choice(FETCH_SOURCES),
+        callback=convert,
+        help="Fetch this source over plain http, for a site whose TLS certificate is broken "
+        "(SCIO and GACC have been); repeat for more sources. Off by default.",
+    )(f)
 
 
 def unused_db_option(f):
-    return click.option("--db", "db_path", envvar="BRIEFINGS_DB", hidden=True,
-                        help="Accepted like every command; fetching writes only the raw store.")(f)
+    return click.option(
+        "--db",
+        "db_path",
+        envvar="BRIEFINGS_DB",
+        hidden=True,
+        help="Accepted like every command; fetching writes only the raw store.",
+    )(f)
 
 
 def _run_with_progress(as_json: bool, label: str, work):
@@ -385,8 +454,15 @@ def _run_with_progress(as_json: bool, label: str, work):
         return work(None)
     from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
-    with Progress(TextColumn(label), BarColumn(), TextColumn("{task.completed} pages"),
-                  TextColumn("{task.description}"), TimeElapsedColumn(), console=err, transient=True) as bar:
+    with Progress(
+        TextColumn(label),
+        BarColumn(),
+        TextColumn("{task.completed} pages"),
+        TextColumn("{task.description}"),
+        TimeElapsedColumn(),
+        console=err,
+        transient=True,
+    ) as bar:
         task = bar.add_task("", total=None)
 
         def on_page(result):
@@ -419,15 +495,23 @@ def _report_fetch(report, as_json: bool) -> None:
             click.echo(f"failed {line}", err=True)
         click.echo(report.summary())
     if not report.ok:
-        raise click.ClickException("some pages could not be fetched (listed above); "
-                                   "a rerun of the same command fetches only what is missing")
+        raise click.ClickException(
+            "some pages could not be fetched (listed above); "
+            "a rerun of the same command fetches only what is missing"
+        )
 
 
 @cli.command()
 @click.argument("urls", nargs=-1, required=True, metavar="URL...")
 @raw_dir_option
-@click.option("--source", type=click.Choice(FETCH_SOURCES), help="Page family, for a URL whose host does not tell.")
-@click.option("--refresh", is_flag=True, help="Ask again for stored pages (conditional requests); keep old versions in .history/.")
+@click.option(
+    "--source", type=click.Choice(FETCH_SOURCES), help="Page family, for a URL whose host does not tell."
+)
+@click.option(
+    "--refresh",
+    is_flag=True,
+    help="Ask again for stored pages (conditional requests); keep old versions in .history/.",
+)
 @rate_option
 @timeout_option
 @insecure_option
@@ -449,9 +533,18 @@ def fetch(urls, raw_dir, source, refresh, rate, timeout, insecure_http, as_json,
     _check_urls(urls)
     try:
         report = _run_with_progress(
-            as_json, "fetching",
-            lambda on_page: run(urls, raw_dir=raw_dir, source=source, refresh=refresh, rate=rate,
-                                timeout=timeout, insecure_http=insecure_http, on_page=on_page),
+            as_json,
+            "fetching",
+            lambda on_page: run(
+                urls,
+                raw_dir=raw_dir,
+                source=source,
+                refresh=refresh,
+                rate=rate,
+                timeout=timeout,
+                insecure_http=insecure_http,
+                on_page=on_page,
+            ),
         )
     except OSError as exc:
         raise click.ClickException(f"{exc.strerror or exc}: {exc.filename or ''}".rstrip(": ")) from None
@@ -463,14 +556,18 @@ def fetch(urls, raw_dir, source, refresh, rate, timeout, insecure_http, as_json,
 @date_options
 @click.option("--limit", "-n", type=click.IntRange(1, None), help="At most this many transcripts.")
 @click.option("--base-url", metavar="URL", help="Crawl a mirror at this address instead of the live site.")
-@click.option("--start", multiple=True, metavar="URL", help="Begin at this listing page instead of the default.")
+@click.option(
+    "--start", multiple=True, metavar="URL", help="Begin at this listing page instead of the default."
+)
 @raw_dir_option
 @rate_option
 @timeout_option
 @insecure_option
 @json_option
 @unused_db_option
-def crawl(source, since, until, limit, base_url, start, raw_dir, rate, timeout, insecure_http, as_json, db_path):
+def crawl(
+    source, since, until, limit, base_url, start, raw_dir, rate, timeout, insecure_http, as_json, db_path
+):
     """Discover a source's transcripts on its listing pages and fetch them.
 
     Listings are read newest first; notices and news items are skipped with
@@ -495,18 +592,30 @@ def crawl(source, since, until, limit, base_url, start, raw_dir, rate, timeout, 
     _check_urls(start, "--start ")
     try:
         report = _run_with_progress(
-            as_json, f"crawling {source}",
-            lambda on_page: run(source, since=since, until=until, limit=limit, base_url=base_url,
-                                start=start or None, raw_dir=raw_dir, rate=rate, timeout=timeout,
-                                insecure_http=insecure_http, on_page=on_page),
+            as_json,
+            f"crawling {source}",
+            lambda on_page: run(
+                source,
+                since=since,
+                until=until,
+                limit=limit,
+                base_url=base_url,
+                start=start or None,
+                raw_dir=raw_dir,
+                rate=rate,
+                timeout=timeout,
+                insecure_http=insecure_http,
+                on_page=on_page,
+            ),
         )
     except OSError as exc:
         raise click.ClickException(f"{exc.strerror or exc}: {exc.filename or ''}".rstrip(": ")) from None
     _report_fetch(report, as_json)
 
 
-lang_option = click.option("--lang", type=click.Choice(["en", "zh"]),
-                           help="Only briefings in this language (English or Chinese).")
+lang_option = click.option(
+    "--lang", type=click.Choice(["en", "zh"]), help="Only briefings in this language (English or Chinese)."
+)
 
 
 def query_options(f):
@@ -517,21 +626,38 @@ def query_options(f):
 
     @functools.wraps(f)
     def with_filters(*args, speaker, since, until, source, kind, outlet, all_kinds, lang, **kwargs):
-        filters = query.Filters(speaker=speaker, since=since, until=until, source=source, kind=kind,
-                                outlet=outlet, all_kinds=all_kinds, lang=lang)
+        filters = query.Filters(
+            speaker=speaker,
+            since=since,
+            until=until,
+            source=source,
+            kind=kind,
+            outlet=outlet,
+            all_kinds=all_kinds,
+            lang=lang,
+        )
         return f(*args, filters=filters, **kwargs)
 
-    for option in reversed([
-        speaker_option,
-        date_options,
-        source_option,
-        click.option("--kind", type=click.Choice(TURN_KINDS), help="Only turns of this kind."),
-        click.option("--outlet", metavar="NAME", help="Only questions asked by this outlet."),
-        lang_option,
-        click.option("--all-kinds", is_flag=True, help="Include the chair's procedural turns (left out by default)."),
-        click.option("--raw", is_flag=True,
-                     help="Pass QUERY to SQLite FTS5 as a query (AND, OR, NOT, NEAR, prefix*)."),
-    ]):
+    for option in reversed(
+        [
+            speaker_option,
+            date_options,
+            source_option,
+            click.option("--kind", type=click.Choice(TURN_KINDS), help="Only turns of this kind."),
+            click.option("--outlet", metavar="NAME", help="Only questions asked by this outlet."),
+            lang_option,
+            click.option(
+                "--all-kinds",
+                is_flag=True,
+                help="Include the chair's procedural turns (left out by default).",
+            ),
+            click.option(
+                "--raw",
+                is_flag=True,
+                help="Pass QUERY to SQLite FTS5 as a query (AND, OR, NOT, NEAR, prefix*).",
+            ),
+        ]
+    ):
         with_filters = option(with_filters)
     return with_filters
 
@@ -548,7 +674,7 @@ class QueryCommand(TextCommand):
         try:
             return super().parse_args(ctx, args)
         except click.UsageError as exc:
-            words = typed[:typed.index("--")] if "--" in typed else typed
+            words = typed[: typed.index("--")] if "--" in typed else typed
             options = {name for p in self.get_params(ctx) for name in (*p.opts, *p.secondary_opts)}
             dashed = [a for a in words if a[:1] == "-" and a[:2] != "--" and len(a) > 1 and a not in options]
             if not dashed:
@@ -557,7 +683,9 @@ class QueryCommand(TextCommand):
 
             raise click.BadArgumentUsage(
                 f"{exc.format_message().rstrip('.')}; a QUERY that starts with '-' goes after --, as in "
-                f"briefings {ctx.info_name} -- {shlex.quote(dashed[0])}", ctx) from None
+                f"briefings {ctx.info_name} -- {shlex.quote(dashed[0])}",
+                ctx,
+            ) from None
 
 
 @contextlib.contextmanager
@@ -568,11 +696,15 @@ def reading(db_path: Path):
         try:
             yield archive
         except sqlite3.DatabaseError as exc:
-            raise click.ClickException(f"cannot read {shown(db_path)}: {exc}; `briefings check` says what is wrong") from None
+            raise click.ClickException(
+                f"cannot read {shown(db_path)}: {exc}; `briefings check` says what is wrong"
+            ) from None
         except UnicodeDecodeError as exc:  # store.decode_text: damaged stored text
-            raise click.ClickException(f"cannot read {shown(db_path)}: it holds text that is not UTF-8 ({exc}); "
-                                       "`briefings check` names the briefings, and re-ingesting their pages or "
-                                       "backup rewrites them") from None
+            raise click.ClickException(
+                f"cannot read {shown(db_path)}: it holds text that is not UTF-8 ({exc}); "
+                "`briefings check` names the briefings, and re-ingesting their pages or "
+                "backup rewrites them"
+            ) from None
 
 
 def run_query(db_path: Path, fn, *args, **kwargs) -> list[dict]:
@@ -592,10 +724,21 @@ def paging_options(noun: str, default: int | None = None):
 
     def decorate(f):
         shown = f"At most this many {noun}; 0 for all." + ("" if default else " [default: all]")
-        f = click.option("--offset", type=click.IntRange(0, None), default=0, metavar="N",
-                         help=f"Skip the first N {noun}, to page through them with --limit.")(f)
-        return click.option("--limit", "-n", type=click.IntRange(0, None), default=default,
-                            show_default=default is not None, help=shown)(f)
+        f = click.option(
+            "--offset",
+            type=click.IntRange(0, None),
+            default=0,
+            metavar="N",
+            help=f"Skip the first N {noun}, to page through them with --limit.",
+        )(f)
+        return click.option(
+            "--limit",
+            "-n",
+            type=click.IntRange(0, None),
+            default=default,
+            show_default=default is not None,
+            help=shown,
+        )(f)
 
     return decorate
 
@@ -615,7 +758,9 @@ def tell_more(rows, offset: int, noun: str, fmt: str | None) -> None:
 def output_options(f):
     """--json, --nl, --csv: one machine format at a time; a table otherwise."""
     f = click.option("--csv", "as_csv", is_flag=True, help="Print CSV with a header row.")(f)
-    f = click.option("--nl", "as_nl", is_flag=True, help="Print newline-delimited JSON, one object a line.")(f)
+    f = click.option("--nl", "as_nl", is_flag=True, help="Print newline-delimited JSON, one object a line.")(
+        f
+    )
     return json_option(f)
 
 
@@ -626,8 +771,17 @@ def _output_format(as_json: bool, as_nl: bool, as_csv: bool) -> str | None:
     return chosen[0][2:] if chosen else None
 
 
-def _print_rows(rows: list[dict], fmt: str | None, table, keys, *, records=None,
-                empty: str = "No turns match.", offset: int = 0, noun: str = "turns") -> None:
+def _print_rows(
+    rows: list[dict],
+    fmt: str | None,
+    table,
+    keys,
+    *,
+    records=None,
+    empty: str = "No turns match.",
+    offset: int = 0,
+    noun: str = "turns",
+) -> None:
     """Rows in the machine format asked for, else as a rich table (or one line when there are none),
     and what was left out (see tell_more).
 
@@ -653,13 +807,28 @@ def _emit_records(records: list[dict], fmt: str, keys) -> None:
 @cli.command(cls=QueryCommand)
 @click.argument("text", metavar="QUERY")
 @query_options
-@click.option("--sort", type=click.Choice(["rank", "date"]), default="rank", show_default=True,
-              help="Best match first, or newest first.")
-@click.option("--context", "-C", "context", type=click.IntRange(0, 50), default=0, metavar="N",
-              help="Show the N turns before and after each hit.")
+@click.option(
+    "--sort",
+    type=click.Choice(["rank", "date"]),
+    default="rank",
+    show_default=True,
+    help="Best match first, or newest first.",
+)
+@click.option(
+    "--context",
+    "-C",
+    "context",
+    type=click.IntRange(0, 50),
+    default=0,
+    metavar="N",
+    help="Show the N turns before and after each hit.",
+)
 @paging_options("turns", default=20)
-@click.option("--original", is_flag=True,
-              help="With each hit, the turn of the other-language version it is linked to (`original`).")
+@click.option(
+    "--original",
+    is_flag=True,
+    help="With each hit, the turn of the other-language version it is linked to (`original`).",
+)
 @db_option
 @output_options
 @handle_errors
@@ -688,11 +857,27 @@ def search(text, filters, raw, sort, context, limit, offset, original, db_path, 
       briefings search --limit 5 -- -Taiwan
     """
     fmt = _output_format(as_json, as_nl, as_csv)
-    rows = run_query(db_path, query.search, text, filters, limit=limit, offset=offset, raw=raw, sort=sort,
-                     context=context, count=True)
+    rows = run_query(
+        db_path,
+        query.search,
+        text,
+        filters,
+        limit=limit,
+        offset=offset,
+        raw=raw,
+        sort=sort,
+        context=context,
+        count=True,
+    )
     if not original:
-        _print_rows(rows, fmt, render.search_table, render.search_keys(context), records=render.search_records,
-                    offset=offset)
+        _print_rows(
+            rows,
+            fmt,
+            render.search_table,
+            render.search_keys(context),
+            records=render.search_records,
+            offset=offset,
+        )
         return
     with reading(db_path) as archive:
         found = query.originals(archive.db, rows)
@@ -741,8 +926,13 @@ def who(text, filters, raw, limit, offset, db_path, as_json, as_nl, as_csv):
 @cli.command(cls=QueryCommand)
 @click.argument("text", metavar="QUERY")
 @query_options
-@click.option("--by", type=click.Choice(["year", "month"]), default="year", show_default=True,
-              help="One bar per year or per month.")
+@click.option(
+    "--by",
+    type=click.Choice(["year", "month"]),
+    default="year",
+    show_default=True,
+    help="One bar per year or per month.",
+)
 @db_option
 @output_options
 @handle_errors
@@ -795,8 +985,15 @@ def list_(speaker, since, until, source, lang, limit, offset, db_path, as_json):
         raise click.UsageError(f"--since {since} is after --until {until}; nothing can match")
     filters = query.Filters(speaker=speaker, since=since, until=until, source=source, lang=lang)
     rows = run_query(db_path, query.list_briefings, filters, limit=limit, offset=offset, count=True)
-    _print_rows(rows, "json" if as_json else None, render.list_table, None, empty="No briefings match.",
-                offset=offset, noun="briefings")
+    _print_rows(
+        rows,
+        "json" if as_json else None,
+        render.list_table,
+        None,
+        empty="No briefings match.",
+        offset=offset,
+        noun="briefings",
+    )
 
 
 @cli.command()
@@ -820,8 +1017,15 @@ def speakers(limit, offset, db_path, as_json):
         rows = query.speakers(archive.db, limit=limit, offset=offset)
     for row in rows:
         row["aliases"] = entities.aliases(row["name"])
-    _print_rows(rows, "json" if as_json else None, render.speakers_table, None,
-                empty="The archive has no speakers yet.", offset=offset, noun="speakers")
+    _print_rows(
+        rows,
+        "json" if as_json else None,
+        render.speakers_table,
+        None,
+        empty="The archive has no speakers yet.",
+        offset=offset,
+        noun="speakers",
+    )
 
 
 def _get(db_path: Path, briefing_id: str) -> dict:
@@ -837,8 +1041,11 @@ def _get(db_path: Path, briefing_id: str) -> dict:
 
 @cli.command()
 @click.argument("briefing_id", metavar="ID")
-@click.option("--original", is_flag=True,
-              help="Each turn beside the turn(s) of the other-language version it translates.")
+@click.option(
+    "--original",
+    is_flag=True,
+    help="Each turn beside the turn(s) of the other-language version it translates.",
+)
 @db_option
 @json_option
 @handle_errors
@@ -863,17 +1070,33 @@ def show(briefing_id, db_path, as_json, original):
 
 @cli.command(name="export")
 @click.argument("briefing_id", metavar="[ID]", required=False)
-@click.option("--all", "export_all", is_flag=True,
-              help="Every briefing, one per line (JSON Lines): a backup `briefings ingest FILE.jsonl` restores.")
-@click.option("--format", "fmt", type=click.Choice(["md", "json", "jsonl"]), default=None,
-              help="Markdown to read and cite from, JSON for scripts, or JSON Lines (one line per briefing). "
-                   "[default: md; jsonl with --all]")
-@click.option("-o", "--output", type=OutputPath(),
-              help="Write to this regular file instead of standard output (- for standard output); "
-                   "whole or not at all.")
+@click.option(
+    "--all",
+    "export_all",
+    is_flag=True,
+    help="Every briefing, one per line (JSON Lines): a backup `briefings ingest FILE.jsonl` restores.",
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["md", "json", "jsonl"]),
+    default=None,
+    help="Markdown to read and cite from, JSON for scripts, or JSON Lines (one line per briefing). "
+    "[default: md; jsonl with --all]",
+)
+@click.option(
+    "-o",
+    "--output",
+    type=OutputPath(),
+    help="Write to this regular file instead of standard output (- for standard output); "
+    "whole or not at all.",
+)
 @click.option("--force", is_flag=True, help="Replace the output file (or symbolic link) if it exists.")
-@click.option("--original", is_flag=True,
-              help="Markdown: after each turn, the turn(s) of the other-language version it translates.")
+@click.option(
+    "--original",
+    is_flag=True,
+    help="Markdown: after each turn, the turn(s) of the other-language version it translates.",
+)
 @db_option
 @handle_errors
 def export_(briefing_id, export_all, fmt, output, force, original, db_path):
@@ -911,13 +1134,16 @@ def export_(briefing_id, export_all, fmt, output, force, original, db_path):
             raise click.ClickException(
                 f"{len(unreadable)} record{'s' if len(unreadable) != 1 else ''} could not be read and "
                 f"{'were' if len(unreadable) != 1 else 'was'} not written: {names}; `briefings check` names the "
-                "damage, and re-ingesting their pages or backup rewrites them")
+                "damage, and re-ingesting their pages or backup rewrites them"
+            )
         return
     if briefing_id is None:
         raise click.UsageError("give the ID of a briefing (see `briefings list`), or --all for every one")
     if original and fmt not in (None, "md"):
-        raise click.UsageError("--original writes a bilingual Markdown document; the JSON export already "
-                               "gives each turn its counterpart")
+        raise click.UsageError(
+            "--original writes a bilingual Markdown document; the JSON export already "
+            "gives each turn its counterpart"
+        )
     b = _get(db_path, briefing_id)
     fmt = fmt or "md"
     if fmt == "jsonl":
@@ -941,8 +1167,14 @@ def export_(briefing_id, export_all, fmt, output, force, original, db_path):
 @cli.command()
 @click.argument("paths", nargs=-1, type=InputPath())
 @click.option("--source", type=click.Choice(FAMILIES), help="With PATHS: treat every page as this family.")
-@click.option("--limit", "-n", type=click.IntRange(1, None), default=10, show_default=True,
-              help="Cases shown per check (--json shows all).")
+@click.option(
+    "--limit",
+    "-n",
+    type=click.IntRange(1, None),
+    default=10,
+    show_default=True,
+    help="Cases shown per check (--json shows all).",
+)
 @db_option
 @json_option
 @handle_errors
@@ -1005,8 +1237,10 @@ def new_file(path: Path, force: bool):
         raise click.ClickException(not_file)
     if os.path.lexists(path) and not force:
         if path.is_symlink() and not path.exists():
-            raise click.ClickException(f"{shown(path)} is a symbolic link to {shown(os.readlink(path))}, which does "
-                                       "not exist; use --force to replace the link, or give another name")
+            raise click.ClickException(
+                f"{shown(path)} is a symbolic link to {shown(os.readlink(path))}, which does "
+                "not exist; use --force to replace the link, or give another name"
+            )
         raise _exists(path)
     import tempfile  # here, not at the top: only export -o needs it, and every command would pay
 
@@ -1014,7 +1248,9 @@ def new_file(path: Path, force: bool):
     try:
         fd, tmp = tempfile.mkstemp(dir=folder, prefix=f".{path.name}.", suffix=".part")
     except OSError as exc:
-        reason = f"its folder {shown(folder)} does not exist" if not folder.is_dir() else exc.strerror or str(exc)
+        reason = (
+            f"its folder {shown(folder)} does not exist" if not folder.is_dir() else exc.strerror or str(exc)
+        )
         raise click.ClickException(f"cannot write {shown(path)}: {reason}") from None
     replaced = os.path.lexists(path)
     try:
@@ -1048,9 +1284,12 @@ def new_file(path: Path, force: bool):
 
 
 @cli.command()
-@click.option("--repair", is_flag=True,
-              help="Mend what can be mended in place (search indexes, the schema's indexes and triggers, rows "
-                   "whose briefing is gone, control characters), then check again.")
+@click.option(
+    "--repair",
+    is_flag=True,
+    help="Mend what can be mended in place (search indexes, the schema's indexes and triggers, rows "
+    "whose briefing is gone, control characters), then check again.",
+)
 @db_option
 @json_option
 @handle_errors
@@ -1128,22 +1367,31 @@ def compare(briefing_id, db_path, as_json):
     if found["counterpart"] is None:
         raise click.ClickException(
             f"{briefing_id} has no counterpart in the archive: its other-language version is not stored "
-            "(ingest it, and the two are paired)")
+            "(ingest it, and the two are paired)"
+        )
     if as_json:
         emit(render.dumps(found))
         return
     here, there = found["id"], found["counterpart"]["id"]
     lang, other_lang = found["language"], found["counterpart"]["language"]
-    click.echo(f"{here} ({lang}) and {there} ({other_lang}): {len(found['only_here'])} turn(s) only in {here}, "
-               f"{len(found['only_there'])} only in {there}")
-    for title, turns in ((f"Only in {here} ({lang}), left out of {there}", found["only_here"]),
-                         (f"Only in {there} ({other_lang}), left out of {here}", found["only_there"])):
+    click.echo(
+        f"{here} ({lang}) and {there} ({other_lang}): {len(found['only_here'])} turn(s) only in {here}, "
+        f"{len(found['only_there'])} only in {there}"
+    )
+    for title, turns in (
+        (f"Only in {here} ({lang}), left out of {there}", found["only_here"]),
+        (f"Only in {there} ({other_lang}), left out of {here}", found["only_there"]),
+    ):
         if not turns:
             continue
         click.echo("")
         click.echo(f"{title}:")
         for t in turns:
-            who = t["outlet"] if t["kind"] == "question" and t["outlet"] else t["speaker"] or t["label"] or "unattributed"
+            who = (
+                t["outlet"]
+                if t["kind"] == "question" and t["outlet"]
+                else t["speaker"] or t["label"] or "unattributed"
+            )
             click.echo(f"  #{t['seq']} {t['kind']}, {who}")
             for para in t["text"].split("\n\n"):
                 click.echo(f"    {para}")
@@ -1152,15 +1400,26 @@ def compare(briefing_id, db_path, as_json):
         click.echo(f"Unsure links (score below {query.UNSURE}):")
         for u in found["unsure"]:
             click.echo(f"  #{u['seq']} -> {there}#{','.join(map(str, u['counterpart']))}: {u['score']:.2f}")
+
+
 @cli.command(cls=QueryCommand)
 @click.argument("quote", metavar="QUOTE")
 @speaker_option
 @date_options
 @source_option
-@click.option("--lang", type=click.Choice(["en", "zh"]),
-              help="Check against briefings in this language (default: the quote's).")
-@click.option("--limit", "-n", type=click.IntRange(1, 100), default=5, show_default=True,
-              help="At most this many passages.")
+@click.option(
+    "--lang",
+    type=click.Choice(["en", "zh"]),
+    help="Check against briefings in this language (default: the quote's).",
+)
+@click.option(
+    "--limit",
+    "-n",
+    type=click.IntRange(1, 100),
+    default=5,
+    show_default=True,
+    help="At most this many passages.",
+)
 @db_option
 @json_option
 @handle_errors
@@ -1190,8 +1449,9 @@ def verify(quote, speaker, since, until, source, lang, limit, db_path, as_json):
     filters = query.Filters(speaker=speaker, since=since, until=until, source=source)
     notes: list[str] = []
     with reading(db_path) as archive:
-        result = checking.verify(archive.db, quote, filters, lang=lang, limit=limit,
-                                 entities=load_entities(db_path), notes=notes)
+        result = checking.verify(
+            archive.db, quote, filters, lang=lang, limit=limit, entities=load_entities(db_path), notes=notes
+        )
     for note in notes:
         click.echo(f"note: {note}", err=True)
     if as_json:

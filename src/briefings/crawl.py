@@ -10,10 +10,10 @@ kind of non-transcript is one line.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
-from typing import Callable, Iterable
 from urllib.parse import urljoin, urlsplit, urlunsplit
 
 from bs4 import BeautifulSoup
@@ -22,14 +22,14 @@ from dateutil import parser as dateparser
 from .decode import decode
 from .fetch import (
     SOURCE_HOSTS,
-    FetchError,
     Fetcher,
+    FetchError,
     FetchReport,
-    join_url,
-    url_problem,
     PageResult,
     PoliteClient,
     Skipped,
+    join_url,
+    url_problem,
 )
 
 
@@ -74,13 +74,32 @@ TRANSCRIPT_URL: dict[str, re.Pattern[str]] = {
 # (source or "*", pattern on the link title, reason to skip). A link that
 # matches no rule is a transcript; a rule with reason None keeps it.
 TITLE_RULES: tuple[tuple[str, re.Pattern[str], str | None], ...] = (
-    ("*", re.compile(r"^\s*notice\b|\bnotice of\b.*\bpress conference", re.I), "notice of a coming briefing, not a transcript"),
-    ("*", re.compile(r"^\s*(live|video|photos?|in pics|infographics?)\s*[:|]", re.I), "media item, not a transcript"),
+    (
+        "*",
+        re.compile(r"^\s*notice\b|\bnotice of\b.*\bpress conference", re.I),
+        "notice of a coming briefing, not a transcript",
+    ),
+    (
+        "*",
+        re.compile(r"^\s*(live|video|photos?|in pics|infographics?)\s*[:|]", re.I),
+        "media item, not a transcript",
+    ),
     ("mfa", re.compile(r"regular press conference|daily briefing online|press conference", re.I), None),
-    ("mfa", re.compile(r"'s remarks on (jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.? \d{1,2}, \d{4}\s*$", re.I), None),
+    (
+        "mfa",
+        re.compile(
+            r"'s remarks on (jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.? \d{1,2}, \d{4}\s*$",
+            re.I,
+        ),
+        None,
+    ),
     ("mfa", re.compile(r"例行记者会|答记者问"), None),
     ("mfa", re.compile(r"."), "not a regular press conference (a statement or news item)"),
-    ("gac", re.compile(r"press conference|briefing|interview|speech|remarks|q\s*&\s*a|answers? questions", re.I), None),
+    (
+        "gac",
+        re.compile(r"press conference|briefing|interview|speech|remarks|q\s*&\s*a|answers? questions", re.I),
+        None,
+    ),
     ("gac", re.compile(r"."), "news item, not a briefing or speech"),
 )
 
@@ -97,8 +116,12 @@ _TEXT_DATE = (
 _TITLE_DATE = re.compile(
     r"\b(?:on\s+)?((?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)[a-z]*\.?\s+\d{1,2},\s*\d{4})"
 )
-_PAGER_VARS = re.compile(r"countPage\s*=\s*(\d+).*?currentPage\s*=\s*(\d+)|currentPage\s*=\s*(\d+).*?countPage\s*=\s*(\d+)", re.S)
-_PAGER_NAME = re.compile(r"""["'](\w+)["']\s*\+\s*["']_["']\s*\+\s*nextPage\s*\+\s*["']\.["']\s*\+\s*["'](\w+)""")
+_PAGER_VARS = re.compile(
+    r"countPage\s*=\s*(\d+).*?currentPage\s*=\s*(\d+)|currentPage\s*=\s*(\d+).*?countPage\s*=\s*(\d+)", re.S
+)
+_PAGER_NAME = re.compile(
+    r"""["'](\w+)["']\s*\+\s*["']_["']\s*\+\s*nextPage\s*\+\s*["']\.["']\s*\+\s*["'](\w+)"""
+)
 _CREATE_PAGE = re.compile(r"""createPageHTML\(\s*(\d+)\s*,\s*(\d+)\s*,\s*["'](\w+)["']\s*,\s*["'](\w+)["']""")
 _NEXT_TEXT = re.compile(r"^\s*(next( page)?|下一页|>|»|›)\s*$", re.I)
 _PAGE_N = re.compile(r"^(?P<stem>.+?)_(?P<n>\d{1,4})$")
@@ -116,7 +139,9 @@ class Listing:
     url: str
     items: tuple[ListingItem, ...]
     next_url: str | None
-    malformed: tuple[tuple[str, str, str], ...] = ()  # (href, title, what is wrong) of links no one can follow
+    malformed: tuple[
+        tuple[str, str, str], ...
+    ] = ()  # (href, title, what is wrong) of links no one can follow
 
 
 def _mkdate(y: str, m: str, d: str) -> date | None:

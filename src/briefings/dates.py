@@ -19,7 +19,9 @@ _MONTH = (
     r"|Sep(?:t(?:ember)?)?|Oct(?:ober)?|Nov(?:ember)?|Dec(?:ember)?)"
 )
 # "Aug. 25, 2025", and a two-day briefing "Aug. 25-26, 2025" (its first day).
-MONTH_DAY_YEAR = re.compile(rf"\b({_MONTH})\.?\s*(\d{{1,2}})(?:\s*[-–]\s*\d{{1,2}})?\s*,\s*(\d{{4}})\b", re.IGNORECASE)
+MONTH_DAY_YEAR = re.compile(
+    rf"\b({_MONTH})\.?\s*(\d{{1,2}})(?:\s*[-–]\s*\d{{1,2}})?\s*,\s*(\d{{4}})\b", re.IGNORECASE
+)
 DAY_MONTH_YEAR = re.compile(rf"\b(\d{{1,2}})\s+({_MONTH})\.?\s*,?\s*(\d{{4}})\b", re.IGNORECASE)
 NUMERIC = re.compile(r"(?<!\d)(\d{4})[/\-.](\d{1,2})[/\-.](\d{1,2})(?!\d)")
 CHINESE = re.compile(r"(\d{4})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日")
@@ -50,7 +52,12 @@ def find_date(text: str) -> str | None:
     """The first date written in text, or None."""
     text = fold_marks(text)  # "2020\u201109\u201102" is a date too
     best: tuple[int, str] | None = None
-    for pattern, order in ((MONTH_DAY_YEAR, "mdy"), (DAY_MONTH_YEAR, "dmy"), (NUMERIC, "ymd"), (CHINESE, "ymd")):
+    for pattern, order in (
+        (MONTH_DAY_YEAR, "mdy"),
+        (DAY_MONTH_YEAR, "dmy"),
+        (NUMERIC, "ymd"),
+        (CHINESE, "ymd"),
+    ):
         m = pattern.search(text)
         if not m:
             continue

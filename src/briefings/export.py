@@ -43,8 +43,13 @@ def _url(url: str) -> str:
     return md_escape(url)
 
 
-KIND_WORDS = {"question": "question", "answer": "answer", "statement": "statement", "moderator": "moderator",
-              "other": None}
+KIND_WORDS = {
+    "question": "question",
+    "answer": "answer",
+    "statement": "statement",
+    "moderator": "moderator",
+    "other": None,
+}
 
 
 def turn_heading(t: dict) -> str:
@@ -72,7 +77,12 @@ def to_markdown(b: dict) -> str:
     facts.append(("Archive id", md_escape(b["id"])))
     if b.get("missing_pages"):
         pages = ", ".join(str(n) for n in b["missing_pages"])
-        facts.append(("Incomplete", f"page{'s' if len(b['missing_pages']) > 1 else ''} {pages} missing from the archive"))
+        facts.append(
+            (
+                "Incomplete",
+                f"page{'s' if len(b['missing_pages']) > 1 else ''} {pages} missing from the archive",
+            )
+        )
     out += [f"- **{k}:** {v}" for k, v in facts]
     if b["participants"]:
         out += ["", "## Participants", ""]
@@ -99,8 +109,11 @@ def to_bilingual_markdown(b: dict) -> str:
         out.pop()
     if other:
         at = next(i for i, line in enumerate(out) if line.startswith("- **Archive id:**")) + 1
-        out.insert(at, f"- **Other version:** {md_escape(other['id'])} ({md_escape(other['language'])})"
-                   + (f", {_url(other['url'])}" if other.get("url") else ""))
+        out.insert(
+            at,
+            f"- **Other version:** {md_escape(other['id'])} ({md_escape(other['language'])})"
+            + (f", {_url(other['url'])}" if other.get("url") else ""),
+        )
     while out and not out[-1]:
         out.pop()
     out += ["", "## Transcript", ""]

@@ -19,11 +19,11 @@ import shutil
 import ssl
 import time
 import zlib
+from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from pathlib import Path
-from typing import Callable, Iterable
 from urllib.parse import urljoin, urlsplit, urlunsplit
 
 import httpx
@@ -113,7 +113,7 @@ def url_problem(url: str) -> str | None:
     """What makes a URL unfetchable (malformed, not http(s), no host, bad port), or None."""
     try:
         parts = urlsplit(url)
-        parts.port  # raises for a port that is no number or out of range
+        _ = parts.port  # raises for a port that is no number or out of range
     except ValueError as exc:
         return f"malformed URL ({exc})"
     if parts.scheme.lower() not in ("http", "https"):
@@ -181,8 +181,11 @@ def split_page(url: str) -> tuple[str, int]:
 def _first_is_numbered(url: str) -> bool:
     """Whether page 1 of this URL's transcript carries `_1` (china.org.cn's `.shtml` pages)."""
     parts = urlsplit(url)
-    return parts.path.lower().endswith(".shtml") and _unpaged(parts.path)[3] is not None \
+    return (
+        parts.path.lower().endswith(".shtml")
+        and _unpaged(parts.path)[3] is not None
         and detect_source(url) == "chinaorg"
+    )
 
 
 def page_links(url: str, text: str) -> dict[int, str]:
@@ -205,9 +208,7 @@ def page_links(url: str, text: str) -> dict[int, str]:
             continue
         m = pattern.search(target.path)
         if m and int(m.group(1)) >= 2:
-            found.setdefault(
-                int(m.group(1)), urlunsplit((parts.scheme, parts.netloc, target.path, "", ""))
-            )
+            found.setdefault(int(m.group(1)), urlunsplit((parts.scheme, parts.netloc, target.path, "", "")))
     return found
 
 
@@ -230,7 +231,7 @@ def parse_retry_after(value: str | None, now: float) -> float | None:
     except (TypeError, ValueError, IndexError):
         return None
     if when.tzinfo is None:
-        when = when.replace(tzinfo=timezone.utc)
+        when = when.replace(tzinfo=UTC)
     return max(0.0, when.timestamp() - now)
 
 
@@ -308,12 +309,16 @@ class PoliteClient:
         self._http = httpx.Client(
             timeout=httpx.Timeout(timeout),
             # Only the codings _decompress undoes, whatever optional decoders httpx has.
-            headers={"User-Agent": user_agent, "Accept": "text/html,*/*;q=0.8", "Accept-Encoding": "gzip, deflate"},
+            headers={
+                "User-Agent": user_agent,
+                "Accept": "text/html,*/*;q=0.8",
+                "Accept-Encoding": "gzip, deflate",
+            },
             follow_redirects=False,
             transport=transport,
         )
 
-    def __enter__(self) -> "PoliteClient":
+    def __enter__(self) -> PoliteClient:
         return self
 
     def __exit__(self, *exc) -> None:
@@ -403,7 +408,8 @@ class PoliteClient:
         if host not in self._robots:
             kept = self.memory.robots(host, self.clock.time()) if self.memory is not None else None
             self._robots[host] = (
-                _robot_rules(*kept) if kept is not None
+                _robot_rules(*kept)
+                if kept is not None
                 else self._load_robots(f"{parts.scheme}://{host}/robots.txt", host)
             )
         rules = self._robots[host]
@@ -413,7 +419,9 @@ class PoliteClient:
             raise TLSError(url, rules.reason)  # the certificate, not the rules, is what stops us
         if isinstance(rules, FetchError):
             raise RobotsUnreadable(
-                url, f"robots.txt could not be read: {rules.reason}; nothing is fetched from this host", rules.status
+                url,
+                f"robots.txt could not be read: {rules.reason}; nothing is fetched from this host",
+                rules.status,
             )
         if not rules.can_fetch(url, self._robot_name):
             raise Disallowed(url, "disallowed by robots.txt")
@@ -454,7 +462,9 @@ class PoliteClient:
                 raise FetchError(url, f"not a URL that can be fetched: {exc}") from exc
             except httpx.ConnectError as exc:
                 if _is_tls_failure(exc):
-                    raise TLSError(url, f"TLS certificate check failed for {urlsplit(url).hostname}: {exc}") from exc
+                    raise TLSError(
+                        url, f"TLS certificate check failed for {urlsplit(url).hostname}: {exc}"
+                    ) from exc
                 reason, status = f"connection failed: {exc}", None
             except httpx.TimeoutException:
                 reason, status = f"timed out after {self.timeout:g}s", None
@@ -475,7 +485,9 @@ class PoliteClient:
                         if after is not None and after > self.retry_after_cap:
                             # Asking again sooner than asked would be rude; give up now instead.
                             self._away_until[host] = self.clock.monotonic() + after
-                            raise FetchError(url, f"server asked to wait {after:.0f} s; run again later", status)
+                            raise FetchError(
+                                url, f"server asked to wait {after:.0f} s; run again later", status
+                            )
                         delay = after
                 else:
                     return resp, body, attempt + 1
@@ -503,8 +515,10 @@ class PoliteClient:
             for chunk in resp.iter_raw():
                 chunks.append(chunk)
                 if self.clock.monotonic() > deadline:
-                    raise _BadBody(f"no complete answer within {self.timeout:g}s (the body kept trickling in)",
-                                   resp.status_code)
+                    raise _BadBody(
+                        f"no complete answer within {self.timeout:g}s (the body kept trickling in)",
+                        resp.status_code,
+                    )
         finally:
             resp.close()
         raw = b"".join(chunks)
@@ -579,7 +593,9 @@ def _inflate(data: bytes, wbits: int, coding: str, status: int) -> bytes:
         except zlib.error as exc:
             raise _BadBody(f"corrupt {coding} body: {exc}", status) from None
         if not d.eof:
-            raise _BadBody(f"{coding} body cut short: the compressed stream ends before its end marker", status)
+            raise _BadBody(
+                f"{coding} body cut short: the compressed stream ends before its end marker", status
+            )
         data = d.unused_data if wbits > 16 else b""
     return b"".join(out)
 
@@ -698,7 +714,11 @@ class FetchReport:
             "unchanged": self.unchanged,
             "present": self.present,
             "skipped": [asdict(s) for s in self.skipped]
-            + [{"url": p.url, "reason": p.reason, "title": None} for p in self.pages if p.outcome == "skipped"],
+            + [
+                {"url": p.url, "reason": p.reason, "title": None}
+                for p in self.pages
+                if p.outcome == "skipped"
+            ],
             "failed": [asdict(p) for p in self.failed],
             "errors": list(self.errors),
             "incomplete": [asdict(i) for i in self.incomplete],
@@ -710,7 +730,7 @@ class FetchReport:
 
 
 def _stamp(epoch: float | None) -> str:
-    when = datetime.fromtimestamp(epoch or 0, tz=timezone.utc)
+    when = datetime.fromtimestamp(epoch or 0, tz=UTC)
     return when.strftime("%Y%m%dT%H%M%SZ")
 
 
@@ -802,7 +822,9 @@ class RawStore:
             name = f"{stem}--{sha256(url.encode())[:8]}.{ext}"
         return name
 
-    def save(self, source: str, url: str, resp: Response, *, fetched_at: float, extra: dict) -> tuple[dict, bool]:
+    def save(
+        self, source: str, url: str, resp: Response, *, fetched_at: float, extra: dict
+    ) -> tuple[dict, bool]:
         """Store a body atomically, then record it. Returns (entry, replaced an older version)."""
         folder = self.folder(source)
         folder.mkdir(parents=True, exist_ok=True)
@@ -843,7 +865,9 @@ class RawStore:
         append_manifest(self.folder(source), entry)
         self._remember(source, name, entry)
 
-    def record_failure(self, source: str, url: str, *, status: int | None, error: str, fetched_at: float, extra: dict) -> dict:
+    def record_failure(
+        self, source: str, url: str, *, status: int | None, error: str, fetched_at: float, extra: dict
+    ) -> dict:
         """An entry with status and error and no file: ingest reads it as a missing page."""
         folder = self.folder(source)
         name = self.file_for(source, url)
@@ -870,8 +894,13 @@ class RawStore:
         retired = []
         for name, entry in list(self.entries(source).items()):
             page = entry.get("page")
-            if entry.get("transcript") == transcript and isinstance(page, int) and page > total \
-                    and entry.get("sha256") and (folder / name).is_file():
+            if (
+                entry.get("transcript") == transcript
+                and isinstance(page, int)
+                and page > total
+                and entry.get("sha256")
+                and (folder / name).is_file()
+            ):
                 self._keep_history(folder, name, entry)
                 note = {k: v for k, v in entry.items() if k not in ("sha256", "bytes", "charset")}
                 note.update(retired=f"the transcript has {total} page(s) now", fetched_at=fetched_at)
@@ -978,7 +1007,11 @@ class Fetcher:
         source = source or detect_source(url)
         if source is None:
             self._result(
-                PageResult(url, "failed", reason="cannot tell which site this URL belongs to; pass --source scio|chinaorg|gac|mfa")
+                PageResult(
+                    url,
+                    "failed",
+                    reason="cannot tell which site this URL belongs to; pass --source scio|chinaorg|gac|mfa",
+                )
             )
             return None
         url = self.prepare(url, source)
@@ -1012,7 +1045,14 @@ class Fetcher:
         return None
 
     def _page(
-        self, source: str, url: str, *, page: int, total: int | None, transcript: str, missing: list[MissingPage],
+        self,
+        source: str,
+        url: str,
+        *,
+        page: int,
+        total: int | None,
+        transcript: str,
+        missing: list[MissingPage],
         at_least: int = 1,
     ) -> tuple[str, str] | None:
         """Get one page (from disk when already stored); returns (text, final URL) or None."""
@@ -1040,7 +1080,9 @@ class Fetcher:
             self._result(PageResult(url, "skipped", source, status=None, reason=exc.reason, page=page))
             return None
         except FetchError as exc:
-            return self._failed(source, url, exc.status, self.explain(exc, source), extra, have, missing, page)
+            return self._failed(
+                source, url, exc.status, self.explain(exc, source), extra, have, missing, page
+            )
 
         now = self.client.clock.time()
         if resp.status == 304 and have:
@@ -1070,7 +1112,9 @@ class Fetcher:
             self._result(PageResult(url, "unchanged", source, name, 200, page=page))
             return self._stored_text(source, name, self.store.entries(source)[name])
         entry, replaced = self.store.save(source, url, resp, fetched_at=now, extra=extra)
-        self._result(PageResult(url, "changed" if replaced else "fetched", source, entry["file"], 200, page=page))
+        self._result(
+            PageResult(url, "changed" if replaced else "fetched", source, entry["file"], 200, page=page)
+        )
         return self._stored_text(source, entry["file"], entry)
 
     def _stored_text(self, source: str, name: str, entry: dict) -> tuple[str, str]:
@@ -1079,7 +1123,9 @@ class Fetcher:
     def _record_missing(self, source, url, status, reason, extra, have) -> None:
         if have:
             return  # the stored copy is still good; the failure is in the report
-        self.store.record_failure(source, url, status=status, error=reason, fetched_at=self.client.clock.time(), extra=extra)
+        self.store.record_failure(
+            source, url, status=status, error=reason, fetched_at=self.client.clock.time(), extra=extra
+        )
 
     def _failed(self, source, url, status, reason, extra, have, missing, page) -> str | None:
         self._record_missing(source, url, status, reason, extra, have)

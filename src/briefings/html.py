@@ -164,8 +164,12 @@ def _xpath_step(compound: str) -> str:
 
 @functools.lru_cache(maxsize=256)
 def _xpath(selector: str) -> etree.XPath:
-    return etree.XPath("".join(".//" + _xpath_step(step) if i == 0 else "//" + _xpath_step(step)
-                               for i, step in enumerate(selector.split())))
+    return etree.XPath(
+        "".join(
+            ".//" + _xpath_step(step) if i == 0 else "//" + _xpath_step(step)
+            for i, step in enumerate(selector.split())
+        )
+    )
 
 
 # A bare `#id` looked up from the top of a document: libxml2's table of ids

@@ -20,12 +20,13 @@ import hashlib
 import json
 import os
 import stat
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Callable, Iterable, Iterator
 
 from . import screen
-from .jsonl import StoredReject, is_jsonl, read as read_jsonl
+from .jsonl import StoredReject, is_jsonl
+from .jsonl import read as read_jsonl
 from .models import Briefing, RawPage, Rejected
 from .people import Entities
 from .raw import MANIFEST, NOT_UTF8_NAME, failed_pages, iter_manifest, iter_page_files, load_page, shown
@@ -115,7 +116,9 @@ class _Entries:
         self.db, self.folder = db, folder
 
     def get(self, name: str, default=None):
-        row = self.db.execute("SELECT entry FROM manifest WHERE folder = ? AND file = ?", (self.folder, name)).fetchone()
+        row = self.db.execute(
+            "SELECT entry FROM manifest WHERE folder = ? AND file = ?", (self.folder, name)
+        ).fetchone()
         return json.loads(row[0]) if row else default
 
 
@@ -124,7 +127,7 @@ class _Manifests:
     plan's database: a manifest is read into it once, a line at a time, when the
     first page of its folder is met, and is never held in memory."""
 
-    def __init__(self, plan: "Plan"):
+    def __init__(self, plan: Plan):
         self.plan = plan
         self.loaded: set[Path] = set()
 
@@ -151,8 +154,15 @@ def _not_a_page(path: Path) -> str | None:
         return f"cannot read: {exc.strerror or exc}"
     if stat.S_ISREG(mode):
         return None
-    kind = ("a named pipe (FIFO)" if stat.S_ISFIFO(mode) else "a socket" if stat.S_ISSOCK(mode)
-            else "a device" if stat.S_ISCHR(mode) or stat.S_ISBLK(mode) else "not a file")
+    kind = (
+        "a named pipe (FIFO)"
+        if stat.S_ISFIFO(mode)
+        else "a socket"
+        if stat.S_ISSOCK(mode)
+        else "a device"
+        if stat.S_ISCHR(mode) or stat.S_ISBLK(mode)
+        else "not a file"
+    )
     return f"not a regular file but {kind}; not read"
 
 
@@ -163,9 +173,16 @@ def _text(value) -> str | None:
 def _sane(page: RawPage) -> RawPage:
     """A hand-edited manifest or metadata file may hold anything: only text is a URL. With
     none recorded, the URL the page gives for itself (`<link rel="canonical">`, `<meta name="Url">`)."""
-    return with_own_url(replace(page, url=_text(page.url), transcript=_text(page.transcript),
-                                source=_text(page.source), charset=_text(page.charset),
-                                headers=page.headers if isinstance(page.headers, dict) else {}))
+    return with_own_url(
+        replace(
+            page,
+            url=_text(page.url),
+            transcript=_text(page.transcript),
+            source=_text(page.source),
+            charset=_text(page.charset),
+            headers=page.headers if isinstance(page.headers, dict) else {},
+        )
+    )
 
 
 def _sha256(path: str) -> str | None:
@@ -218,31 +235,57 @@ class Plan:
             ref = replace(peek, body=b"", source=family)  # what grouping needs, not the bytes
             key, n = page_slot(ref, family)
             try:
-                self.db.execute("INSERT INTO pages (key, n, path, family, url, transcript, page) "
-                                "VALUES (?, ?, ?, ?, ?, ?, ?)",
-                                (key, str(n), str(path), family, ref.url, ref.transcript,
-                                 None if ref.page is None else str(ref.page)))
+                self.db.execute(
+                    "INSERT INTO pages (key, n, path, family, url, transcript, page) "
+                    "VALUES (?, ?, ?, ?, ?, ?, ?)",
+                    (
+                        key,
+                        str(n),
+                        str(path),
+                        family,
+                        ref.url,
+                        ref.transcript,
+                        None if ref.page is None else str(ref.page),
+                    ),
+                )
             except sqlite3.IntegrityError:  # a second copy of this page of this transcript
-                (first,) = self.db.execute("SELECT path FROM pages WHERE key = ? AND n = ?", (key, str(n))).fetchone()
+                (first,) = self.db.execute(
+                    "SELECT path FROM pages WHERE key = ? AND n = ?", (key, str(n))
+                ).fetchone()
                 if os.path.realpath(first) == os.path.realpath(path):
                     continue  # the same file named twice (a folder and a file in it)
                 differs = _sha256(first) != _sha256(str(path))
-                self.db.execute("INSERT INTO copies (key, n, path, first, differs) VALUES (?, ?, ?, ?, ?)",
-                                (key, str(n), str(path), first, int(differs)))
+                self.db.execute(
+                    "INSERT INTO copies (key, n, path, first, differs) VALUES (?, ?, ?, ?, ?)",
+                    (key, str(n), str(path), first, int(differs)),
+                )
 
     def _read_manifest(self, folder: Path) -> None:
         torn: list[int] = []
-        self.db.executemany("INSERT OR REPLACE INTO manifest (folder, file, entry) VALUES (?, ?, ?)",
-                            ((str(folder), e["file"], json.dumps(e)) for e in iter_manifest(folder, torn)))
+        self.db.executemany(
+            "INSERT OR REPLACE INTO manifest (folder, file, entry) VALUES (?, ?, ?)",
+            ((str(folder), e["file"], json.dumps(e)) for e in iter_manifest(folder, torn)),
+        )
         if torn:
-            self.problems.append((str(folder / MANIFEST), f"line(s) {', '.join(map(str, torn))} unreadable "
-                                  "(an interrupted fetch?); their pages are read without their URLs"))
-        errors = {row[0]: json.loads(row[1]) for row in self.db.execute(
-            "SELECT file, entry FROM manifest WHERE folder = ? AND json_extract(entry, '$.error') IS NOT NULL",
-            (str(folder),))}
+            self.problems.append(
+                (
+                    str(folder / MANIFEST),
+                    f"line(s) {', '.join(map(str, torn))} unreadable "
+                    "(an interrupted fetch?); their pages are read without their URLs",
+                )
+            )
+        errors = {
+            row[0]: json.loads(row[1])
+            for row in self.db.execute(
+                "SELECT file, entry FROM manifest WHERE folder = ? AND json_extract(entry, '$.error') IS NOT NULL",
+                (str(folder),),
+            )
+        }
         for (family, transcript), numbers in failed_pages(errors).items():
             key = transcript_key(self.source or family or "text", transcript)
-            self.db.executemany("INSERT OR IGNORE INTO failed (key, n) VALUES (?, ?)", ((key, str(n)) for n in numbers))
+            self.db.executemany(
+                "INSERT OR IGNORE INTO failed (key, n) VALUES (?, ?)", ((key, str(n)) for n in numbers)
+            )
 
     def __len__(self) -> int:
         return self.count
@@ -253,10 +296,22 @@ class Plan:
         keys = self.db.execute("SELECT key FROM pages GROUP BY key ORDER BY min(seq)")
         for (key,) in iter(keys.fetchone, None):
             rows = self.db.execute(
-                "SELECT n, path, family, url, transcript, page FROM pages WHERE key = ?", (key,)).fetchall()
-            pages = [(int(n), RawPage(path=path, body=b"", url=url, source=family, transcript=transcript,
-                                      page=None if page is None else int(page)))
-                     for n, path, family, url, transcript, page in rows]
+                "SELECT n, path, family, url, transcript, page FROM pages WHERE key = ?", (key,)
+            ).fetchall()
+            pages = [
+                (
+                    int(n),
+                    RawPage(
+                        path=path,
+                        body=b"",
+                        url=url,
+                        source=family,
+                        transcript=transcript,
+                        page=None if page is None else int(page),
+                    ),
+                )
+                for n, path, family, url, transcript, page in rows
+            ]
             pages.sort(key=lambda numbered: numbered[0])
             failed = {int(r[0]) for r in self.db.execute("SELECT n FROM failed WHERE key = ?", (key,))}
             missing = tuple(sorted(failed - {n for n, _ in pages}))
@@ -265,8 +320,12 @@ class Plan:
     def copies(self, key: str) -> list[tuple[str, int, str, bool]]:
         """(path, page number, the copy read instead, whether they differ) of the pages of
         transcript `key` that another file in this run also is."""
-        return [(p, int(n), first, bool(d)) for p, n, first, d in self.db.execute(
-            "SELECT path, n, first, differs FROM copies WHERE key = ? ORDER BY rowid", (key,))]
+        return [
+            (p, int(n), first, bool(d))
+            for p, n, first, d in self.db.execute(
+                "SELECT path, n, first, differs FROM copies WHERE key = ? ORDER BY rowid", (key,)
+            )
+        ]
 
     def claimed(self, briefing_id: str) -> str | None:
         """The path this run stored briefing_id from, if it did."""
@@ -280,7 +339,7 @@ class Plan:
     def close(self) -> None:
         self.db.close()
 
-    def __enter__(self) -> "Plan":
+    def __enter__(self) -> Plan:
         return self
 
     def __exit__(self, *exc) -> None:
@@ -393,8 +452,9 @@ def _ingest_group(g: Group, plan: Plan, archive: Archive, entities: Entities, re
     else:
         if saved.conflict is not None:
             c = saved.conflict
-            report.conflicts.append((page_paths[0], c.id, f"{c.reason}; this one stored as {c.stored_as}",
-                                     c.stored_as))
+            report.conflicts.append(
+                (page_paths[0], c.id, f"{c.reason}; this one stored as {c.stored_as}", c.stored_as)
+            )
             plan.claim(c.id, page_paths[0])  # a later copy in this run is held to the same
         briefing = replace(briefing, id=saved.id)
         plan.claim(saved.id, page_paths[0])
@@ -402,9 +462,15 @@ def _ingest_group(g: Group, plan: Plan, archive: Archive, entities: Entities, re
     for path, n, first, differs in plan.copies(g.key):
         what = f"briefing {briefing.id}" if briefing is not None else "this transcript"
         if differs:
-            report.duplicates.append((path, f"another copy of {what} (page {n}) in this run, which differs: "
-                                            f"{first} was read, not this one; ingest it on its own to store it",
-                                      first, briefing.id if briefing is not None else None))
+            report.duplicates.append(
+                (
+                    path,
+                    f"another copy of {what} (page {n}) in this run, which differs: "
+                    f"{first} was read, not this one; ingest it on its own to store it",
+                    first,
+                    briefing.id if briefing is not None else None,
+                )
+            )
         else:
             report.skipped.append((path, f"the same bytes as {first}, already read in this run"))
 
@@ -416,8 +482,15 @@ def _pair(archive: Archive, briefing_id: str, outcome: str) -> None:
         archive.link(briefing_id)
 
 
-def _rejected(report: IngestReport, archive: Archive, path: str, reason: str, *, skip: bool = False,
-              at: str | None = None) -> None:
+def _rejected(
+    report: IngestReport,
+    archive: Archive,
+    path: str,
+    reason: str,
+    *,
+    skip: bool = False,
+    at: str | None = None,
+) -> None:
     if skip:
         report.skipped.append((path, reason))
         return
@@ -438,16 +511,19 @@ def _stopped(exc: ArchiveError, report: IngestReport, done: str, left: int | Non
     written = report.added + report.updated + report.repaired
     if not written and not report.rejects_recorded:
         return ArchiveError(str(exc), exc.reason)  # nothing was changed
-    stored = f"{written} briefing{'s' if written != 1 else ''} stored, each whole ({report.added} added, " \
-             f"{report.updated} updated{f', {report.repaired} repaired' if report.repaired else ''}), " \
-             f"{report.unchanged} unchanged"
+    stored = (
+        f"{written} briefing{'s' if written != 1 else ''} stored, each whole ({report.added} added, "
+        f"{report.updated} updated{f', {report.repaired} repaired' if report.repaired else ''}), "
+        f"{report.unchanged} unchanged"
+    )
     if report.rejected:
         stored += f", {len(report.rejected)} rejected"
     if report.skipped or report.duplicates:
         stored += f", {len(report.skipped) + len(report.duplicates)} skipped"
     rest = f"the other {left} not stored" if left is not None else "the rest not stored"
-    return ArchiveError(f"{exc.reason} (after {done}: {stored}; {rest}: run the same ingest again to finish)",
-                        exc.reason)
+    return ArchiveError(
+        f"{exc.reason} (after {done}: {stored}; {rest}: run the same ingest again to finish)", exc.reason
+    )
 
 
 def _ingest_jsonl(path: Path, archive: Archive, report: IngestReport) -> None:

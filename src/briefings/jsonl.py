@@ -18,9 +18,10 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, Iterator
+from typing import IO
 
 import sqlite_utils
 
@@ -71,7 +72,9 @@ def records(db: sqlite_utils.Database, unreadable: list[tuple[str, str]] | None 
                 yield b
         for (pk,) in conn.execute("SELECT pk FROM rejects ORDER BY pk").fetchall():
             try:
-                path, reason, at = conn.execute("SELECT path, reason, at FROM rejects WHERE pk = ?", (pk,)).fetchone()
+                path, reason, at = conn.execute(
+                    "SELECT path, reason, at FROM rejects WHERE pk = ?", (pk,)
+                ).fetchone()
             except UnicodeDecodeError as exc:
                 error = f"rejected page record {pk} is damaged in the archive (stored text that is not UTF-8: {exc})"
                 if unreadable is None:
@@ -93,11 +96,20 @@ def _record(db: sqlite_utils.Database, pk: int, bid: str) -> dict | None:
     query.add_counterparts(db, b)
     try:
         fingerprint, counterpart_url = conn.execute(
-            "SELECT fingerprint, counterpart_url FROM briefings WHERE pk = ?", (pk,)).fetchone()
-        labels = [r[0] for r in conn.execute(
-            "SELECT label FROM participants WHERE briefing_pk = ? ORDER BY position", (pk,)).fetchall()]
-        changes = [dict(zip(CHANGE_KEYS, r)) for r in conn.execute(
-            f"SELECT {', '.join(CHANGE_KEYS)} FROM changes WHERE briefing_pk = ? ORDER BY pk", (pk,))]
+            "SELECT fingerprint, counterpart_url FROM briefings WHERE pk = ?", (pk,)
+        ).fetchone()
+        labels = [
+            r[0]
+            for r in conn.execute(
+                "SELECT label FROM participants WHERE briefing_pk = ? ORDER BY position", (pk,)
+            ).fetchall()
+        ]
+        changes = [
+            dict(zip(CHANGE_KEYS, r))
+            for r in conn.execute(
+                f"SELECT {', '.join(CHANGE_KEYS)} FROM changes WHERE briefing_pk = ? ORDER BY pk", (pk,)
+            )
+        ]
     except UnicodeDecodeError as exc:
         raise damaged_briefing(bid, exc) from None
     for p, label in zip(b["participants"], labels):
@@ -118,8 +130,9 @@ def line(record: dict) -> str:
     return json.dumps(record, ensure_ascii=False, separators=(",", ":")).translate(_LINE_BREAKS) + "\n"
 
 
-def write(db: sqlite_utils.Database, fh: IO[str],
-          unreadable: list[tuple[str, str]] | None = None) -> tuple[int, int]:
+def write(
+    db: sqlite_utils.Database, fh: IO[str], unreadable: list[tuple[str, str]] | None = None
+) -> tuple[int, int]:
     """Write every record; return how many briefings and how many rejected pages
     (see `records` for `unreadable`)."""
     n = rejects = 0
@@ -171,8 +184,14 @@ def to_briefing(d: object) -> Briefing:
     for p in _list(d, "participants"):
         if not isinstance(p, dict):
             raise ValueError("a participant is not a JSON object")
-        participants.append(Participant(name=_str(p, "name"), role=_str(p, "role", optional=True),
-                                        kind=_str(p, "kind"), label=_str(p, "label", optional=True)))
+        participants.append(
+            Participant(
+                name=_str(p, "name"),
+                role=_str(p, "role", optional=True),
+                kind=_str(p, "kind"),
+                label=_str(p, "label", optional=True),
+            )
+        )
     turns = []
     for i, t in enumerate(_list(d, "turns"), 1):
         if not isinstance(t, dict):
@@ -185,10 +204,20 @@ def to_briefing(d: object) -> Briefing:
         also = _list(t, "also_asked")
         if not all(isinstance(a, str) for a in also):
             raise ValueError(f"turn {i}: 'also_asked' must be a list of strings")
-        turns.append(Turn(seq=i, label=_str(t, "label", optional=True), speaker=_str(t, "speaker", optional=True),
-                          role=_str(t, "role", optional=True), kind=kind, outlet=_str(t, "outlet", optional=True),
-                          text=_str(t, "text"), answers=_int(t, "answers", optional=True),
-                          also_asked=tuple(also), page=_int(t, "page", default=1)))
+        turns.append(
+            Turn(
+                seq=i,
+                label=_str(t, "label", optional=True),
+                speaker=_str(t, "speaker", optional=True),
+                role=_str(t, "role", optional=True),
+                kind=kind,
+                outlet=_str(t, "outlet", optional=True),
+                text=_str(t, "text"),
+                answers=_int(t, "answers", optional=True),
+                also_asked=tuple(also),
+                page=_int(t, "page", default=1),
+            )
+        )
     if not turns:
         raise ValueError("it has no turns")
     pages = _list(d, "pages")
@@ -207,10 +236,18 @@ def to_briefing(d: object) -> Briefing:
         if value is not None and not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
             raise ValueError(f"{key!r} must be YYYY-MM-DD or null, not {value!r}")
     return Briefing(
-        id=bid, source=source, url=_str(d, "url", optional=True), title=_str(d, "title"),
-        date=_str(d, "date", optional=True), published=_str(d, "published", optional=True),
-        language=_str(d, "language"), participants=tuple(participants), turns=tuple(turns),
-        pages=tuple(pages), missing_pages=tuple(missing), fingerprint=fingerprint,
+        id=bid,
+        source=source,
+        url=_str(d, "url", optional=True),
+        title=_str(d, "title"),
+        date=_str(d, "date", optional=True),
+        published=_str(d, "published", optional=True),
+        language=_str(d, "language"),
+        participants=tuple(participants),
+        turns=tuple(turns),
+        pages=tuple(pages),
+        missing_pages=tuple(missing),
+        fingerprint=fingerprint,
         counterpart_url=_str(d, "counterpart_url", optional=True),
     )
 
@@ -238,9 +275,16 @@ def _history(d: dict) -> tuple[dict, ...]:
     for c in _list(d, "changes"):
         if not isinstance(c, dict):
             raise ValueError("a change is not a JSON object")
-        out.append({"at": _str(c, "at"), "seq": _int(c, "seq", optional=True), "change": _str(c, "change"),
-                    "field": _str(c, "field", optional=True), "old": _str(c, "old", optional=True),
-                    "new": _str(c, "new", optional=True)})
+        out.append(
+            {
+                "at": _str(c, "at"),
+                "seq": _int(c, "seq", optional=True),
+                "change": _str(c, "change"),
+                "field": _str(c, "field", optional=True),
+                "old": _str(c, "old", optional=True),
+                "new": _str(c, "new", optional=True),
+            }
+        )
     return tuple(out)
 
 

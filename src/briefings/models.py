@@ -110,9 +110,7 @@ class Briefing:
             "incomplete": self.incomplete,
             "missing_pages": list(self.missing_pages),
             "pages": list(self.pages),
-            "participants": [
-                {"name": p.name, "role": p.role, "kind": p.kind} for p in self.participants
-            ],
+            "participants": [{"name": p.name, "role": p.role, "kind": p.kind} for p in self.participants],
             "turns": [
                 {
                     "seq": t.seq,

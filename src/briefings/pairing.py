@@ -31,8 +31,12 @@ def regular_conference(title: str, language: str) -> bool:
 
 
 def _spokespeople(conn, pk: int) -> set[str]:
-    return {r[0] for r in conn.execute(
-        "SELECT name FROM participants WHERE briefing_pk = ? AND kind = 'spokesperson'", (pk,))}
+    return {
+        r[0]
+        for r in conn.execute(
+            "SELECT name FROM participants WHERE briefing_pk = ? AND kind = 'spokesperson'", (pk,)
+        )
+    }
 
 
 def spellings(url: str | None) -> list[str]:
@@ -42,13 +46,16 @@ def spellings(url: str | None) -> list[str]:
         return []
     rest, ext = m.group("rest"), m.group("ext")
     exts = [".shtml", ".html", ".htm"] if ext else [""]
-    return [f"{scheme}://{www}{rest}{e}" for scheme in ("http", "https") for www in ("", "www.") for e in exts]
+    return [
+        f"{scheme}://{www}{rest}{e}" for scheme in ("http", "https") for www in ("", "www.") for e in exts
+    ]
 
 
 def find(conn, pk: int) -> tuple[int, str] | None:
     """(the counterpart's pk, the rule that found it), or None."""
-    row = conn.execute("SELECT source, url, pages, title, date, language, counterpart_url FROM briefings WHERE pk = ?",
-                       (pk,)).fetchone()
+    row = conn.execute(
+        "SELECT source, url, pages, title, date, language, counterpart_url FROM briefings WHERE pk = ?", (pk,)
+    ).fetchone()
     if row is None:
         return None
     source, url, pages, title, date, language, declared = row
@@ -57,8 +64,11 @@ def find(conn, pk: int) -> tuple[int, str] | None:
         if not values:
             continue
         marks = ", ".join("?" * len(values))
-        found = conn.execute(f"SELECT pk FROM briefings WHERE {column} IN ({marks}) AND language != ? AND pk != ? "
-                             "ORDER BY pk LIMIT 1", (*values, language, pk)).fetchone()
+        found = conn.execute(
+            f"SELECT pk FROM briefings WHERE {column} IN ({marks}) AND language != ? AND pk != ? "
+            "ORDER BY pk LIMIT 1",
+            (*values, language, pk),
+        ).fetchone()
         if found:
             return found[0], "link"
     if source == "mfa" and date and regular_conference(title, language):
@@ -66,9 +76,11 @@ def find(conn, pk: int) -> tuple[int, str] | None:
         if not speakers:
             return None
         fits = [
-            opk for opk, otitle, olang in conn.execute(
+            opk
+            for opk, otitle, olang in conn.execute(
                 "SELECT pk, title, language FROM briefings WHERE source = 'mfa' AND date = ? AND language != ?",
-                (date, language))
+                (date, language),
+            )
             if regular_conference(otitle, olang) and _spokespeople(conn, opk) & speakers
         ]
         if len(fits) == 1:

@@ -104,7 +104,7 @@ class Entities:
         return hashlib.sha256(json.dumps(self._data, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
 
     @classmethod
-    def load(cls, extra: Path | None = None) -> "Entities":
+    def load(cls, extra: Path | None = None) -> Entities:
         docs = [_packaged()]
         if extra is not None and extra.is_file():
             try:
@@ -163,18 +163,20 @@ def shape_problem(doc) -> str | None:
                 return f'{where} ({entry["name"]}): "aliases" is {_kind(aliases)}, not a list'
             for j, alias in enumerate(aliases):
                 if not _is_name(alias):
-                    return f'{where} ({entry["name"]}): aliases[{j}] is {_kind(alias)}, not a name'
+                    return f"{where} ({entry['name']}): aliases[{j}] is {_kind(alias)}, not a name"
             if section == "outlets":
                 continue
             roles = entry.get("roles", [])
             if not isinstance(roles, list):
                 return f'{where} ({entry["name"]}): "roles" is {_kind(roles)}, not a list'
             for j, role in enumerate(roles):
-                at = f'{where} ({entry["name"]}): roles[{j}]'
+                at = f"{where} ({entry['name']}): roles[{j}]"
                 if not isinstance(role, dict):
                     return f"{at}: {_kind(role)}, not an object"
                 if not isinstance(role.get("role"), str) or not role["role"].strip():
-                    return f'{at}: no "role"' if "role" not in role else f'{at}: "role" is {_kind(role["role"])}'
+                    return (
+                        f'{at}: no "role"' if "role" not in role else f'{at}: "role" is {_kind(role["role"])}'
+                    )
                 for end in ("from", "to"):
                     value = role.get(end)
                     if value is not None and not (isinstance(value, str) and _DAY.fullmatch(value)):

@@ -13,8 +13,15 @@ from dataclasses import dataclass, field
 
 from .models import Participant
 from .people import Entities, Roster
-from .segment import (GENERIC_LABELS, Context, is_follow_up, is_reported_question, known_label, looks_like_name,
-                      zh_label_shaped)
+from .segment import (
+    GENERIC_LABELS,
+    Context,
+    is_follow_up,
+    is_reported_question,
+    known_label,
+    looks_like_name,
+    zh_label_shaped,
+)
 
 # A paragraph that opens like a speaker label: "Reuters:", "Zhao Lijian:", "Q:", or is one: "Geng Shuang:".
 _LABEL_START = re.compile(r"^(?P<label>[^:：\n]{1,40}?)\s*(?::(?:\s|$)|：)")
@@ -46,8 +53,15 @@ class Report:
 
     @property
     def problems(self) -> int:
-        return (sum(self.unknown_labels.values()) + len(self.alternation) + len(self.incomplete)
-                + len(self.rejected) + len(self.label_like) + len(self.unattributed) + len(self.undated))
+        return (
+            sum(self.unknown_labels.values())
+            + len(self.alternation)
+            + len(self.incomplete)
+            + len(self.rejected)
+            + len(self.label_like)
+            + len(self.unattributed)
+            + len(self.undated)
+        )
 
     def to_dict(self) -> dict:
         return {
@@ -82,15 +96,21 @@ class Report:
             if len(items) > shown:
                 out.append(f"  ... and {len(items) - shown} more (--json for all)")
 
-        section("unknown speaker labels", [
-            f"{n} × {label!r} (e.g. {self.unknown_examples[label]})"
-            for label, n in self.unknown_labels.most_common()
-        ])
+        section(
+            "unknown speaker labels",
+            [
+                f"{n} × {label!r} (e.g. {self.unknown_examples[label]})"
+                for label, n in self.unknown_labels.most_common()
+            ],
+        )
         section("turns with no speaker", [f"{i}#{s}" for i, s in self.unattributed])
         section("briefings with no questions", self.no_questions)
         section("briefings with no answers", self.no_answers)
         section("question/answer breaks", [f"{i}#{s}: {r}" for i, s, r in self.alternation])
-        section("incomplete transcripts", [f"{i}: page(s) {', '.join(map(str, m))} missing" for i, m in self.incomplete])
+        section(
+            "incomplete transcripts",
+            [f"{i}: page(s) {', '.join(map(str, m))} missing" for i, m in self.incomplete],
+        )
         section("briefings with no date of their own", self.undated)
         section("rejected pages", [f"{p}: {r}" for p, r in self.rejected])
         section("paragraphs that begin like a label", [f"{i}#{s}: {t!r}" for i, s, t in self.label_like])
@@ -99,18 +119,27 @@ class Report:
             section("damaged in the archive, not read", [f"{i}: {r}" for i, r in self.damaged])
         if self.pairs:
             out.append(f"bilingual pairs: {self.pairs}")
-            section("pairs where one version lacks turns the other has", [
-                f"{o['id']} / {o['counterpart']}: {len(o['only_here'])} turn(s) only in {o['id']}, "
-                f"{len(o['only_there'])} only in {o['counterpart']} (`briefings compare {o['id']}`)"
-                for o in self.omissions])
-            section("unsure turn links (score below 0.5)", [
-                f"{u['id']}#{u['seq']} -> {u['counterpart_id']}#{','.join(map(str, u['counterpart']))}: {u['score']:.2f}"
-                for u in self.unsure_links])
+            section(
+                "pairs where one version lacks turns the other has",
+                [
+                    f"{o['id']} / {o['counterpart']}: {len(o['only_here'])} turn(s) only in {o['id']}, "
+                    f"{len(o['only_there'])} only in {o['counterpart']} (`briefings compare {o['id']}`)"
+                    for o in self.omissions
+                ],
+            )
+            section(
+                "unsure turn links (score below 0.5)",
+                [
+                    f"{u['id']}#{u['seq']} -> {u['counterpart_id']}#{','.join(map(str, u['counterpart']))}: {u['score']:.2f}"
+                    for u in self.unsure_links
+                ],
+            )
         return out
 
 
 def _describe(c: dict) -> str:
     """One line per change: where, what, and the words before and after."""
+
     def words(value):
         if value is None:
             return None
@@ -133,7 +162,9 @@ def _label_like(label: str, ctx: Context) -> bool:
         return True
     if _CJK.search(label):
         return zh_label_shaped(label)
-    return looks_like_name(label) or bool(re.match(r"(?i)(?:the\s+)?(?:journalist|reporter|moderator|chairperson)\b", label))
+    return looks_like_name(label) or bool(
+        re.match(r"(?i)(?:the\s+)?(?:journalist|reporter|moderator|chairperson)\b", label)
+    )
 
 
 def add_briefing(report: Report, b: dict, entities: Entities) -> None:
@@ -165,8 +196,12 @@ def add_briefing(report: Report, b: dict, entities: Entities) -> None:
             report.unattributed.append((b["id"], t["seq"]))
         if t["kind"] == "answer" and t.get("answers") is None:
             report.alternation.append((b["id"], t["seq"], "an answer with no question before it"))
-        if t["kind"] == "question" and previous is not None and previous["kind"] == "question" \
-                and not is_follow_up(t.get("label")):
+        if (
+            t["kind"] == "question"
+            and previous is not None
+            and previous["kind"] == "question"
+            and not is_follow_up(t.get("label"))
+        ):
             report.alternation.append((b["id"], t["seq"], "a question right after an unanswered question"))
         for para in t["text"].split("\n\n"):
             m = _LABEL_START.match(para)
@@ -178,7 +213,6 @@ def add_briefing(report: Report, b: dict, entities: Entities) -> None:
 
 def from_archive(db, entities: Entities) -> Report:
     from .query import changes, get_briefing, pairs_report, rejects
-
     from .store import ArchiveError, damaged_briefing
 
     report = Report()
@@ -197,10 +231,19 @@ def from_archive(db, entities: Entities) -> Report:
         try:
             setattr(report, into, read(db))
         except UnicodeDecodeError as exc:
-            report.damaged.append((name, f"the archive's {name} hold text that is not UTF-8 ({exc}); "
-                                         "`briefings check` names the rows"))
+            report.damaged.append(
+                (
+                    name,
+                    f"the archive's {name} hold text that is not UTF-8 ({exc}); "
+                    "`briefings check` names the rows",
+                )
+            )
     pairs = pairs_report(db)
-    report.pairs, report.omissions, report.unsure_links = pairs["pairs"], pairs["with_omissions"], pairs["unsure"]
+    report.pairs, report.omissions, report.unsure_links = (
+        pairs["pairs"],
+        pairs["with_omissions"],
+        pairs["unsure"],
+    )
     return report
 
 

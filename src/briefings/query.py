@@ -131,7 +131,7 @@ def _scan(text: str, filters: bool):
     """
     quotes = [i for i, c in enumerate(text) if c == '"']
     if len(quotes) % 2:
-        alone = [i for i in quotes if not text[i - 1:i].strip() and not text[i + 1:i + 2].strip()]
+        alone = [i for i in quotes if not text[i - 1 : i].strip() and not text[i + 1 : i + 2].strip()]
         quotes.remove((alone or quotes)[-1])
     closing = {a: b for a, b in zip(quotes[::2], quotes[1::2])}
     i, n = 0, len(text)
@@ -144,14 +144,14 @@ def _scan(text: str, filters: bool):
                 i += 1  # the unmatched quote
             else:
                 i = closing[start] + 1
-                yield start, i, Term(text[start + 1:i - 1], True)
+                yield start, i, Term(text[start + 1 : i - 1], True)
         elif filters and (m := _FILTER.match(text, i)):
             key, i = m.group(1).lower(), m.end()
             if text.startswith('"', i):
                 if i not in closing:
                     value = _NOT_SPACE.match(text, i).group()
                     raise QueryError(f'{key}:{value} has no closing quote; write {key}:{value}"')
-                value, i = text[i + 1:closing[i]], closing[i] + 1
+                value, i = text[i + 1 : closing[i]], closing[i] + 1
             else:
                 value = _VALUE.match(text, i).group()
                 i += len(value)
@@ -190,8 +190,10 @@ def terms(text: str) -> list[Term]:
             seen.add(key)
             out.append(t)
     if len(out) > MAX_QUERY_TERMS:
-        raise QueryError(f"a query may hold at most {MAX_QUERY_TERMS:,} different words and phrases, and this one "
-                         f"has {len(out):,}; search for a shorter part of the text")
+        raise QueryError(
+            f"a query may hold at most {MAX_QUERY_TERMS:,} different words and phrases, and this one "
+            f"has {len(out):,}; search for a shorter part of the text"
+        )
     return out
 
 
@@ -236,8 +238,10 @@ def han_terms(text: str) -> list[str]:
 def han_query(runs: list[str]) -> str | None:
     """The MATCH expression for turns_han: a character in `uni`, a longer run as
     the phrase of its overlapping pairs in `bi`; every run must be there."""
-    parts = [f'uni:"{r}"' if len(r) == 1 else 'bi:"' + " ".join(r[i:i + 2] for i in range(len(r) - 1)) + '"'
-             for r in runs]
+    parts = [
+        f'uni:"{r}"' if len(r) == 1 else 'bi:"' + " ".join(r[i : i + 2] for i in range(len(r) - 1)) + '"'
+        for r in runs
+    ]
     return " ".join(parts) or None
 
 
@@ -252,8 +256,10 @@ def fts_query(text: str, raw: bool = False) -> str:
             raise QueryError("empty query: give at least one word to search for")
         words = len(_RAW_WORD.findall(text))
         if words > MAX_RAW_WORDS:
-            raise QueryError(f"a --raw query may hold at most {MAX_RAW_WORDS} words, and this one has {words:,}; "
-                             "drop --raw to search for every word of a longer text")
+            raise QueryError(
+                f"a --raw query may hold at most {MAX_RAW_WORDS} words, and this one has {words:,}; "
+                "drop --raw to search for every word of a longer text"
+            )
         return text
     found = terms(text)
     if not found and han_terms(text):
@@ -352,15 +358,23 @@ def parse_query(text: str, filters: Filters | None = None) -> tuple[str, Filters
                 raise QueryError(f"{key}: {exc}") from None
         current = getattr(filters, key)
         if current is not None and current != value:
-            raise QueryError(f"{key} is given both as an option ({current!r}) and in the query ({value!r}); keep one")
+            raise QueryError(
+                f"{key} is given both as an option ({current!r}) and in the query ({value!r}); keep one"
+            )
         setattr(filters, key, value)
     if filters.since and filters.until and filters.since > filters.until:
         raise QueryError(f"since {filters.since} is after until {filters.until}; nothing can match")
     return " ".join("".join(kept + [text[done:]]).split()), filters
 
 
-_EXAMPLE = {"speaker": '"Zhao Lijian"', "outlet": "Reuters", "kind": "question", "source": "mfa",
-            "since": "2019", "until": "2020-03"}
+_EXAMPLE = {
+    "speaker": '"Zhao Lijian"',
+    "outlet": "Reuters",
+    "kind": "question",
+    "source": "mfa",
+    "since": "2019",
+    "until": "2020-03",
+}
 
 
 def _where(db: sqlite_utils.Database, f: Filters, params: dict, entities=None, notes=None) -> list[str]:
@@ -397,7 +411,9 @@ def _where(db: sqlite_utils.Database, f: Filters, params: dict, entities=None, n
     return clauses
 
 
-def speaker_names(db: sqlite_utils.Database, value: str, entities=None, notes: list[str] | None = None) -> list[str]:
+def speaker_names(
+    db: sqlite_utils.Database, value: str, entities=None, notes: list[str] | None = None
+) -> list[str]:
     """The speakers a --speaker value means.
 
     In this order: the person or outlet the entities file knows by that
@@ -415,11 +431,18 @@ def speaker_names(db: sqlite_utils.Database, value: str, entities=None, notes: l
         if known:
             return [known]
     # The exact name first: turns answer it from the turns_speaker index.
-    for sql in ("SELECT 1 FROM turns WHERE speaker = ? LIMIT 1", "SELECT 1 FROM participants WHERE name = ? LIMIT 1"):
+    for sql in (
+        "SELECT 1 FROM turns WHERE speaker = ? LIMIT 1",
+        "SELECT 1 FROM participants WHERE name = ? LIMIT 1",
+    ):
         if db.execute(sql, (wanted,)).fetchone():
             return [wanted]
-    names = [r[0] for r in db.execute(
-        "SELECT speaker FROM turns WHERE speaker IS NOT NULL GROUP BY speaker UNION SELECT name FROM participants")]
+    names = [
+        r[0]
+        for r in db.execute(
+            "SELECT speaker FROM turns WHERE speaker IS NOT NULL GROUP BY speaker UNION SELECT name FROM participants"
+        )
+    ]
     key = name_key(wanted)
     found = sorted({n for n in names if name_key(n) == key})
     if not found:
@@ -431,8 +454,10 @@ def speaker_names(db: sqlite_utils.Database, value: str, entities=None, notes: l
     if notes is not None and len(found) != 1:
         if found:
             shown = ", ".join(found[:5]) + (f" and {len(found) - 5} more" if len(found) > 5 else "")
-            notes.append(f"speaker {wanted!r} fits {len(found)} names: {shown}; all are included "
-                         "(give a full name for one)")
+            notes.append(
+                f"speaker {wanted!r} fits {len(found)} names: {shown}; all are included "
+                "(give a full name for one)"
+            )
         else:
             notes.append(f"no speaker in the archive is called {wanted!r}; `briefings speakers` lists them")
     return found
@@ -445,7 +470,7 @@ def _name_words(name: str) -> list[str]:
 
 
 def _holds(words: list[str], part: list[str]) -> bool:
-    return any(words[i:i + len(part)] == part for i in range(len(words) - len(part) + 1))
+    return any(words[i : i + len(part)] == part for i in range(len(words) - len(part) + 1))
 
 
 @dataclass(frozen=True)
@@ -466,8 +491,10 @@ class Match:
         """The index, then each match's turn and briefing, in that order (CROSS JOIN):
         started from a filter's index, SQLite would search the full-text index once per
         turn of the speaker (50 s for a filtered search at a million turns, not 30 ms)."""
-        return (f"{self.index} CROSS JOIN turns t ON t.pk = {self.index}.rowid "
-                "CROSS JOIN briefings b ON b.pk = t.briefing_pk")
+        return (
+            f"{self.index} CROSS JOIN turns t ON t.pk = {self.index}.rowid "
+            "CROSS JOIN briefings b ON b.pk = t.briefing_pk"
+        )
 
     def _also(self) -> list[tuple[str, str]]:
         return [(i, p) for i, p in ((EXACT, "exact"), (HAN_INDEX, "han")) if getattr(self, p)]
@@ -475,18 +502,25 @@ class Match:
     @property
     def condition(self) -> str:
         """The WHERE clause for every match: the other indexes' are listed once."""
-        return " AND ".join([f"{self.index} MATCH :q"] + [
-            f"t.pk IN (SELECT rowid FROM {i} WHERE {i} MATCH :{p})" for i, p in self._also()])
+        return " AND ".join(
+            [f"{self.index} MATCH :q"]
+            + [f"t.pk IN (SELECT rowid FROM {i} WHERE {i} MATCH :{p})" for i, p in self._also()]
+        )
 
     @property
     def exact_check(self) -> str:
         """The same test of the other indexes for a few turns: one lookup each."""
-        return " AND ".join([f"EXISTS (SELECT 1 FROM {i} WHERE {i} MATCH :{p} AND rowid = t.pk)"
-                             for i, p in self._also()]) or "1"
+        return (
+            " AND ".join(
+                [f"EXISTS (SELECT 1 FROM {i} WHERE {i} MATCH :{p} AND rowid = t.pk)" for i, p in self._also()]
+            )
+            or "1"
+        )
 
 
-def _prepare(db, query: str, filters: Filters, raw: bool, entities,
-             notes: list[str] | None = None) -> tuple[Match, dict, list[str]]:
+def _prepare(
+    db, query: str, filters: Filters, raw: bool, entities, notes: list[str] | None = None
+) -> tuple[Match, dict, list[str]]:
     """The index to read, the parameters and the WHERE clauses for a query.
 
     Only quoted phrases: the exact index finds and ranks them. Words too: the
@@ -507,8 +541,15 @@ def _prepare(db, query: str, filters: Filters, raw: bool, entities,
         elif exact and all(t.phrase for t in found):
             match = Match(EXACT, exact, han=han, marks=tuple(runs), words=plain, marked=_exact(marked))
         else:
-            match = Match(STEMMED, _joined(found), exact, han=han, marks=tuple(runs), words=plain,
-                          marked=_joined(marked))
+            match = Match(
+                STEMMED,
+                _joined(found),
+                exact,
+                han=han,
+                marks=tuple(runs),
+                words=plain,
+                marked=_joined(marked),
+            )
     params = {"q": match.q, "exact": match.exact, "han": match.han}
     return match, params, _where(db, filters, params, entities, notes) or ["1"]
 
@@ -533,12 +574,23 @@ def _page(rows: list, total: int | None) -> Rows:
 
 def _slice(rows: list, limit: int | None, offset: int) -> Rows:
     """A page of rows all computed anyway, and so their number."""
-    return _page(rows[offset:offset + limit] if limit else rows[offset:], len(rows))
+    return _page(rows[offset : offset + limit] if limit else rows[offset:], len(rows))
 
 
-def search(db: sqlite_utils.Database, query: str, filters: Filters, *, limit: int | None = 20, offset: int = 0,
-           raw: bool = False, sort: str = "rank", entities=None, context: int = 0,
-           notes: list[str] | None = None, count: bool = False) -> Rows:
+def search(
+    db: sqlite_utils.Database,
+    query: str,
+    filters: Filters,
+    *,
+    limit: int | None = 20,
+    offset: int = 0,
+    raw: bool = False,
+    sort: str = "rank",
+    entities=None,
+    context: int = 0,
+    notes: list[str] | None = None,
+    count: bool = False,
+) -> Rows:
     """Matching turns, best first (or newest first), each with a marked snippet.
 
     `query` may hold inline filters (see parse_query). With `context`, each hit
@@ -555,7 +607,7 @@ def search(db: sqlite_utils.Database, query: str, filters: Filters, *, limit: in
         rows, total = _ranked(db, match, params, clauses, limit, offset)
     else:
         sql = f"""SELECT {_ROW}, NULL AS score FROM {match.tables}
-                  WHERE {match.condition} AND {' AND '.join(clauses)}
+                  WHERE {match.condition} AND {" AND ".join(clauses)}
                   ORDER BY {_ORDER} LIMIT :limit OFFSET :offset"""
         rows = _dicts(db.execute(sql, {**params, "limit": limit or -1, "offset": offset}))
     if total is None and (limit is None or len(rows) < limit) and (rows or not offset):
@@ -584,8 +636,9 @@ def _dicts(cursor) -> list[dict]:
     return [dict(zip(cols, row)) for row in cursor.fetchall()]
 
 
-def _ranked(db, match: Match, params: dict, clauses: list[str], limit: int | None,
-            offset: int = 0) -> tuple[list[dict], int | None]:
+def _ranked(
+    db, match: Match, params: dict, clauses: list[str], limit: int | None, offset: int = 0
+) -> tuple[list[dict], int | None]:
     """Best `limit` turns by rank after the first `offset` that pass the filters (every
     one when `limit` is None), and how many pass in all when that came for free.
 
@@ -633,8 +686,10 @@ def _ranked(db, match: Match, params: dict, clauses: list[str], limit: int | Non
 
 def _best(db, match: Match, window: int) -> list[tuple[int, float]]:
     """(rowid, score) of the best `window` matches in the index, best first."""
-    sql = (f"SELECT rowid, {rank(match.index)} AS score FROM {match.index} WHERE {match.index} MATCH :q"
-           " {range} ORDER BY score LIMIT :window")
+    sql = (
+        f"SELECT rowid, {rank(match.index)} AS score FROM {match.index} WHERE {match.index} MATCH :q"
+        " {range} ORDER BY score LIMIT :window"
+    )
     params = {"q": match.q, "window": window}
     parts = _parts(db)
     if parts:
@@ -664,8 +719,9 @@ def _parts(db) -> list[tuple[int, int]]:
     return [(lo + i * step, min(hi, lo + (i + 1) * step - 1)) for i in range(n)]
 
 
-def _best_in_parts(db, sql: str, params: dict, parts: list[tuple[int, int]],
-                   window: int) -> list[tuple[int, float]] | None:
+def _best_in_parts(
+    db, sql: str, params: dict, parts: list[tuple[int, int]], window: int
+) -> list[tuple[int, float]] | None:
     """Rank each range in its own thread and connection; None to rank in one piece instead."""
     import heapq
 
@@ -710,8 +766,10 @@ def _add_snippets(db, rows: list[dict], match: Match) -> None:
     if match.marks:
         _add_han_snippets(db, rows, match)
         return
-    sql = (f"SELECT snippet({match.index}, 0, '{MARK_START}', '{MARK_END}', '…', {SNIPPET_TOKENS}) "
-           f"FROM {match.index} WHERE {match.index} MATCH :q AND rowid = :pk")
+    sql = (
+        f"SELECT snippet({match.index}, 0, '{MARK_START}', '{MARK_END}', '…', {SNIPPET_TOKENS}) "
+        f"FROM {match.index} WHERE {match.index} MATCH :q AND rowid = :pk"
+    )
     for r in rows:  # each row matches q, so it matches the part of q that is marked
         found = db.execute(sql, {"q": match.marked or match.q, "pk": r["pk"]}).fetchone()
         r["snippet"] = found[0] if found else r["text"][:200]
@@ -721,8 +779,7 @@ def _add_han_snippets(db, rows: list[dict], match: Match) -> None:
     """Snippets of the turn's own text around its first Han match, with every
     match of the Han runs marked, and the query's other words where they begin
     a word (the Chinese index holds only derived text: no snippet of its own)."""
-    words = [re.compile(r"(?<!\w)" + re.escape(w), re.IGNORECASE)
-             for w in re.findall(r"\w+", match.words)]
+    words = [re.compile(r"(?<!\w)" + re.escape(w), re.IGNORECASE) for w in re.findall(r"\w+", match.words)]
     for r in rows:
         text = r["text"]
         spans = han_marks(text, list(match.marks))
@@ -744,15 +801,20 @@ def _add_han_snippets(db, rows: list[dict], match: Match) -> None:
 
 
 def _add_context(db, rows: list[dict], n: int) -> None:
-    sql = ("SELECT seq, label, speaker, role, kind, outlet, text FROM turns "
-           "WHERE briefing_pk = :b AND seq BETWEEN :lo AND :hi AND seq != :seq ORDER BY seq")
+    sql = (
+        "SELECT seq, label, speaker, role, kind, outlet, text FROM turns "
+        "WHERE briefing_pk = :b AND seq BETWEEN :lo AND :hi AND seq != :seq ORDER BY seq"
+    )
     for r in rows:
-        cursor = db.execute(sql, {"b": r["briefing_pk"], "lo": r["seq"] - n, "hi": r["seq"] + n, "seq": r["seq"]})
+        cursor = db.execute(
+            sql, {"b": r["briefing_pk"], "lo": r["seq"] - n, "hi": r["seq"] + n, "seq": r["seq"]}
+        )
         r["context"] = _dicts(cursor)
 
 
-def count_matches(db: sqlite_utils.Database, query: str, filters: Filters, *, raw: bool = False,
-                  entities=None) -> int:
+def count_matches(
+    db: sqlite_utils.Database, query: str, filters: Filters, *, raw: bool = False, entities=None
+) -> int:
     """How many turns match, filters applied."""
     return _count(db, *_prepare(db, query, filters, raw, entities))
 
@@ -760,8 +822,7 @@ def count_matches(db: sqlite_utils.Database, query: str, filters: Filters, *, ra
 def _count(db, match: Match, params: dict, clauses: list[str]) -> int:
     """Counting joins every match to its turn and briefing, which costs more than ranking
     them: on a large archive it is split across cores as ranking is (see _best)."""
-    sql = (f"SELECT COUNT(*) FROM {match.tables} WHERE {match.condition} AND {' AND '.join(clauses)}"
-           " {range}")
+    sql = f"SELECT COUNT(*) FROM {match.tables} WHERE {match.condition} AND {' AND '.join(clauses)} {{range}}"
     parts = _parts(db)
     if parts:
         found = _in_parts(db, sql.format(range=f"AND {match.index}.rowid BETWEEN :lo AND :hi"), params, parts)
@@ -773,8 +834,17 @@ def _count(db, match: Match, params: dict, clauses: list[str]) -> int:
 WHO_KEYS = ("name", "turns", "briefings", "first", "last")
 
 
-def who(db: sqlite_utils.Database, query: str, filters: Filters, *, raw: bool = False,
-        limit: int | None = None, offset: int = 0, entities=None, notes: list[str] | None = None) -> Rows:
+def who(
+    db: sqlite_utils.Database,
+    query: str,
+    filters: Filters,
+    *,
+    raw: bool = False,
+    limit: int | None = None,
+    offset: int = 0,
+    entities=None,
+    notes: list[str] | None = None,
+) -> Rows:
     """Speakers ranked by how many of their turns match, with first and last dates.
 
     Every speaker's count is made to rank them anyway, so `total` is always known."""
@@ -782,7 +852,7 @@ def who(db: sqlite_utils.Database, query: str, filters: Filters, *, raw: bool = 
     sql = f"""SELECT t.speaker AS name, COUNT(*) AS turns, COUNT(DISTINCT t.briefing_pk) AS briefings,
                      MIN(b.date) AS first, MAX(b.date) AS last
               FROM {match.tables}
-              WHERE {match.condition} AND t.speaker IS NOT NULL AND {' AND '.join(clauses)}
+              WHERE {match.condition} AND t.speaker IS NOT NULL AND {" AND ".join(clauses)}
               GROUP BY t.speaker
               ORDER BY turns DESC, last DESC, name"""
     return _slice(_dicts(db.execute(sql, params)), limit, offset)
@@ -791,8 +861,16 @@ def who(db: sqlite_utils.Database, query: str, filters: Filters, *, raw: bool = 
 TIMELINE_KEYS = ("period", "matches", "turns", "per_1000")
 
 
-def timeline(db: sqlite_utils.Database, query: str, filters: Filters, *, by: str = "year",
-             raw: bool = False, entities=None, notes: list[str] | None = None) -> list[dict]:
+def timeline(
+    db: sqlite_utils.Database,
+    query: str,
+    filters: Filters,
+    *,
+    by: str = "year",
+    raw: bool = False,
+    entities=None,
+    notes: list[str] | None = None,
+) -> list[dict]:
     """Matching turns per year or month, and per 1,000 turns of that period.
 
     The denominator is every turn of the period that passes the same filters,
@@ -810,7 +888,9 @@ def timeline(db: sqlite_utils.Database, query: str, filters: Filters, *, by: str
     match, params, clauses = _prepare(db, query, filters, raw, entities, notes)
     where = " AND ".join(clauses + ["b.date IS NOT NULL"])
     languages = searched_languages(parse_query(query, filters)[0], filters)
-    volume_where = where + (f" AND b.language IN ({', '.join(repr(x) for x in languages)})" if languages else "")
+    volume_where = where + (
+        f" AND b.language IN ({', '.join(repr(x) for x in languages)})" if languages else ""
+    )
     period = f"substr(b.date, 1, {width})"
     sql = f"""WITH hits AS (
                   SELECT {period} AS period, COUNT(*) AS matches FROM {match.tables}
@@ -853,8 +933,16 @@ def _periods(found, by: str) -> list[str]:
     return out
 
 
-def list_briefings(db: sqlite_utils.Database, filters: Filters, *, limit: int | None = None, offset: int = 0,
-                   entities=None, notes: list[str] | None = None, count: bool = False) -> Rows:
+def list_briefings(
+    db: sqlite_utils.Database,
+    filters: Filters,
+    *,
+    limit: int | None = None,
+    offset: int = 0,
+    entities=None,
+    notes: list[str] | None = None,
+    count: bool = False,
+) -> Rows:
     """Briefings, newest first; with a speaker, those they spoke in or whose roster lists them.
 
     With `count`, `total` says how many there are in all (counted only when the page is full)."""
@@ -871,8 +959,12 @@ def list_briefings(db: sqlite_utils.Database, filters: Filters, *, limit: int | 
             f"(b.pk IN (SELECT t.briefing_pk FROM turns t WHERE t.speaker IN ({inlist}))"
             f" OR b.pk IN (SELECT p.briefing_pk FROM participants p WHERE p.name IN ({inlist})))"
         )
-    for key, clause in (("since", "b.date >= :since"), ("until", "b.date <= :until"), ("source", "b.source = :source"),
-                        ("lang", "b.language = :lang")):
+    for key, clause in (
+        ("since", "b.date >= :since"),
+        ("until", "b.date <= :until"),
+        ("source", "b.source = :source"),
+        ("lang", "b.language = :lang"),
+    ):
         value = getattr(filters, key)
         if value:
             params[key] = value
@@ -933,11 +1025,22 @@ def speakers(db: sqlite_utils.Database, *, limit: int | None = None, offset: int
     listed = db.execute(
         """SELECT p.name, p.briefing_pk, b.date, p.role FROM participants p JOIN briefings b ON b.pk = p.briefing_pk
            WHERE NOT EXISTS (SELECT 1 FROM turns t WHERE t.briefing_pk = p.briefing_pk AND +t.speaker = p.name)
-           ORDER BY p.briefing_pk, p.position""")
+           ORDER BY p.briefing_pk, p.position"""
+    )
     seen = set()
     for name, briefing, date, role in listed:
-        d = rows.setdefault(name, {"name": name, "kind": "person", "turns": 0, "briefings": 0,
-                                   "first": None, "last": None, "roles": []})
+        d = rows.setdefault(
+            name,
+            {
+                "name": name,
+                "kind": "person",
+                "turns": 0,
+                "briefings": 0,
+                "first": None,
+                "last": None,
+                "roles": [],
+            },
+        )
         if (name, briefing) not in seen:
             seen.add((name, briefing))
             d["briefings"] += 1
@@ -963,7 +1066,8 @@ def get_briefing(db: sqlite_utils.Database, briefing_id: str) -> dict | None:
 def _briefing(db, briefing_id: str) -> dict | None:
     row = db.execute(
         "SELECT pk, id, source, url, title, date, published, language, pages, missing_pages "
-        "FROM briefings WHERE id = ?", (briefing_id,)
+        "FROM briefings WHERE id = ?",
+        (briefing_id,),
     ).fetchone()
     if row is None:
         return None
@@ -975,18 +1079,38 @@ def _briefing(db, briefing_id: str) -> dict | None:
         ).fetchall()
     ]
     turns = [
-        {"seq": s, "label": lb, "speaker": sp, "role": ro, "kind": k, "outlet": o, "answers": a,
-         "also_asked": json.loads(aa or "[]"), "page": pg, "text": tx}
+        {
+            "seq": s,
+            "label": lb,
+            "speaker": sp,
+            "role": ro,
+            "kind": k,
+            "outlet": o,
+            "answers": a,
+            "also_asked": json.loads(aa or "[]"),
+            "page": pg,
+            "text": tx,
+        }
         for s, lb, sp, ro, k, o, a, aa, pg, tx in db.execute(
             "SELECT seq, label, speaker, role, kind, outlet, answers, also_asked, page, text "
-            "FROM turns WHERE briefing_pk = ? ORDER BY seq", (pk,)
+            "FROM turns WHERE briefing_pk = ? ORDER BY seq",
+            (pk,),
         ).fetchall()
     ]
     missing_pages = json.loads(missing or "[]")
     return {
-        "id": bid, "source": source, "url": url, "title": title, "date": date, "published": published,
-        "language": language, "incomplete": bool(missing_pages), "missing_pages": missing_pages,
-        "pages": json.loads(pages or "[]"), "participants": participants, "turns": turns,
+        "id": bid,
+        "source": source,
+        "url": url,
+        "title": title,
+        "date": date,
+        "published": published,
+        "language": language,
+        "incomplete": bool(missing_pages),
+        "missing_pages": missing_pages,
+        "pages": json.loads(pages or "[]"),
+        "participants": participants,
+        "turns": turns,
     }
 
 
@@ -997,8 +1121,9 @@ def similar_ids(db: sqlite_utils.Database, briefing_id: str, limit: int = 3) -> 
     if len(key) < 4:
         return []
     pattern = "%" + re.sub(r"([%_\\])", r"\\\1", key) + "%"
-    rows = db.execute("SELECT id FROM briefings WHERE id LIKE ? ESCAPE '\\' ORDER BY id LIMIT ?",
-                      (pattern, limit)).fetchall()
+    rows = db.execute(
+        "SELECT id FROM briefings WHERE id LIKE ? ESCAPE '\\' ORDER BY id LIMIT ?", (pattern, limit)
+    ).fetchall()
     return [r[0] for r in rows]
 
 
@@ -1025,7 +1150,9 @@ def counterpart_of(db, briefing_id: str) -> dict | None:
     """The other language version a briefing is paired with: {"id", "language", "url"}, or None."""
     row = db.execute(
         "SELECT o.id, o.language, o.url FROM briefings b JOIN counterparts c ON c.briefing_pk = b.pk "
-        "JOIN briefings o ON o.pk = c.other_pk WHERE b.id = ?", (briefing_id,)).fetchone()
+        "JOIN briefings o ON o.pk = c.other_pk WHERE b.id = ?",
+        (briefing_id,),
+    ).fetchone()
     return dict(zip(("id", "language", "url"), row)) if row else None
 
 
@@ -1033,8 +1160,10 @@ def turn_links(db, briefing_id: str) -> dict[int, tuple[list[int], float]]:
     """seq -> (the counterpart's seqs it is linked to, the link's score)."""
     out: dict[int, tuple[list[int], float]] = {}
     for seq, other_seq, score in db.execute(
-            "SELECT l.seq, l.other_seq, l.score FROM turn_links l JOIN briefings b ON b.pk = l.briefing_pk "
-            "WHERE b.id = ? ORDER BY l.seq, l.other_seq", (briefing_id,)):
+        "SELECT l.seq, l.other_seq, l.score FROM turn_links l JOIN briefings b ON b.pk = l.briefing_pk "
+        "WHERE b.id = ? ORDER BY l.seq, l.other_seq",
+        (briefing_id,),
+    ):
         seqs, _ = out.setdefault(seq, ([], score))
         seqs.append(other_seq)
     return out
@@ -1059,7 +1188,8 @@ def _unlinked(db, pk: int) -> list[dict]:
     cursor = db.execute(
         "SELECT t.seq, t.kind, t.label, t.speaker, t.outlet, t.text FROM turns t WHERE t.briefing_pk = ? AND NOT "
         "EXISTS (SELECT 1 FROM turn_links l WHERE l.briefing_pk = t.briefing_pk AND l.seq = t.seq) ORDER BY t.seq",
-        (pk,))
+        (pk,),
+    )
     cols = [c[0] for c in cursor.description]
     return [dict(zip(cols, row)) for row in cursor.fetchall()]
 
@@ -1073,15 +1203,23 @@ def compare(db, briefing_id: str) -> dict | None:
     pk, bid, language, url = row
     other = db.execute(
         "SELECT o.pk, o.id, o.language, o.url FROM counterparts c JOIN briefings o ON o.pk = c.other_pk "
-        "WHERE c.briefing_pk = ?", (pk,)).fetchone()
+        "WHERE c.briefing_pk = ?",
+        (pk,),
+    ).fetchone()
     if other is None:
         return {"id": bid, "language": language, "url": url, "counterpart": None}
     unsure = [
-        {"seq": s, "counterpart": sorted(json.loads(o)), "score": sc} for s, o, sc in db.execute(
+        {"seq": s, "counterpart": sorted(json.loads(o)), "score": sc}
+        for s, o, sc in db.execute(
             "SELECT seq, json_group_array(other_seq), min(score) FROM turn_links WHERE briefing_pk = ? "
-            "GROUP BY seq HAVING min(score) < ? ORDER BY seq", (pk, UNSURE))]
+            "GROUP BY seq HAVING min(score) < ? ORDER BY seq",
+            (pk, UNSURE),
+        )
+    ]
     return {
-        "id": bid, "language": language, "url": url,
+        "id": bid,
+        "language": language,
+        "url": url,
         "counterpart": {"id": other[1], "language": other[2], "url": other[3]},
         "only_here": _unlinked(db, pk),  # turns of this version the other one left out
         "only_there": _unlinked(db, other[0]),  # turns of the other version this one left out
@@ -1095,20 +1233,30 @@ def pairs_report(db) -> dict:
     pairs = db.execute(
         "SELECT b.pk, b.id, o.pk, o.id FROM counterparts c JOIN briefings b ON b.pk = c.briefing_pk "
         "JOIN briefings o ON o.pk = c.other_pk "
-        "WHERE b.language = 'en' OR (o.language != 'en' AND b.pk < o.pk) ORDER BY b.date, b.id").fetchall()
+        "WHERE b.language = 'en' OR (o.language != 'en' AND b.pk < o.pk) ORDER BY b.date, b.id"
+    ).fetchall()
     with_omissions = []
     for pk, bid, opk, oid in pairs:
         here, there = _unlinked(db, pk), _unlinked(db, opk)
         if here or there:
-            with_omissions.append({"id": bid, "counterpart": oid, "only_here": [t["seq"] for t in here],
-                                   "only_there": [t["seq"] for t in there]})
+            with_omissions.append(
+                {
+                    "id": bid,
+                    "counterpart": oid,
+                    "only_here": [t["seq"] for t in here],
+                    "only_there": [t["seq"] for t in there],
+                }
+            )
     unsure = [
         {"id": bid, "seq": s, "counterpart_id": oid, "counterpart": sorted(json.loads(o)), "score": sc}
         for bid, s, oid, o, sc in db.execute(
             "SELECT b.id, l.seq, o.id, json_group_array(l.other_seq), min(l.score) FROM turn_links l "
             "JOIN briefings b ON b.pk = l.briefing_pk JOIN briefings o ON o.pk = l.other_pk "
             "WHERE b.language = 'en' OR (o.language != 'en' AND b.pk < o.pk) "
-            "GROUP BY l.briefing_pk, l.seq HAVING min(l.score) < ? ORDER BY b.date, b.id, l.seq", (UNSURE,))]
+            "GROUP BY l.briefing_pk, l.seq HAVING min(l.score) < ? ORDER BY b.date, b.id, l.seq",
+            (UNSURE,),
+        )
+    ]
     return {"pairs": len(pairs), "with_omissions": with_omissions, "unsure": unsure}
 
 
@@ -1120,9 +1268,14 @@ def originals(db, hits: list[dict]) -> list[dict | None]:
         rows = db.execute(
             "SELECT o.id, t.seq, t.text FROM briefings b JOIN turn_links l ON l.briefing_pk = b.pk "
             "JOIN briefings o ON o.pk = l.other_pk JOIN turns t ON t.briefing_pk = o.pk AND t.seq = l.other_seq "
-            "WHERE b.id = ? AND l.seq = ? ORDER BY t.seq", (hit["briefing_id"], hit["seq"])).fetchall()
-        out.append({"briefing_id": rows[0][0], "seq": rows[0][1], "text": "\n\n".join(r[2] for r in rows)}
-                   if rows else None)
+            "WHERE b.id = ? AND l.seq = ? ORDER BY t.seq",
+            (hit["briefing_id"], hit["seq"]),
+        ).fetchall()
+        out.append(
+            {"briefing_id": rows[0][0], "seq": rows[0][1], "text": "\n\n".join(r[2] for r in rows)}
+            if rows
+            else None
+        )
     return out
 
 

@@ -18,8 +18,8 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+from collections.abc import Iterable, Iterator
 from pathlib import Path
-from typing import Iterable, Iterator
 
 from .models import RawPage
 
@@ -126,8 +126,9 @@ def iter_page_files(paths: Iterable[str | Path]) -> Iterator[Path]:
             yield p
 
 
-def load_page(path: Path, manifests: dict[Path, dict[str, dict]] | None = None,
-              limit: int | None = None) -> RawPage:
+def load_page(
+    path: Path, manifests: dict[Path, dict[str, dict]] | None = None, limit: int | None = None
+) -> RawPage:
     """Read one page (or its first `limit` bytes) with its manifest entry or sidecar.
 
     Raises OSError."""
@@ -164,6 +165,11 @@ def failed_pages(manifest: dict[str, dict]) -> dict[tuple[str | None, str], set[
     """Pages the fetcher could not get, by (source, transcript URL): they make a briefing incomplete."""
     out: dict[tuple[str | None, str], set[int]] = {}
     for entry in manifest.values():
-        if entry.get("error") and not entry.get("sha256") and entry.get("transcript") and isinstance(entry.get("page"), int):
+        if (
+            entry.get("error")
+            and not entry.get("sha256")
+            and entry.get("transcript")
+            and isinstance(entry.get("page"), int)
+        ):
             out.setdefault((entry.get("source"), entry["transcript"]), set()).add(entry["page"])
     return out

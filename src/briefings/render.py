@@ -65,8 +65,24 @@ def snippet_text(snippet: str) -> Text:
     return out
 
 
-SEARCH_KEYS = ("briefing_id", "date", "title", "seq", "speaker", "kind", "outlet", "role", "label",
-               "answers", "answered_by", "snippet", "text", "url", "source", "score")
+SEARCH_KEYS = (
+    "briefing_id",
+    "date",
+    "title",
+    "seq",
+    "speaker",
+    "kind",
+    "outlet",
+    "role",
+    "label",
+    "answers",
+    "answered_by",
+    "snippet",
+    "text",
+    "url",
+    "source",
+    "score",
+)
 CONTEXT_KEYS = ("seq", "speaker", "kind", "outlet", "role", "label", "text")
 
 
@@ -177,7 +193,9 @@ def who_table(rows: list[dict]) -> Table:
     table.add_column("Last", no_wrap=True)
     rows = _safe(rows)
     for r in rows:
-        table.add_row(Text(r["name"]), str(r["turns"]), str(r["briefings"]), r["first"] or "", r["last"] or "")
+        table.add_row(
+            Text(r["name"]), str(r["turns"]), str(r["briefings"]), r["first"] or "", r["last"] or ""
+        )
     return table
 
 
@@ -256,7 +274,9 @@ def show_briefing(con: Console, b: dict) -> None:
     if b.get("url"):
         con.print(Text(b["url"], style="dim"))
     if b.get("missing_pages"):
-        con.print(Text(f"Incomplete: page(s) {', '.join(map(str, b['missing_pages']))} missing", style="yellow"))
+        con.print(
+            Text(f"Incomplete: page(s) {', '.join(map(str, b['missing_pages']))} missing", style="yellow")
+        )
     if b["participants"]:
         con.print()
         for p in b["participants"]:
@@ -288,7 +308,11 @@ SIDE_BY_SIDE_WIDTH = 120
 def _turn_text(t: dict, other_id: str | None = None):
     from rich.text import Text
 
-    who = t["outlet"] if t["kind"] == "question" and t.get("outlet") else t["speaker"] or t["label"] or "Unattributed"
+    who = (
+        t["outlet"]
+        if t["kind"] == "question" and t.get("outlet")
+        else t["speaker"] or t["label"] or "Unattributed"
+    )
     out = Text(f"{other_id}#{t['seq']} " if other_id else f"#{t['seq']} ", style="dim")
     out.append(who, style="bold cyan")
     out.append(f"  ({t['kind']})\n", style="dim")

@@ -50,7 +50,9 @@ MAX_ATTRIBUTES = 1_000  # on one tag; real: 25
 MAX_PAGES = 200  # the highest page number of a transcript; SCIO's longest run to a dozen or so
 
 _TAG = re.compile(rb"<[A-Za-z!/?]")
-_BREAK = re.compile(rb"<(?:%s|br)\b" % b"|".join(t.encode() for t in sorted(BLOCK, key=len, reverse=True)), re.I)
+_BREAK = re.compile(
+    rb"<(?:%s|br)\b" % b"|".join(t.encode() for t in sorted(BLOCK, key=len, reverse=True)), re.I
+)
 # A tag long enough to carry MAX_ATTRIBUTES attributes (each at least a name and a space).
 _LONG_TAG = re.compile(rb"<[A-Za-z][^<>]{%d,}" % (2 * MAX_ATTRIBUTES))
 _ATTRIBUTE = re.compile(rb"\s+[^\s=>/]")
@@ -67,8 +69,11 @@ def _mb(n: int) -> str:
 def check_size(path: str, size: int) -> None:
     """Raise Rejected for a page file too large to be a transcript page, before it is read."""
     if size > MAX_PAGE_BYTES:
-        raise Rejected(f"page is {_mb(size)}, over the {_mb(MAX_PAGE_BYTES)} limit for a transcript page "
-                       f"(the largest real one is under 0.1 MB)", path)
+        raise Rejected(
+            f"page is {_mb(size)}, over the {_mb(MAX_PAGE_BYTES)} limit for a transcript page "
+            f"(the largest real one is under 0.1 MB)",
+            path,
+        )
 
 
 def check_pages(pages: tuple[tuple[int, RawPage], ...]) -> None:
@@ -88,7 +93,9 @@ def check_page(page: RawPage) -> None:
     if not page.is_html:
         lines = body.count(b"\n")
         if lines > MAX_PARAGRAPHS:
-            raise Rejected(f"{lines:,} lines, over the limit of {MAX_PARAGRAPHS:,} for a transcript page", page.path)
+            raise Rejected(
+                f"{lines:,} lines, over the limit of {MAX_PARAGRAPHS:,} for a transcript page", page.path
+            )
         return
     if body.count(b"<") <= min(MAX_TAGS, MAX_PARAGRAPHS):
         tags = 0  # no more tags than "<" signs: within both limits, nothing to count
@@ -98,12 +105,16 @@ def check_page(page: RawPage) -> None:
         raise Rejected(f"{tags:,} tags, over the limit of {MAX_TAGS:,} for a transcript page", page.path)
     breaks = len(_BREAK.findall(body)) if tags else 0
     if breaks > MAX_PARAGRAPHS:
-        raise Rejected(f"{breaks:,} paragraph tags, over the limit of {MAX_PARAGRAPHS:,} for a transcript page",
-                       page.path)
+        raise Rejected(
+            f"{breaks:,} paragraph tags, over the limit of {MAX_PARAGRAPHS:,} for a transcript page",
+            page.path,
+        )
     for m in _LONG_TAG.finditer(body):
         attributes = len(_ATTRIBUTE.findall(m.group()))
         if attributes > MAX_ATTRIBUTES:
-            raise Rejected(f"a tag with {attributes:,} attributes, over the limit of {MAX_ATTRIBUTES:,}", page.path)
+            raise Rejected(
+                f"a tag with {attributes:,} attributes, over the limit of {MAX_ATTRIBUTES:,}", page.path
+            )
 
 
 # -- is it text? ------------------------------------------------------------------------------------------------
@@ -114,10 +125,12 @@ MAX_ODD = 0.01  # real transcripts: none
 MAX_RARE_HAN = 0.10  # of the Chinese characters; real transcripts: under 0.01
 MIN_LABELLED = 2  # a question and its answer; a README's one "A:" is not an exchange
 MAX_ACCENTED = 0.40  # of the Latin letters; real transcripts: under 0.01 (Vietnamese has 0.28; junk 0.55)
-_COMMON = " \t\n.,;:'\"!?()[]{}-–—/\\%&$@#*+=<>~^_`|…·•°§©®™×÷±€£¥、，。：；？！“”‘’（）《》〈〉「」『』【】〔〕～"
+_COMMON = (
+    " \t\n.,;:'\"!?()[]{}-–—/\\%&$@#*+=<>~^_`|…·•°§©®™×÷±€£¥、，。：；？！“”‘’（）《》〈〉「」『』【】〔〕～"
+)
 # Letters, digits, spaces and common punctuation are plain; the few other characters a page has are
 # looked at one by one (unicodedata), so a real transcript costs a regular expression pass or two.
-_NOT_PLAIN = re.compile(r"[^\w\s%s]" % re.escape(_COMMON))
+_NOT_PLAIN = re.compile(rf"[^\w\s{re.escape(_COMMON)}]")
 _ODD_CATEGORIES = frozenset(("Cc", "Co", "Cn", "Cs"))
 _HAN = re.compile(r"[\u3400-\u9fff\uf900-\ufaff\U00020000-\U0003ffff]")
 _LATIN = re.compile(r"[A-Za-z\u00c0-\u00d6\u00d8-\u00f6\u00f8-\u024f]")
@@ -128,8 +141,10 @@ _ACCENTED = re.compile(r"[\u00c0-\u00d6\u00d8-\u00f6\u00f8-\u024f]")
 def _common_han() -> frozenset[str]:
     """The Chinese characters of GB2312 and Big5: what simplified and traditional texts use."""
     chars = set()
-    for encoding, leads, trails in (("gb2312", range(0xB0, 0xF8), range(0xA1, 0xFF)),
-                                    ("big5", range(0xA4, 0xFA), [*range(0x40, 0x7F), *range(0xA1, 0xFF)])):
+    for encoding, leads, trails in (
+        ("gb2312", range(0xB0, 0xF8), range(0xA1, 0xFF)),
+        ("big5", range(0xA4, 0xFA), [*range(0x40, 0x7F), *range(0xA1, 0xFF)]),
+    ):
         # Every two-byte code, each on its own line, decoded in one call: a code the
         # encoding lacks becomes U+FFFD and the newline after it starts the next afresh.
         codes = b"\n".join(bytes((lead, trail)) for lead in leads for trail in trails)
@@ -139,12 +154,13 @@ def _common_han() -> frozenset[str]:
 
 
 def _sample(b: Briefing) -> str:
-    text = "\n".join([b.title, *(p.name for p in b.participants),
-                      *(f"{t.label or ''} {t.text}" for t in b.turns)])
+    text = "\n".join(
+        [b.title, *(p.name for p in b.participants), *(f"{t.label or ''} {t.text}" for t in b.turns)]
+    )
     if len(text) <= SAMPLE:
         return text
     step = len(text) // 100
-    return "".join(text[i:i + SAMPLE // 100] for i in range(0, len(text), step))
+    return "".join(text[i : i + SAMPLE // 100] for i in range(0, len(text), step))
 
 
 def check_text(b: Briefing, path: str | None = None) -> None:
@@ -161,24 +177,36 @@ def _check_characters(b: Briefing, path: str | None) -> None:
     not_plain = _NOT_PLAIN.findall(text)
     odd = sum(1 for c in not_plain if c == "\ufffd" or unicodedata.category(c) in _ODD_CATEGORIES)
     if odd > max(5, MAX_ODD * n):
-        raise Rejected(f"not text: {odd / n:.0%} of its characters are replacement, private-use, unassigned or "
-                       "control characters (binary data, or the wrong encoding?)", path)
+        raise Rejected(
+            f"not text: {odd / n:.0%} of its characters are replacement, private-use, unassigned or "
+            "control characters (binary data, or the wrong encoding?)",
+            path,
+        )
     han = _HAN.findall(text)
     if len(han) >= 50:
         common = _common_han()
         rare = len(han) - sum(map(common.__contains__, han))
         if rare > MAX_RARE_HAN * len(han):
-            raise Rejected(f"not text: {rare / len(han):.0%} of its Chinese characters are rare ones no transcript "
-                           "uses (bytes that are not Chinese, decoded as Chinese?)", path)
+            raise Rejected(
+                f"not text: {rare / len(han):.0%} of its Chinese characters are rare ones no transcript "
+                "uses (bytes that are not Chinese, decoded as Chinese?)",
+                path,
+            )
     accented = len(_ACCENTED.findall(text))
     latin = len(_LATIN.findall(text)) if accented > MAX_ACCENTED * 200 else 0  # few accents: nothing to weigh
     if latin >= 200:
         if accented > MAX_ACCENTED * latin:
-            raise Rejected(f"not text: {accented / latin:.0%} of its Latin letters are accented ones (bytes "
-                           "that are not text, decoded as Latin-1?)", path)
+            raise Rejected(
+                f"not text: {accented / latin:.0%} of its Latin letters are accented ones (bytes "
+                "that are not text, decoded as Latin-1?)",
+                path,
+            )
     if n >= 100 and len(not_plain) > (1 - MIN_PLAIN) * n:
-        raise Rejected(f"not text: only {1 - len(not_plain) / n:.0%} of its characters are letters, digits, spaces "
-                       "or punctuation (binary data, or the wrong encoding?)", path)
+        raise Rejected(
+            f"not text: only {1 - len(not_plain) / n:.0%} of its characters are letters, digits, spaces "
+            "or punctuation (binary data, or the wrong encoding?)",
+            path,
+        )
 
 
 def check_transcript(b: Briefing, path: str | None = None) -> None:
@@ -191,9 +219,14 @@ def check_transcript(b: Briefing, path: str | None = None) -> None:
     dated = bool(b.date or (b.title and find_date(b.title)))
     if b.participants or known >= MIN_LABELLED or (dated and labelled >= MIN_LABELLED):
         return
-    lacks = ["no roster of speakers",
-             f"{'one speaker label' if known == 1 else 'no speaker labels'} the archive knows (Q:, A:, a roster "
-             f"name, a known person or outlet; at least {MIN_LABELLED} needed)"]
-    lacks.append(f"a date but {'only one labelled turn' if labelled == 1 else 'no labelled turns'}" if dated
-                 else "no dated title or date line")
+    lacks = [
+        "no roster of speakers",
+        f"{'one speaker label' if known == 1 else 'no speaker labels'} the archive knows (Q:, A:, a roster "
+        f"name, a known person or outlet; at least {MIN_LABELLED} needed)",
+    ]
+    lacks.append(
+        f"a date but {'only one labelled turn' if labelled == 1 else 'no labelled turns'}"
+        if dated
+        else "no dated title or date line"
+    )
     raise Rejected(f"{NOT_A_TRANSCRIPT}: {', '.join(lacks)}", path, skip=True)

@@ -30,18 +30,32 @@ UNIDENTIFIED = "Unidentified journalist"
 _STANDALONE = re.compile(r"^(?P<label>[^:：]{1,80}?)\s*[:：]$")
 _INLINE = re.compile(r"^(?P<label>[^:：]{1,60}?)\s*[:：]\s*(?P<rest>\S.*)$", re.DOTALL)
 _QUESTION_LABELS = {
-    "q", "question", "questions", "journalist", "reporter", "follow-up", "follow up", "followup",
-    "follow-up question", "问", "记者", "追问",
+    "q",
+    "question",
+    "questions",
+    "journalist",
+    "reporter",
+    "follow-up",
+    "follow up",
+    "followup",
+    "follow-up question",
+    "问",
+    "记者",
+    "追问",
 }
 # "Netizen", "Netizen 3", "Visitor abc123", "Guest user", "Audience member", "网友": askers who
 # are not journalists (online interviews, public events), each by the label as printed.
-_ASKER = re.compile(r"^(?:netizen|guest user|user|visitor|audience(?: member)?|网友)(?![a-z])[\s\w#@.\-]{0,30}$",
-                    re.IGNORECASE)
+_ASKER = re.compile(
+    r"^(?:netizen|guest user|user|visitor|audience(?: member)?|网友)(?![a-z])[\s\w#@.\-]{0,30}$",
+    re.IGNORECASE,
+)
 
 
 def is_asker(label: str) -> bool:
     """Is this label a member of the public asking (see _ASKER)?"""
     return bool(_ASKER.match(label.strip()))
+
+
 # "Journalist explains:", "The journalist clarified:": the unnamed asker again, mid-exchange.
 _JOURNALIST_SAYS = re.compile(
     r"^(?:the\s+)?(?:journalist|reporter|correspondent)\s+(?:explains?|explained|clarif(?:y|ies|ied)|adds?|added|"
@@ -54,13 +68,41 @@ _SPOKESPERSON_LABELS = {"spokesperson", "spokesman", "spokeswoman", "发言人"}
 # Words that are labels on any page, whoever stands behind them.
 GENERIC_LABELS = frozenset(_QUESTION_LABELS | _ANSWER_LABELS | _CHAIR_LABELS | _SPOKESPERSON_LABELS)
 _CONNECTORS = {
-    "of", "and", "the", "for", "de", "du", "des", "la", "le", "von", "van", "der", "da",
-    "di", "al", "el", "bin", "on", "in", "&", "y", "e", "del",
+    "of",
+    "and",
+    "the",
+    "for",
+    "de",
+    "du",
+    "des",
+    "la",
+    "le",
+    "von",
+    "van",
+    "der",
+    "da",
+    "di",
+    "al",
+    "el",
+    "bin",
+    "on",
+    "in",
+    "&",
+    "y",
+    "e",
+    "del",
 }
 # Forms of address that end with a colon and open a speech, not a turn.
 _SALUTATIONS = {
-    "ladies and gentlemen", "dear friends", "friends from the media", "friends from the press",
-    "dear journalists", "distinguished guests", "dear colleagues", "good morning", "good afternoon",
+    "ladies and gentlemen",
+    "dear friends",
+    "friends from the media",
+    "friends from the press",
+    "dear journalists",
+    "distinguished guests",
+    "dear colleagues",
+    "good morning",
+    "good afternoon",
 }
 # "China News Service (CNS)", "Wang Jun (via video link)": the name is what precedes the brackets.
 _BRACKETED = re.compile(r"^(?P<name>.+?)\s*[（(](?P<inner>[^()（）]{1,40})[)）]$")
@@ -68,18 +110,107 @@ _BRACKETED = re.compile(r"^(?P<name>.+?)\s*[（(](?P<inner>[^()（）]{1,40})[)�
 _REPORTER = re.compile(r"^(?P<outlet>.+?)\s+(?:reporter|correspondent|journalist)s?$", re.IGNORECASE)
 # Capitalised words that start sentences, not names: "However:", "Note:".
 _NOT_NAMES = {
-    "first", "second", "third", "fourth", "fifth", "finally", "note", "notes", "also",
-    "however", "but", "and", "so", "now", "here", "today", "this", "that", "these",
-    "those", "it", "we", "i", "he", "she", "they", "as", "at", "in", "on", "between",
-    "from", "since", "after", "before", "when", "while", "if", "our", "my", "let",
-    "please", "thank", "thanks", "next", "last", "what", "why", "how", "who", "where",
-    "address", "postcode", "tel", "fax", "email", "source", "editor", "photo", "time",
-    "date", "venue", "location", "title", "subject", "attachment", "links", "copyright",
-    "speakers", "speaker", "chairperson", "chair", "moderator", "host", "update", "updated",
+    "first",
+    "second",
+    "third",
+    "fourth",
+    "fifth",
+    "finally",
+    "note",
+    "notes",
+    "also",
+    "however",
+    "but",
+    "and",
+    "so",
+    "now",
+    "here",
+    "today",
+    "this",
+    "that",
+    "these",
+    "those",
+    "it",
+    "we",
+    "i",
+    "he",
+    "she",
+    "they",
+    "as",
+    "at",
+    "in",
+    "on",
+    "between",
+    "from",
+    "since",
+    "after",
+    "before",
+    "when",
+    "while",
+    "if",
+    "our",
+    "my",
+    "let",
+    "please",
+    "thank",
+    "thanks",
+    "next",
+    "last",
+    "what",
+    "why",
+    "how",
+    "who",
+    "where",
+    "address",
+    "postcode",
+    "tel",
+    "fax",
+    "email",
+    "source",
+    "editor",
+    "photo",
+    "time",
+    "date",
+    "venue",
+    "location",
+    "title",
+    "subject",
+    "attachment",
+    "links",
+    "copyright",
+    "speakers",
+    "speaker",
+    "chairperson",
+    "chair",
+    "moderator",
+    "host",
+    "update",
+    "updated",
     # Headings inside an answer: "Fact 1:", "Lie:", "Truth:", "Point 2:", "Background:".
-    "fact", "facts", "lie", "lies", "truth", "myth", "reality", "point", "points", "step", "part", "item",
-    "example", "case", "section", "chapter", "article", "annex", "background", "context", "summary",
-    "conclusion", "key", "question",
+    "fact",
+    "facts",
+    "lie",
+    "lies",
+    "truth",
+    "myth",
+    "reality",
+    "point",
+    "points",
+    "step",
+    "part",
+    "item",
+    "example",
+    "case",
+    "section",
+    "chapter",
+    "article",
+    "annex",
+    "background",
+    "context",
+    "summary",
+    "conclusion",
+    "key",
+    "question",
 }
 _OUTLET_WORDS = re.compile(
     r"\b(?:News|Agency|Daily|Times|TV|Television|Radio|Press|Post|Network|Media|Service|"
@@ -88,33 +219,45 @@ _OUTLET_WORDS = re.compile(
 )
 # Common Chinese surnames in pinyin: an unknown label shaped "Wang Yi" or
 # "Liu Jianchao" is a person, never taken for an asking outlet.
-_SURNAMES = frozenset("""
+_SURNAMES = frozenset(
+    """
     bai cai cao chang chen cheng cui dai deng ding dong du duan fan fang feng fu gao geng gong gu guo
     han hao he hou hu hua huang jia jiang jin kang kong lai lei li liang liao lin liu long lu luo ma mao
     meng mo ni pan peng qi qian qiao qin qiu ren shao shen sheng shi shou song su sun tan tang tian wan
     wang wei wen wu xia xiao xie xiong xu xue yan yang yao ye yi yin yu yuan zeng zhai zhang zhao zheng
     zhong zhou zhu zou
-""".split())
+""".split()
+)
 _SIMILAR = re.compile(
     r"\((?:A\s+)?similar\s+questions?\s+(?:was\s+|were\s+)?(?:raised\s+|asked\s+)?(?:from|by)\s+([^)]+)\)\s*$",
     re.IGNORECASE,
 )
-_ZH_SIMILAR = re.compile(r"[（(]\s*([^（）()]{1,60}?)(?:也|亦|还)(?:问到|问及|提出了?|问了)类似(?:的)?问题\s*[)）]\s*$")
+_ZH_SIMILAR = re.compile(
+    r"[（(]\s*([^（）()]{1,60}?)(?:也|亦|还)(?:问到|问及|提出了?|问了)类似(?:的)?问题\s*[)）]\s*$"
+)
 # Chinese labels name the asker by outlet and say what the journalist does:
 # "路透社记者", "《环球时报》记者提问", "路透社、法新社记者", "记者追问", "追问2",
 # "记者澄清". Every such label is the journalist's, never the spokesperson's.
 _ZH_ASKS = r"提问|提问题|发问|问|问道|询问|补充提问|补充问|补问|补充|追问|再问|又问|继续问|继续追问|接着问|进一步问|进一步追问"
-_ZH_SAYS = (r"澄清|解释|说明|插话|插问|笑|笑称|表示|回应|确认|纠正|更正|强调|重申|回答|答|说|称|指出|接话|打断|"
-            r"感谢|致谢|道谢|附和|反问|点评|评论")
+_ZH_SAYS = (
+    r"澄清|解释|说明|插话|插问|笑|笑称|表示|回应|确认|纠正|更正|强调|重申|回答|答|说|称|指出|接话|打断|"
+    r"感谢|致谢|道谢|附和|反问|点评|评论"
+)
 # A follow-up: the asker of the question before, where the page says who that was.
-_ZH_FOLLOWS = re.compile(r"^(?:补充提问|补充问|补问|补充|追问|再问|又问|继续问|继续追问|接着问|进一步问|进一步追问)$")
+_ZH_FOLLOWS = re.compile(
+    r"^(?:补充提问|补充问|补问|补充|追问|再问|又问|继续问|继续追问|接着问|进一步问|进一步追问)$"
+)
 _ZH_NUMBER = r"\s*(?:第?[（(]?[0-9０-９一二三四五六七八九十]{1,3}[)）]?)?"
 _ZH_JOURNALIST = re.compile(
     rf"^(?P<who>[^，。？！：:；;]{{0,40}}?)记者(?:们)?(?P<verb>{_ZH_ASKS}|{_ZH_SAYS})?{_ZH_NUMBER}$"
 )
-_ZH_FOLLOW_UP = re.compile(rf"^(?:第?[一二三四五六七八九十0-9０-９]+个)?(?P<verb>{_ZH_FOLLOWS.pattern[4:-2]}){_ZH_NUMBER}$")
+_ZH_FOLLOW_UP = re.compile(
+    rf"^(?:第?[一二三四五六七八九十0-9０-９]+个)?(?P<verb>{_ZH_FOLLOWS.pattern[4:-2]}){_ZH_NUMBER}$"
+)
 # "有记者", "一位记者", "另一位记者": a journalist the page does not name.
-_ZH_SOMEONE = re.compile(r"^(?:(?:会后|随后|此后)?[，,]?(?:还|又|另)?有|一位|另一位|另外一位|另有|其他|多位|几位|一名|某)$")
+_ZH_SOMEONE = re.compile(
+    r"^(?:(?:会后|随后|此后)?[，,]?(?:还|又|另)?有|一位|另一位|另外一位|另有|其他|多位|几位|一名|某)$"
+)
 # What only prose puts before 记者: "我刚才回答路透社记者提问时" is a sentence, not a label.
 _ZH_PROSE = re.compile(r"[我你他她它们的是了就在对把被给向跟从据称]")
 _ZH_OUTLETS_JOIN = re.compile(r"\s*[、,，/／]\s*")
@@ -408,8 +551,10 @@ def is_follow_up(label: str | None) -> bool:
     bare = label.strip().rstrip(".:：")
     if bare.casefold() in ("follow-up", "follow up", "followup", "follow-up question"):
         return True
-    return bool(_ZH_FOLLOW_UP.match(bare) or (_ZH_JOURNALIST.match(bare) and
-                                                 _ZH_FOLLOWS.match(_ZH_JOURNALIST.match(bare).group("verb") or "")))
+    return bool(
+        _ZH_FOLLOW_UP.match(bare)
+        or (_ZH_JOURNALIST.match(bare) and _ZH_FOLLOWS.match(_ZH_JOURNALIST.match(bare).group("verb") or ""))
+    )
 
 
 def _chinese_name(label: str) -> bool:
@@ -485,7 +630,9 @@ def segment(paragraphs: list[tuple[int, str]], ctx: Context) -> list[Turn]:
     after_break = False  # a separator ended the exchange: unlabelled text is the default speaker's again
     d = ctx.default
     reported_answer = (
-        re.compile(rf"^(?:{re.escape(d.name)}|{re.escape(d.label or d.name)}){_REPORTED_ANSWER}") if d else None
+        re.compile(rf"^(?:{re.escape(d.name)}|{re.escape(d.label or d.name)}){_REPORTED_ANSWER}")
+        if d
+        else None
     )
 
     def close() -> None:
@@ -527,12 +674,16 @@ def segment(paragraphs: list[tuple[int, str]], ctx: Context) -> list[Turn]:
 
         A question reported after the conference, a note or a row of asterisks
         opens an exchange of its own: an answer after it answers that, not i."""
-        for j, who in enumerate(labels[i + 1:], i + 1):
+        for j, who in enumerate(labels[i + 1 :], i + 1):
             text = paragraphs[j][1]
-            if who is None and (_REPORTED_QUESTION.match(text) or _SEPARATOR.match(text) or _NOTES.match(text)):
+            if who is None and (
+                _REPORTED_QUESTION.match(text) or _SEPARATOR.match(text) or _NOTES.match(text)
+            ):
                 return False
             if who is not None:
-                return who.kind == "answer" or (who.kind == "person" and d is not None and who.speaker == d.name)
+                return who.kind == "answer" or (
+                    who.kind == "person" and d is not None and who.speaker == d.name
+                )
         return False
 
     last_page = paragraphs[0][0] if paragraphs else 1
@@ -567,16 +718,30 @@ def segment(paragraphs: list[tuple[int, str]], ctx: Context) -> list[Turn]:
             asker = None
             current = _Open(_Who(None, UNIDENTIFIED, None, "question"), "question", page, None, [para])
             continue
-        if (who is None and reported_answer is not None and current is not None
-                and current.kind == "question" and reported_answer.match(para)):
+        if (
+            who is None
+            and reported_answer is not None
+            and current is not None
+            and current.kind == "question"
+            and reported_answer.match(para)
+        ):
             close()
             current = default_turn("answer", page, open_question)
         is_bold = getattr(para, "bold", False)
-        if (who is None and ctx.bold_questions and d is not None and current is not None
-                and current.kind == "question" and current.paragraphs and not is_bold
-                and (current.bold or (ctx.questions_bold and current.opened_bold
-                                      and getattr(para, "bold_start", None) is False))
-                and not answer_follows(i)):
+        if (
+            who is None
+            and ctx.bold_questions
+            and d is not None
+            and current is not None
+            and current.kind == "question"
+            and current.paragraphs
+            and not is_bold
+            and (
+                current.bold
+                or (ctx.questions_bold and current.opened_bold and getattr(para, "bold_start", None) is False)
+            )
+            and not answer_follows(i)
+        ):
             # Where askers' questions print bold throughout, a plain paragraph after a
             # journalist's bold label ("记者：好。（笑）") is the spokesperson's again.
             close()
@@ -619,8 +784,9 @@ def segment(paragraphs: list[tuple[int, str]], ctx: Context) -> list[Turn]:
                 kind, answers = "other", None
                 open_question = None
                 asker = None
-            current = _Open(who, kind, page, answers, bold=is_bold,
-                            opened_bold=bool(getattr(para, "bold_start", False)))
+            current = _Open(
+                who, kind, page, answers, bold=is_bold, opened_bold=bool(getattr(para, "bold_start", False))
+            )
         if rest:
             current.paragraphs.append(rest)
     close()

@@ -36,6 +36,7 @@ FTS_TOKENIZE = "porter unicode61 remove_diacritics 2"
 # "general", "trade war" is not "trade wars").
 EXACT_TOKENIZE = "unicode61 remove_diacritics 2"
 
+
 def _sync_triggers(index: str, prefix: str) -> list[str]:
     """Triggers that keep the external-content FTS5 `index` over turns.text in step with turns."""
     return [
@@ -157,6 +158,7 @@ _V5 = [
     "INSERT INTO turns_exact (turns_exact) VALUES ('rebuild')",
 ]
 
+
 def transcript_digest(texts) -> str | None:
     """sha256 of a transcript's turn texts, compared loosely (Unicode compatibility forms,
     odd spaces and quotes folded, runs of space collapsed); None for no text at all."""
@@ -168,7 +170,9 @@ def _digest_stored(conn: sqlite3.Connection) -> None:
     """Version 6, for the briefings already stored: their text's digest, from their turns."""
     pks = [r[0] for r in conn.execute("SELECT pk FROM briefings WHERE content IS NULL")]
     for pk in pks:
-        texts = [r[0] for r in conn.execute("SELECT text FROM turns WHERE briefing_pk = ? ORDER BY seq", (pk,))]
+        texts = [
+            r[0] for r in conn.execute("SELECT text FROM turns WHERE briefing_pk = ? ORDER BY seq", (pk,))
+        ]
         conn.execute("UPDATE briefings SET content = ? WHERE pk = ?", (transcript_digest(texts), pk))
 
 
@@ -276,7 +280,9 @@ class Reader:
             return None
         conn = self._siblings.get(i)
         if conn is None:
-            conn = sqlite3.connect(self._uri, uri=True, timeout=30, isolation_level=None, check_same_thread=False)
+            conn = sqlite3.connect(
+                self._uri, uri=True, timeout=30, isolation_level=None, check_same_thread=False
+            )
             conn.text_factory = decode_text
             conn.execute("PRAGMA busy_timeout = 30000")
             self._siblings[i] = conn
@@ -307,7 +313,7 @@ class ArchiveError(Exception):
 
 
 def _now() -> str:
-    return dt.datetime.now(dt.timezone.utc).replace(microsecond=0).isoformat()
+    return dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat()
 
 
 class Archive:
@@ -405,7 +411,7 @@ class Archive:
     def close(self) -> None:
         (self.db if isinstance(self.db, Reader) else self.db.conn).close()
 
-    def __enter__(self) -> "Archive":
+    def __enter__(self) -> Archive:
         return self
 
     def __exit__(self, *exc) -> None:
@@ -425,26 +431,35 @@ class Archive:
         if "meta" not in tables:
             raise foreign
         try:
-            meta = dict(self.db.execute(
-                "SELECT key, value FROM meta WHERE key IN ('application', 'schema_version')").fetchall())
+            meta = dict(
+                self.db.execute(
+                    "SELECT key, value FROM meta WHERE key IN ('application', 'schema_version')"
+                ).fetchall()
+            )
         except sqlite3.OperationalError:  # a meta table of another shape
             raise foreign from None
         if meta.get("application") != APPLICATION:
             raise foreign
         value = meta.get("schema_version")
         if not (isinstance(value, str) and value.isascii() and value.isdigit()):
-            what = "it records no schema version" if value is None else \
-                f"its schema version is {value!r}, not a whole number"
+            what = (
+                "it records no schema version"
+                if value is None
+                else f"its schema version is {value!r}, not a whole number"
+            )
             raise ArchiveError(
                 f"{self.path} is damaged: {what}; restore it from a backup "
-                "(`briefings ingest backup.jsonl --db NEW.db`) or rebuild it from the raw pages")
+                "(`briefings ingest backup.jsonl --db NEW.db`) or rebuild it from the raw pages"
+            )
         return int(value)
 
     def _check_and_migrate(self) -> None:
         tables = self.db.table_names()
         if not tables and not self.write:
-            raise ArchiveError(f"{self.path} is an empty archive, not built yet; build it with "
-                               f"`briefings ingest PATH --db {self.path}`")
+            raise ArchiveError(
+                f"{self.path} is an empty archive, not built yet; build it with "
+                f"`briefings ingest PATH --db {self.path}`"
+            )
         current = self._ours(tables) if tables else 0
         if current > SCHEMA_VERSION:
             raise ArchiveError(
@@ -469,8 +484,14 @@ class Archive:
 
     # -- writing ------------------------------------------------------------
 
-    def save(self, b: Briefing, paths: tuple[str, ...] = (), history: tuple[dict, ...] = (), *,
-             kept: str | None = None) -> "Saved":
+    def save(
+        self,
+        b: Briefing,
+        paths: tuple[str, ...] = (),
+        history: tuple[dict, ...] = (),
+        *,
+        kept: str | None = None,
+    ) -> Saved:
         """Write one briefing atomically: 'added', 'updated', 'repaired' or 'unchanged' (a
         `Saved`, which also says under which id, and why not under its own).
 
@@ -503,11 +524,24 @@ class Archive:
                     b, row = _own_id(conn, b, content)
                     conflict = Conflict(first, why, b.id)
                 if row is None:
-                    others = conn.execute("SELECT id, paths, url, pages, origin FROM briefings WHERE content = ? "
-                                          "ORDER BY pk", (content,)).fetchall() if content else []
+                    others = (
+                        conn.execute(
+                            "SELECT id, paths, url, pages, origin FROM briefings WHERE content = ? "
+                            "ORDER BY pk",
+                            (content,),
+                        ).fetchall()
+                        if content
+                        else []
+                    )
                     by_text = (b.origin or "").startswith("content:")
-                    mine = next((o for o in others if by_text and (o[4] or "").startswith("content:")
-                                 and _same_files(o[1], where)), None)
+                    mine = next(
+                        (
+                            o
+                            for o in others
+                            if by_text and (o[4] or "").startswith("content:") and _same_files(o[1], where)
+                        ),
+                        None,
+                    )
                     if mine is not None:
                         # These files, read again (under another family, or by a parser that reads page 1
                         # otherwise) to the same text: the briefing they are, under the id it has.
@@ -515,14 +549,23 @@ class Archive:
                         row = _stored_row(conn, b.id)
                     elif others:
                         other = others[0]
-                        hint = (f"; it has no URL and this page has: to keep this one, `briefings remove {other[0]}` "
-                                "and ingest again") if b.url and not other[2] else ""
+                        hint = (
+                            (
+                                f"; it has no URL and this page has: to keep this one, `briefings remove {other[0]}` "
+                                "and ingest again"
+                            )
+                            if b.url and not other[2]
+                            else ""
+                        )
                         raise Duplicate(other[0], _first_source(other[1], other[2], other[3]), "stored", hint)
                 if row is not None:
                     if row["content"] == content and kept is not None:
                         raise Duplicate(b.id, kept, "run")
-                    if row["content"] == content and (row["origin"] or "").startswith("content:") \
-                            and (elsewhere := _other_files(row["paths"], where)):
+                    if (
+                        row["content"] == content
+                        and (row["origin"] or "").startswith("content:")
+                        and (elsewhere := _other_files(row["paths"], where))
+                    ):
                         raise Duplicate(b.id, elsewhere, "stored")
                     if kept is not None:
                         raise Rejected(f"same briefing id {b.id} as {kept}; kept that one")
@@ -531,9 +574,11 @@ class Archive:
                 if _whole(conn, row["pk"], b):
                     _add_history(conn, row["pk"], history)
                     conn.executemany("DELETE FROM rejects WHERE path = ?", [(p,) for p in paths])
-                    conn.execute("UPDATE briefings SET content = ?, origin = ?, paths = coalesce(?, paths) "
-                                 "WHERE pk = ? AND (content IS NOT ? OR origin IS NOT ? OR paths IS NOT ?)",
-                                 (content, origin, _paths(where), row["pk"], content, origin, _paths(where)))
+                    conn.execute(
+                        "UPDATE briefings SET content = ?, origin = ?, paths = coalesce(?, paths) "
+                        "WHERE pk = ? AND (content IS NOT ? OR origin IS NOT ? OR paths IS NOT ?)",
+                        (content, origin, _paths(where), row["pk"], content, origin, _paths(where)),
+                    )
                     return Saved("unchanged", b.id, conflict)
                 outcome = "repaired"  # the same pages: what changed is the damage, not the transcript
             elif row:
@@ -581,8 +626,19 @@ class Archive:
                 "INSERT INTO turns (briefing_pk, seq, label, speaker, role, kind, outlet, answers, also_asked, page, text)"
                 " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 [
-                    (pk, t.seq, t.label, t.speaker, t.role, t.kind, t.outlet, t.answers,
-                     json.dumps(list(t.also_asked), ensure_ascii=False), t.page, t.text)
+                    (
+                        pk,
+                        t.seq,
+                        t.label,
+                        t.speaker,
+                        t.role,
+                        t.kind,
+                        t.outlet,
+                        t.answers,
+                        json.dumps(list(t.also_asked), ensure_ascii=False),
+                        t.page,
+                        t.text,
+                    )
                     for t in b.turns
                 ],
             )
@@ -598,7 +654,9 @@ class Archive:
         for bid in dict.fromkeys(ids):
             row = self.db.execute(
                 "SELECT b.id, b.date, b.title, b.turn_count, (SELECT count(*) FROM changes c WHERE c.briefing_pk = b.pk) "
-                "FROM briefings b WHERE b.id = ?", (bid,)).fetchone()
+                "FROM briefings b WHERE b.id = ?",
+                (bid,),
+            ).fetchone()
             if row is None:
                 unknown.append(bid)
             else:
@@ -615,7 +673,11 @@ class Archive:
             conn = self.db.conn
             for b in gone:
                 (pk,) = conn.execute("SELECT pk FROM briefings WHERE id = ?", (b["id"],)).fetchone()
-                for table in ("turns", "participants", "changes"):  # the triggers keep the FTS indexes in step
+                for table in (
+                    "turns",
+                    "participants",
+                    "changes",
+                ):  # the triggers keep the FTS indexes in step
                     conn.execute(f"DELETE FROM {table} WHERE briefing_pk = ?", (pk,))
                 conn.execute("DELETE FROM briefings WHERE pk = ?", (pk,))
         return gone
@@ -624,19 +686,33 @@ class Archive:
         from .changes import diff
 
         title, date, published, missing = conn.execute(
-            "SELECT title, date, published, missing_pages FROM briefings WHERE pk = ?", (pk,)).fetchone()
-        old_meta = {"title": title, "date": date, "published": published, "missing_pages": _json_list(missing) or []}
+            "SELECT title, date, published, missing_pages FROM briefings WHERE pk = ?", (pk,)
+        ).fetchone()
+        old_meta = {
+            "title": title,
+            "date": date,
+            "published": published,
+            "missing_pages": _json_list(missing) or [],
+        }
         old_turns = [
             {"seq": s, "speaker": sp, "kind": k, "text": t}
             for s, sp, k, t in conn.execute(
-                "SELECT seq, speaker, kind, text FROM turns WHERE briefing_pk = ? ORDER BY seq", (pk,))
+                "SELECT seq, speaker, kind, text FROM turns WHERE briefing_pk = ? ORDER BY seq", (pk,)
+            )
         ]
-        new_meta = {"title": b.title, "date": b.date, "published": b.published, "missing_pages": list(b.missing_pages)}
+        new_meta = {
+            "title": b.title,
+            "date": b.date,
+            "published": b.published,
+            "missing_pages": list(b.missing_pages),
+        }
         new_turns = [{"seq": t.seq, "speaker": t.speaker, "kind": t.kind, "text": t.text} for t in b.turns]
         conn.executemany(
             "INSERT INTO changes (briefing_pk, at, seq, change, field, old, new) VALUES (?, ?, ?, ?, ?, ?, ?)",
-            [(pk, at, r["seq"], r["change"], r["field"], r["old"], r["new"])
-             for r in diff(old_meta, old_turns, new_meta, new_turns)],
+            [
+                (pk, at, r["seq"], r["change"], r["field"], r["old"], r["new"])
+                for r in diff(old_meta, old_turns, new_meta, new_turns)
+            ],
         )
 
     def link(self, briefing_id: str) -> str | None:
@@ -659,33 +735,48 @@ class Archive:
                 return None
             other, rule = found
             _unlink(conn, other)
-            conn.executemany("INSERT INTO counterparts (briefing_pk, other_pk, rule) VALUES (?, ?, ?)",
-                             [(pk, other, rule), (other, pk, rule)])
+            conn.executemany(
+                "INSERT INTO counterparts (briefing_pk, other_pk, rule) VALUES (?, ?, ?)",
+                [(pk, other, rule), (other, pk, rule)],
+            )
             mine, theirs = (_turns_for_align(conn, x) for x in (pk, other))
             links = align.align(mine[1], mine[0], theirs[1], theirs[0])
-            _write_links(conn, pk, other, [(l.a, l.b, l.score) for l in links])
+            _write_links(conn, pk, other, [(link.a, link.b, link.score) for link in links])
             return conn.execute("SELECT id FROM briefings WHERE pk = ?", (other,)).fetchone()[0]
 
     def restore_links(self, briefing_id: str, other_id: str, links: list[tuple[tuple, tuple, float]]) -> bool:
         """Write a pair and its links as a backup recorded them; False if either briefing is absent."""
         with self.transaction() as conn:
-            pks = [conn.execute("SELECT pk FROM briefings WHERE id = ?", (i,)).fetchone() for i in (briefing_id, other_id)]
+            pks = [
+                conn.execute("SELECT pk FROM briefings WHERE id = ?", (i,)).fetchone()
+                for i in (briefing_id, other_id)
+            ]
             if None in pks:
                 return False
             pk, other = pks[0][0], pks[1][0]
-            rule = (conn.execute("SELECT rule FROM counterparts WHERE briefing_pk = ? AND other_pk = ?",
-                                 (pk, other)).fetchone() or ("restored",))[0]
+            rule = (
+                conn.execute(
+                    "SELECT rule FROM counterparts WHERE briefing_pk = ? AND other_pk = ?", (pk, other)
+                ).fetchone()
+                or ("restored",)
+            )[0]
             _unlink(conn, pk)
             _unlink(conn, other)
-            conn.executemany("INSERT INTO counterparts (briefing_pk, other_pk, rule) VALUES (?, ?, ?)",
-                             [(pk, other, rule), (other, pk, rule)])
+            conn.executemany(
+                "INSERT INTO counterparts (briefing_pk, other_pk, rule) VALUES (?, ?, ?)",
+                [(pk, other, rule), (other, pk, rule)],
+            )
             _write_links(conn, pk, other, links)
             return True
 
     def has_counterpart(self, briefing_id: str) -> bool:
-        return self.db.conn.execute(
-            "SELECT 1 FROM counterparts c JOIN briefings b ON b.pk = c.briefing_pk WHERE b.id = ?",
-            (briefing_id,)).fetchone() is not None
+        return (
+            self.db.conn.execute(
+                "SELECT 1 FROM counterparts c JOIN briefings b ON b.pk = c.briefing_pk WHERE b.id = ?",
+                (briefing_id,),
+            ).fetchone()
+            is not None
+        )
 
     def record_reject(self, path: str, reason: str, at: str | None = None) -> None:
         """Note that a page was rejected and why (`at`: when, if not now, as from a backup)."""
@@ -722,13 +813,20 @@ class Archive:
                     conn.execute(sql)
                     done.append(f"made the {kind} {name} again, as the schema declares it")
             for table in ("turns", "participants", "changes", "counterparts", "turn_links"):
-                other = " OR other_pk NOT IN (SELECT pk FROM briefings)" if table in ("counterparts", "turn_links") else ""
-                n = conn.execute(f"DELETE FROM {table} WHERE briefing_pk NOT IN (SELECT pk FROM briefings){other}").rowcount
+                other = (
+                    " OR other_pk NOT IN (SELECT pk FROM briefings)"
+                    if table in ("counterparts", "turn_links")
+                    else ""
+                )
+                n = conn.execute(
+                    f"DELETE FROM {table} WHERE briefing_pk NOT IN (SELECT pk FROM briefings){other}"
+                ).rowcount
                 if n:
                     done.append(f"deleted {n} {table} row{'s' if n != 1 else ''} whose briefing is gone")
             conn.create_function("has_controls", 1, has_controls, deterministic=True)
-            conn.create_function("strip_controls", 1, lambda v: v if v is None else strip_controls(v),
-                                 deterministic=True)
+            conn.create_function(
+                "strip_controls", 1, lambda v: v if v is None else strip_controls(v), deterministic=True
+            )
             for table, columns in TEXT_COLUMNS.items():
                 sets = ", ".join(f"{c} = strip_controls({c})" for c in columns)
                 where = " OR ".join(f"has_controls({c})" for c in columns)
@@ -766,6 +864,7 @@ class Archive:
 @dataclass(frozen=True)
 class Conflict:
     """A stored briefing that holds a parsed one's id but is another transcript."""
+
     id: str  # the id both have
     reason: str
     stored_as: str  # the newcomer's own id, made from its text
@@ -802,7 +901,9 @@ class UnknownIds(ArchiveError):
     def __init__(self, ids: list[str]):
         self.ids = ids
         noun = "briefing" if len(ids) == 1 else "briefings"
-        super().__init__(f"no {noun} {', '.join(ids)} in the archive; nothing was removed (see `briefings list`)")
+        super().__init__(
+            f"no {noun} {', '.join(ids)} in the archive; nothing was removed (see `briefings list`)"
+        )
 
 
 _ROW = ("pk", "fingerprint", "pages", "missing_pages", "origin", "content", "url", "title", "date", "paths")
@@ -814,7 +915,9 @@ def _stored_row(conn: sqlite3.Connection, bid: str) -> dict | None:
     except UnicodeDecodeError:
         # Stored text that is not UTF-8 (damage `check` names): read it with the bad bytes marked,
         # so the rewrite that mends it can compare what is there.
-        columns = ", ".join(f"CASE WHEN typeof({c}) = 'text' THEN CAST({c} AS BLOB) ELSE {c} END" for c in _ROW)
+        columns = ", ".join(
+            f"CASE WHEN typeof({c}) = 'text' THEN CAST({c} AS BLOB) ELSE {c} END" for c in _ROW
+        )
         raw = conn.execute(f"SELECT {columns} FROM briefings WHERE id = ?", (bid,)).fetchone()
         row = tuple(v.decode("utf-8", "replace") if isinstance(v, bytes) else v for v in raw) if raw else None
     return dict(zip(_ROW, row)) if row else None
@@ -834,7 +937,9 @@ def _first_source(paths: str | None, url: str | None, pages: str | None) -> str:
 
 def _same_files(stored: str | None, where: list[str]) -> bool:
     mine = {os.path.realpath(p) for p in where}
-    return bool(mine) and {os.path.realpath(p) for p in _json_list(stored) or [] if isinstance(p, str)} == mine
+    return (
+        bool(mine) and {os.path.realpath(p) for p in _json_list(stored) or [] if isinstance(p, str)} == mine
+    )
 
 
 def _other_files(stored: str | None, where: list[str]) -> str | None:
@@ -867,8 +972,10 @@ def _different(conn: sqlite3.Connection, row: dict, b: Briefing, content: str | 
         return None
     stored = f"stored {b.id}"
     if s_origin is None:
-        return (f"{stored} was read from {_first_source(row['paths'], None, row['pages'])} with no URL, "
-                "before briefings recorded what ids are made from, and has another text")
+        return (
+            f"{stored} was read from {_first_source(row['paths'], None, row['pages'])} with no URL, "
+            "before briefings recorded what ids are made from, and has another text"
+        )
     s_kind, n_kind = s_origin.split(":")[0], n_origin.split(":")[0]
     if s_kind != n_kind:
         if s_kind == "url":
@@ -876,14 +983,20 @@ def _different(conn: sqlite3.Connection, row: dict, b: Briefing, content: str | 
         return f"{stored} has no URL (its id is made from its text); this page is {b.url}, with another text"
     if n_kind == "content":
         return None if s_origin == n_origin else f"{stored} is another text whose digest begins alike"
-    old = _paragraphs(r[0] for r in conn.execute("SELECT text FROM turns WHERE briefing_pk = ?", (row["pk"],)))
+    old = _paragraphs(
+        r[0] for r in conn.execute("SELECT text FROM turns WHERE briefing_pk = ?", (row["pk"],))
+    )
     new = _paragraphs(t.text for t in b.turns)
     shared = len(old & new) / max(min(len(old), len(new)), 1)  # a part of it (one page) shares all it has
-    if shared >= 0.5 or (row["title"] == b.title and (not row["date"] or not b.date or row["date"] == b.date)):
+    if shared >= 0.5 or (
+        row["title"] == b.title and (not row["date"] or not b.date or row["date"] == b.date)
+    ):
         return None
     this = "this page gives the same URL" if row["url"] == b.url else f"this page, from {b.url},"
-    return (f"{stored} is \"{row['title']}\" ({row['date'] or 'no date'}), from {row['url']}; {this} but is "
-            f"\"{b.title}\" ({b.date or 'no date'}), and they share {shared:.0%} of their paragraphs")
+    return (
+        f'{stored} is "{row["title"]}" ({row["date"] or "no date"}), from {row["url"]}; {this} but is '
+        f'"{b.title}" ({b.date or "no date"}), and they share {shared:.0%} of their paragraphs'
+    )
 
 
 def _own_id(conn: sqlite3.Connection, b: Briefing, content: str | None) -> tuple[Briefing, dict | None]:
@@ -910,18 +1023,23 @@ def _build(conn: sqlite3.Connection, current: int) -> None:
                 conn.execute(statement)
         if version in FILLS:
             FILLS[version](conn)
-    conn.execute("INSERT OR REPLACE INTO meta (key, value) VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),))
+    conn.execute(
+        "INSERT OR REPLACE INTO meta (key, value) VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),)
+    )
     conn.execute("INSERT OR IGNORE INTO meta (key, value) VALUES ('application', ?)", (APPLICATION,))
 
 
-def _index_han(conn: sqlite3.Connection, sql: str = "SELECT pk, text FROM turns", params=(),
-               progress=None) -> int:
+def _index_han(
+    conn: sqlite3.Connection, sql: str = "SELECT pk, text FROM turns", params=(), progress=None
+) -> int:
     """Write the Chinese index's rows for the turns `sql` selects that hold Han characters."""
     n = 0
     rows = conn.execute(sql, params)
     while batch := rows.fetchmany(2000):
-        conn.executemany(f"INSERT INTO {HAN_INDEX} (rowid, uni, bi) VALUES (?, ?, ?)",
-                         [(pk, *han_grams(text)) for pk, text in batch if has_han(text)])
+        conn.executemany(
+            f"INSERT INTO {HAN_INDEX} (rowid, uni, bi) VALUES (?, ?, ?)",
+            [(pk, *han_grams(text)) for pk, text in batch if has_han(text)],
+        )
         n += len(batch)
         if progress:
             progress(len(batch))
@@ -968,8 +1086,12 @@ def _unlink(conn: sqlite3.Connection, pk: int) -> None:
 
 def _turns_for_align(conn: sqlite3.Connection, pk: int) -> tuple[str, list[dict]]:
     language = conn.execute("SELECT language FROM briefings WHERE pk = ?", (pk,)).fetchone()[0]
-    turns = [{"seq": s, "kind": k, "speaker": sp, "outlet": o, "text": t} for s, k, sp, o, t in conn.execute(
-        "SELECT seq, kind, speaker, outlet, text FROM turns WHERE briefing_pk = ? ORDER BY seq", (pk,))]
+    turns = [
+        {"seq": s, "kind": k, "speaker": sp, "outlet": o, "text": t}
+        for s, k, sp, o, t in conn.execute(
+            "SELECT seq, kind, speaker, outlet, text FROM turns WHERE briefing_pk = ? ORDER BY seq", (pk,)
+        )
+    ]
     return language, turns
 
 
@@ -979,14 +1101,18 @@ def _write_links(conn: sqlite3.Connection, pk: int, other: int, links) -> None:
     for a, b, score in links:
         rows += [(pk, s, other, o, score) for s in a for o in b]
         rows += [(other, o, pk, s, score) for s in a for o in b]
-    conn.executemany("INSERT INTO turn_links (briefing_pk, seq, other_pk, other_seq, score) VALUES (?, ?, ?, ?, ?)",
-                     rows)
+    conn.executemany(
+        "INSERT INTO turn_links (briefing_pk, seq, other_pk, other_seq, score) VALUES (?, ?, ?, ?, ?)", rows
+    )
 
 
 def _without_controls(b: Briefing) -> Briefing:
     def clean(record, *fields):
-        changed = {f: strip_controls(v) for f in fields
-                   if isinstance(v := getattr(record, f), str) and strip_controls(v) is not v}
+        changed = {
+            f: strip_controls(v)
+            for f in fields
+            if isinstance(v := getattr(record, f), str) and strip_controls(v) is not v
+        }
         return replace(record, **changed) if changed else record  # nearly always unchanged
 
     return replace(
@@ -999,18 +1125,25 @@ def _without_controls(b: Briefing) -> Briefing:
 def _whole(conn: sqlite3.Connection, pk: int, b: Briefing) -> bool:
     """Do the stored rows of briefing pk still hold all of b? Cheap: counts, numbering and
     JSON, from the indexes; what only the search index could tell is `check`'s to find."""
-    n, lo, hi = conn.execute("SELECT count(*), min(seq), max(seq) FROM turns WHERE briefing_pk = ?", (pk,)).fetchone()
+    n, lo, hi = conn.execute(
+        "SELECT count(*), min(seq), max(seq) FROM turns WHERE briefing_pk = ?", (pk,)
+    ).fetchone()
     if n != len(b.turns) or (n and (lo != 1 or hi != n)):
         return False
     said, pages_ok, missing_ok = conn.execute(
-        "SELECT turn_count, json_valid(pages), json_valid(missing_pages) FROM briefings WHERE pk = ?", (pk,)).fetchone()
+        "SELECT turn_count, json_valid(pages), json_valid(missing_pages) FROM briefings WHERE pk = ?", (pk,)
+    ).fetchone()
     if said != n or not (pages_ok and missing_ok):
         return False
-    if conn.execute("SELECT count(*) FROM participants WHERE briefing_pk = ?", (pk,)).fetchone()[0] != len(b.participants):
+    if conn.execute("SELECT count(*) FROM participants WHERE briefing_pk = ?", (pk,)).fetchone()[0] != len(
+        b.participants
+    ):
         return False
     bad = conn.execute(
         "SELECT count(*) FROM turns WHERE briefing_pk = ? AND (NOT json_valid(also_asked) OR (answers IS NOT NULL "
-        "AND answers NOT IN (SELECT seq FROM turns WHERE briefing_pk = ?)))", (pk, pk)).fetchone()[0]
+        "AND answers NOT IN (SELECT seq FROM turns WHERE briefing_pk = ?)))",
+        (pk, pk),
+    ).fetchone()[0]
     return bad == 0 and _decodes(conn, pk)
 
 
@@ -1031,10 +1164,16 @@ CHANGE_KEYS = ("at", "seq", "change", "field", "old", "new")  # a change record,
 def _add_history(conn: sqlite3.Connection, pk: int, history: tuple[dict, ...]) -> None:
     for h in history:
         row = tuple(h.get(k) for k in CHANGE_KEYS)
-        if not conn.execute("SELECT 1 FROM changes WHERE briefing_pk = ? AND at IS ? AND seq IS ? AND change IS ? "
-                            "AND field IS ? AND old IS ? AND new IS ?", (pk, *row)).fetchone():
-            conn.execute("INSERT INTO changes (briefing_pk, at, seq, change, field, old, new) "
-                         "VALUES (?, ?, ?, ?, ?, ?, ?)", (pk, *row))
+        if not conn.execute(
+            "SELECT 1 FROM changes WHERE briefing_pk = ? AND at IS ? AND seq IS ? AND change IS ? "
+            "AND field IS ? AND old IS ? AND new IS ?",
+            (pk, *row),
+        ).fetchone():
+            conn.execute(
+                "INSERT INTO changes (briefing_pk, at, seq, change, field, old, new) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?)",
+                (pk, *row),
+            )
 
 
 # -- the schema this code expects ------------------------------------------------
@@ -1059,7 +1198,9 @@ def expected_schema() -> tuple[tuple[str, str, str, str | None], ...]:
     conn = sqlite3.connect(":memory:")
     try:
         _build(conn, 0)
-        return tuple(conn.execute("SELECT type, name, tbl_name, sql FROM sqlite_master ORDER BY rowid").fetchall())
+        return tuple(
+            conn.execute("SELECT type, name, tbl_name, sql FROM sqlite_master ORDER BY rowid").fetchall()
+        )
     finally:
         conn.close()
 
@@ -1077,8 +1218,14 @@ def fts_indexes() -> tuple[FtsIndex, ...]:
         if kind == "table" and sql and re.match(r"CREATE VIRTUAL TABLE \S+ USING fts5\b", sql, re.I):
             content = re.search(_FTS_OPTION.format("content"), sql)
             rowid = re.search(_FTS_OPTION.format("content_rowid"), sql)
-            out.append(FtsIndex(name, content and content.group(1), rowid.group(1) if rowid else "rowid",
-                                f"{name}_docsize" in names))
+            out.append(
+                FtsIndex(
+                    name,
+                    content and content.group(1),
+                    rowid.group(1) if rowid else "rowid",
+                    f"{name}_docsize" in names,
+                )
+            )
     return tuple(out)
 
 
@@ -1094,8 +1241,10 @@ def damaged_briefing(briefing_id: str, exc: Exception) -> ArchiveError:
         what = f"stored text that is not UTF-8: {_bad_bytes(exc)}"
     else:
         what = f"a JSON column does not hold JSON: {exc}"
-    return ArchiveError(f"briefing {briefing_id} is damaged in the archive ({what}); "
-                        "`briefings check` names it, and re-ingesting its pages or backup rewrites it")
+    return ArchiveError(
+        f"briefing {briefing_id} is damaged in the archive ({what}); "
+        "`briefings check` names it, and re-ingesting its pages or backup rewrites it"
+    )
 
 
 def _bad_bytes(exc: UnicodeDecodeError) -> str:
@@ -1145,10 +1294,15 @@ def _refuse_shrinking(b: Briefing, stored_pages: list | None, stored_missing: li
     # Fewer pages than stored is a re-paginated transcript only when its own pager says so.
     repaginated = b.pages_declared is not None and b.pages_declared == len(b.pages)
     if (len(b.pages) < len(stored_pages) and not repaginated) or lost:
-        detail = f"page(s) {', '.join(map(str, lost))} missing" if lost else \
-            f"{len(b.pages)} of the {len(stored_pages)} pages stored"
-        raise Rejected(f"{b.id} is stored whole and this copy is not ({detail}); "
-                       "ingest all of its pages together to update it")
+        detail = (
+            f"page(s) {', '.join(map(str, lost))} missing"
+            if lost
+            else f"{len(b.pages)} of the {len(stored_pages)} pages stored"
+        )
+        raise Rejected(
+            f"{b.id} is stored whole and this copy is not ({detail}); "
+            "ingest all of its pages together to update it"
+        )
 
 
 def _error(exc: sqlite3.DatabaseError, path: Path) -> ArchiveError:
@@ -1163,8 +1317,10 @@ def _error(exc: sqlite3.DatabaseError, path: Path) -> ArchiveError:
 def _explain(exc: sqlite3.DatabaseError, path: Path) -> str:
     msg = str(exc)
     if "malformed" in msg:
-        return (f"{path} is damaged ({msg}); restore it from a backup "
-                "(`briefings ingest backup.jsonl`) or rebuild it from the raw pages")
+        return (
+            f"{path} is damaged ({msg}); restore it from a backup "
+            "(`briefings ingest backup.jsonl`) or rebuild it from the raw pages"
+        )
     if "file is not a database" in msg or "file is encrypted" in msg:
         return f"{path} is not a briefings archive (not a SQLite database)"
     if "readonly" in msg or "read-only" in msg:
@@ -1176,6 +1332,8 @@ def _explain(exc: sqlite3.DatabaseError, path: Path) -> str:
     if "unable to open" in msg:
         reason = "permission denied" if path.exists() and not os.access(path, os.R_OK) else msg
         if path.exists() and reason == msg and not os.access(path.parent, os.W_OK):
-            reason = f"its folder {path.parent} is read-only (SQLite keeps -wal and -shm files beside the archive)"
+            reason = (
+                f"its folder {path.parent} is read-only (SQLite keeps -wal and -shm files beside the archive)"
+            )
         return f"cannot open archive {path}: {reason}"
     return f"archive error in {path}: {msg}"

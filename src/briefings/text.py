@@ -162,7 +162,9 @@ def _zhconv_tables(*names: str) -> dict[str, str]:
 
     spec = importlib.util.find_spec("zhconv")
     if spec is None or not spec.submodule_search_locations:
-        raise ImportError("zhconv is not installed; `pip install zhconv` (Chinese search folds with its tables)")
+        raise ImportError(
+            "zhconv is not installed; `pip install zhconv` (Chinese search folds with its tables)"
+        )
     data = json.loads((Path(next(iter(spec.submodule_search_locations))) / "zhcdict.json").read_text("utf-8"))
     merged: dict[str, str] = {}
     for name in names:
@@ -187,7 +189,7 @@ def han_grams(text: str) -> tuple[str, str]:
     uni, bi = [], []
     for run in HAN_RUN.findall(fold_han(text)):
         uni.extend(run)
-        bi.extend(run[i:i + 2] for i in range(len(run) - 1))
+        bi.extend(run[i : i + 2] for i in range(len(run) - 1))
         bi.append(run[-1])
     return " ".join(uni), " ".join(bi)
 

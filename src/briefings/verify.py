@@ -50,8 +50,10 @@ PARAPHRASE_SCORE = 0.6
 CLOSE_MIN_EDITS = 2
 CLOSE_EDIT_SHARE = 8
 # Words whose loss or change turns a statement round: never a small edit.
-NEGATIONS = frozenset("not no never nor neither none nothing nobody cannot can't won't don't doesn't didn't "
-                      "isn't aren't wasn't weren't without against 不 没 无 非 未 别 勿 否".split())
+NEGATIONS = frozenset(
+    "not no never nor neither none nothing nobody cannot can't won't don't doesn't didn't "
+    "isn't aren't wasn't weren't without against 不 没 无 非 未 别 勿 否".split()
+)
 # Chinese characters that change only the grammar of a sentence (particles, conjunctions): a
 # change of one of these is a small edit; any other changed character may be a name (美国/英国).
 ZH_LIGHT = frozenset("的地得了着过也和与及并在于对把被将就都还又所之其")
@@ -124,7 +126,7 @@ def english_candidates(db, parts: list[Tokens], clauses: list[str], params: dict
     phrases = []
     for p in parts:
         words = [p.text[a:b] for a, b in p.spans]
-        grams = [words[i:i + 3] for i in range(max(1, len(words) - 2))]
+        grams = [words[i : i + 3] for i in range(max(1, len(words) - 2))]
         phrases += [" ".join(g) for g in grams]
     phrases = list(dict.fromkeys(phrases))
     if len(phrases) > TRIGRAMS:  # evenly spread over the quote
@@ -132,7 +134,7 @@ def english_candidates(db, parts: list[Tokens], clauses: list[str], params: dict
     q = " OR ".join('"' + ph.replace('"', '""') + '"' for ph in phrases)
     sql = f"""SELECT {_COLUMNS} FROM turns_exact CROSS JOIN turns t ON t.pk = turns_exact.rowid
               CROSS JOIN briefings b ON b.pk = t.briefing_pk
-              WHERE turns_exact MATCH :q AND {' AND '.join(clauses)}
+              WHERE turns_exact MATCH :q AND {" AND ".join(clauses)}
               ORDER BY bm25(turns_exact) LIMIT :limit"""
     return query._dicts(db.execute(sql, {**params, "q": q, "limit": limit}))
 
@@ -147,7 +149,7 @@ def chinese_candidates(db, parts: list[Tokens], clauses: list[str], params: dict
             if len(run) <= CHUNK:
                 chunks.append(run)
             else:
-                chunks += [run[i:i + CHUNK] for i in range(0, len(run) - CHUNK + 1, CHUNK - 1)]
+                chunks += [run[i : i + CHUNK] for i in range(0, len(run) - CHUNK + 1, CHUNK - 1)]
     chunks = list(dict.fromkeys(chunks))
     if not chunks:
         return []
@@ -156,7 +158,7 @@ def chinese_candidates(db, parts: list[Tokens], clauses: list[str], params: dict
     q = " OR ".join(query.han_query([c]) or "" for c in chunks)
     sql = f"""SELECT {_COLUMNS} FROM {HAN_INDEX} CROSS JOIN turns t ON t.pk = {HAN_INDEX}.rowid
               CROSS JOIN briefings b ON b.pk = t.briefing_pk
-              WHERE {HAN_INDEX} MATCH :q AND {' AND '.join(clauses)}
+              WHERE {HAN_INDEX} MATCH :q AND {" AND ".join(clauses)}
               ORDER BY {query.rank(HAN_INDEX)} LIMIT :limit"""
     return query._dicts(db.execute(sql, {**params, "q": q, "limit": limit}))
 
@@ -180,16 +182,20 @@ def _align(piece: Tokens, qs: str, ts: str) -> Piece:
     margin = max(3, m // 3)
     # Aligned on the best window widened by a margin, the quote's first words can be matched to an
     # earlier occurrence of the same words with the rest inserted; the window as found is tried too.
-    tried = [_aligned(piece, qs, ts, max(0, window.dest_start - margin), min(len(ts), window.dest_end + margin)),
-             _aligned(piece, qs, ts, window.dest_start, window.dest_end)]
+    tried = [
+        _aligned(piece, qs, ts, max(0, window.dest_start - margin), min(len(ts), window.dest_end + margin)),
+        _aligned(piece, qs, ts, window.dest_start, window.dest_end),
+    ]
     return max(tried, key=lambda p: (p.score, -sum(1 for o in p.ops if o[0] != "equal")))
 
 
 def _aligned(piece: Tokens, qs: str, ts: str, lo: int, hi: int) -> Piece:
     m = len(qs)
     window_start = lo
-    ops = [(o.tag, o.src_start, o.src_end, o.dest_start + lo, o.dest_end + lo)
-           for o in Levenshtein.opcodes(qs, ts[lo:hi])]
+    ops = [
+        (o.tag, o.src_start, o.src_end, o.dest_start + lo, o.dest_end + lo)
+        for o in Levenshtein.opcodes(qs, ts[lo:hi])
+    ]
     # Official words before the quote's first word and after its last are not part of the span.
     while ops and ops[0][0] == "insert":
         ops.pop(0)
@@ -205,7 +211,7 @@ def _aligned(piece: Tokens, qs: str, ts: str, lo: int, hi: int) -> Piece:
     span = ts[start:end]
     score = Indel.normalized_similarity(qs, span)
     # A reordered passage keeps its words: what share of the quote's words the span holds.
-    near = Counter(ts[max(0, start - m):end + m])
+    near = Counter(ts[max(0, start - m) : end + m])
     shared = sum(min(n, near[c]) for c, n in Counter(qs).items()) / m
     score = max(score, 0.9 * shared) if shared > score else score
     return Piece(piece, start, end, ops, score)
@@ -245,7 +251,8 @@ def _edits(found: Found) -> tuple[int, bool]:
                 if chinese and not all(w in ZH_LIGHT for w in chinese):
                     heavy = True
                 if any(_capitalised(turn, i) for i in range(c, d)) or any(
-                        _capitalised(q, i) for i in range(a, b)):
+                    _capitalised(q, i) for i in range(a, b)
+                ):
                     heavy = True
                 if tag == "replace" and not chinese and b - a == d - c == 1:
                     pass  # one word for one: a spelling or a word changed
@@ -299,7 +306,7 @@ def diff(found: Found) -> list[dict]:
     for n, part in enumerate(found.parts):
         ops = part.ops
         for k, (tag, a, b, c, d) in enumerate(ops):
-            later = ops[k + 1:]
+            later = ops[k + 1 :]
             next_o = next((o[3] for o in later if o[4] > o[3]), None)
             next_q = next((o[1] for o in later if o[2] > o[1]), None)
             out.append({"op": tag, "quote": _cut(part.q, a, b, next_q), "official": _cut(turn, c, d, next_o)})
@@ -309,7 +316,9 @@ def diff(found: Found) -> list[dict]:
                 # what follows this part's last words, up to the next part (or the gap), joins the span
                 out[-1]["official"] = _cut(turn, *_last_official(ops), part.end)
             if nxt.start > part.end:
-                out.append({"op": "insert", "quote": "…", "official": _cut(turn, part.end, nxt.start, nxt.start)})
+                out.append(
+                    {"op": "insert", "quote": "…", "official": _cut(turn, part.end, nxt.start, nxt.start)}
+                )
     return out
 
 
@@ -323,16 +332,25 @@ def span_text(found: Found) -> str:
     start, end = found.parts[0].start, max(p.end for p in found.parts)
     if end <= start:
         return ""
-    return turn.text[turn.spans[start][0]:turn.spans[end - 1][1]]
+    return turn.text[turn.spans[start][0] : turn.spans[end - 1][1]]
 
 
 def record(found: Found) -> dict:
     t = found.turn
-    return {"briefing_id": t["briefing_id"], "seq": t["seq"], "date": t["date"], "speaker": t["speaker"],
-            "title": t["title"], "kind": t["kind"], "verdict": found.verdict, "score": round(found.score, 3),
-            "span": span_text(found), "diff": diff(found),
-            # The same words in the briefing's other-language version, once bilingual links exist.
-            "original": None}
+    return {
+        "briefing_id": t["briefing_id"],
+        "seq": t["seq"],
+        "date": t["date"],
+        "speaker": t["speaker"],
+        "title": t["title"],
+        "kind": t["kind"],
+        "verdict": found.verdict,
+        "score": round(found.score, 3),
+        "span": span_text(found),
+        "diff": diff(found),
+        # The same words in the briefing's other-language version, once bilingual links exist.
+        "original": None,
+    }
 
 
 # -- the check ---------------------------------------------------------------
@@ -344,32 +362,51 @@ def same_wording(db, span: str, lang: str, clauses: list[str], params: dict) -> 
         return None
     where = " AND ".join(clauses)
     if lang == "zh":  # the index finds the turns holding its characters; instr the exact wording
-        source = (f"{HAN_INDEX} CROSS JOIN turns t ON t.pk = {HAN_INDEX}.rowid "
-                  "CROSS JOIN briefings b ON b.pk = t.briefing_pk")
+        source = (
+            f"{HAN_INDEX} CROSS JOIN turns t ON t.pk = {HAN_INDEX}.rowid "
+            "CROSS JOIN briefings b ON b.pk = t.briefing_pk"
+        )
         cond = f"{HAN_INDEX} MATCH :han AND instr(t.text, :span) > 0"
         han = query.han_query(query.han_terms(span))
         if han is None:
             return None
         args = {**params, "han": han, "span": span}
     else:
-        source = ("turns_exact CROSS JOIN turns t ON t.pk = turns_exact.rowid "
-                  "CROSS JOIN briefings b ON b.pk = t.briefing_pk")
+        source = (
+            "turns_exact CROSS JOIN turns t ON t.pk = turns_exact.rowid "
+            "CROSS JOIN briefings b ON b.pk = t.briefing_pk"
+        )
         cond = "turns_exact MATCH :span"
         words = [span[a:b] for a, b in tokenize(span).spans]
         args = {**params, "span": '"' + " ".join(words).replace('"', '""') + '"'}
-    rows = query._dicts(db.execute(
-        f"""SELECT b.id AS briefing_id, t.seq, b.date, t.pk FROM {source} WHERE {cond} AND {where}
-            AND b.date IS NOT NULL ORDER BY b.date, t.pk""", args))
+    rows = query._dicts(
+        db.execute(
+            f"""SELECT b.id AS briefing_id, t.seq, b.date, t.pk FROM {source} WHERE {cond} AND {where}
+            AND b.date IS NOT NULL ORDER BY b.date, t.pk""",
+            args,
+        )
+    )
     if not rows:
         return None
-    return {"briefings": len({r["briefing_id"] for r in rows}), "turns": len(rows),
-            "first": {k: rows[0][k] for k in ("briefing_id", "seq", "date")},
-            "last": {k: rows[-1][k] for k in ("briefing_id", "seq", "date")},
-            "_pks": [rows[0]["pk"], rows[-1]["pk"]]}
+    return {
+        "briefings": len({r["briefing_id"] for r in rows}),
+        "turns": len(rows),
+        "first": {k: rows[0][k] for k in ("briefing_id", "seq", "date")},
+        "last": {k: rows[-1][k] for k in ("briefing_id", "seq", "date")},
+        "_pks": [rows[0]["pk"], rows[-1]["pk"]],
+    }
 
 
-def verify(db, quote: str, filters: query.Filters, *, lang: str | None = None, limit: int = 5,
-           entities=None, notes: list[str] | None = None) -> dict:
+def verify(
+    db,
+    quote: str,
+    filters: query.Filters,
+    *,
+    lang: str | None = None,
+    limit: int = 5,
+    entities=None,
+    notes: list[str] | None = None,
+) -> dict:
     """{"verdict", "matches", "same_wording"}: the turns closest to `quote`, best first."""
     parts = pieces(quote)
     if not parts:
@@ -394,25 +431,43 @@ def verify(db, quote: str, filters: query.Filters, *, lang: str | None = None, l
             missing = [pk for pk in pks if pk not in have]
             if missing:
                 marks = ", ".join(f":p{i}" for i in range(len(missing)))
-                more = query._dicts(db.execute(
-                    f"SELECT {_COLUMNS} FROM turns t JOIN briefings b ON b.pk = t.briefing_pk WHERE t.pk IN ({marks})",
-                    {f"p{i}": pk for i, pk in enumerate(missing)}))
+                more = query._dicts(
+                    db.execute(
+                        f"SELECT {_COLUMNS} FROM turns t JOIN briefings b ON b.pk = t.briefing_pk WHERE t.pk IN ({marks})",
+                        {f"p{i}": pk for i, pk in enumerate(missing)},
+                    )
+                )
                 found += [_score_turn(parts, codes, r) for r in more]
             lead = {pk: i for i, pk in enumerate(pks)}
-            found.sort(key=lambda f: (VERDICT_ORDER[f.verdict], -round(f.score, 6),
-                                      lead.get(f.turn["pk"], 2), f.turn["date"] or ""))
+            found.sort(
+                key=lambda f: (
+                    VERDICT_ORDER[f.verdict],
+                    -round(f.score, 6),
+                    lead.get(f.turn["pk"], 2),
+                    f.turn["date"] or "",
+                )
+            )
         elif stock:
             stock.pop("_pks")
             stock = None
     verdict = found[0].verdict if found else NOT_FOUND
-    return {"verdict": verdict, "language": lang, "matches": [record(f) for f in found[:limit]],
-            "same_wording": stock}
+    return {
+        "verdict": verdict,
+        "language": lang,
+        "matches": [record(f) for f in found[:limit]],
+        "same_wording": stock,
+    }
 
 
 # -- the terminal -------------------------------------------------------------
 
 STYLES = {"insert": "bold red", "delete": "bold green", "replace": "bold yellow"}
-VERDICT_STYLES = {VERBATIM: "bold green", CLOSE: "bold cyan", PARAPHRASE: "bold yellow", NOT_FOUND: "bold red"}
+VERDICT_STYLES = {
+    VERBATIM: "bold green",
+    CLOSE: "bold cyan",
+    PARAPHRASE: "bold yellow",
+    NOT_FOUND: "bold red",
+}
 
 
 def render(result: dict):
@@ -428,10 +483,13 @@ def render(result: dict):
         lines[0].append(": no passage of the archive is close to this quote", style="")
     stock = result.get("same_wording")
     if stock:
-        lines.append(Text(
-            f"the same wording in {stock['briefings']} briefings ({stock['turns']} turns), first "
-            f"{stock['first']['date']} {stock['first']['briefing_id']}#{stock['first']['seq']}, last "
-            f"{stock['last']['date']} {stock['last']['briefing_id']}#{stock['last']['seq']}"))
+        lines.append(
+            Text(
+                f"the same wording in {stock['briefings']} briefings ({stock['turns']} turns), first "
+                f"{stock['first']['date']} {stock['first']['briefing_id']}#{stock['first']['seq']}, last "
+                f"{stock['last']['date']} {stock['last']['briefing_id']}#{stock['last']['seq']}"
+            )
+        )
     for m in result["matches"]:
         lines.append(Text(""))
         head = Text(f"{m['verdict']}", style=VERDICT_STYLES[m["verdict"]])
@@ -457,15 +515,15 @@ def wording(pieces: list[dict]):
         elif d["op"] == "insert" and quoted == "…":
             words = len(TOKEN.findall(official))
             out.append(f"[… {words} words left out …]", style="dim")
-            out.append(official[len(official.rstrip()):])
+            out.append(official[len(official.rstrip()) :])
         elif d["op"] == "insert":
             out.append(f"[-{official.rstrip()}]", style=STYLES["insert"])
-            out.append(official[len(official.rstrip()):])
+            out.append(official[len(official.rstrip()) :])
         elif d["op"] == "delete":
             out.append(f"[+{quoted.rstrip()}]", style=STYLES["delete"])
-            out.append(quoted[len(quoted.rstrip()):])
+            out.append(quoted[len(quoted.rstrip()) :])
         else:
             out.append(f"[-{official.rstrip()}]", style=STYLES["insert"])
             out.append(f"[+{quoted.rstrip()}]", style=STYLES["delete"])
-            out.append(official[len(official.rstrip()):])
+            out.append(official[len(official.rstrip()) :])
     return out

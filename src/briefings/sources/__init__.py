@@ -30,8 +30,11 @@ _HOSTS = (
     ("mfa.gov.cn", "mfa"),
 )
 _PAGE = re.compile(r"content_(?P<id>\d+)(?:_(?P<n>\d+))?\.(?:s?html?)$", re.I)
-_GAC_PAGE = re.compile(r"(?P<uuid>[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})_(?P<n>\d+)"
-                       r"(?P<ext>\.html?)$", re.I)
+_GAC_PAGE = re.compile(
+    r"(?P<uuid>[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})_(?P<n>\d+)"
+    r"(?P<ext>\.html?)$",
+    re.I,
+)
 _NODE = re.compile(r"^node_(?P<id>\d+)\.s?html?$", re.I)
 _MFA_ID = re.compile(r"t(?:\d{8}_)?(?P<id>\d+)\.s?html?$", re.I)  # the whole name: not `draft1.html`
 _UUID = re.compile(r"([0-9a-f]{8})-?([0-9a-f]{4})-?([0-9a-f]{4})", re.I)
@@ -51,7 +54,9 @@ def family_from_url(url: str | None) -> str | None:
 # the site's name in <title>): read before the links in its header and footer,
 # which name every other government site.
 _OWN_SITE = re.compile(r"<meta\s+name=[\"']?(?:Url|SiteDomain)[\"']?\s+content=[\"']([^\"']+)", re.I)
-_OWN_NAME = re.compile(r"<title[^>]*>([^<]*)|<meta\s+name=[\"']?SiteName[\"']?\s+content=[\"']([^\"']+)", re.I)
+_OWN_NAME = re.compile(
+    r"<title[^>]*>([^<]*)|<meta\s+name=[\"']?SiteName[\"']?\s+content=[\"']([^\"']+)", re.I
+)
 _MFA_NAMES = ("中华人民共和国外交部", "Ministry of Foreign Affairs of the People's Republic of China")
 
 
@@ -66,20 +71,36 @@ def family_from_markers(head: bytes) -> str:
     names = " ".join(a or b for a, b in _OWN_NAME.findall(top))
     if any(n in names for n in _MFA_NAMES) or "News_Body_Txt_A" in text:
         return "mfa"
-    if "enpcontent" in text or "scio.gov.cn" in text or re.search(r"^\s*(Speakers?|Chairperson)\s*:", text, re.M):
+    if (
+        "enpcontent" in text
+        or "scio.gov.cn" in text
+        or re.search(r"^\s*(Speakers?|Chairperson)\s*:", text, re.M)
+    ):
         return "scio"
     if "container_txt" in text or "china.org.cn" in text:
         return "chinaorg"
-    if "customs.gov.cn" in text or "Home|中文站" in text or "General Administration of Customs of the People" in text:
+    if (
+        "customs.gov.cn" in text
+        or "Home|中文站" in text
+        or "General Administration of Customs of the People" in text
+    ):
         return "gac"
-    if "fmprc.gov.cn" in text or "mfa.gov.cn" in text or re.search(r"Foreign Ministry Spokesperson|外交部发言人", text):
+    if (
+        "fmprc.gov.cn" in text
+        or "mfa.gov.cn" in text
+        or re.search(r"Foreign Ministry Spokesperson|外交部发言人", text)
+    ):
         return "mfa"
     return "text"
 
 
 def family_of(page: RawPage, forced: str | None = None) -> str:
-    return forced or family_from_url(page.url) or (page.source if page.source in FAMILIES else None) \
+    return (
+        forced
+        or family_from_url(page.url)
+        or (page.source if page.source in FAMILIES else None)
         or family_from_markers(page.body)
+    )
 
 
 @dataclass(frozen=True)
@@ -88,7 +109,6 @@ class Group:
     family: str
     pages: tuple[tuple[int, RawPage], ...]
     missing: tuple[int, ...] = ()  # pages known to exist that could not be fetched
-
 
 
 # Sites whose `content_<id>` numbers are unique across the whole site.
@@ -128,7 +148,7 @@ def _slot(page: RawPage, family: str) -> tuple[str, int]:
     m = _GAC_PAGE.search(name) if family == "gac" else None
     if m:
         # A later page of a customs speech, `<uuid>_2.html`: it joins `<uuid>.html`, URL or file.
-        first = (page.url or page.path)
+        first = page.url or page.path
         cut = first.rfind(m.group(0))
         return f"{family}:{first[:cut]}{m.group('uuid')}{m.group('ext')}", int(m.group("n"))
     m = _PAGE.search(name) or _PAGE.search(PurePosixPath(page.path).name)
@@ -210,11 +230,15 @@ def url_in_page(body: bytes) -> str | None:
     head = body[:PAGE_HEAD]
     for tag, key, value in ((_LINK, b"rel", b"canonical"), (_META, b"name", b"url")):
         for m in tag.finditer(head):
-            attrs = {a.group(1).lower(): a.group(2) or a.group(3) or a.group(4) or b""
-                     for a in _ATTR.finditer(m.group(0))}
+            attrs = {
+                a.group(1).lower(): a.group(2) or a.group(3) or a.group(4) or b""
+                for a in _ATTR.finditer(m.group(0))
+            }
             if attrs.get(key, b"").strip().lower() != value:
                 continue
-            url = html_lib.unescape((attrs.get(b"href") or attrs.get(b"content") or b"").decode("latin-1")).strip()
+            url = html_lib.unescape(
+                (attrs.get(b"href") or attrs.get(b"content") or b"").decode("latin-1")
+            ).strip()
             if _OWN_URL.match(url):
                 return url
     return None
@@ -234,8 +258,13 @@ def with_own_url(page: RawPage) -> RawPage:
 _ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,99}\Z")
 
 
-_READERS = {"scio": scio.read_scio, "chinaorg": scio.read_chinaorg, "gac": gac.read, "mfa": mfa.read,
-            "text": generic.read}
+_READERS = {
+    "scio": scio.read_scio,
+    "chinaorg": scio.read_chinaorg,
+    "gac": gac.read,
+    "mfa": mfa.read,
+    "text": generic.read,
+}
 
 
 def parse_group(g: Group, entities: Entities) -> Briefing:
@@ -245,12 +274,17 @@ def parse_group(g: Group, entities: Entities) -> Briefing:
         raise Rejected("empty page", first.path)
     last = g.pages[-1][0]
     if last > MAX_PAGES:
-        raise Rejected(f"page number {last} is beyond any transcript's length (at most {MAX_PAGES} pages)",
-                       g.pages[-1][1].path)
+        raise Rejected(
+            f"page number {last} is beyond any transcript's length (at most {MAX_PAGES} pages)",
+            g.pages[-1][1].path,
+        )
     _reject_non_transcripts(first, g.family)
     if first.given_id is not None and not (isinstance(first.given_id, str) and _ID.match(first.given_id)):
-        raise Rejected(f"its metadata names the id {first.given_id!r}, which is not one "
-                       "(letters, digits, '.', '_' and '-', at most 100)", first.path)
+        raise Rejected(
+            f"its metadata names the id {first.given_id!r}, which is not one "
+            "(letters, digits, '.', '_' and '-', at most 100)",
+            first.path,
+        )
     reader = _READERS[g.family]
     texts = [reader(page, n) for n, page in g.pages]
     digest = text_digest(texts[0])
@@ -263,8 +297,12 @@ def parse_group(g: Group, entities: Entities) -> Briefing:
     if g.missing:
         b = replace(b, missing_pages=tuple(sorted(set(b.missing_pages) | set(g.missing))))
     # Who a label names depends on the lists of people and outlets as much as on the pages.
-    return replace(b, fingerprint=hashlib.sha256(f"{b.fingerprint}:{entities.digest}".encode()).hexdigest(),
-                   origin=origin, text_digest=digest)
+    return replace(
+        b,
+        fingerprint=hashlib.sha256(f"{b.fingerprint}:{entities.digest}".encode()).hexdigest(),
+        origin=origin,
+        text_digest=digest,
+    )
 
 
 _BUILDERS = {"mfa": mfa.build, "gac": gac.build, "text": generic.build}
@@ -283,7 +321,9 @@ def _reject_non_transcripts(page: RawPage, family: str) -> None:
         return  # an unknown site's page is judged by what it yields, never by its name
     listing_name = re.match(r"^(?:default|index|node_\d+_\d+)(?:_\d+)?\.s?html?$", name)
     folded = page.body.lower()
-    if (listing_name or any(m in folded[:400_000] for m in _LISTING)) and not any(m in folded for m in _BODY_MARKERS):
+    if (listing_name or any(m in folded[:400_000] for m in _LISTING)) and not any(
+        m in folded for m in _BODY_MARKERS
+    ):
         raise Rejected("listing page, not a transcript", page.path, skip=True)
     head = page.body[:20_000].decode("utf-8", "ignore")
     m = re.search(r"<title[^>]*>(.*?)</title>", head, re.I | re.S)

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import hashlib
 import re
-from urllib.parse import urljoin, urlsplit
 from dataclasses import dataclass, field, replace
+from urllib.parse import urljoin, urlsplit
 
 from .. import chrome
 from ..dates import date_in_url, find_date, is_date_line
@@ -42,9 +42,17 @@ class PageText:
     other_language: str | None = None  # the page's own link to its version in the other language
 
 
-def page_text(page: RawPage, number: int, body_lines: list[str], *, title: str | None = None,
-              published: str | None = None, held: str | None = None, doc=None,
-              other_language: str | None = None) -> PageText:
+def page_text(
+    page: RawPage,
+    number: int,
+    body_lines: list[str],
+    *,
+    title: str | None = None,
+    published: str | None = None,
+    held: str | None = None,
+    doc=None,
+    other_language: str | None = None,
+) -> PageText:
     cleaned, total = chrome.clean(body_lines)
     if total is None and doc is not None:
         total = pager_of(doc)
@@ -72,7 +80,11 @@ def link(base: str | None, href: str) -> str | None:
         parts.port  # noqa: B018 - raises for a port that is not a number
     except ValueError:
         return None
-    if parts.scheme not in ("http", "https") or not parts.netloc or any(c.isspace() or c in "<>" for c in parts.netloc):
+    if (
+        parts.scheme not in ("http", "https")
+        or not parts.netloc
+        or any(c.isspace() or c in "<>" for c in parts.netloc)
+    ):
         return None
     return url
 
@@ -81,8 +93,13 @@ def decoded(page: RawPage) -> str:
     return decode(page.body, page.headers, page.charset)[0]
 
 
-def html_lines(text: str, body_selectors: tuple[str, ...], title_selectors: tuple[str, ...],
-               *, markers: tuple[str, str] | None = None) -> tuple[list[str], str | None, object]:
+def html_lines(
+    text: str,
+    body_selectors: tuple[str, ...],
+    title_selectors: tuple[str, ...],
+    *,
+    markers: tuple[str, str] | None = None,
+) -> tuple[list[str], str | None, object]:
     """Body lines and title of an HTML page, with the generic extractor as fallback."""
     doc = parse(text)
     title_node = first(doc, *title_selectors) if title_selectors else None
@@ -92,7 +109,9 @@ def html_lines(text: str, body_selectors: tuple[str, ...], title_selectors: tupl
         inner = between_comments(text, *markers)
         if inner is not None:
             inner_doc = parse(inner)
-            lines = paragraphs(inner_doc.find(".//body") if inner_doc.find(".//body") is not None else inner_doc)
+            lines = paragraphs(
+                inner_doc.find(".//body") if inner_doc.find(".//body") is not None else inner_doc
+            )
     if not lines:
         node = first(doc, *body_selectors) if body_selectors else None
         lines = paragraphs(node)
@@ -122,9 +141,19 @@ ROSTER_KEY = re.compile(
     re.IGNORECASE,
 )
 ROSTER_KINDS = {
-    "speaker": "official", "speakers": "official", "guest": "official", "guests": "official", "chairperson": "chair", "chairpersons": "chair",
-    "chair": "chair", "moderator": "chair", "host": "chair", "date": "date", "time": "date",
-    "venue": "skip", "location": "skip",
+    "speaker": "official",
+    "speakers": "official",
+    "guest": "official",
+    "guests": "official",
+    "chairperson": "chair",
+    "chairpersons": "chair",
+    "chair": "chair",
+    "moderator": "chair",
+    "host": "chair",
+    "date": "date",
+    "time": "date",
+    "venue": "skip",
+    "location": "skip",
 }
 _DATELINE = re.compile(r"^Beijing\s*\|\s*(.+)$")
 _ROLE_START = re.compile(r"^(?:Mr|Mrs|Ms|Madam|Dr|Prof)\.?\s", re.I)
@@ -206,7 +235,9 @@ def read_header(page: PageText, *, first_page: bool = True, entities: Entities |
             if p is None and ":" not in line and any(ROSTER_KEY.match(x) for x in lines[i + 1 : i + 6]):
                 # An entry of an odd shape with more roster below it: still a roster entry, as printed.
                 name, _, role = clean_line(line).partition(",")
-                p = Participant(name=strip_title(name), role=role.strip() or None, kind=key, label=name.strip())
+                p = Participant(
+                    name=strip_title(name), role=role.strip() or None, kind=key, label=name.strip()
+                )
             if p is not None:
                 participants.append(p)
                 i += 1
@@ -242,7 +273,9 @@ def read_header(page: PageText, *, first_page: bool = True, entities: Entities |
 
 def roster_entries(value: str, kind: str) -> list[Participant]:
     """`Speaker: Mr. Li Hua, director of ...; Ms. Wang, ...`: the entries on a roster key's own line."""
-    return [p for p in (participant_from(part, kind) for part in re.split(r"\s*[;；]\s*", value)) if p is not None]
+    return [
+        p for p in (participant_from(part, kind) for part in re.split(r"\s*[;；]\s*", value)) if p is not None
+    ]
 
 
 def _add_inline_roster(key: str, value: str, participants: list[Participant]) -> bool:
@@ -303,9 +336,18 @@ def missing_pages(pages: list[PageText], declared: int | None = None) -> tuple[i
     return tuple(n for n in range(1, total + 1) if n not in numbers)
 
 
-def make_briefing(*, id: str, source: str, pages: list[PageText], title: str | None, date: str | None,
-                  published: str | None, participants: list[Participant], turns: list[Turn],
-                  text_sample: str) -> Briefing:
+def make_briefing(
+    *,
+    id: str,
+    source: str,
+    pages: list[PageText],
+    title: str | None,
+    date: str | None,
+    published: str | None,
+    participants: list[Participant],
+    turns: list[Turn],
+    text_sample: str,
+) -> Briefing:
     if not turns:
         raise Rejected("no transcript text found after removing page chrome")
     first_page = min(pages, key=lambda p: p.number)
@@ -327,8 +369,9 @@ def make_briefing(*, id: str, source: str, pages: list[PageText], title: str | N
     )
 
 
-def roster_briefing(source: str, id: str, pages: list[PageText], entities: Entities,
-                    *, default: Participant | None = None) -> Briefing:
+def roster_briefing(
+    source: str, id: str, pages: list[PageText], entities: Entities, *, default: Participant | None = None
+) -> Briefing:
     """Assemble a transcript whose speakers are named in a roster (SCIO, china.org.cn, generic)."""
     pages = sorted(pages, key=lambda p: p.number)
     head = read_header(pages[0], entities=entities)
@@ -336,15 +379,24 @@ def roster_briefing(source: str, id: str, pages: list[PageText], entities: Entit
     paras = [(pages[0].number, line) for line in head.body]
     for p in pages[1:]:
         paras.extend((p.number, line) for line in later_page_body(p, head.title))
-    ctx = Context(entities=entities, roster=Roster(head.participants), default=default,
-                  date=head.date or published)
+    ctx = Context(
+        entities=entities, roster=Roster(head.participants), default=default, date=head.date or published
+    )
     turns = segment(paras, ctx)
     participants = head.participants
     if default is not None and all(p.name != default.name for p in participants):
         participants = [*participants, default]
-    return make_briefing(id=id, source=source, pages=pages, title=head.title, date=head.date,
-                         published=published, participants=participants, turns=turns,
-                         text_sample=" ".join(t.text for t in turns[:5]))
+    return make_briefing(
+        id=id,
+        source=source,
+        pages=pages,
+        title=head.title,
+        date=head.date,
+        published=published,
+        participants=participants,
+        turns=turns,
+        text_sample=" ".join(t.text for t in turns[:5]),
+    )
 
 
 # "Wang Lingjun, Vice Minister of ...": a name, then an office, with no title before the name.

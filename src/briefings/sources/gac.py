@@ -15,7 +15,20 @@ from ..dates import find_date, is_date_line, iso_date
 from ..models import Participant, RawPage
 from ..people import Entities, Roster, strip_title
 from ..segment import Context, is_asker, segment
-from .base import ROSTER_KEY, ROSTER_KINDS, PageText, decoded, html_lines, is_role_line, is_title_line, make_briefing, page_text, participant_from, plain_lines, roster_entries
+from .base import (
+    ROSTER_KEY,
+    ROSTER_KINDS,
+    PageText,
+    decoded,
+    html_lines,
+    is_role_line,
+    is_title_line,
+    make_briefing,
+    page_text,
+    participant_from,
+    plain_lines,
+    roster_entries,
+)
 
 BODY = (".content", "#content", ".article", ".TRS_Editor", ".detail", "#detail", ".main")
 TITLE = ("h1", ".title", "h2")
@@ -55,7 +68,9 @@ def build(id: str, pages: list[PageText], entities: Entities):
     participants: list[Participant] = []
     body_start = 0
     head = lines[:16]
-    speaker_line = next((i for i, line in enumerate(head) if is_role_line(line) and not _INTERVIEW.match(line)), None)
+    speaker_line = next(
+        (i for i, line in enumerate(head) if is_role_line(line) and not _INTERVIEW.match(line)), None
+    )
     for i, line in enumerate(head):
         if title is None and is_title_line(line, entities) and not is_role_line(line):
             title = line
@@ -92,12 +107,26 @@ def build(id: str, pages: list[PageText], entities: Entities):
         date = date or when
     else:
         speaker = participants[0] if len(participants) == 1 else None
-        ctx = Context(entities=entities, roster=Roster(participants), default=speaker,
-                      opening_is_default=speaker is not None, unknown_labels="text", date=date or published)
+        ctx = Context(
+            entities=entities,
+            roster=Roster(participants),
+            default=speaker,
+            opening_is_default=speaker is not None,
+            unknown_labels="text",
+            date=date or published,
+        )
         turns = segment([(1, b) for b in body], ctx)
-    return make_briefing(id=id, source="gac", pages=pages, title=title, date=date, published=published,
-                         participants=participants, turns=turns,
-                         text_sample=" ".join(t.text for t in turns[:3]))
+    return make_briefing(
+        id=id,
+        source="gac",
+        pages=pages,
+        title=title,
+        date=date,
+        published=published,
+        participants=participants,
+        turns=turns,
+        text_sample=" ".join(t.text for t in turns[:3]),
+    )
 
 
 def _headline(line: str) -> bool:
@@ -127,6 +156,10 @@ def _interview(body: list[str], roster: list[Participant], entities: Entities, d
             people[name] = Participant(name=name, role=None, kind=kind, label=m.group("name"))
         # "[Name]:" with nothing after it is a label alone; what follows is theirs.
         paras.append((1, f"{name}: {text}".rstrip()))
-    ctx = Context(entities=entities, roster=Roster(list(people.values())), unknown_labels="text",
-                  date=date or first_when)
+    ctx = Context(
+        entities=entities,
+        roster=Roster(list(people.values())),
+        unknown_labels="text",
+        date=date or first_when,
+    )
     return segment(paras, ctx), list(people.values()), first_when

@@ -12,18 +12,20 @@ from __future__ import annotations
 import re
 
 from ..dates import find_date
+from ..html import largest_text_block, paragraphs, parse, text_of
+from ..html import title as title_text
 from ..models import Participant, RawPage
 from ..people import Entities, strip_title
 from ..segment import looks_like_name
-from .base import PageText, decoded, page_text, plain_lines, roster_briefing
-from ..html import largest_text_block, paragraphs, parse, text_of
-from ..html import title as title_text
 from ..text import clean_line
+from .base import PageText, decoded, page_text, plain_lines, roster_briefing
 
 _LEDE = re.compile(
     r"^\(?The following is (?:an? )?(?:edited |full |partial )?(?:transcript|text)\b(?P<rest>.*)$", re.I
 )
-_BY = re.compile(r"\bby (?P<name>(?:Mr\.|Ms\.|Mrs\.|Dr\.)?\s*[A-Z][\w.'\-]+(?: [A-Z][\w.'\-]+){0,3}),\s*(?P<role>[^.()]+)")
+_BY = re.compile(
+    r"\bby (?P<name>(?:Mr\.|Ms\.|Mrs\.|Dr\.)?\s*[A-Z][\w.'\-]+(?: [A-Z][\w.'\-]+){0,3}),\s*(?P<role>[^.()]+)"
+)
 
 
 def read(page: RawPage, number: int) -> PageText:
@@ -56,6 +58,10 @@ def build(id: str, pages: list[PageText], entities: Entities):
         first.held = first.held or find_date(lede)
         m = _BY.search(lede)
         if m and looks_like_name(strip_title(m.group("name"))):
-            briefer = Participant(name=strip_title(m.group("name")), role=m.group("role").strip(),
-                                  kind="spokesperson", label=m.group("name").strip())
+            briefer = Participant(
+                name=strip_title(m.group("name")),
+                role=m.group("role").strip(),
+                kind="spokesperson",
+                label=m.group("name").strip(),
+            )
     return roster_briefing("text", id, pages, entities, default=briefer)

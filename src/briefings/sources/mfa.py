@@ -12,11 +12,11 @@ from __future__ import annotations
 import re
 
 from ..dates import date_before, date_in_url, find_date, iso_date
+from ..html import first, text_of
 from ..models import Participant, RawPage
 from ..people import Entities, Roster
 from ..segment import Context, segment
-from ..html import first, text_of
-from .base import PageText, decoded, link, html_lines, is_title_line, make_briefing, page_text, plain_lines
+from .base import PageText, decoded, html_lines, is_title_line, link, make_briefing, page_text, plain_lines
 
 BODY = ("div.content_mod div.content", "#News_Body_Txt_A", ".content_text", "#content", "div.content")
 TITLE = ("div.content_mod h2.title", "#News_Body_Title", ".news_header_title", "h2.title", "h1")
@@ -24,7 +24,9 @@ _EN_SPOKESPERSON = re.compile(r"Spokesperson\s+(?P<name>[A-Z][\w.\- ]+?)['’]s\
 _ZH_SPOKESPERSON = re.compile(r"发言人(?P<name>[\u4e00-\u9fff]{2,4}?)(?:主持|答记者问|就|在|发表|宣布|表示)")
 # An announcement page whose title names no one opens "外交部发言人耿爽宣布：" or
 # "Foreign Ministry Spokesperson Geng Shuang announced:".
-_OPENING = re.compile(r"^(?:Foreign Ministry )?Spokesperson (?P<en>[A-Z][\w\- ]+?) (?:announced|said)\b|^外交部发言人(?P<zh>[\u4e00-\u9fff]{2,4}?)(?:宣布|表示)")
+_OPENING = re.compile(
+    r"^(?:Foreign Ministry )?Spokesperson (?P<en>[A-Z][\w\- ]+?) (?:announced|said)\b|^外交部发言人(?P<zh>[\u4e00-\u9fff]{2,4}?)(?:宣布|表示)"
+)
 _STAMP = re.compile(r"\bW0(\d{8})\d*\.")
 ROLE_EN = "Foreign Ministry spokesperson"
 ROLE_ZH = "外交部发言人"
@@ -34,7 +36,9 @@ def read(page: RawPage, number: int) -> PageText:
     if not page.is_html:
         lines = plain_lines(page)
         title = lines[0] if lines and is_title_line(lines[0]) else None
-        return page_text(page, number, lines[1:] if title else lines, title=title, held=find_date(title or ""))
+        return page_text(
+            page, number, lines[1:] if title else lines, title=title, held=find_date(title or "")
+        )
     text = decoded(page)
     lines, title, doc = html_lines(text, BODY, TITLE)
     dated = first(doc, ".xltime", "#News_Body_Time", "div.news-title p.time", "p.time")
@@ -43,8 +47,15 @@ def read(page: RawPage, number: int) -> PageText:
         meta = _PUB_DATE.search(text[:50_000])
         published = find_date(meta.group(1)) if meta else date_in_url(page.url)
     held = find_date(title or "") or date_before(title or "", published or _upload_day(text))
-    return page_text(page, number, lines, title=title, published=published, held=held,
-                     other_language=english_version(doc, page.url))
+    return page_text(
+        page,
+        number,
+        lines,
+        title=title,
+        published=published,
+        held=held,
+        other_language=english_version(doc, page.url),
+    )
 
 
 def english_version(doc, base: str | None) -> str | None:
@@ -96,17 +107,33 @@ def build(id: str, pages: list[PageText], entities: Entities):
     pages = sorted(pages, key=lambda p: p.number)
     head = pages[0]
     date = head.held
-    speaker = spokesperson(head.title or "", entities, date or head.published, head.lines[0] if head.lines else "")
+    speaker = spokesperson(
+        head.title or "", entities, date or head.published, head.lines[0] if head.lines else ""
+    )
     participants = [speaker] if speaker else []
-    ctx = Context(entities=entities, roster=Roster(participants), default=speaker,
-                  opening_is_default=speaker is not None, unknown_labels="outlets",
-                  bold_questions=True, date=date)
+    ctx = Context(
+        entities=entities,
+        roster=Roster(participants),
+        default=speaker,
+        opening_is_default=speaker is not None,
+        unknown_labels="outlets",
+        bold_questions=True,
+        date=date,
+    )
     paras = []
     for p in pages:
         paras.extend((p.number, line) for line in p.lines if not (head.title and line == head.title))
     turns = segment(paras, ctx)
     # A spokesperson's remarks on one question (答记者问) print no date in their
     # title: they are published the day they are given, so the page's date is theirs.
-    return make_briefing(id=id, source="mfa", pages=pages, title=head.title, date=date or head.published,
-                         published=head.published, participants=participants, turns=turns,
-                         text_sample=(head.title or "") + " ".join(t.text for t in turns[:3]))
+    return make_briefing(
+        id=id,
+        source="mfa",
+        pages=pages,
+        title=head.title,
+        date=date or head.published,
+        published=head.published,
+        participants=participants,
+        turns=turns,
+        text_sample=(head.title or "") + " ".join(t.text for t in turns[:3]),
+    )

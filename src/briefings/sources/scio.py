@@ -10,9 +10,9 @@ from __future__ import annotations
 import re
 
 from ..dates import date_in_url, find_date
-from ..models import RawPage
 from ..html import first, text_of
-from .base import PageText, decoded, link, html_lines, page_text, plain_lines
+from ..models import RawPage
+from .base import PageText, decoded, html_lines, link, page_text, plain_lines
 
 SCIO_BODY = ("#content", ".content", ".TRS_Editor", "#Zoom", ".article", "#article", ".main-content")
 SCIO_TITLE = ("h1", ".title h1", "#title", ".tit", "h2.title", ".title")
@@ -23,11 +23,19 @@ CHINAORG_TITLE = ("#title", "h1", ".title")
 def read_scio(page: RawPage, number: int) -> PageText:
     if not page.is_html:
         return page_text(page, number, plain_lines(page))
-    lines, title, doc = html_lines(decoded(page), SCIO_BODY, SCIO_TITLE,
-                                   markers=("<!--enpcontent-->", "<!--/enpcontent-->"))
+    lines, title, doc = html_lines(
+        decoded(page), SCIO_BODY, SCIO_TITLE, markers=("<!--enpcontent-->", "<!--/enpcontent-->")
+    )
     published = date_in_url(page.url) or _byline_date(doc)
-    return page_text(page, number, lines, title=title, published=published, doc=doc,
-                     other_language=chinese_version(doc, page.url))
+    return page_text(
+        page,
+        number,
+        lines,
+        title=title,
+        published=published,
+        doc=doc,
+        other_language=chinese_version(doc, page.url),
+    )
 
 
 def chinese_version(doc, base: str | None) -> str | None:
@@ -37,7 +45,9 @@ def chinese_version(doc, base: str | None) -> str | None:
     return link(base, href) if href else None
 
 
-_BYLINE = re.compile(r"^\s*(?:China\.org\.cn|(?:english\.)?scio\.gov\.cn)\s*(?:\||,|Updated:)\s*(?P<date>.{6,40})", re.I)
+_BYLINE = re.compile(
+    r"^\s*(?:China\.org\.cn|(?:english\.)?scio\.gov\.cn)\s*(?:\||,|Updated:)\s*(?P<date>.{6,40})", re.I
+)
 
 
 def _byline_date(doc) -> str | None:
