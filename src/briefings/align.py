@@ -321,7 +321,9 @@ def align(turns_a: list[dict], lang_a: str, turns_b: list[dict], lang_b: str) ->
     links: list[Link] = []
     i, j = n, m
     while (i, j) != (0, 0):
-        pi, pj, s = back[i][j]
+        step = back[i][j]
+        assert step is not None, "every cell on the path back was reached from another"
+        pi, pj, s = step
         if s is not None:
             links.append(
                 Link(

@@ -1467,4 +1467,4 @@ def main() -> None:  # pragma: no cover - the console script entry point
 
 
 if __name__ == "__main__":  # pragma: no cover
-    sys.exit(main())
+    main()

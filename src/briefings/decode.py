@@ -70,8 +70,8 @@ def decode(body: bytes, headers: dict | None = None, charset: str | None = None)
     """Return (text, charset used). Never raises: the last resort replaces bytes."""
     bom = byte_order_mark(body)
     if bom:
-        name, size = bom
-        return body[size:].decode(name, "replace"), name
+        marked, size = bom
+        return body[size:].decode(marked, "replace"), marked
     candidates = [_known(charset), header_charset(headers), meta_charset(body), "utf-8", "gb18030"]
     seen = set()
     for name in candidates:

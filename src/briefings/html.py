@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import functools
 import re
+from typing import TypeAlias
 
 from lxml import etree
 from lxml import html as lxml_html
@@ -36,7 +37,7 @@ _BOLD = frozenset(("b", "strong"))
 _XML_DECLARATION = re.compile(r"^\s*<\?xml[^>]*\?>", re.I)
 _PARSER = lxml_html.HTMLParser(huge_tree=True, remove_comments=False, recover=True)
 
-Element = lxml_html.HtmlElement
+Element: TypeAlias = lxml_html.HtmlElement
 
 
 class Para(str):

@@ -224,7 +224,9 @@ def from_archive(db, entities: Entities) -> Report:
             report.damaged.append((repr(raw_id), str(damaged_briefing(repr(raw_id), exc))))
             continue
         try:
-            add_briefing(report, get_briefing(db, bid), entities)
+            b = get_briefing(db, bid)
+            if b is not None:  # None when it was removed while the report ran
+                add_briefing(report, b, entities)
         except ArchiveError as exc:
             report.damaged.append((bid, str(exc)))
     for name, read, into in (("rejected pages", rejects, "rejected"), ("change records", changes, "changed")):

@@ -140,7 +140,7 @@ _ACCENTED = re.compile(r"[\u00c0-\u00d6\u00d8-\u00f6\u00f8-\u024f]")
 @lru_cache(maxsize=1)
 def _common_han() -> frozenset[str]:
     """The Chinese characters of GB2312 and Big5: what simplified and traditional texts use."""
-    chars = set()
+    chars: set[str] = set()
     for encoding, leads, trails in (
         ("gb2312", range(0xB0, 0xF8), range(0xA1, 0xFF)),
         ("big5", range(0xA4, 0xFA), [*range(0x40, 0x7F), *range(0xA1, 0xFF)]),

@@ -19,8 +19,9 @@ import functools
 import re
 import unicodedata
 
-_SPACING = str.maketrans(
-    {
+_SPACING: dict[int, str | None] = {
+    ord(c): to
+    for c, to in {
         "\u00a0": " ",
         "\u2002": " ",
         "\u2003": " ",
@@ -33,8 +34,8 @@ _SPACING = str.maketrans(
         "\u200c": "",
         "\u200d": "",
         "\r": "\n",
-    }
-)
+    }.items()
+}
 # For comparisons only, one character for one, so that a match in the folded
 # text is at the same place in the text as published.
 _MARKS = str.maketrans(
@@ -49,7 +50,9 @@ _MARKS = str.maketrans(
 )
 # C0 controls but tab and newline, DEL, and C1 controls. Vertical tab, form feed
 # and NEL separate words, so they become spaces; the rest are removed.
-_CONTROLS = {c: None for c in [*range(0x00, 0x20), *range(0x7F, 0xA0)] if chr(c) not in "\t\n\r"}
+_CONTROLS: dict[int, str | None] = {
+    c: None for c in [*range(0x00, 0x20), *range(0x7F, 0xA0)] if chr(c) not in "\t\n\r"
+}
 _CONTROLS.update({0x0B: " ", 0x0C: " ", 0x85: " "})
 _SPACING.update(_CONTROLS)
 _STRIP = str.maketrans(_CONTROLS)
@@ -186,7 +189,8 @@ def han_grams(text: str) -> tuple[str, str]:
     the text has no Han characters."""
     if not _IS_HAN.search(text):
         return "", ""
-    uni, bi = [], []
+    uni: list[str] = []
+    bi: list[str] = []
     for run in HAN_RUN.findall(fold_han(text)):
         uni.extend(run)
         bi.extend(run[i : i + 2] for i in range(len(run) - 1))

@@ -120,7 +120,7 @@ def build(id: str, pages: list[PageText], entities: Entities):
         bold_questions=True,
         date=date,
     )
-    paras = []
+    paras: list[tuple[int, str]] = []
     for p in pages:
         paras.extend((p.number, line) for line in p.lines if not (head.title and line == head.title))
     turns = segment(paras, ctx)
