@@ -372,7 +372,7 @@ def fts_integrity(path: Path) -> tuple[list[Problem], str | None]:
         conn = sqlite3.connect(uri, uri=True, timeout=30, isolation_level=None)
     except sqlite3.Error as exc:
         return [], f"FTS5 integrity-check (cannot open {path} for it: {exc})"
-    problems = []
+    problems: list[Problem] = []
     try:
         tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
         for fts in fts_indexes():

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import functools
 import re
-from typing import TypeAlias
+from typing import TypeAlias, cast
 
 from lxml import etree
 from lxml import html as lxml_html
@@ -189,12 +189,12 @@ def first(doc: Element, *selectors: str) -> Element | None:
     top = doc.getparent() is None
     for sel in selectors:
         if top and _BARE_ID.match(sel):
-            found = _BY_ID(doc, name=sel[1:])
-            if found and found[0] is not doc:
-                return found[0]
-            if not found:
+            by_id = cast(list[Element], _BY_ID(doc, name=sel[1:]))
+            if by_id and by_id[0] is not doc:
+                return by_id[0]
+            if not by_id:
                 continue
-        found = _xpath(sel)(doc)
+        found = cast(list[Element], _xpath(sel)(doc))
         if found:
             return found[0]
     return None
