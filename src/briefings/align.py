@@ -18,6 +18,8 @@ import math
 import re
 from dataclasses import dataclass
 
+from .text import HAN_CHAR
+
 # A step's score must beat this to be worth linking rather than leaving both
 # turns unlinked; the links below LOW are listed by `quality` as unsure.
 LINK_FLOOR = 0.35
@@ -39,7 +41,6 @@ COVER = 0.5
 
 UNKNOWN_SPEAKERS = {None, "", "Unidentified journalist"}
 
-_CJK = re.compile(r"[\u3400-\u9fff]")
 _WORD = re.compile(r"[A-Za-z0-9]+(?:['’.-][A-Za-z0-9]+)*")
 _DIGITS = re.compile(r"\d+(?:[,，]\d{3})*(?:\.\d+)?")
 _ZH_DIGIT = {
@@ -188,7 +189,7 @@ def numbers(text: str, language: str) -> set[str]:
 def size(text: str, language: str) -> float:
     """Length in comparable units: English words, Chinese characters over ZH_PER_EN_WORD."""
     if language == "zh":
-        return max(1.0, len(_CJK.findall(text)) + len(_WORD.findall(text))) / ZH_PER_EN_WORD
+        return max(1.0, len(HAN_CHAR.findall(text)) + len(_WORD.findall(text))) / ZH_PER_EN_WORD
     return max(1.0, len(_WORD.findall(text)))
 
 
@@ -227,7 +228,7 @@ def joined(a: Side, b: Side) -> Side:
 
 def _comparable(name: str | None) -> bool:
     """A name resolved to the canonical (Latin) one; a Chinese label no alias knows yet is not."""
-    return name not in UNKNOWN_SPEAKERS and not _CJK.search(name or "")
+    return name not in UNKNOWN_SPEAKERS and not HAN_CHAR.search(name or "")
 
 
 def similarity(a: Side, b: Side) -> float:

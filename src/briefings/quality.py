@@ -22,10 +22,10 @@ from .segment import (
     looks_like_name,
     zh_label_shaped,
 )
+from .text import HAN_CHAR
 
 # A paragraph that opens like a speaker label: "Reuters:", "Zhao Lijian:", "Q:", or is one: "Geng Shuang:".
 _LABEL_START = re.compile(r"^(?P<label>[^:：\n]{1,40}?)\s*(?::(?:\s|$)|：)")
-_CJK = re.compile(r"[\u4e00-\u9fff]")
 _SHOWN = 10
 
 
@@ -160,7 +160,7 @@ def _label_like(label: str, ctx: Context) -> bool:
     """Would a reader take this for a speaker label? Chinese text only by the labels the pages use."""
     if label.casefold() in GENERIC_LABELS or known_label(label, ctx):
         return True
-    if _CJK.search(label):
+    if HAN_CHAR.search(label):
         return zh_label_shaped(label)
     return looks_like_name(label) or bool(
         re.match(r"(?i)(?:the\s+)?(?:journalist|reporter|moderator|chairperson)\b", label)

@@ -42,6 +42,7 @@ from .dates import find_date
 from .decode import byte_order_mark, decode
 from .html import BLOCK
 from .models import Briefing, RawPage, Rejected
+from .text import HAN_CHAR
 
 MAX_PAGE_BYTES = 4 * 1024 * 1024  # over 50 times the largest real page
 MAX_TAGS = 100_000  # per page; the most in a real one is 608
@@ -132,7 +133,6 @@ _COMMON = (
 # looked at one by one (unicodedata), so a real transcript costs a regular expression pass or two.
 _NOT_PLAIN = re.compile(rf"[^\w\s{re.escape(_COMMON)}]")
 _ODD_CATEGORIES = frozenset(("Cc", "Co", "Cn", "Cs"))
-_HAN = re.compile(r"[\u3400-\u9fff\uf900-\ufaff\U00020000-\U0003ffff]")
 _LATIN = re.compile(r"[A-Za-z\u00c0-\u00d6\u00d8-\u00f6\u00f8-\u024f]")
 _ACCENTED = re.compile(r"[\u00c0-\u00d6\u00d8-\u00f6\u00f8-\u024f]")
 
@@ -182,7 +182,7 @@ def _check_characters(b: Briefing, path: str | None) -> None:
             "control characters (binary data, or the wrong encoding?)",
             path,
         )
-    han = _HAN.findall(text)
+    han = HAN_CHAR.findall(text)
     if len(han) >= 50:
         common = _common_han()
         rare = len(han) - sum(map(common.__contains__, han))

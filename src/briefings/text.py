@@ -62,7 +62,12 @@ _ANY_CONTROL = re.compile("[\r" + "".join(re.escape(chr(c)) for c in _CONTROLS) 
 _ANY_SPACING = re.compile("[" + "".join(re.escape(chr(c)) for c in _SPACING) + "]")
 _ANY_MARK = re.compile("[" + "".join(re.escape(chr(c)) for c in _MARKS) + "]")
 _SPACES = re.compile(r"[ \t\f\v]+")
-_CJK = re.compile(r"[\u4e00-\u9fff]")
+# Han ideographs, the one definition of a Chinese character here: the unified
+# blocks, extension A, the compatibility block, and the supplementary planes'
+# extensions (B and on).
+_HAN = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134f"
+HAN_CHAR = re.compile(f"[{_HAN}]")
+HAN_RUN = re.compile(f"[{_HAN}]+")
 
 
 def strip_controls(text: str) -> str:
@@ -113,23 +118,18 @@ def text_paragraphs(text: str) -> list[str]:
 
 def looks_chinese(text: str) -> bool:
     sample = text[:5000]
-    return len(_CJK.findall(sample)) > len(sample) * 0.1
+    return len(HAN_CHAR.findall(sample)) > len(sample) * 0.1
 
 
 # -- Chinese search: folding and character n-grams, for the index and queries only --
 
-# Han ideographs: the unified blocks, extension A, the compatibility block, and
-# the supplementary planes' extensions (B and on).
-_HAN = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134f"
-HAN_RUN = re.compile(f"[{_HAN}]+")
-_IS_HAN = re.compile(f"[{_HAN}]")
 # Where a character can fold to a Han one through NFKC: Kangxi radicals and
 # their supplement, the enclosed ideographs, compatibility ideographs.
 _COMPATIBLE = [(0x2E80, 0x2FDF), (0x3200, 0x33FF), (0xF900, 0xFAFF), (0x2F800, 0x2FA1F)]
 
 
 def has_han(text: str) -> bool:
-    return _IS_HAN.search(text) is not None
+    return HAN_CHAR.search(text) is not None
 
 
 @functools.lru_cache(maxsize=1)
@@ -187,7 +187,7 @@ def han_grams(text: str) -> tuple[str, str]:
     reads across two runs: "中国，人民" never holds "国人"). Space-separated,
     which stock FTS5's unicode61 tokenizer reads as one token each; empty when
     the text has no Han characters."""
-    if not _IS_HAN.search(text):
+    if not HAN_CHAR.search(text):
         return "", ""
     uni: list[str] = []
     bi: list[str] = []
