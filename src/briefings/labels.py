@@ -19,6 +19,13 @@ from .text import fold
 
 UNIDENTIFIED = "Unidentified journalist"
 
+# A label's form: what it says its speaker is. segment.py turns a form into a
+# turn's kind ("question", "answer", "moderator"...), which depends on the turns around it.
+ASKER = "asker"  # a journalist or a member of the public, named or not: "Q:", "Reuters:", "路透社记者："
+ANSWERER = "answerer"  # "A:", "答：": the briefing's default answerer, whoever that is
+PERSON = "person"  # a person the roster, the default speaker or the archive's list names
+UNKNOWN = "unknown"  # a name-shaped label nobody knows, kept as printed for a person to check
+
 _STANDALONE = re.compile(r"^(?P<label>[^:：]{1,80}?)\s*[:：]$")
 _INLINE = re.compile(r"^(?P<label>[^:：]{1,60}?)\s*[:：]\s*(?P<rest>\S.*)$", re.DOTALL)
 _QUESTION_LABELS = {
@@ -276,12 +283,14 @@ class Context:
 
 
 @dataclass
-class _Who:
+class Who:
+    """Whom a label names: the label as printed, the speaker it resolves to, and its form."""
+
     label: str | None
     speaker: str | None
     role: str | None
-    kind: str  # question | answer | person | other
-    person_kind: str | None = None
+    form: str  # ASKER | ANSWERER | PERSON | UNKNOWN: what the label says, not the turn's kind
+    speaker_type: str | None = None  # a participant's type: official | chair | spokesperson
     outlet: str | None = None
     also: tuple[str, ...] = ()  # the other outlets one label names ("路透社、法新社记者")
     follow_up: bool = False  # the asker before, where the label does not name one ("追问", "记者澄清")
@@ -311,7 +320,7 @@ def looks_like_name(label: str) -> bool:
     return True
 
 
-def _resolve(label: str, ctx: Context, para: str | None = None) -> _Who | None:
+def resolve(label: str, ctx: Context, para: str | None = None) -> Who | None:
     """Who a label names, or None when it is not a label at all.
 
     `para` is the paragraph the label opens; where the page says how it was
@@ -330,7 +339,7 @@ def _resolve(label: str, ctx: Context, para: str | None = None) -> _Who | None:
     if m and not _known(label, bare, ctx):
         name = ctx.entities.outlet(m.group("outlet")) or m.group("outlet")
         if ctx.entities.outlet(m.group("outlet")) or looks_like_name(m.group("outlet")):
-            return _Who(label, name, None, "question", outlet=name)
+            return Who(label, name, None, ASKER, outlet=name)
     who = _known(label, bare, ctx) or _titled(label, bare, ctx)
     if who is not None:
         return who
@@ -346,13 +355,13 @@ def _resolve(label: str, ctx: Context, para: str | None = None) -> _Who | None:
     if ctx.unknown_labels == "outlets" and not person_shaped:
         if ctx.questions_bold and getattr(para, "bold", None) is False:
             return None  # askers' questions are bold throughout here; a bold "Fact 1:" heading is not one
-        return _Who(label, bare, None, "question", outlet=bare)
+        return Who(label, bare, None, ASKER, outlet=bare)
     if _OUTLET_WORDS.search(bare):
-        return _Who(label, bare, None, "question", outlet=bare)
-    return _Who(label, strip_title(bare), None, "other")
+        return Who(label, bare, None, ASKER, outlet=bare)
+    return Who(label, strip_title(bare), None, UNKNOWN)
 
 
-def _known(label: str, bare: str, ctx: Context) -> _Who | None:
+def _known(label: str, bare: str, ctx: Context) -> Who | None:
     """A label the briefing or the archive knows: generic, roster, person, outlet."""
     low = bare.casefold()
     if _CJK.search(bare):
@@ -360,30 +369,30 @@ def _known(label: str, bare: str, ctx: Context) -> _Who | None:
         if who is not None:
             return who
     if low in _QUESTION_LABELS or _JOURNALIST_SAYS.match(low):
-        return _Who(label, UNIDENTIFIED, None, "question")
+        return Who(label, UNIDENTIFIED, None, ASKER)
     if _ASKER.match(low):
-        return _Who(label, bare, None, "question")
+        return Who(label, bare, None, ASKER)
     if low in _ANSWER_LABELS:
         d = ctx.default
-        return _Who(label, d.name if d else None, d.role if d else None, "answer", d.kind if d else None)
+        return Who(label, d.name if d else None, d.role if d else None, ANSWERER, d.kind if d else None)
     if low in _CHAIR_LABELS:
         chairs = [p for p in ctx.roster.participants if p.kind == "chair"]
         if len(chairs) == 1:
-            return _Who(label, chairs[0].name, chairs[0].role, "person", "chair")
-        return _Who(label, None, None, "person", "chair")  # the chair, but the page does not say who
+            return Who(label, chairs[0].name, chairs[0].role, PERSON, "chair")
+        return Who(label, None, None, PERSON, "chair")  # the chair, but the page does not say who
     if low in _SPOKESPERSON_LABELS and ctx.default is not None:
         d = ctx.default
-        return _Who(label, d.name, d.role, "person", d.kind)
+        return Who(label, d.name, d.role, PERSON, d.kind)
     who = _person(label, bare, ctx)
     if who is not None:
         return who
     outlet = ctx.entities.outlet(bare)
     if outlet is not None:
-        return _Who(label, outlet, None, "question", outlet=outlet)
+        return Who(label, outlet, None, ASKER, outlet=outlet)
     return None
 
 
-def zh_label(label: str, bare: str, entities: Entities) -> _Who | None:
+def zh_label(label: str, bare: str, entities: Entities) -> Who | None:
     """A Chinese journalist's label (see _ZH_JOURNALIST), or None.
 
     The outlets are resolved to their canonical names; one the entities file
@@ -393,14 +402,14 @@ def zh_label(label: str, bare: str, entities: Entities) -> _Who | None:
     bare = bare.strip()
     m = _ZH_FOLLOW_UP.match(bare)
     if m:
-        return _Who(label, UNIDENTIFIED, None, "question", follow_up=True)
+        return Who(label, UNIDENTIFIED, None, ASKER, follow_up=True)
     m = _ZH_JOURNALIST.match(bare)
     if not m:
         return None
     printed, verb = m.group("who").strip(), m.group("verb") or ""
     if not printed or _ZH_SOMEONE.match(printed):
         # "记者追问", "记者澄清": the journalist of the exchange; a bare "记者" names no one.
-        return _Who(label, UNIDENTIFIED, None, "question", follow_up=bool(verb))
+        return Who(label, UNIDENTIFIED, None, ASKER, follow_up=bool(verb))
     if entities.person(printed) is not None or _ZH_PROSE.search(printed) or "记者" in printed:
         return None
     names = _zh_outlets(printed, entities)
@@ -409,7 +418,7 @@ def zh_label(label: str, bare: str, entities: Entities) -> _Who | None:
     known = [entities.outlet(n) or n for n in names]
     unknown = tuple(n for n in names if entities.outlet(n) is None)
     first, *rest = known
-    return _Who(label, first, None, "question", outlet=first, also=tuple(rest), unknown=unknown)
+    return Who(label, first, None, ASKER, outlet=first, also=tuple(rest), unknown=unknown)
 
 
 def _zh_outlets(printed: str, entities: Entities) -> list[str] | None:
@@ -435,20 +444,20 @@ def _zh_outlets(printed: str, entities: Entities) -> list[str] | None:
     return names
 
 
-def _person(label: str, bare: str, ctx: Context) -> _Who | None:
+def _person(label: str, bare: str, ctx: Context) -> Who | None:
     """A person on the briefing's roster, its default speaker, or the archive's list of people."""
     hit = ctx.roster.match(bare)
     if hit is None and ctx.default is not None:
         hit = Roster([ctx.default]).match(bare)
     if hit is not None:
-        return _Who(label, hit.name, hit.role, "person", hit.kind)
+        return Who(label, hit.name, hit.role, PERSON, hit.kind)
     person = ctx.entities.person(bare)
     if person is not None:
-        return _Who(label, person.name, person.role_on(ctx.date), "person", "official")
+        return Who(label, person.name, person.role_on(ctx.date), PERSON, "official")
     return None
 
 
-def _titled(label: str, bare: str, ctx: Context) -> _Who | None:
+def _titled(label: str, bare: str, ctx: Context) -> Who | None:
     """A known person under a title or a role: "Vice Minister Zhang Baofeng",
     "Chairperson Shou Xiaoli", "Zhang Baofeng, vice minister of industry".
 
@@ -458,7 +467,7 @@ def _titled(label: str, bare: str, ctx: Context) -> _Who | None:
     if "," in bare:
         head = bare.split(",", 1)[0].strip()
         who = _known(label, head, ctx) or _titled(label, head, ctx)
-        return who if who is not None and who.kind in ("person", "question") else None
+        return who if who is not None and who.form in (PERSON, ASKER) else None
     words = strip_title(bare).split()
     if not 2 <= len(words) <= 8:
         return None
@@ -520,27 +529,27 @@ def _chinese_name(label: str) -> bool:
     return 2 <= len(words) <= 3 and words[0].casefold() in _SURNAMES and all(w.isalpha() for w in words)
 
 
-def split_label(paragraph: str, ctx: Context) -> tuple[_Who | None, str]:
+def split_label(paragraph: str, ctx: Context) -> tuple[Who | None, str]:
     """(who, rest of the paragraph) if it opens with a label, else (None, paragraph)."""
     m = _STANDALONE.match(paragraph)
     if m:
-        who = _resolve(m.group("label"), ctx, paragraph)
+        who = resolve(m.group("label"), ctx, paragraph)
         if who is not None:
             return who, ""
     m = _INLINE.match(paragraph)
     if m:
-        who = _resolve(m.group("label"), ctx, paragraph)
+        who = resolve(m.group("label"), ctx, paragraph)
         if who is not None:
             return who, m.group("rest").strip()
     if len(paragraph) <= 60 and len(paragraph.split()) >= 2:
         # A roster name alone on its line, its colon left off: "Zhang Baofeng".
         hit = ctx.roster.exact(fold(paragraph))
         if hit is not None:
-            return _Who(paragraph, hit.name, hit.role, "person", hit.kind), ""
+            return Who(paragraph, hit.name, hit.role, PERSON, hit.kind), ""
     return None, paragraph
 
 
-def _page_style(paragraphs: list[tuple[int, str]], ctx: Context) -> Context:
+def page_style(paragraphs: list[tuple[int, str]], ctx: Context) -> Context:
     """How this page prints the labels it knows, so that unknown ones are judged alike."""
     starts: list[bool] = []
     questions: list[bool] = []
@@ -552,7 +561,7 @@ def _page_style(paragraphs: list[tuple[int, str]], ctx: Context) -> Context:
         if who is None:
             continue
         starts.append(bool(para.bold_start))
-        if who.kind == "question" and not _STANDALONE.match(para):
+        if who.form == ASKER and not _STANDALONE.match(para):
             questions.append(bool(getattr(para, "bold", False)))
     mostly = lambda xs: len(xs) >= 2 and sum(xs) >= 0.8 * len(xs)  # noqa: E731
     return replace(ctx, labels_bold=mostly(starts), questions_bold=mostly(questions))

@@ -22,12 +22,16 @@ import re
 from dataclasses import dataclass, field, replace
 
 from .labels import (
+    ANSWERER,
+    ASKER,
+    PERSON,
     UNIDENTIFIED,
+    UNKNOWN,
     Context,
-    _page_style,
-    _Who,
+    Who,
     is_follow_up,
     looks_like_name,
+    page_style,
     split_label,
     zh_label_shaped,
 )
@@ -95,7 +99,7 @@ def similar_outlets(text: str, entities: Entities) -> tuple[str, ...]:
 
 @dataclass
 class _Open:
-    who: _Who
+    who: Who
     kind: str
     page: int
     answers: int | None
@@ -106,11 +110,11 @@ class _Open:
 
 def segment(paragraphs: list[tuple[int, str]], ctx: Context) -> list[Turn]:
     """Turn (page number, paragraph) pairs into speaker turns in reading order."""
-    ctx = _page_style(paragraphs, ctx)
+    ctx = page_style(paragraphs, ctx)
     turns: list[Turn] = []
     current: _Open | None = None
     open_question: int | None = None
-    asker: _Who | None = None  # who asked the exchange's question: "追问", "记者澄清" are them again
+    asker: Who | None = None  # who asked the exchange's question: "追问", "记者澄清" are them again
     after_break = False  # a separator ended the exchange: unlabelled text is the default speaker's again
     d = ctx.default
     reported_answer = (
@@ -148,7 +152,7 @@ def segment(paragraphs: list[tuple[int, str]], ctx: Context) -> list[Turn]:
         current = None
 
     def default_turn(kind: str, page: int, answers: int | None = None) -> _Open:
-        return _Open(_Who(None, d.name, d.role, "person", d.kind), kind, page, answers)
+        return _Open(Who(None, d.name, d.role, PERSON, d.kind), kind, page, answers)
 
     splits = [split_label(para, ctx) for _, para in paragraphs]  # once each: answer_follows looks ahead
     labels = [who for who, _ in splits]
@@ -165,8 +169,8 @@ def segment(paragraphs: list[tuple[int, str]], ctx: Context) -> list[Turn]:
             ):
                 return False
             if who is not None:
-                return who.kind == "answer" or (
-                    who.kind == "person" and d is not None and who.speaker == d.name
+                return who.form == ANSWERER or (
+                    who.form == PERSON and d is not None and who.speaker == d.name
                 )
         return False
 
@@ -187,20 +191,20 @@ def segment(paragraphs: list[tuple[int, str]], ctx: Context) -> list[Turn]:
         note = _NOTES.match(para)
         if note:
             close()
-            current = _Open(_Who(None, None, None, "other"), "other", page, None, [note.group("note")])
+            current = _Open(Who(None, None, None, UNKNOWN), "other", page, None, [note.group("note")])
             close()
             if not note.group("rest"):
                 continue
             para = note.group("rest")
             if note.group("asked"):
                 open_question = None
-                current = _Open(_Who(None, UNIDENTIFIED, None, "question"), "question", page, None)
+                current = _Open(Who(None, UNIDENTIFIED, None, ASKER), "question", page, None)
         who, rest = split_label(para, ctx) if note else splits[i]  # a note's rest is a paragraph of its own
         if who is None and _REPORTED_QUESTION.match(para):
             close()
             open_question = None
             asker = None
-            current = _Open(_Who(None, UNIDENTIFIED, None, "question"), "question", page, None, [para])
+            current = _Open(Who(None, UNIDENTIFIED, None, ASKER), "question", page, None, [para])
             continue
         if (
             who is None
@@ -235,7 +239,7 @@ def segment(paragraphs: list[tuple[int, str]], ctx: Context) -> list[Turn]:
                 if ctx.opening_is_default and d is not None and (not turns or after_break):
                     current = default_turn("statement", page)
                 else:
-                    current = _Open(_Who(None, None, None, "other"), "other", page, None)
+                    current = _Open(Who(None, None, None, UNKNOWN), "other", page, None)
             elif current.paragraphs and page == prev_page + 1 and _continues(current.paragraphs[-1], para):
                 # A sentence cut by the page break: one paragraph, as the reader sees it.
                 current.paragraphs[-1] = f"{current.paragraphs[-1]} {para}"
@@ -248,18 +252,18 @@ def segment(paragraphs: list[tuple[int, str]], ctx: Context) -> list[Turn]:
             current.who = who  # the same label printed twice in a row
         else:
             close()
-            if who.kind == "question":
+            if who.form == ASKER:
                 kind, answers = "question", None
                 open_question = None
                 if who.follow_up and who.outlet is None and asker is not None:
                     # "追问" after "路透社记者": Reuters again; the label stays as printed.
                     who = replace(who, speaker=asker.speaker, outlet=asker.outlet, also=asker.also)
                 asker = who
-            elif who.kind == "answer":
+            elif who.form == ANSWERER:
                 kind, answers = "answer", open_question
-            elif who.kind == "person" and who.person_kind == "chair":
+            elif who.form == PERSON and who.speaker_type == "chair":
                 kind, answers = "moderator", None
-            elif who.kind == "person":
+            elif who.form == PERSON:
                 kind = "answer" if open_question is not None else "statement"
                 answers = open_question
             else:
