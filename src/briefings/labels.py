@@ -518,10 +518,10 @@ def is_follow_up(label: str | None) -> bool:
     bare = label.strip().rstrip(".:：")
     if bare.casefold() in ("follow-up", "follow up", "followup", "follow-up question"):
         return True
-    return bool(
-        _ZH_FOLLOW_UP.match(bare)
-        or (_ZH_JOURNALIST.match(bare) and _ZH_FOLLOWS.match(_ZH_JOURNALIST.match(bare).group("verb") or ""))
-    )
+    if _ZH_FOLLOW_UP.match(bare):
+        return True
+    m = _ZH_JOURNALIST.match(bare)
+    return bool(m and _ZH_FOLLOWS.match(m.group("verb") or ""))
 
 
 def _chinese_name(label: str) -> bool:
@@ -554,13 +554,14 @@ def page_style(paragraphs: list[tuple[int, str]], ctx: Context) -> Context:
     starts: list[bool] = []
     questions: list[bool] = []
     for _, para in paragraphs:
-        if getattr(para, "bold_start", None) is None:
+        bold_start = getattr(para, "bold_start", None)
+        if bold_start is None:
             continue
         m = _STANDALONE.match(para) or _INLINE.match(para)
         who = _known(m.group("label"), fold(m.group("label")).strip().rstrip("."), ctx) if m else None
         if who is None:
             continue
-        starts.append(bool(para.bold_start))
+        starts.append(bool(bold_start))
         if who.form == ASKER and not _STANDALONE.match(para):
             questions.append(bool(getattr(para, "bold", False)))
     mostly = lambda xs: len(xs) >= 2 and sum(xs) >= 0.8 * len(xs)  # noqa: E731
