@@ -4,7 +4,9 @@ Every page family ends here with a list of paragraphs and what it knows about
 the people on stage. A paragraph either opens a turn (it starts with, or is, a
 speaker label) or continues the turn before it, across page breaks too.
 
-Attribution rules, from the most to the least certain:
+Whose a label is, and its form, labels.py decides; this module decides what
+that means for the turn, by the rules in `RULES`, tried in order on each
+paragraph. Attribution, from the most to the least certain:
 - a label naming a roster participant (or a known person) is that person;
 - `Q:`, `Journalist:`, `Follow-up:` are questions from an unnamed journalist,
   and a label naming a known outlet is a question from that outlet;
