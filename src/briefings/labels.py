@@ -290,7 +290,7 @@ class Who:
     speaker: str | None
     role: str | None
     form: str  # ASKER | ANSWERER | PERSON | UNKNOWN: what the label says, not the turn's kind
-    speaker_type: str | None = None  # a participant's type: official | chair | spokesperson
+    speaker_type: str | None = None  # Participant.kind: official | chair | spokesperson
     outlet: str | None = None
     also: tuple[str, ...] = ()  # the other outlets one label names ("路透社、法新社记者")
     follow_up: bool = False  # the asker before, where the label does not name one ("追问", "记者澄清")
