@@ -72,7 +72,6 @@ class Entities:
 
     def __init__(self, data: list[dict]):
         self.people: dict[str, Person] = {}
-        self.outlets: dict[str, str] = {}  # canonical name -> canonical name
         self._person_keys: dict[str, str] = {}
         self._outlet_keys: dict[str, str] = {}
         self._outlet_aliases: dict[str, list[str]] = {}
@@ -87,7 +86,6 @@ class Entities:
                 for n in [person.name, *person.aliases]:
                     self._person_keys[name_key(n)] = person.name
             for o in doc.get("outlets", []):
-                self.outlets[o["name"]] = o["name"]
                 aliases = self._outlet_aliases.setdefault(o["name"], [])
                 aliases += [a for a in o.get("aliases", []) if a not in aliases]
                 for n in [o["name"], *aliases]:

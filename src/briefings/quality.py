@@ -11,17 +11,10 @@ import re
 from collections import Counter
 from dataclasses import dataclass, field
 
+from .labels import GENERIC_LABELS, Context, is_follow_up, known_label, looks_like_name, zh_label_shaped
 from .models import Participant
 from .people import Entities, Roster
-from .segment import (
-    GENERIC_LABELS,
-    Context,
-    is_follow_up,
-    is_reported_question,
-    known_label,
-    looks_like_name,
-    zh_label_shaped,
-)
+from .segment import is_reported_question
 from .text import HAN_CHAR
 
 # A paragraph that opens like a speaker label: "Reuters:", "Zhao Lijian:", "Q:", or is one: "Geng Shuang:".

@@ -4,7 +4,9 @@ Every page family ends here with a list of paragraphs and what it knows about
 the people on stage. A paragraph either opens a turn (it starts with, or is, a
 speaker label) or continues the turn before it, across page breaks too.
 
-Attribution rules, from the most to the least certain:
+Whose a label is, and its form, labels.py decides; this module decides what
+that means for the turn, by the rules in `RULES`, tried in order on each
+paragraph. Attribution, from the most to the least certain:
 - a label naming a roster participant (or a known person) is that person;
 - `Q:`, `Journalist:`, `Follow-up:` are questions from an unnamed journalist,
   and a label naming a known outlet is a question from that outlet;
@@ -19,215 +21,39 @@ family declares: unlabelled MFA opening announcements are the spokesperson's.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 
-from .models import Participant, Turn
-from .people import Entities, Roster, strip_title
+from .labels import (
+    ANSWERER,
+    ASKER,
+    PERSON,
+    UNIDENTIFIED,
+    UNKNOWN,
+    Context,
+    Who,
+    is_follow_up,
+    looks_like_name,
+    page_style,
+    split_label,
+    zh_label_shaped,
+)
+from .models import Turn
+from .people import Entities
 from .text import fold
 
-UNIDENTIFIED = "Unidentified journalist"
+# Label resolution lives in labels.py; these names are read from here too.
+__all__ = [
+    "UNIDENTIFIED",
+    "Context",
+    "is_follow_up",
+    "is_reported_question",
+    "looks_like_name",
+    "segment",
+    "similar_outlets",
+    "zh_label_shaped",
+]
 
-_STANDALONE = re.compile(r"^(?P<label>[^:：]{1,80}?)\s*[:：]$")
-_INLINE = re.compile(r"^(?P<label>[^:：]{1,60}?)\s*[:：]\s*(?P<rest>\S.*)$", re.DOTALL)
-_QUESTION_LABELS = {
-    "q",
-    "question",
-    "questions",
-    "journalist",
-    "reporter",
-    "follow-up",
-    "follow up",
-    "followup",
-    "follow-up question",
-    "问",
-    "记者",
-    "追问",
-}
-# "Netizen", "Netizen 3", "Visitor abc123", "Guest user", "Audience member", "网友": askers who
-# are not journalists (online interviews, public events), each by the label as printed.
-_ASKER = re.compile(
-    r"^(?:netizen|guest user|user|visitor|audience(?: member)?|网友)(?![a-z])[\s\w#@.\-]{0,30}$",
-    re.IGNORECASE,
-)
-
-
-def is_asker(label: str) -> bool:
-    """Is this label a member of the public asking (see _ASKER)?"""
-    return bool(_ASKER.match(label.strip()))
-
-
-# "Journalist explains:", "The journalist clarified:": the unnamed asker again, mid-exchange.
-_JOURNALIST_SAYS = re.compile(
-    r"^(?:the\s+)?(?:journalist|reporter|correspondent)\s+(?:explains?|explained|clarif(?:y|ies|ied)|adds?|added|"
-    r"asks?|asked|continues|continued|follows? up|followed up|says|said)$"
-)
-_ANSWER_LABELS = {"a", "answer", "答"}
-# Labels that name a role on stage, not a person: the chair, or the briefing's spokesperson.
-_CHAIR_LABELS = {"moderator", "host", "chair", "chairperson", "chairman", "chairwoman", "presenter", "主持人"}
-_SPOKESPERSON_LABELS = {"spokesperson", "spokesman", "spokeswoman", "发言人"}
-# Words that are labels on any page, whoever stands behind them.
-GENERIC_LABELS = frozenset(_QUESTION_LABELS | _ANSWER_LABELS | _CHAIR_LABELS | _SPOKESPERSON_LABELS)
-_CONNECTORS = {
-    "of",
-    "and",
-    "the",
-    "for",
-    "de",
-    "du",
-    "des",
-    "la",
-    "le",
-    "von",
-    "van",
-    "der",
-    "da",
-    "di",
-    "al",
-    "el",
-    "bin",
-    "on",
-    "in",
-    "&",
-    "y",
-    "e",
-    "del",
-}
-# Forms of address that end with a colon and open a speech, not a turn.
-_SALUTATIONS = {
-    "ladies and gentlemen",
-    "dear friends",
-    "friends from the media",
-    "friends from the press",
-    "dear journalists",
-    "distinguished guests",
-    "dear colleagues",
-    "good morning",
-    "good afternoon",
-}
-# "China News Service (CNS)", "Wang Jun (via video link)": the name is what precedes the brackets.
-_BRACKETED = re.compile(r"^(?P<name>.+?)\s*[（(](?P<inner>[^()（）]{1,40})[)）]$")
-# "CCTV reporter", "Reuters correspondent": the outlet is what precedes the word.
-_REPORTER = re.compile(r"^(?P<outlet>.+?)\s+(?:reporter|correspondent|journalist)s?$", re.IGNORECASE)
-# Capitalised words that start sentences, not names: "However:", "Note:".
-_NOT_NAMES = {
-    "first",
-    "second",
-    "third",
-    "fourth",
-    "fifth",
-    "finally",
-    "note",
-    "notes",
-    "also",
-    "however",
-    "but",
-    "and",
-    "so",
-    "now",
-    "here",
-    "today",
-    "this",
-    "that",
-    "these",
-    "those",
-    "it",
-    "we",
-    "i",
-    "he",
-    "she",
-    "they",
-    "as",
-    "at",
-    "in",
-    "on",
-    "between",
-    "from",
-    "since",
-    "after",
-    "before",
-    "when",
-    "while",
-    "if",
-    "our",
-    "my",
-    "let",
-    "please",
-    "thank",
-    "thanks",
-    "next",
-    "last",
-    "what",
-    "why",
-    "how",
-    "who",
-    "where",
-    "address",
-    "postcode",
-    "tel",
-    "fax",
-    "email",
-    "source",
-    "editor",
-    "photo",
-    "time",
-    "date",
-    "venue",
-    "location",
-    "title",
-    "subject",
-    "attachment",
-    "links",
-    "copyright",
-    "speakers",
-    "speaker",
-    "chairperson",
-    "chair",
-    "moderator",
-    "host",
-    "update",
-    "updated",
-    # Headings inside an answer: "Fact 1:", "Lie:", "Truth:", "Point 2:", "Background:".
-    "fact",
-    "facts",
-    "lie",
-    "lies",
-    "truth",
-    "myth",
-    "reality",
-    "point",
-    "points",
-    "step",
-    "part",
-    "item",
-    "example",
-    "case",
-    "section",
-    "chapter",
-    "article",
-    "annex",
-    "background",
-    "context",
-    "summary",
-    "conclusion",
-    "key",
-    "question",
-}
-_OUTLET_WORDS = re.compile(
-    r"\b(?:News|Agency|Daily|Times|TV|Television|Radio|Press|Post|Network|Media|Service|"
-    r"Journal|Broadcasting|Herald|Magazine|Weekly|Monthly|Tribune|Telegraph|Gazette|"
-    r"Channel|Newspaper|Review|Observer|Online|Net|Reporter|Correspondent|Shimbun|Ilbo)\b"
-)
-# Common Chinese surnames in pinyin: an unknown label shaped "Wang Yi" or
-# "Liu Jianchao" is a person, never taken for an asking outlet.
-_SURNAMES = frozenset(
-    """
-    bai cai cao chang chen cheng cui dai deng ding dong du duan fan fang feng fu gao geng gong gu guo
-    han hao he hou hu hua huang jia jiang jin kang kong lai lei li liang liao lin liu long lu luo ma mao
-    meng mo ni pan peng qi qian qiao qin qiu ren shao shen sheng shi shou song su sun tan tang tian wan
-    wang wei wen wu xia xiao xie xiong xu xue yan yang yao ye yi yin yu yuan zeng zhai zhang zhao zheng
-    zhong zhou zhu zou
-""".split()
-)
 _SIMILAR = re.compile(
     r"\((?:A\s+)?similar\s+questions?\s+(?:was\s+|were\s+)?(?:raised\s+|asked\s+)?(?:from|by)\s+([^)]+)\)\s*$",
     re.IGNORECASE,
@@ -235,34 +61,6 @@ _SIMILAR = re.compile(
 _ZH_SIMILAR = re.compile(
     r"[（(]\s*([^（）()]{1,60}?)(?:也|亦|还)(?:问到|问及|提出了?|问了)类似(?:的)?问题\s*[)）]\s*$"
 )
-# Chinese labels name the asker by outlet and say what the journalist does:
-# "路透社记者", "《环球时报》记者提问", "路透社、法新社记者", "记者追问", "追问2",
-# "记者澄清". Every such label is the journalist's, never the spokesperson's.
-_ZH_ASKS = r"提问|提问题|发问|问|问道|询问|补充提问|补充问|补问|补充|追问|再问|又问|继续问|继续追问|接着问|进一步问|进一步追问"
-_ZH_SAYS = (
-    r"澄清|解释|说明|插话|插问|笑|笑称|表示|回应|确认|纠正|更正|强调|重申|回答|答|说|称|指出|接话|打断|"
-    r"感谢|致谢|道谢|附和|反问|点评|评论"
-)
-# A follow-up: the asker of the question before, where the page says who that was.
-_ZH_FOLLOWS = re.compile(
-    r"^(?:补充提问|补充问|补问|补充|追问|再问|又问|继续问|继续追问|接着问|进一步问|进一步追问)$"
-)
-_ZH_NUMBER = r"\s*(?:第?[（(]?[0-9０-９一二三四五六七八九十]{1,3}[)）]?)?"
-_ZH_JOURNALIST = re.compile(
-    rf"^(?P<who>[^，。？！：:；;]{{0,40}}?)记者(?:们)?(?P<verb>{_ZH_ASKS}|{_ZH_SAYS})?{_ZH_NUMBER}$"
-)
-_ZH_FOLLOW_UP = re.compile(
-    rf"^(?:第?[一二三四五六七八九十0-9０-９]+个)?(?P<verb>{_ZH_FOLLOWS.pattern[4:-2]}){_ZH_NUMBER}$"
-)
-# "有记者", "一位记者", "另一位记者": a journalist the page does not name.
-_ZH_SOMEONE = re.compile(
-    r"^(?:(?:会后|随后|此后)?[，,]?(?:还|又|另)?有|一位|另一位|另外一位|另有|其他|多位|几位|一名|某)$"
-)
-# What only prose puts before 记者: "我刚才回答路透社记者提问时" is a sentence, not a label.
-_ZH_PROSE = re.compile(r"[我你他她它们的是了就在对把被给向跟从据称]")
-_ZH_OUTLETS_JOIN = re.compile(r"\s*[、,，/／]\s*")
-_ZH_OUTLETS_AND = re.compile(r"\s*(?:和|与|及|以及)\s*")
-_CJK = re.compile(r"[\u4e00-\u9fff]")
 # Editorial notes are nobody's turn; when a note introduces a question
 # ("The following question was raised after the press conference: ..."),
 # the text after it is that question.
@@ -288,316 +86,9 @@ _SEPARATOR = re.compile(r"^\s*(?:[*＊※]\s*){3,}$|^\s*(?:[-—_=~]\s*){5,}$")
 _REPORTED_ANSWER = "(?:表示|说|指出|回答|答)[，,：:]"
 
 
-@dataclass
-class Context:
-    """What a page family knows before reading the turns."""
-
-    entities: Entities
-    roster: Roster = field(default_factory=lambda: Roster([]))
-    default: Participant | None = None  # answers `A:` and, if declared, the unlabelled opening
-    opening_is_default: bool = False
-    # What an unknown but name-shaped label is: "other" (a speaker to check),
-    # "outlets" (MFA: everyone but the spokesperson asks), or "text" (a speech
-    # or an interview, where only known names are labels).
-    unknown_labels: str = "other"
-    # Questions are printed bold and answers plain (MFA): a plain paragraph after
-    # a bold question is the default answerer's, even where the `A:` label is missing.
-    bold_questions: bool = False
-    date: str | None = None
-    # How this page prints the labels it knows (worked out by `segment`): when
-    # its known labels open in bold, an unknown label in plain type is prose
-    # ("Guangdong Province: exports rose"), not a new speaker; when its known
-    # askers' questions are bold throughout, so must an unknown asker's be.
-    labels_bold: bool = False
-    questions_bold: bool = False
-
-
-@dataclass
-class _Who:
-    label: str | None
-    speaker: str | None
-    role: str | None
-    kind: str  # question | answer | person | other
-    person_kind: str | None = None
-    outlet: str | None = None
-    also: tuple[str, ...] = ()  # the other outlets one label names ("路透社、法新社记者")
-    follow_up: bool = False  # the asker before, where the label does not name one ("追问", "记者澄清")
-    unknown: tuple[str, ...] = ()  # outlets named as printed, that the entities file does not know
-
-
-def looks_like_name(label: str) -> bool:
-    """Could this be a speaker's or an outlet's name, and not a sentence?"""
-    if re.search(r"[,;?!\"“”()\[\]]", label) or len(label) > 60:
-        return False
-    if re.fullmatch(r"[\u4e00-\u9fff·]{2,15}", label):
-        return True  # Chinese names are judged by resolution, not by shape
-    words = label.split()
-    if not 1 <= len(words) <= 7:
-        return False
-    if strip_title(label).split()[:1] and strip_title(label).split()[0].casefold() in _NOT_NAMES:
-        return False
-    if label.casefold() in _SALUTATIONS:
-        return False
-    for i, w in enumerate(words):
-        if w.casefold() in _CONNECTORS and not w[:1].isupper():
-            continue
-        if w.isdigit() and i > 0:
-            continue  # "France 24", "Channel 4"
-        if not w[:1].isupper():
-            return False
-    return True
-
-
-def _resolve(label: str, ctx: Context, para: str | None = None) -> _Who | None:
-    """Who a label names, or None when it is not a label at all.
-
-    `para` is the paragraph the label opens; where the page says how it was
-    printed (`Para.bold_start`, `Para.bold`), type decides what an unknown
-    label is (see `Context.labels_bold`).
-    """
-    bold_start = getattr(para, "bold_start", None)
-    bare = fold(label).strip().rstrip(".")
-    m = _BRACKETED.match(bare)
-    if m:
-        who = _known(label, m.group("name"), ctx) or _known(label, m.group("inner"), ctx)
-        if who is not None:
-            return who
-        bare = m.group("name")
-    m = _REPORTER.match(bare)
-    if m and not _known(label, bare, ctx):
-        name = ctx.entities.outlet(m.group("outlet")) or m.group("outlet")
-        if ctx.entities.outlet(m.group("outlet")) or looks_like_name(m.group("outlet")):
-            return _Who(label, name, None, "question", outlet=name)
-    who = _known(label, bare, ctx) or _titled(label, bare, ctx)
-    if who is not None:
-        return who
-    if not looks_like_name(bare) or ctx.unknown_labels == "text":
-        return None
-    if re.fullmatch(r"[\u4e00-\u9fff·]{2,15}", bare):
-        return None  # an unknown Chinese phrase before a colon is prose, not a label
-    person_shaped = _chinese_name(bare)
-    if bold_start is False and not person_shaped and (ctx.labels_bold or ctx.unknown_labels == "outlets"):
-        # This page prints labels in bold: a plain "Guangdong Province:" is the speaker's own words.
-        # A name like "Wang Wenbin:" stays a label of its own, for the quality report to show.
-        return None
-    if ctx.unknown_labels == "outlets" and not person_shaped:
-        if ctx.questions_bold and getattr(para, "bold", None) is False:
-            return None  # askers' questions are bold throughout here; a bold "Fact 1:" heading is not one
-        return _Who(label, bare, None, "question", outlet=bare)
-    if _OUTLET_WORDS.search(bare):
-        return _Who(label, bare, None, "question", outlet=bare)
-    return _Who(label, strip_title(bare), None, "other")
-
-
-def _known(label: str, bare: str, ctx: Context) -> _Who | None:
-    """A label the briefing or the archive knows: generic, roster, person, outlet."""
-    low = bare.casefold()
-    if _CJK.search(bare):
-        who = zh_label(label, bare, ctx.entities)
-        if who is not None:
-            return who
-    if low in _QUESTION_LABELS or _JOURNALIST_SAYS.match(low):
-        return _Who(label, UNIDENTIFIED, None, "question")
-    if _ASKER.match(low):
-        return _Who(label, bare, None, "question")
-    if low in _ANSWER_LABELS:
-        d = ctx.default
-        return _Who(label, d.name if d else None, d.role if d else None, "answer", d.kind if d else None)
-    if low in _CHAIR_LABELS:
-        chairs = [p for p in ctx.roster.participants if p.kind == "chair"]
-        if len(chairs) == 1:
-            return _Who(label, chairs[0].name, chairs[0].role, "person", "chair")
-        return _Who(label, None, None, "person", "chair")  # the chair, but the page does not say who
-    if low in _SPOKESPERSON_LABELS and ctx.default is not None:
-        d = ctx.default
-        return _Who(label, d.name, d.role, "person", d.kind)
-    who = _person(label, bare, ctx)
-    if who is not None:
-        return who
-    outlet = ctx.entities.outlet(bare)
-    if outlet is not None:
-        return _Who(label, outlet, None, "question", outlet=outlet)
-    return None
-
-
-def zh_label(label: str, bare: str, entities: Entities) -> _Who | None:
-    """A Chinese journalist's label (see _ZH_JOURNALIST), or None.
-
-    The outlets are resolved to their canonical names; one the entities file
-    does not know is kept as printed, without book-title marks, and listed in
-    `unknown` for the quality report.
-    """
-    bare = bare.strip()
-    m = _ZH_FOLLOW_UP.match(bare)
-    if m:
-        return _Who(label, UNIDENTIFIED, None, "question", follow_up=True)
-    m = _ZH_JOURNALIST.match(bare)
-    if not m:
-        return None
-    printed, verb = m.group("who").strip(), m.group("verb") or ""
-    if not printed or _ZH_SOMEONE.match(printed):
-        # "记者追问", "记者澄清": the journalist of the exchange; a bare "记者" names no one.
-        return _Who(label, UNIDENTIFIED, None, "question", follow_up=bool(verb))
-    if entities.person(printed) is not None or _ZH_PROSE.search(printed) or "记者" in printed:
-        return None
-    names = _zh_outlets(printed, entities)
-    if names is None:
-        return None
-    known = [entities.outlet(n) or n for n in names]
-    unknown = tuple(n for n in names if entities.outlet(n) is None)
-    first, *rest = known
-    return _Who(label, first, None, "question", outlet=first, also=tuple(rest), unknown=unknown)
-
-
-def _zh_outlets(printed: str, entities: Entities) -> list[str] | None:
-    """The outlets one label names: "路透社、法新社" is two, "总台央视和CGTN" two where both are known."""
-    if entities.outlet(printed):
-        return [printed]
-    parts = [p for p in _ZH_OUTLETS_JOIN.split(printed) if p]
-    if not parts:
-        return None
-    out: list[str] = []
-    for part in parts:
-        if entities.outlet(part):
-            out.append(part)
-            continue
-        pieces = [p for p in _ZH_OUTLETS_AND.split(part) if p]
-        if len(pieces) > 1 and all(entities.outlet(p) for p in pieces):
-            out.extend(pieces)
-        else:
-            out.append(part)
-    names = [re.sub(r"[《》〈〉「」『』]", "", n).strip() for n in out]
-    if any(not n or len(n) > 20 for n in names):
-        return None
-    return names
-
-
-def _person(label: str, bare: str, ctx: Context) -> _Who | None:
-    """A person on the briefing's roster, its default speaker, or the archive's list of people."""
-    hit = ctx.roster.match(bare)
-    if hit is None and ctx.default is not None:
-        hit = Roster([ctx.default]).match(bare)
-    if hit is not None:
-        return _Who(label, hit.name, hit.role, "person", hit.kind)
-    person = ctx.entities.person(bare)
-    if person is not None:
-        return _Who(label, person.name, person.role_on(ctx.date), "person", "official")
-    return None
-
-
-def _titled(label: str, bare: str, ctx: Context) -> _Who | None:
-    """A known person under a title or a role: "Vice Minister Zhang Baofeng",
-    "Chairperson Shou Xiaoli", "Zhang Baofeng, vice minister of industry".
-
-    Only a name the briefing or the archive knows is taken out of such a label;
-    an unknown one stays prose.
-    """
-    if "," in bare:
-        head = bare.split(",", 1)[0].strip()
-        who = _known(label, head, ctx) or _titled(label, head, ctx)
-        return who if who is not None and who.kind in ("person", "question") else None
-    words = strip_title(bare).split()
-    if not 2 <= len(words) <= 8:
-        return None
-    for k in range(1, len(words)):
-        if not words[k - 1][:1].isupper():
-            return None  # role words are capitalised ("Vice Minister"); a sentence is not
-        who = _person(label, " ".join(words[k:]), ctx)
-        if who is not None:
-            return who
-    return None
-
-
-def known_label(label: str, ctx: Context) -> bool:
-    """Does this label name someone the briefing or the archive knows? (What the quality report asks.)"""
-    bare = fold(label).strip().rstrip(".")
-    candidates = [bare]
-    m = _BRACKETED.match(bare)
-    if m:
-        candidates += [m.group("name"), m.group("inner")]
-    m = _REPORTER.match(bare)
-    if m and ctx.entities.outlet(m.group("outlet")):
-        return True
-    for c in candidates:
-        who = _known(label, c, ctx) or _titled(label, c, ctx)
-        if who is not None and not who.unknown:
-            return True
-    return False
-
-
-def zh_label_shaped(label: str) -> bool:
-    """Does this Chinese text before a colon read like a label, known to the parser or not?
-
-    Wider than what `zh_label` accepts, so that a form it does not know
-    ("路透社记者再三追问") is shown to a person rather than run into a turn unseen.
-    """
-    bare = label.strip()
-    if not bare or len(bare) > 25 or re.search(r"[，。？！；：“”\"]", bare):
-        return False
-    if _ZH_FOLLOW_UP.match(bare) or re.match(r"^(?:追问|补问|再问|又问|补充提问|问|答)(?:\s*\S{0,3})$", bare):
-        return True
-    return "记者" in bare and "记者会" not in bare and not _ZH_PROSE.search(bare)
-
-
 def is_reported_question(para: str) -> bool:
     """A question reported after the conference ("会后，有记者问及："): a turn's own first words."""
     return bool(_REPORTED_QUESTION.match(para))
-
-
-def is_follow_up(label: str | None) -> bool:
-    """Is this label a follow-up of the question before ("Follow-up", "追问", "记者追问", "追问2")?"""
-    if not label:
-        return False
-    bare = label.strip().rstrip(".:：")
-    if bare.casefold() in ("follow-up", "follow up", "followup", "follow-up question"):
-        return True
-    return bool(
-        _ZH_FOLLOW_UP.match(bare)
-        or (_ZH_JOURNALIST.match(bare) and _ZH_FOLLOWS.match(_ZH_JOURNALIST.match(bare).group("verb") or ""))
-    )
-
-
-def _chinese_name(label: str) -> bool:
-    words = strip_title(label).split()
-    return 2 <= len(words) <= 3 and words[0].casefold() in _SURNAMES and all(w.isalpha() for w in words)
-
-
-def split_label(paragraph: str, ctx: Context) -> tuple[_Who | None, str]:
-    """(who, rest of the paragraph) if it opens with a label, else (None, paragraph)."""
-    m = _STANDALONE.match(paragraph)
-    if m:
-        who = _resolve(m.group("label"), ctx, paragraph)
-        if who is not None:
-            return who, ""
-    m = _INLINE.match(paragraph)
-    if m:
-        who = _resolve(m.group("label"), ctx, paragraph)
-        if who is not None:
-            return who, m.group("rest").strip()
-    if len(paragraph) <= 60 and len(paragraph.split()) >= 2:
-        # A roster name alone on its line, its colon left off: "Zhang Baofeng".
-        hit = ctx.roster.exact(fold(paragraph))
-        if hit is not None:
-            return _Who(paragraph, hit.name, hit.role, "person", hit.kind), ""
-    return None, paragraph
-
-
-def _page_style(paragraphs: list[tuple[int, str]], ctx: Context) -> Context:
-    """How this page prints the labels it knows, so that unknown ones are judged alike."""
-    starts: list[bool] = []
-    questions: list[bool] = []
-    for _, para in paragraphs:
-        if getattr(para, "bold_start", None) is None:
-            continue
-        m = _STANDALONE.match(para) or _INLINE.match(para)
-        who = _known(m.group("label"), fold(m.group("label")).strip().rstrip("."), ctx) if m else None
-        if who is None:
-            continue
-        starts.append(bool(para.bold_start))
-        if who.kind == "question" and not _STANDALONE.match(para):
-            questions.append(bool(getattr(para, "bold", False)))
-    mostly = lambda xs: len(xs) >= 2 and sum(xs) >= 0.8 * len(xs)  # noqa: E731
-    return replace(ctx, labels_bold=mostly(starts), questions_bold=mostly(questions))
 
 
 def similar_outlets(text: str, entities: Entities) -> tuple[str, ...]:
@@ -611,8 +102,10 @@ def similar_outlets(text: str, entities: Entities) -> tuple[str, ...]:
 
 @dataclass
 class _Open:
-    who: _Who
-    kind: str
+    """The turn being read: who speaks, its kind, and its paragraphs so far."""
+
+    who: Who
+    kind: str  # the turn's kind: statement | question | answer | moderator | other
     page: int
     answers: int | None
     paragraphs: list[str] = field(default_factory=list)
@@ -620,32 +113,57 @@ class _Open:
     opened_bold: bool = False  # its label was printed bold
 
 
-def segment(paragraphs: list[tuple[int, str]], ctx: Context) -> list[Turn]:
-    """Turn (page number, paragraph) pairs into speaker turns in reading order."""
-    ctx = _page_style(paragraphs, ctx)
-    turns: list[Turn] = []
-    current: _Open | None = None
-    open_question: int | None = None
-    asker: _Who | None = None  # who asked the exchange's question: "追问", "记者澄清" are them again
-    after_break = False  # a separator ended the exchange: unlabelled text is the default speaker's again
-    d = ctx.default
-    reported_answer = (
-        re.compile(rf"^(?:{re.escape(d.name)}|{re.escape(d.label or d.name)}){_REPORTED_ANSWER}")
-        if d
-        else None
-    )
+@dataclass
+class Paragraph:
+    """One paragraph as the rules see it: where it is, its label resolved, and the rest."""
 
-    def close() -> None:
-        nonlocal current, open_question
+    index: int
+    page: int
+    prev_page: int  # the page of the paragraph before it
+    text: str  # html.Para (with bold and bold_start) or plain text
+    who: Who | None  # whom its label names, None when it has no label
+    rest: str  # its text after the label
+    note: re.Match[str] | None  # an editorial note it opens with
+
+    @property
+    def bold(self) -> bool:
+        return getattr(self.text, "bold", False)
+
+    @property
+    def bold_start(self) -> bool | None:
+        return getattr(self.text, "bold_start", None)
+
+
+@dataclass
+class Reading:
+    """The segmenter's state between paragraphs: turns made, the turn open, the exchange it is in."""
+
+    ctx: Context
+    paragraphs: list[Paragraph]
+    turns: list[Turn] = field(default_factory=list)
+    current: _Open | None = None
+    open_question: int | None = None  # seq of the question an answer now answers
+    asker: Who | None = None  # who asked the exchange's question: "追问", "记者澄清" are them again
+    after_break: bool = (
+        False  # a separator ended the exchange: unlabelled text is the default speaker's again
+    )
+    reported_answer: re.Pattern[str] | None = (
+        None  # "耿爽表示，": the default speaker answering in the third person
+    )
+    applied: list[tuple[int, str]] = field(default_factory=list)  # (paragraph index, rule name), in order
+
+    def close(self) -> None:
+        """End the open turn; one with no paragraphs leaves no trace."""
+        current = self.current
+        self.current = None
         if current is None or not current.paragraphs:
-            current = None
             return
         text = "\n\n".join(current.paragraphs)
         who = current.who
-        seq = len(turns) + 1
-        also = similar_outlets(text, ctx.entities) if current.kind == "question" else ()
+        seq = len(self.turns) + 1
+        also = similar_outlets(text, self.ctx.entities) if current.kind == "question" else ()
         also = tuple(dict.fromkeys(a for a in (*who.also, *also) if a != who.outlet))
-        turns.append(
+        self.turns.append(
             Turn(
                 seq=seq,
                 label=who.label,
@@ -660,137 +178,323 @@ def segment(paragraphs: list[tuple[int, str]], ctx: Context) -> list[Turn]:
             )
         )
         if current.kind == "question":
-            open_question = seq
-        current = None
+            self.open_question = seq
 
-    def default_turn(kind: str, page: int, answers: int | None = None) -> _Open:
-        return _Open(_Who(None, d.name, d.role, "person", d.kind), kind, page, answers)
+    def forget_exchange(self) -> None:
+        """Close the turn; nothing after this answers, or follows up, anything before it."""
+        self.close()
+        self.open_question = None
+        self.asker = None
 
-    splits = [split_label(para, ctx) for _, para in paragraphs]  # once each: answer_follows looks ahead
-    labels = [who for who, _ in splits]
+    def default_turn(self, kind: str, page: int, answers: int | None = None) -> _Open:
+        d = self.ctx.default
+        assert d is not None  # every rule that opens one asks for a default speaker first
+        return _Open(Who(None, d.name, d.role, PERSON, d.kind), kind, page, answers)
 
-    def answer_follows(i: int) -> bool:
+    def answer_follows(self, i: int) -> bool:
         """Is the next labelled paragraph after i an answer (so i belongs to the question)?
 
         A question reported after the conference, a note or a row of asterisks
         opens an exchange of its own: an answer after it answers that, not i."""
-        for j, who in enumerate(labels[i + 1 :], i + 1):
-            text = paragraphs[j][1]
-            if who is None and (
-                _REPORTED_QUESTION.match(text) or _SEPARATOR.match(text) or _NOTES.match(text)
+        d = self.ctx.default
+        for p in self.paragraphs[i + 1 :]:
+            if p.who is None and (
+                _REPORTED_QUESTION.match(p.text) or _SEPARATOR.match(p.text) or p.note is not None
             ):
                 return False
-            if who is not None:
-                return who.kind == "answer" or (
-                    who.kind == "person" and d is not None and who.speaker == d.name
+            if p.who is not None:
+                return p.who.form == ANSWERER or (
+                    p.who.form == PERSON and d is not None and p.who.speaker == d.name
                 )
         return False
 
+
+@dataclass(frozen=True)
+class Rule:
+    """One way of reading a paragraph: when it applies, what it does, and whether that uses it up.
+
+    A rule that does not use the paragraph up (`final=False`) changes the state,
+    or the paragraph, for the rules after it."""
+
+    name: str
+    applies: Callable[[Reading, Paragraph], bool]
+    act: Callable[[Reading, Paragraph], None]
+    final: bool = True
+
+
+# The rules, in the order they are tried on each paragraph. --------------------------------------------
+
+
+def _page_missing(r: Reading, p: Paragraph) -> bool:
+    return p.page > p.prev_page + 1
+
+
+def _separator(r: Reading, p: Paragraph) -> bool:
+    return bool(_SEPARATOR.match(fold(p.text)))
+
+
+def _end_exchange(r: Reading, p: Paragraph) -> None:
+    r.forget_exchange()
+    r.after_break = True
+
+
+def _note_alone(r: Reading, p: Paragraph) -> bool:
+    return p.note is not None and not p.note.group("rest")
+
+
+def _note_then_text(r: Reading, p: Paragraph) -> bool:
+    return p.note is not None and bool(p.note.group("rest"))
+
+
+def _keep_note(r: Reading, p: Paragraph) -> None:
+    """The note as a turn of nobody's."""
+    assert p.note is not None
+    r.close()
+    r.current = _Open(Who(None, None, None, UNKNOWN), "other", p.page, None, [p.note.group("note")])
+    r.close()
+
+
+def _read_after_note(r: Reading, p: Paragraph) -> None:
+    """The note kept; the text after it is read as a paragraph of its own (a question, if the note says so)."""
+    assert p.note is not None
+    _keep_note(r, p)
+    p.text = p.note.group("rest")
+    if p.note.group("asked"):
+        r.open_question = None
+        r.current = _Open(Who(None, UNIDENTIFIED, None, ASKER), "question", p.page, None)
+    p.who, p.rest = split_label(p.text, r.ctx)
+
+
+def _reported_question(r: Reading, p: Paragraph) -> bool:
+    return p.who is None and bool(_REPORTED_QUESTION.match(p.text))
+
+
+def _open_reported_question(r: Reading, p: Paragraph) -> None:
+    r.forget_exchange()
+    r.current = _Open(Who(None, UNIDENTIFIED, None, ASKER), "question", p.page, None, [p.text])
+
+
+def _reported_answer(r: Reading, p: Paragraph) -> bool:
+    return (
+        p.who is None
+        and r.reported_answer is not None
+        and r.current is not None
+        and r.current.kind == "question"
+        and bool(r.reported_answer.match(p.text))
+    )
+
+
+def _open_default_answer(r: Reading, p: Paragraph) -> None:
+    r.close()
+    r.current = r.default_turn("answer", p.page, r.open_question)
+
+
+def _plain_after_bold_question(r: Reading, p: Paragraph) -> bool:
+    """Where questions print bold and answers plain, a plain paragraph after a bold
+    question ("记者：好。（笑）" aside) is the default answerer's, its `A:` left off."""
+    c = r.current
+    return (
+        p.who is None
+        and r.ctx.bold_questions
+        and r.ctx.default is not None
+        and c is not None
+        and c.kind == "question"
+        and bool(c.paragraphs)
+        and not p.bold
+        and (c.bold or (r.ctx.questions_bold and c.opened_bold and p.bold_start is False))
+        and not r.answer_follows(p.index)
+    )
+
+
+def _same_label_again(r: Reading, p: Paragraph) -> bool:
+    c = r.current
+    return p.who is not None and c is not None and not c.paragraphs and c.who.speaker == p.who.speaker
+
+
+def _relabel(r: Reading, p: Paragraph) -> None:
+    """The same label printed twice in a row: one turn, under the later label."""
+    assert r.current is not None and p.who is not None
+    r.after_break = False
+    r.current.who = p.who
+    _add_rest(r, p)
+
+
+def _form(form: str) -> Callable[[Reading, Paragraph], bool]:
+    def applies(r: Reading, p: Paragraph) -> bool:
+        return p.who is not None and p.who.form == form
+
+    return applies
+
+
+def _chair(r: Reading, p: Paragraph) -> bool:
+    return p.who is not None and p.who.form == PERSON and p.who.speaker_type == "chair"
+
+
+def _labelled(r: Reading, p: Paragraph) -> bool:
+    return p.who is not None
+
+
+def _open_turn(r: Reading, p: Paragraph, who: Who, kind: str, answers: int | None) -> None:
+    r.current = _Open(who, kind, p.page, answers, bold=p.bold, opened_bold=bool(p.bold_start))
+    _add_rest(r, p)
+
+
+def _add_rest(r: Reading, p: Paragraph) -> None:
+    if p.rest:
+        assert r.current is not None
+        r.current.paragraphs.append(p.rest)
+
+
+def _open_question(r: Reading, p: Paragraph) -> None:
+    assert p.who is not None
+    r.after_break = False
+    r.close()
+    r.open_question = None
+    who = p.who
+    if who.follow_up and who.outlet is None and r.asker is not None:
+        # "追问" after "路透社记者": Reuters again; the label stays as printed.
+        who = replace(who, speaker=r.asker.speaker, outlet=r.asker.outlet, also=r.asker.also)
+    r.asker = who
+    _open_turn(r, p, who, "question", None)
+
+
+def _open_answer(r: Reading, p: Paragraph) -> None:
+    assert p.who is not None
+    r.after_break = False
+    r.close()
+    _open_turn(r, p, p.who, "answer", r.open_question)
+
+
+def _open_moderator(r: Reading, p: Paragraph) -> None:
+    assert p.who is not None
+    r.after_break = False
+    r.close()
+    _open_turn(r, p, p.who, "moderator", None)
+
+
+def _open_person(r: Reading, p: Paragraph) -> None:
+    """A named person answers the question open, or else makes a statement."""
+    assert p.who is not None
+    r.after_break = False
+    r.close()
+    kind = "answer" if r.open_question is not None else "statement"
+    _open_turn(r, p, p.who, kind, r.open_question)
+
+
+def _open_unknown(r: Reading, p: Paragraph) -> None:
+    """Someone the archive does not know: nothing after it can be said to answer a question before it."""
+    assert p.who is not None
+    r.after_break = False
+    r.close()
+    r.open_question = None
+    r.asker = None
+    _open_turn(r, p, p.who, "other", None)
+
+
+def _opening_statement(r: Reading, p: Paragraph) -> bool:
+    """Unlabelled text first on the page, or first after a separator, where the family
+    declares such text the default speaker's (MFA's opening announcements)."""
+    return (
+        p.who is None
+        and r.current is None
+        and r.ctx.opening_is_default
+        and r.ctx.default is not None
+        and (not r.turns or r.after_break)
+    )
+
+
+def _open_statement(r: Reading, p: Paragraph) -> None:
+    r.current = r.default_turn("statement", p.page)
+
+
+def _unlabelled_opening(r: Reading, p: Paragraph) -> bool:
+    return p.who is None and r.current is None
+
+
+def _open_nobodys(r: Reading, p: Paragraph) -> None:
+    r.current = _Open(Who(None, None, None, UNKNOWN), "other", p.page, None)
+
+
+def _cut_by_page_break(r: Reading, p: Paragraph) -> bool:
+    c = r.current
+    return (
+        p.who is None
+        and c is not None
+        and bool(c.paragraphs)
+        and p.page == p.prev_page + 1
+        and _continues(c.paragraphs[-1], p.text)
+    )
+
+
+def _join(r: Reading, p: Paragraph) -> None:
+    """A sentence cut by the page break: one paragraph, as the reader sees it."""
+    assert r.current is not None
+    r.current.paragraphs[-1] = f"{r.current.paragraphs[-1]} {p.text}"
+
+
+def _unlabelled(r: Reading, p: Paragraph) -> bool:
+    return p.who is None
+
+
+def _continue_turn(r: Reading, p: Paragraph) -> None:
+    assert r.current is not None
+    r.current.paragraphs.append(p.text)
+    r.current.bold = r.current.bold and p.bold
+
+
+RULES: tuple[Rule, ...] = (
+    # The page's own breaks: a page missing, a row of asterisks, an editorial note.
+    Rule("page missing", _page_missing, lambda r, p: r.forget_exchange(), final=False),
+    Rule("separator", _separator, _end_exchange),
+    Rule("note alone", _note_alone, _keep_note),
+    Rule("note before text", _note_then_text, _read_after_note, final=False),
+    # Questions and answers the page reports rather than transcribes.
+    Rule("reported question", _reported_question, _open_reported_question),
+    Rule("reported answer", _reported_answer, _open_default_answer, final=False),
+    Rule("plain after bold question", _plain_after_bold_question, _open_default_answer, final=False),
+    # A label opens a turn; its form decides the turn's kind.
+    Rule("same label again", _same_label_again, _relabel),
+    Rule("asker's label", _form(ASKER), _open_question),
+    Rule("answerer's label", _form(ANSWERER), _open_answer),
+    Rule("chair's label", _chair, _open_moderator),
+    Rule("person's label", _form(PERSON), _open_person),
+    Rule("unknown label", _labelled, _open_unknown),
+    # No label: the turn before goes on, or the first turn opens.
+    Rule("opening statement", _opening_statement, _open_statement, final=False),
+    Rule("unlabelled opening", _unlabelled_opening, _open_nobodys, final=False),
+    Rule("cut by a page break", _cut_by_page_break, _join),
+    Rule("continuation", _unlabelled, _continue_turn),
+)
+
+
+def read(paragraphs: list[tuple[int, str]], ctx: Context, rules: tuple[Rule, ...] = RULES) -> Reading:
+    """Apply the rules to each paragraph in turn, until one uses it up; the reading, with every rule applied."""
+    ctx = page_style(paragraphs, ctx)
+    d = ctx.default
+    r = Reading(ctx, [])
+    if d is not None:
+        r.reported_answer = re.compile(
+            rf"^(?:{re.escape(d.name)}|{re.escape(d.label or d.name)}){_REPORTED_ANSWER}"
+        )
     last_page = paragraphs[0][0] if paragraphs else 1
-    for i, (page, para) in enumerate(paragraphs):
-        prev_page, last_page = last_page, page
-        if page > prev_page + 1:
-            # A page is missing: what follows cannot be joined to, or answer, anything before it.
-            close()
-            open_question = None
-            asker = None
-        if _SEPARATOR.match(fold(para)):
-            close()
-            open_question = None
-            asker = None
-            after_break = True
-            continue
-        note = _NOTES.match(para)
-        if note:
-            close()
-            current = _Open(_Who(None, None, None, "other"), "other", page, None, [note.group("note")])
-            close()
-            if not note.group("rest"):
-                continue
-            para = note.group("rest")
-            if note.group("asked"):
-                open_question = None
-                current = _Open(_Who(None, UNIDENTIFIED, None, "question"), "question", page, None)
-        who, rest = split_label(para, ctx) if note else splits[i]  # a note's rest is a paragraph of its own
-        if who is None and _REPORTED_QUESTION.match(para):
-            close()
-            open_question = None
-            asker = None
-            current = _Open(_Who(None, UNIDENTIFIED, None, "question"), "question", page, None, [para])
-            continue
-        if (
-            who is None
-            and reported_answer is not None
-            and current is not None
-            and current.kind == "question"
-            and reported_answer.match(para)
-        ):
-            close()
-            current = default_turn("answer", page, open_question)
-        is_bold = getattr(para, "bold", False)
-        if (
-            who is None
-            and ctx.bold_questions
-            and d is not None
-            and current is not None
-            and current.kind == "question"
-            and current.paragraphs
-            and not is_bold
-            and (
-                current.bold
-                or (ctx.questions_bold and current.opened_bold and getattr(para, "bold_start", None) is False)
-            )
-            and not answer_follows(i)
-        ):
-            # Where askers' questions print bold throughout, a plain paragraph after a
-            # journalist's bold label ("记者：好。（笑）") is the spokesperson's again.
-            close()
-            current = default_turn("answer", page, open_question)
-        if who is None:
-            if current is None:
-                if ctx.opening_is_default and d is not None and (not turns or after_break):
-                    current = default_turn("statement", page)
-                else:
-                    current = _Open(_Who(None, None, None, "other"), "other", page, None)
-            elif current.paragraphs and page == prev_page + 1 and _continues(current.paragraphs[-1], para):
-                # A sentence cut by the page break: one paragraph, as the reader sees it.
-                current.paragraphs[-1] = f"{current.paragraphs[-1]} {para}"
-                continue
-            current.paragraphs.append(para)
-            current.bold = current.bold and is_bold
-            continue
-        after_break = False
-        if current is not None and not current.paragraphs and current.who.speaker == who.speaker:
-            current.who = who  # the same label printed twice in a row
-        else:
-            close()
-            if who.kind == "question":
-                kind, answers = "question", None
-                open_question = None
-                if who.follow_up and who.outlet is None and asker is not None:
-                    # "追问" after "路透社记者": Reuters again; the label stays as printed.
-                    who = replace(who, speaker=asker.speaker, outlet=asker.outlet, also=asker.also)
-                asker = who
-            elif who.kind == "answer":
-                kind, answers = "answer", open_question
-            elif who.kind == "person" and who.person_kind == "chair":
-                kind, answers = "moderator", None
-            elif who.kind == "person":
-                kind = "answer" if open_question is not None else "statement"
-                answers = open_question
-            else:
-                # Someone the archive does not know: nothing after it can be said to answer
-                # a question asked before it.
-                kind, answers = "other", None
-                open_question = None
-                asker = None
-            current = _Open(
-                who, kind, page, answers, bold=is_bold, opened_bold=bool(getattr(para, "bold_start", False))
-            )
-        if rest:
-            current.paragraphs.append(rest)
-    close()
-    return turns
+    for i, (page, text) in enumerate(paragraphs):
+        who, rest = split_label(text, ctx)  # every label first: a rule may look ahead
+        r.paragraphs.append(Paragraph(i, page, last_page, text, who, rest, _NOTES.match(text)))
+        last_page = page
+    for p in r.paragraphs:
+        for rule in rules:
+            if rule.applies(r, p):
+                rule.act(r, p)
+                r.applied.append((p.index, rule.name))
+                if rule.final:
+                    break
+    r.close()
+    return r
+
+
+def segment(paragraphs: list[tuple[int, str]], ctx: Context) -> list[Turn]:
+    """Turn (page number, paragraph) pairs into speaker turns in reading order."""
+    return read(paragraphs, ctx).turns
 
 
 def _continues(before: str, after: str) -> bool:

@@ -18,9 +18,10 @@ from ..dates import date_in_url, find_date, is_date_line
 from ..decode import decode
 from ..html import between_comments, first, largest_text_block, paragraphs, parse, text_of
 from ..html import title as title_text
+from ..labels import GENERIC_LABELS, Context, is_asker, looks_like_name
 from ..models import Briefing, Participant, RawPage, Rejected, Turn
 from ..people import Entities, Roster, strip_title
-from ..segment import GENERIC_LABELS, Context, is_asker, looks_like_name, segment
+from ..segment import segment
 from ..text import clean_line, fold, looks_chinese, text_paragraphs
 
 # Bump when parsing changes what a page yields: re-ingest then rewrites it.

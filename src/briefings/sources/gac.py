@@ -12,9 +12,10 @@ import re
 from dataclasses import replace
 
 from ..dates import find_date, is_date_line, iso_date
+from ..labels import Context, is_asker
 from ..models import Participant, RawPage
 from ..people import Entities, Roster, strip_title
-from ..segment import Context, is_asker, segment
+from ..segment import segment
 from .base import (
     ROSTER_KEY,
     ROSTER_KINDS,

@@ -14,9 +14,9 @@ import re
 from ..dates import find_date
 from ..html import largest_text_block, paragraphs, parse, text_of
 from ..html import title as title_text
+from ..labels import looks_like_name
 from ..models import Participant, RawPage
 from ..people import Entities, strip_title
-from ..segment import looks_like_name
 from ..text import clean_line
 from .base import PageText, decoded, page_text, plain_lines, roster_briefing
 

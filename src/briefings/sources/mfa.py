@@ -13,9 +13,10 @@ import re
 
 from ..dates import date_before, date_in_url, find_date, iso_date
 from ..html import first, text_of
+from ..labels import Context
 from ..models import Participant, RawPage
 from ..people import Entities, Roster
-from ..segment import Context, segment
+from ..segment import segment
 from .base import PageText, decoded, html_lines, is_title_line, link, make_briefing, page_text, plain_lines
 
 BODY = ("div.content_mod div.content", "#News_Body_Txt_A", ".content_text", "#content", "div.content")
