@@ -1,7 +1,8 @@
 """Dates as these sites print them, to ISO `YYYY-MM-DD`.
 
 AP style (`Aug. 25, 2025`, `Sept. 12`), a missing space (`January 13,2025`),
-`2024/05/08`, the Chinese `2018年5月11日`, and dates inside URL paths.
+`2024/05/08`, the Chinese `2018年5月11日` (also `2018年05月11日`, in full-width
+digits, or in Chinese numerals: `二〇一八年五月十一日`), and dates inside URL paths.
 Month-name parsing is left to python-dateutil; finding the date in a line is
 done here, with patterns narrow enough that a number in prose is never taken
 for a date.
@@ -24,7 +25,12 @@ MONTH_DAY_YEAR = re.compile(
 )
 DAY_MONTH_YEAR = re.compile(rf"\b(\d{{1,2}})\s+({_MONTH})\.?\s*,?\s*(\d{{4}})\b", re.IGNORECASE)
 NUMERIC = re.compile(r"(?<!\d)(\d{4})[/\-.](\d{1,2})[/\-.](\d{1,2})(?!\d)")
+# `\d` is any decimal digit, full-width `２０２０` too, and int() reads them all.
 CHINESE = re.compile(r"(\d{4})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日")
+# Chinese numerals, as headers of speeches print a day: 二〇二〇年六月二十三日 (〇 also as ○ or 零).
+_ZH_DIGITS = "〇○零一二三四五六七八九"
+_ZH_NUMBER = rf"[{_ZH_DIGITS}十]{{1,3}}"
+CHINESE_NUMERALS = re.compile(rf"([{_ZH_DIGITS}]{{4}})\s*年\s*({_ZH_NUMBER})\s*月\s*({_ZH_NUMBER})\s*[日号]")
 URL_DATE = re.compile(r"/(\d{4})-?(\d{2})/(\d{2})/")
 URL_COMPACT = re.compile(r"/t(\d{4})(\d{2})(\d{2})_")
 
@@ -48,6 +54,17 @@ def _month_number(name: str) -> int | None:
         return None
 
 
+def _zh_number(numerals: str) -> int | None:
+    """一 .. 三十一, and a year digit by digit (二〇二〇): the value, or None for a malformed one."""
+    digit = {c: i for i, c in enumerate("〇一二三四五六七八九")} | {"○": 0, "零": 0}
+    if "十" not in numerals:
+        return int("".join(str(digit[c]) for c in numerals))
+    tens, _, units = numerals.partition("十")
+    if len(tens) > 1 or len(units) > 1 or "十" in units:
+        return None
+    return (digit[tens] if tens else 1) * 10 + (digit[units] if units else 0)
+
+
 def find_date(text: str) -> str | None:
     """The first date written in text, or None."""
     text = fold_marks(text)  # "2020\u201109\u201102" is a date too
@@ -57,12 +74,16 @@ def find_date(text: str) -> str | None:
         (DAY_MONTH_YEAR, "dmy"),
         (NUMERIC, "ymd"),
         (CHINESE, "ymd"),
+        (CHINESE_NUMERALS, "zh"),
     ):
         m = pattern.search(text)
         if not m:
             continue
         a, b, c = m.groups()
-        if order == "mdy":
+        if order == "zh":
+            year, month, day = (_zh_number(x) for x in (a, b, c))
+            iso = iso_date(year, month, day) if year and month and day else None
+        elif order == "mdy":
             month = _month_number(a)
             iso = iso_date(int(c), month, int(b)) if month else None
         elif order == "dmy":
@@ -103,10 +124,19 @@ def date_in_url(url: str | None) -> str | None:
     return iso_date(*(int(x) for x in m.groups())) if m else None
 
 
+# What a Chinese date line may carry around its date: "（2024年3月7日）", "2020年6月23日（星期二）".
+_ZH_BRACKETS = re.compile(r"^[（(]\s*(.+?)\s*[)）]$")
+_ZH_WEEKDAY = re.compile(r"\s*[（(]\s*(?:星期|周)[一二三四五六日天]\s*[)）]$")
+
+
 def is_date_line(line: str) -> bool:
     """A line that is a date and nothing more (page headers, repeated date lines)."""
-    stripped = re.sub(r"^(?:Date|Time|Updated)\s*[:：]\s*", "", fold_marks(line).strip(), flags=re.IGNORECASE)
-    for pattern in (MONTH_DAY_YEAR, DAY_MONTH_YEAR, NUMERIC, CHINESE):
+    stripped = re.sub(
+        r"^(?:Date|Time|Updated|时间|日期)\s*[:：]\s*", "", fold_marks(line).strip(), flags=re.IGNORECASE
+    )
+    if "年" in stripped:
+        stripped = _ZH_WEEKDAY.sub("", _ZH_BRACKETS.sub(r"\1", stripped))
+    for pattern in (MONTH_DAY_YEAR, DAY_MONTH_YEAR, NUMERIC, CHINESE, CHINESE_NUMERALS):
         m = pattern.fullmatch(stripped.rstrip(". "))
         if m:
             return True

@@ -13,8 +13,9 @@ from dataclasses import dataclass, field
 
 from .labels import GENERIC_LABELS, Context, is_follow_up, known_label, looks_like_name, zh_label_shaped
 from .models import Participant
-from .people import Entities, Roster
+from .people import Entities
 from .segment import is_reported_question
+from .sources.zh import label_roster
 from .text import HAN_CHAR
 
 # A paragraph that opens like a speaker label: "Reuters:", "Zhao Lijian:", "Q:", or is one: "Geng Shuang:".
@@ -154,10 +155,17 @@ def _label_like(label: str, ctx: Context) -> bool:
     if label.casefold() in GENERIC_LABELS or known_label(label, ctx):
         return True
     if HAN_CHAR.search(label):
-        return zh_label_shaped(label)
+        return zh_label_shaped(label) or _ends_in_a_name(label, ctx)
     return looks_like_name(label) or bool(
         re.match(r"(?i)(?:the\s+)?(?:journalist|reporter|moderator|chairperson)\b", label)
     )
+
+
+def _ends_in_a_name(label: str, ctx: Context) -> bool:
+    """A Chinese label naming someone under an office ("商务部部长助理高志远"): it ends in the name
+    of one of the briefing's people, or of a person the archive knows."""
+    tails = (label[-k:] for k in (2, 3, 4) if len(label) > k)
+    return any(ctx.roster.exact(tail) or ctx.entities.person(tail) for tail in tails)
 
 
 def add_briefing(report: Report, b: dict, entities: Entities) -> None:
@@ -165,7 +173,8 @@ def add_briefing(report: Report, b: dict, entities: Entities) -> None:
     report.turns += len(b["turns"])
     people = [Participant(p["name"], p.get("role"), p["kind"]) for p in b["participants"]]
     spokesperson = next((p for p in people if p.kind == "spokesperson"), None)
-    ctx = Context(entities=entities, roster=Roster(people), default=spokesperson, date=b.get("date"))
+    # Chinese labels may print a roster entry whole, office and name ("国家发展改革委副主任周海川").
+    ctx = Context(entities=entities, roster=label_roster(people), default=spokesperson, date=b.get("date"))
     if not b.get("date"):
         report.undated.append(b["id"])
     kinds = Counter(t["kind"] for t in b["turns"])

@@ -18,7 +18,7 @@ from ..models import Briefing, RawPage, Rejected
 from ..people import Entities
 from ..screen import MAX_PAGES
 from ..text import loose
-from . import base, gac, generic, mfa, scio
+from . import base, gac, generic, mfa, scio, scio_zh
 
 FAMILIES = ("scio", "chinaorg", "gac", "mfa", "text")
 
@@ -58,6 +58,7 @@ _OWN_NAME = re.compile(
     r"<title[^>]*>([^<]*)|<meta\s+name=[\"']?SiteName[\"']?\s+content=[\"']([^\"']+)", re.I
 )
 _MFA_NAMES = ("中华人民共和国外交部", "Ministry of Foreign Affairs of the People's Republic of China")
+_SITE_NAMES = (("国务院新闻办", "scio"), ("海关总署", "gac"))  # <meta name="SiteName"> of the Chinese sites
 
 
 def family_from_markers(head: bytes) -> str:
@@ -71,6 +72,10 @@ def family_from_markers(head: bytes) -> str:
     names = " ".join(a or b for a, b in _OWN_NAME.findall(top))
     if any(n in names for n in _MFA_NAMES) or "News_Body_Txt_A" in text:
         return "mfa"
+    site_names = " ".join(b for _, b in _OWN_NAME.findall(top))
+    for site_name, family in _SITE_NAMES:
+        if site_name in site_names:
+            return family
     if (
         "enpcontent" in text
         or "scio.gov.cn" in text
@@ -144,6 +149,8 @@ def page_slot(page: RawPage, family: str) -> tuple[str, int]:
 def _slot(page: RawPage, family: str) -> tuple[str, int]:
     if page.transcript and page.page:
         return transcript_key(family, page.transcript), page.page
+    if zh_slot := scio_zh.page_slot(family, page.url, page.path):
+        return zh_slot
     name = PurePosixPath(urlparse(page.url).path).name if page.url else PurePosixPath(page.path).name
     m = _GAC_PAGE.search(name) if family == "gac" else None
     if m:
@@ -305,12 +312,19 @@ def parse_group(g: Group, entities: Entities) -> Briefing:
     )
 
 
-_BUILDERS = {"mfa": mfa.build, "gac": gac.build, "text": generic.build}
+_BUILDERS = {"scio": scio.build, "mfa": mfa.build, "gac": gac.build, "text": generic.build}
 
 
 # Searched in the page's bytes folded to lower case: plain substring tests, no regex over 40 KB.
 _LISTING = (b'class="newslst_mod"', b'class="rebox_news"', b'class="list"', b'class="news_list"')
-_BODY_MARKERS = (b'class="content"', b"enpcontent", b"news_body_txt", b"content_text", b'id="container_txt"')
+_BODY_MARKERS = (
+    b'class="content"',
+    b"enpcontent",
+    b"news_body_txt",
+    b"content_text",
+    b'id="container_txt"',
+    b'id="easysitetext"',  # the customs site's Chinese pages, each an `index.html`
+)
 _NOTICE = re.compile(r"^\s*Notice of (?:the )?SCIO press conference", re.I | re.M)
 
 

@@ -4,6 +4,7 @@ Speeches carry no speaker labels: the speaker is named once in a header line
 ("Mr. Wang Lingjun, Vice Minister of ..."), and the page's own date may
 precede the date of the speech given in the body ("January 13,2025").
 Online interviews print each turn as `[Name]: text MM/DD/YYYY HH:MM:SS`.
+The Chinese site's pages are read by gac_zh.
 """
 
 from __future__ import annotations
@@ -16,6 +17,8 @@ from ..labels import Context, is_asker
 from ..models import Participant, RawPage
 from ..people import Entities, Roster, strip_title
 from ..segment import segment
+from ..text import looks_chinese
+from . import gac_zh
 from .base import (
     ROSTER_KEY,
     ROSTER_KINDS,
@@ -33,9 +36,12 @@ from .base import (
 
 BODY = (".content", "#content", ".article", ".TRS_Editor", ".detail", "#detail", ".main")
 TITLE = ("h1", ".title", "h2")
+# A turn's time: `06/18/2024 10:00:05` on the English site, `2024-06-18 10:00:05` on the Chinese one.
 _INTERVIEW = re.compile(
-    r"^\[(?P<name>[^\]]{1,80})\]\s*[:：]\s*(?P<text>.*?)\s*(?P<when>\d{1,2}/\d{1,2}/\d{4}\s+\d{1,2}:\d{2}(?::\d{2})?)?$"
+    r"^\[(?P<name>[^\]]{1,80})\]\s*[:：]\s*(?P<text>.*?)\s*"
+    r"(?P<when>(?:\d{1,2}/\d{1,2}/\d{4}|\d{4}-\d{1,2}-\d{1,2})\s+\d{1,2}:\d{2}(?::\d{2})?)?$"
 )
+INTERVIEW = _INTERVIEW
 _PAGE_DATE = re.compile(r"\d{4}/\d{1,2}/\d{1,2}")
 _HOST = re.compile(r"\b(?:host|moderator|presenter|anchor)\b|主持人", re.I)
 
@@ -43,6 +49,8 @@ _HOST = re.compile(r"\b(?:host|moderator|presenter|anchor)\b|主持人", re.I)
 def read(page: RawPage, number: int) -> PageText:
     if not page.is_html:
         return page_text(page, number, plain_lines(page))
+    if gac_zh.is_chinese_site(page.url) or (not page.url and gac_zh.names_chinese_site(page)):
+        return gac_zh.read(page, number)
     lines, title, doc = html_lines(decoded(page), BODY, TITLE)
     return page_text(page, number, lines, title=title, published=_page_date(doc))
 
@@ -56,13 +64,19 @@ def _page_date(doc) -> str | None:
 
 
 def _interview_date(when: str) -> str | None:
-    """`MM/DD/YYYY` as the interviews stamp their turns; None for a day that does not exist."""
+    """`MM/DD/YYYY` (or `YYYY-MM-DD`) as the interviews stamp their turns; None for a day that does not exist."""
     m = re.match(r"(\d{1,2})/(\d{1,2})/(\d{4})", when)
-    return iso_date(int(m.group(3)), int(m.group(1)), int(m.group(2))) if m else None
+    if m:
+        return iso_date(int(m.group(3)), int(m.group(1)), int(m.group(2)))
+    return find_date(when)
 
 
 def build(id: str, pages: list[PageText], entities: Entities):
     pages = sorted(pages, key=lambda p: p.number)
+    if gac_zh.is_chinese_site(pages[0].url) or looks_chinese(
+        (pages[0].title or "") + "".join(pages[0].lines[:20])
+    ):
+        return gac_zh.build(id, pages, entities)
     lines = [ln for p in pages for ln in p.lines]
     title = pages[0].title
     published, date = pages[0].published, None
@@ -103,7 +117,7 @@ def build(id: str, pages: list[PageText], entities: Entities):
         body_start = i + 1
     body = lines[body_start:]
     if any(_INTERVIEW.match(b) for b in body):
-        turns, people, when = _interview(body, participants, entities, date or published)
+        turns, people, when = interview(body, participants, entities, date or published)
         participants = people
         date = date or when
     else:
@@ -135,7 +149,7 @@ def _headline(line: str) -> bool:
     return len(line) <= 200 and not re.search(r"[.!?。！？:：]$", line)
 
 
-def _interview(body: list[str], roster: list[Participant], entities: Entities, date: str | None):
+def interview(body: list[str], roster: list[Participant], entities: Entities, date: str | None):
     """Interview turns: hosts moderate, netizens ask, everyone else answers."""
     people = {p.name: p for p in roster}
     paras: list[tuple[int, str]] = []

@@ -12,7 +12,10 @@ import re
 from ..dates import date_in_url, find_date
 from ..html import first, text_of
 from ..models import RawPage
-from .base import PageText, decoded, html_lines, link, page_text, plain_lines
+from ..people import Entities
+from ..text import looks_chinese
+from . import scio_zh
+from .base import PageText, decoded, html_lines, link, page_text, plain_lines, roster_briefing
 
 SCIO_BODY = ("#content", ".content", ".TRS_Editor", "#Zoom", ".article", "#article", ".main-content")
 SCIO_TITLE = ("h1", ".title h1", "#title", ".tit", "h2.title", ".title")
@@ -23,9 +26,13 @@ CHINAORG_TITLE = ("#title", "h1", ".title")
 def read_scio(page: RawPage, number: int) -> PageText:
     if not page.is_html:
         return page_text(page, number, plain_lines(page))
+    if scio_zh.is_chinese_site(page.url) or (not page.url and _names_chinese_site(page)):
+        return scio_zh.read(page, number)
     lines, title, doc = html_lines(
         decoded(page), SCIO_BODY, SCIO_TITLE, markers=("<!--enpcontent-->", "<!--/enpcontent-->")
     )
+    if not page.url and looks_chinese("".join(lines[:20])):
+        return scio_zh.read(page, number)  # a Chinese page saved without its address or its site's name
     published = date_in_url(page.url) or _byline_date(doc)
     return page_text(
         page,
@@ -36,6 +43,24 @@ def read_scio(page: RawPage, number: int) -> PageText:
         doc=doc,
         other_language=chinese_version(doc, page.url),
     )
+
+
+# The Chinese site's pages name it in their head: <meta name="SiteName" content="国务院新闻办公室网站">.
+_CHINESE_SITE = re.compile(
+    rb"<meta\s+name=[\"']?SiteName[\"']?\s+content=[\"']?" + "国务院新闻办".encode(), re.I
+)
+
+
+def _names_chinese_site(page: RawPage) -> bool:
+    return bool(_CHINESE_SITE.search(page.body[: 64 * 1024]))
+
+
+def build(id: str, pages: list[PageText], entities: Entities):
+    """A transcript of the Chinese site is read by its own rules; the English site's by the roster."""
+    head = min(pages, key=lambda p: p.number)
+    if scio_zh.is_chinese_site(head.url) or looks_chinese((head.title or "") + "".join(head.lines[:20])):
+        return scio_zh.build(id, pages, entities)
+    return roster_briefing("scio", id, pages, entities)
 
 
 def chinese_version(doc, base: str | None) -> str | None:
