@@ -7,7 +7,7 @@ from datetime import date
 import pytest
 
 from briefings.crawl import crawl, next_listing_url, parse_listing, skip_reason
-from briefings.fetch import PoliteClient
+from briefings.http import PoliteClient
 from briefings.raw import read_manifest
 from site_server import CORPUS, FIXTURES, FakeClock
 

@@ -9,16 +9,8 @@ from email.utils import formatdate
 import pytest
 
 from briefings import __version__
-from briefings.fetch import (
-    USER_AGENT,
-    Fetcher,
-    PoliteClient,
-    detect_source,
-    fetch,
-    page_links,
-    parse_retry_after,
-    split_page,
-)
+from briefings.fetch import Fetcher, detect_source, fetch, page_links, split_page
+from briefings.http import USER_AGENT, PoliteClient, parse_retry_after
 from briefings.raw import iter_page_files, load_page, read_manifest, sha256
 from site_server import CORPUS, FIXTURES, FakeClock, FakeSite, RawServer, tls_site
 

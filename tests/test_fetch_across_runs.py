@@ -10,8 +10,9 @@ import json
 
 import pytest
 
-from briefings.fetch import Fetcher, PoliteClient, fetch
+from briefings.fetch import Fetcher, fetch
 from briefings.hosts import HOSTS_FILE, ROBOTS_TTL
+from briefings.http import PoliteClient
 from briefings.ingest import ingest
 from briefings.people import Entities
 from briefings.query import get_briefing

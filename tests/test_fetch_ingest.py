@@ -9,7 +9,8 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from briefings.fetch import PoliteClient, fetch
+from briefings.fetch import fetch
+from briefings.http import PoliteClient
 from briefings.ingest import ingest
 from briefings.people import Entities
 from briefings.query import get_briefing

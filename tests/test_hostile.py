@@ -32,11 +32,12 @@ from briefings.cli import cli
 from briefings.decode import decode
 from briefings.html import SKIP
 from briefings.html import parse as parse_html
-from briefings.ingest import ingest
+from briefings.ingest import ingest, load_group, plan
+from briefings.ingest import parse as parse_transcript
 from briefings.models import Briefing, RawPage, Rejected
 from briefings.people import Entities
 from briefings.segment import UNIDENTIFIED
-from briefings.sources import FAMILIES, group, parse_group
+from briefings.sources import FAMILIES, parse_group
 from briefings.sqlite import sqlite3
 from briefings.store import Archive
 from briefings.text import fold
@@ -55,17 +56,39 @@ URLS = [
 ]
 
 
-def parse(body: bytes, family: str, url: str | None = None, name: str = "page.html") -> Briefing | Rejected:
-    """One page as the given family, straight through the parser; anything but Briefing or Rejected fails."""
-    (g,) = group([RawPage(path=f"/hostile/{name}", body=body, url=url)], family)
+def production(pages: list[RawPage], family: str, *, screened: bool = True) -> Briefing:
+    """Pages through what `briefings ingest` runs: written to a folder (a URL or headers in a
+    sidecar, as a hand-placed page carries them), grouped by ingest's plan, then read, screened and
+    parsed by ingest's parse. Unscreened: the same group parsed without the gates around it."""
+    with tempfile.TemporaryDirectory() as folder:
+        for page in pages:
+            path = Path(folder) / Path(page.path).name
+            path.write_bytes(page.body)
+            meta = {k: v for k, v in (("url", page.url), ("headers", page.headers)) if v}
+            if meta:
+                path.with_name(path.name + ".meta.json").write_text(json.dumps(meta), encoding="utf-8")
+        with plan([folder], family) as p:
+            (g,) = p.groups()
+            if not screened:
+                return parse_group(load_group(g, p.manifests), ENTITIES)
+            return parse_transcript(g, ENTITIES, p.manifests)
+
+
+def parse(
+    body: bytes, family: str, url: str | None = None, name: str = "page.html", **kw
+) -> Briefing | Rejected:
+    """One page as the given family, through ingest's grouping and parsing; anything but Briefing
+    or Rejected fails, and so does a parser's crash (`cannot parse`)."""
+    page = RawPage(path=f"/hostile/{name}", body=body, url=url)
     try:
-        b = parse_group(g, ENTITIES)
+        b = production([page], family, **kw)
     except Rejected as exc:
         assert exc.reason and isinstance(exc.reason, str)
+        assert not exc.reason.startswith("cannot parse"), exc.reason
         return exc
     assert isinstance(b, Briefing) and b.turns  # a page that prints no title has none
     assert [t.seq for t in b.turns] == list(range(1, len(b.turns) + 1))
-    assert_faithful(b.to_dict(), [RawPage(path=f"/hostile/{name}", body=body, url=url)])
+    assert_faithful(b.to_dict(), [page])
     return b
 
 
@@ -454,8 +477,7 @@ def test_a_text_dump_quoting_markup_stays_text(tmp_path, headers):
     name = "dump.txt" if not headers else "dump"
     page = RawPage(path=str(tmp_path / name), body=TEXT_DUMP.encode(), headers=headers)
     assert not page.is_html
-    (g,) = group([page], "text")
-    b = parse_group(g, ENTITIES)
+    b = production([page], "text")
     assert [t.text for t in b.turns][-2:] == [
         "What does <div class='x'> do on a page?",
         "It opens a <p>block</p>, as <b>any</b> tag does.",
@@ -557,7 +579,7 @@ def test_the_text_gate_is_the_reason(kind):
     """Parsed, junk becomes a briefing of garbage speakers; the gate after parsing is what rejects it."""
     make, reason = JUNK[kind]
     body = make()
-    parsed = [parse(body, family) for family in FAMILIES]
+    parsed = [parse(body, family, screened=False) for family in FAMILIES]
     briefings = [b for b in parsed if isinstance(b, Briefing)]
     assert briefings, [r.reason for r in parsed]
     for b in briefings:

@@ -16,7 +16,6 @@ from briefings.cli import cli
 from briefings.dates import find_date
 from briefings.ingest import parse_paths
 from briefings.models import Briefing, Rejected
-from briefings.sources import group, parse_group
 from briefings.sources.base import is_title_line
 from briefings.store import Archive
 from briefings.text import clean_line, fold
@@ -183,21 +182,23 @@ def test_verbose_ingest_says_what_a_non_transcript_lacks(tmp_path, db_path):
     assert "no dated title or date line" in loud.output
 
 
-def test_a_date_alone_makes_no_transcript_nor_one_answer():
+def test_a_date_alone_makes_no_transcript_nor_one_answer(tmp_path):
     """A release note with a dated title, a README with one `A:`: not exchanges."""
-    (g,) = group([_page("libpng 1.6.39 - November 20, 2022\nThis is a public release of libpng.\n")])
     with pytest.raises(Rejected, match="a date but no labelled turns") as exc:
-        screen.check_text(parse_group(g, entities()))
+        _ingest_parse(tmp_path, "libpng 1.6.39 - November 20, 2022\nThis is a public release of libpng.\n")
     assert exc.value.skip
-    (g,) = group([_page("Algorithm::Diff\nA: the longest common subsequence.\nSee the manual.\n")])
     with pytest.raises(Rejected, match="one speaker label the archive knows"):
-        screen.check_text(parse_group(g, entities()))
+        _ingest_parse(tmp_path, "Algorithm::Diff\nA: the longest common subsequence.\nSee the manual.\n")
 
 
-def _page(text: str):
-    from briefings.models import RawPage
+def _ingest_parse(folder, text: str):
+    """A notes file through ingest's own grouping and parsing (which screens the text)."""
+    from briefings.ingest import parse, plan
 
-    return RawPage(path="/tmp/x/notes.txt", body=text.encode())
+    (folder / "notes.txt").write_text(text, encoding="utf-8")
+    with plan([folder / "notes.txt"]) as p:
+        (g,) = p.groups()
+        return parse(g, entities(), p.manifests)
 
 
 def _real_folders() -> list[Path]:

@@ -7,7 +7,6 @@ non-zero exit: 1 for an operation that failed, 2 for a usage error.
 from __future__ import annotations
 
 import contextlib
-import errno
 import functools
 import os
 import sys
@@ -16,10 +15,10 @@ from pathlib import Path
 import click
 
 from . import __version__, export, query, render
-from .models import SOURCES as FAMILIES  # the page families; importing .sources would load the parsers
 from .models import TURN_KINDS
 from .people import Entities
-from .raw import shown
+from .raw import broken_link, shown
+from .sites import FAMILIES, FETCHABLE, LANGUAGES  # the records only: .sources would load parsers
 from .sqlite import sqlite3
 from .store import Archive, ArchiveError
 
@@ -187,19 +186,14 @@ class InputPath(click.Path):
         super().__init__(exists=True, path_type=Path)
 
     def convert(self, value, param, ctx):
-        if isinstance(value, (str, os.PathLike)) and os.path.islink(value) and not os.path.exists(value):
-            target = os.readlink(value)
-            try:
-                os.stat(value)
-            except OSError as exc:
-                if exc.errno == errno.ELOOP:
-                    self.fail(
-                        f"{os.fsdecode(value)!r} is a loop of symbolic links (it leads to {target!r})",
-                        param,
-                        ctx,
-                    )
+        link = broken_link(value) if isinstance(value, (str, os.PathLike)) else None
+        if link and link[0] == "loop":
             self.fail(
-                f"{os.fsdecode(value)!r} is a symbolic link to {target!r}, which does not exist", param, ctx
+                f"{os.fsdecode(value)!r} is a loop of symbolic links (it leads to {link[1]!r})", param, ctx
+            )
+        if link:
+            self.fail(
+                f"{os.fsdecode(value)!r} is a symbolic link to {link[1]!r}, which does not exist", param, ctx
             )
         return super().convert(value, param, ctx)
 
@@ -387,7 +381,7 @@ def remove(briefing_ids, dry_run, db_path, as_json):
 
 # -- fetch and crawl: they write the raw store only, never the archive -----------
 
-FETCH_SOURCES = ("scio", "chinaorg", "gac", "mfa")
+FETCH_SOURCES = FETCHABLE
 
 
 def raw_dir_option(f):
@@ -559,6 +553,13 @@ def fetch(urls, raw_dir, source, refresh, rate, timeout, insecure_http, as_json,
 @click.option(
     "--start", multiple=True, metavar="URL", help="Begin at this listing page instead of the default."
 )
+@click.option(
+    "--lang",
+    "languages",
+    multiple=True,
+    type=click.Choice(LANGUAGES),
+    help="Walk this language's listings (repeat for both); default: those its parser reads.",
+)
 @raw_dir_option
 @rate_option
 @timeout_option
@@ -566,7 +567,19 @@ def fetch(urls, raw_dir, source, refresh, rate, timeout, insecure_http, as_json,
 @json_option
 @unused_db_option
 def crawl(
-    source, since, until, limit, base_url, start, raw_dir, rate, timeout, insecure_http, as_json, db_path
+    source,
+    since,
+    until,
+    limit,
+    base_url,
+    start,
+    languages,
+    raw_dir,
+    rate,
+    timeout,
+    insecure_http,
+    as_json,
+    db_path,
 ):
     """Discover a source's transcripts on its listing pages and fetch them.
 
@@ -583,6 +596,7 @@ def crawl(
     Examples:
       briefings crawl mfa --since 2020-06 --until 2020-06
       briefings crawl scio --limit 5 --base-url http://127.0.0.1:8000
+      briefings crawl mfa --lang zh --since 2020-06
     """
     from .crawl import crawl as run
 
@@ -601,6 +615,7 @@ def crawl(
                 limit=limit,
                 base_url=base_url,
                 start=start or None,
+                languages=languages or None,
                 raw_dir=raw_dir,
                 rate=rate,
                 timeout=timeout,

@@ -1,7 +1,8 @@
 """Find transcripts on each site's listing pages and fetch the ones in range.
 
 Listing parsing is a pure function of (source, URL, HTML): links are picked by
-the shape of a transcript URL rather than by page layout, because only the MFA
+the shape of a transcript URL (the site's record in `sites.py`, with its start
+pages) rather than by page layout, because only the MFA
 listings have been seen and the other layouts are reported or guessed. Which
 links are transcripts and which are notices is a table of patterns, so a new
 kind of non-transcript is one line.
@@ -17,59 +18,12 @@ from pathlib import Path
 from urllib.parse import urljoin, urlsplit, urlunsplit
 
 from bs4 import BeautifulSoup
-from dateutil import parser as dateparser
 
+from . import dates, sites
 from .decode import decode
-from .fetch import (
-    SOURCE_HOSTS,
-    Fetcher,
-    FetchError,
-    FetchReport,
-    PageResult,
-    PoliteClient,
-    Skipped,
-    join_url,
-    url_problem,
-)
-
-
-@dataclass(frozen=True)
-class StartPage:
-    """Where a source's listing begins, and the span of dates it covers."""
-
-    url: str
-    first: date | None = None
-    last: date | None = None
-    evidence: str = "reported"
-
-
-# The first listing page of each source. "seen" = recorded in ../corpus;
-# "reported" = used by public scrapers, unverified here. Override with `start`.
-START_PAGES: dict[str, tuple[StartPage, ...]] = {
-    "scio": (StartPage("https://english.scio.gov.cn/pressroom/node_8020819.html"),),
-    "chinaorg": (StartPage("http://www.china.org.cn/china/node_7075073.htm"),),
-    "gac": (StartPage("http://english.customs.gov.cn/News/"),),
-    "mfa": (
-        StartPage("https://www.mfa.gov.cn/eng/xw/fyrbt/lxjzh/", first=date(2021, 1, 1)),
-        StartPage(
-            "https://www.fmprc.gov.cn/mfa_eng/xwfw_665399/s2510_665401/2511_665403/default.shtml",
-            last=date(2021, 12, 31),
-            evidence="seen",
-        ),
-        # The Chinese conferences (例行记者会), recorded in ../corpus/mfa/zh.
-        StartPage("https://www.fmprc.gov.cn/web/wjdt_674879/fyrbt_674889/default.shtml", evidence="seen"),
-    ),
-}
-
-# What a transcript link looks like on each site (see docs/sites.md).
-TRANSCRIPT_URL: dict[str, re.Pattern[str]] = {
-    "scio": re.compile(r"/pressroom/\d{4}-\d{2}/\d{2}/content_\d+\.html?$"),
-    "chinaorg": re.compile(r"^/(china/)?\d{4}-\d{2}/\d{2}/content_\d+\.s?html?$"),
-    "gac": re.compile(
-        r"^/(statics/[0-9a-f-]{36}\.html|onlineinterview/detail/[0-9a-f-]{36})$", re.IGNORECASE
-    ),
-    "mfa": re.compile(r"/t\d+\.shtml$|/t\d{8}_\d+\.s?html$"),
-}
+from .fetch import Fetcher, FetchReport, PageResult, Skipped
+from .http import FetchError, PoliteClient, join_url, url_problem
+from .sites import StartPage
 
 # (source or "*", pattern on the link title, reason to skip). A link that
 # matches no rule is a transcript; a rule with reason None keeps it.
@@ -100,22 +54,10 @@ TITLE_RULES: tuple[tuple[str, re.Pattern[str], str | None], ...] = (
         re.compile(r"press conference|briefing|interview|speech|remarks|q\s*&\s*a|answers? questions", re.I),
         None,
     ),
+    ("gac", re.compile(r"新闻发布会|发布会|访谈|讲话|致辞|答记者问"), None),
     ("gac", re.compile(r"."), "news item, not a briefing or speech"),
 )
 
-_URL_DATE = (
-    re.compile(r"/(\d{4})-(\d{2})/(\d{2})/"),
-    re.compile(r"/t(\d{4})(\d{2})(\d{2})_\d+"),
-    re.compile(r"/(\d{4})(\d{2})/t"),
-)
-_TEXT_DATE = (
-    re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})"),
-    re.compile(r"(\d{4})/(\d{1,2})/(\d{1,2})"),
-    re.compile(r"(\d{4})年(\d{1,2})月(\d{1,2})日"),
-)
-_TITLE_DATE = re.compile(
-    r"\b(?:on\s+)?((?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)[a-z]*\.?\s+\d{1,2},\s*\d{4})"
-)
 _PAGER_VARS = re.compile(
     r"countPage\s*=\s*(\d+).*?currentPage\s*=\s*(\d+)|currentPage\s*=\s*(\d+).*?countPage\s*=\s*(\d+)", re.S
 )
@@ -124,7 +66,6 @@ _PAGER_NAME = re.compile(
 )
 _CREATE_PAGE = re.compile(r"""createPageHTML\(\s*(\d+)\s*,\s*(\d+)\s*,\s*["'](\w+)["']\s*,\s*["'](\w+)["']""")
 _NEXT_TEXT = re.compile(r"^\s*(next( page)?|下一页|>|»|›)\s*$", re.I)
-_PAGE_N = re.compile(r"^(?P<stem>.+?)_(?P<n>\d{1,4})$")
 
 
 @dataclass(frozen=True)
@@ -144,41 +85,23 @@ class Listing:
     ] = ()  # (href, title, what is wrong) of links no one can follow
 
 
-def _mkdate(y: str, m: str, d: str) -> date | None:
-    try:
-        return date(int(y), int(m), int(d))
-    except ValueError:
-        return None
+def _day(iso: str | None) -> date | None:
+    return date.fromisoformat(iso) if iso else None
 
 
 def item_date(source: str, url: str, title: str, context: str) -> date | None:
     """The briefing's date as the listing shows it.
 
-    MFA titles carry the date of the conference (old ones were re-published
-    under new dates), so the title wins there; elsewhere the date printed
-    beside the link, then the date in the URL.
+    Where the site's titles carry the date of the conference (MFA re-published
+    old ones under new dates) the title wins; elsewhere the date printed beside
+    the link, then the date in the URL. Dates are read by `dates.py`.
     """
-    if source == "mfa":
-        m = _TITLE_DATE.search(title)
-        if m:
-            try:
-                return dateparser.parse(m.group(1).replace("Sept", "Sep")).date()
-            except (ValueError, OverflowError):
-                pass
-        for pattern in _TEXT_DATE[2:]:
-            m = pattern.search(title)
-            if m and (d := _mkdate(*m.groups())):
-                return d
-    for pattern in _TEXT_DATE[:2]:
-        m = pattern.search(context.replace(title, " "))
-        if m and (d := _mkdate(*m.groups())):
-            return d
-    path = urlsplit(url).path
-    for pattern in _URL_DATE[:2]:
-        m = pattern.search(path)
-        if m and (d := _mkdate(*m.groups())):
-            return d
-    return None
+    if sites.site(source).title_dates and (day := _day(dates.find_date(title))):
+        return day
+    for m in dates.NUMERIC.finditer(context.replace(title, " ")):
+        if day := _day(dates.iso_date(*(int(x) for x in m.groups()))):
+            return day
+    return _day(dates.date_in_url(urlsplit(url).path))
 
 
 def skip_reason(source: str, title: str) -> str | None:
@@ -190,12 +113,12 @@ def skip_reason(source: str, title: str) -> str | None:
 
 
 def _page_number(url: str) -> tuple[str, int]:
-    path = urlsplit(url).path
-    name = path.rsplit("/", 1)[-1]
+    """(stem, n) of a listing page `<stem>_<n>.<ext>` (the one page-number pattern); n 0 for none."""
+    name = urlsplit(url).path.rsplit("/", 1)[-1]
     stem = name.rsplit(".", 1)[0]
-    m = _PAGE_N.match(stem)
+    m = sites.PAGE.match(stem)
     if m:
-        return m.group("stem"), int(m.group("n"))
+        return m.group("doc"), int(m.group("n"))
     return stem, 0
 
 
@@ -256,7 +179,8 @@ def next_listing_url(url: str, html: str, soup: BeautifulSoup | None = None) -> 
 
 def parse_listing(source: str, url: str, html: str) -> Listing:
     """Transcript links on one listing page, in page order, and the next page."""
-    pattern = TRANSCRIPT_URL[source]
+    pattern = sites.site(source).transcripts
+    assert pattern is not None, f"{source} has no transcript URLs to crawl"
     soup = BeautifulSoup(html, "lxml")
     items: list[ListingItem] = []
     malformed: list[tuple[str, str, str]] = []
@@ -312,14 +236,13 @@ class Mirror:
 
     def __init__(self, source: str, base_url: str | None):
         self.base = base_url.rstrip("/") if base_url else None
-        self.hosts = SOURCE_HOSTS[source]
+        self.source = source
 
     def __call__(self, url: str) -> str:
         if not self.base:
             return url
         parts = urlsplit(url)
-        host = (parts.hostname or "").lower()
-        if any(host == h or host.endswith("." + h) for h in self.hosts):
+        if sites.on_site(self.source, url):
             base = urlsplit(self.base)
             return urlunsplit((base.scheme, base.netloc, base.path + parts.path, parts.query, ""))
         return url
@@ -328,7 +251,7 @@ class Mirror:
         host = (urlsplit(url).hostname or "").lower()
         if host == (urlsplit(listing_url).hostname or "").lower():
             return True
-        return any(host == h or host.endswith("." + h) for h in self.hosts)
+        return sites.on_site(self.source, url)
 
 
 def crawl(
@@ -339,6 +262,7 @@ def crawl(
     limit: int | None = None,
     base_url: str | None = None,
     start: Iterable[str] | None = None,
+    languages: Iterable[str] | None = None,
     raw_dir: str | Path = "data/raw",
     rate: float = 1.0,
     timeout: float = 30.0,
@@ -355,8 +279,8 @@ def crawl(
     (already stored ones count, so a rerun resumes the same selection and
     fetches only what is missing). See `out_of_bounds` for undated links.
     """
-    if source not in TRANSCRIPT_URL:
-        raise ValueError(f"unknown source {source!r}; expected one of {', '.join(TRANSCRIPT_URL)}")
+    if source not in sites.FETCHABLE:
+        raise ValueError(f"unknown source {source!r}; expected one of {', '.join(sites.FETCHABLE)}")
     since, until = _as_date(since), _as_date(until)
     if since and until and since > until:
         raise ValueError("--since is after --until")
@@ -369,7 +293,7 @@ def crawl(
     else:
         starts = [
             s
-            for s in START_PAGES[source]
+            for s in sites.starts(source, tuple(languages) if languages else None)
             if not (since and s.last and s.last < since) and not (until and s.first and s.first > until)
         ]
 
@@ -427,15 +351,15 @@ def crawl(
 
 
 def _same_transcript_key(source: str, url: str) -> str:
-    """One key for every link to one transcript: on SCIO and china.org.cn its content id,
-    whichever copy (desktop, mobile `/m/`, http or https) the listing links to."""
-    m = re.search(r"content_(\d+)(?:_\d+)?\.s?html?$", urlsplit(url).path)
-    return f"{source}:{m.group(1)}" if m and source in ("scio", "chinaorg") else url
+    """One key for every link to one transcript, whichever copy (desktop, mobile `/m/`,
+    http or https, another host of the site) the listing links to: where the site's
+    numbers are unique site-wide, the briefing id they make."""
+    if sites.site(source).site_wide_ids and (bid := sites.briefing_id_of_url(source, url)):
+        return bid
+    return sites.transcript_key(source, url)
 
 
 __all__ = [
-    "START_PAGES",
-    "TRANSCRIPT_URL",
     "TITLE_RULES",
     "StartPage",
     "ListingItem",

@@ -15,11 +15,9 @@ regular file (a named pipe would block the run forever).
 
 from __future__ import annotations
 
-import errno
 import hashlib
 import json
 import os
-import stat
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -29,7 +27,16 @@ from .jsonl import StoredReject, is_jsonl
 from .jsonl import read as read_jsonl
 from .models import Briefing, RawPage, Rejected
 from .people import Entities
-from .raw import MANIFEST, NOT_UTF8_NAME, failed_pages, iter_manifest, iter_page_files, load_page, shown
+from .raw import (
+    MANIFEST,
+    NOT_UTF8_NAME,
+    failed_pages,
+    iter_manifest,
+    iter_page_files,
+    load_page,
+    not_a_page,
+    shown,
+)
 from .sources import Group, family_of, page_slot, parse_group, transcript_key, with_own_url
 from .sqlite import sqlite3
 from .store import Archive, ArchiveError, Duplicate
@@ -141,31 +148,6 @@ class _Manifests:
         return _Entries(self.plan.db, str(folder))
 
 
-def _not_a_page(path: Path) -> str | None:
-    """Why a path from the command line or a folder walk cannot be read as a page, if it cannot."""
-    try:
-        mode = os.stat(path).st_mode
-    except OSError as exc:
-        if os.path.islink(path):
-            target = os.readlink(path)
-            if exc.errno == errno.ELOOP:
-                return f"cannot read: a loop of symbolic links ({target})"
-            return f"cannot read: a symbolic link to {target}, which does not exist"
-        return f"cannot read: {exc.strerror or exc}"
-    if stat.S_ISREG(mode):
-        return None
-    kind = (
-        "a named pipe (FIFO)"
-        if stat.S_ISFIFO(mode)
-        else "a socket"
-        if stat.S_ISSOCK(mode)
-        else "a device"
-        if stat.S_ISCHR(mode) or stat.S_ISBLK(mode)
-        else "not a file"
-    )
-    return f"not a regular file but {kind}; not read"
-
-
 def _text(value) -> str | None:
     return value if isinstance(value, str) else None
 
@@ -221,7 +203,7 @@ class Plan:
 
     def _scan(self, paths: Iterable[str | Path]) -> None:
         for path in iter_page_files(paths):
-            why = NOT_UTF8_NAME if shown(path) != str(path) else _not_a_page(path)
+            why = NOT_UTF8_NAME if shown(path) != str(path) else not_a_page(path)
             if why:
                 self.problems.append((shown(path), why))
                 continue
@@ -529,7 +511,7 @@ def _stopped(exc: ArchiveError, report: IngestReport, done: str, left: int | Non
 def _ingest_jsonl(path: Path, archive: Archive, report: IngestReport) -> None:
     """A backup written by `export --all`: each briefing saved like a parsed page, with
     its change history; the rejections it lists recorded again."""
-    why = _not_a_page(path)
+    why = not_a_page(path)
     if why:
         report.rejected.append((str(path), why))
         return

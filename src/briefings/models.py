@@ -10,8 +10,8 @@ from dataclasses import asdict, dataclass, field
 from pathlib import PurePath
 
 from .decode import byte_order_mark, decode, header
+from .sites import FAMILIES as SOURCES  # the page families, one record each in sites.py
 
-SOURCES = ("scio", "chinaorg", "gac", "mfa", "text")
 TURN_KINDS = ("statement", "question", "answer", "moderator", "other")
 
 

@@ -2,52 +2,33 @@
 
 The family comes from the URL when there is one, else from markers in the
 page, else from the raw store's metadata; `source` given by the user wins.
-Pages of one transcript are grouped by the sites' `content_<id>_<n>` pattern.
+Pages of one transcript are keyed and numbered as the family's record in
+`sites.py` reads their URLs or file names, and read by the parser module the
+record names.
 """
 
 from __future__ import annotations
 
 import hashlib
 import html as html_lib
+import importlib
 import re
 from dataclasses import dataclass, replace
 from pathlib import PurePosixPath
-from urllib.parse import urlparse
 
+from .. import sites
 from ..models import Briefing, RawPage, Rejected
 from ..people import Entities
 from ..screen import MAX_PAGES
 from ..text import loose
-from . import base, gac, generic, mfa, scio, scio_zh
+from . import base, scio_zh
 
-FAMILIES = ("scio", "chinaorg", "gac", "mfa", "text")
-
-_HOSTS = (
-    ("scio.gov.cn", "scio"),
-    ("china.org.cn", "chinaorg"),
-    ("customs.gov.cn", "gac"),
-    ("fmprc.gov.cn", "mfa"),
-    ("mfa.gov.cn", "mfa"),
-)
-_PAGE = re.compile(r"content_(?P<id>\d+)(?:_(?P<n>\d+))?\.(?:s?html?)$", re.I)
-_GAC_PAGE = re.compile(
-    r"(?P<uuid>[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})_(?P<n>\d+)"
-    r"(?P<ext>\.html?)$",
-    re.I,
-)
-_NODE = re.compile(r"^node_(?P<id>\d+)\.s?html?$", re.I)
-_MFA_ID = re.compile(r"t(?:\d{8}_)?(?P<id>\d+)\.s?html?$", re.I)  # the whole name: not `draft1.html`
+FAMILIES = sites.FAMILIES
 _UUID = re.compile(r"([0-9a-f]{8})-?([0-9a-f]{4})-?([0-9a-f]{4})", re.I)
 
 
 def family_from_url(url: str | None) -> str | None:
-    if not url:
-        return None
-    host = (urlparse(url).hostname or "").lower()
-    for suffix, family in _HOSTS:
-        if host == suffix or host.endswith("." + suffix):
-            return family
-    return None
+    return sites.family_of_url(url)
 
 
 # What a page says of itself (the CMS's <meta name="Url">, SiteDomain, SiteName,
@@ -57,8 +38,6 @@ _OWN_SITE = re.compile(r"<meta\s+name=[\"']?(?:Url|SiteDomain)[\"']?\s+content=[
 _OWN_NAME = re.compile(
     r"<title[^>]*>([^<]*)|<meta\s+name=[\"']?SiteName[\"']?\s+content=[\"']([^\"']+)", re.I
 )
-_MFA_NAMES = ("中华人民共和国外交部", "Ministry of Foreign Affairs of the People's Republic of China")
-_SITE_NAMES = (("国务院新闻办", "scio"), ("海关总署", "gac"))  # <meta name="SiteName"> of the Chinese sites
 
 
 def family_from_markers(head: bytes) -> str:
@@ -70,32 +49,16 @@ def family_from_markers(head: bytes) -> str:
         if family is not None:
             return family
     names = " ".join(a or b for a, b in _OWN_NAME.findall(top))
-    if any(n in names for n in _MFA_NAMES) or "News_Body_Txt_A" in text:
+    for s in sites.SITES:
+        if any(n in names for n in s.own_names):
+            return s.family
+    if "News_Body_Txt_A" in text:  # the MFA CMS's body, in both languages
         return "mfa"
-    site_names = " ".join(b for _, b in _OWN_NAME.findall(top))
-    for site_name, family in _SITE_NAMES:
-        if site_name in site_names:
-            return family
-    if (
-        "enpcontent" in text
-        or "scio.gov.cn" in text
-        or re.search(r"^\s*(Speakers?|Chairperson)\s*:", text, re.M)
-    ):
-        return "scio"
-    if "container_txt" in text or "china.org.cn" in text:
-        return "chinaorg"
-    if (
-        "customs.gov.cn" in text
-        or "Home|中文站" in text
-        or "General Administration of Customs of the People" in text
-    ):
-        return "gac"
-    if (
-        "fmprc.gov.cn" in text
-        or "mfa.gov.cn" in text
-        or re.search(r"Foreign Ministry Spokesperson|外交部发言人", text)
-    ):
-        return "mfa"
+    for s in sites.SITES:
+        if any(m in text for m in (*s.markers, *s.hosts)) or (
+            s.marker_pattern and s.marker_pattern.search(text)
+        ):
+            return s.family
     return "text"
 
 
@@ -116,25 +79,8 @@ class Group:
     missing: tuple[int, ...] = ()  # pages known to exist that could not be fetched
 
 
-# Sites whose `content_<id>` numbers are unique across the whole site.
-_SITE_WIDE_IDS = ("scio", "chinaorg")
-
-
 def transcript_key(family: str, url: str) -> str:
-    """The same key for every page of a transcript: the URL without its `_<n>` page suffix.
-
-    On the SCIO and china.org.cn sites the content id alone names a transcript,
-    wherever it is served (desktop, mobile `/m/`, http or https, a mirror), and
-    it is the briefing's id: copies of one transcript are one group, never two
-    briefings overwriting each other.
-    """
-    name = PurePosixPath(urlparse(url).path).name
-    m = _PAGE.search(name)
-    if m and family in _SITE_WIDE_IDS:
-        return f"{family}:content_{m.group('id')}"
-    if m and family == "text":
-        return f"{family}:{url[: url.rfind(name)]}content_{m.group('id')}"
-    return f"{family}:{url}"
+    return sites.transcript_key(family, url)
 
 
 def page_slot(page: RawPage, family: str) -> tuple[str, int]:
@@ -148,36 +94,19 @@ def page_slot(page: RawPage, family: str) -> tuple[str, int]:
 
 def _slot(page: RawPage, family: str) -> tuple[str, int]:
     if page.transcript and page.page:
-        return transcript_key(family, page.transcript), page.page
+        return sites.transcript_key(family, page.transcript), page.page
     if zh_slot := scio_zh.page_slot(family, page.url, page.path):
-        return zh_slot
-    name = PurePosixPath(urlparse(page.url).path).name if page.url else PurePosixPath(page.path).name
-    m = _GAC_PAGE.search(name) if family == "gac" else None
-    if m:
-        # A later page of a customs speech, `<uuid>_2.html`: it joins `<uuid>.html`, URL or file.
-        first = page.url or page.path
-        cut = first.rfind(m.group(0))
-        return f"{family}:{first[:cut]}{m.group('uuid')}{m.group('ext')}", int(m.group("n"))
-    m = _PAGE.search(name) or _PAGE.search(PurePosixPath(page.path).name)
-    if m and family in ("scio", "chinaorg", "text"):
-        n = int(m.group("n") or 1)
-        if page.url:
-            return transcript_key(family, page.url), n
-        if family in _SITE_WIDE_IDS:
-            return f"{family}:content_{m.group('id')}", n  # the same key its fetched copies have
-        return f"{family}:{PurePosixPath(page.path).parent}:{m.group('id')}", n
-    return f"{family}:{page.url or page.path}", 1
-
-
-def group(pages: list[RawPage], forced: str | None = None) -> list[Group]:
-    """Pages of the same transcript together, in reading order; first-seen order kept."""
-    groups: dict[str, tuple[str, dict[int, RawPage]]] = {}
-    for page in map(with_own_url, pages):
-        family = family_of(page, forced)
-        key, n = page_slot(page, family)
-        fam, slots = groups.setdefault(key, (family, {}))
-        slots.setdefault(n, page)
-    return [Group(k, fam, tuple(sorted(slots.items()))) for k, (fam, slots) in groups.items()]
+        return zh_slot  # the Chinese SCIO site's `t<date>_<n>_<k>.html`: page k+1
+    named = sites.read_name(family, sites.page_name(page.url or page.path))
+    if named is None and page.url:
+        named = sites.read_name(family, sites.page_name(page.path))
+    if named is None or not named.document.paged:
+        return f"{family}:{page.url or page.path}", 1
+    if page.url:
+        return sites.transcript_key(family, page.url), named.page
+    if sites.site(family).site_wide_ids:
+        return f"{family}:content_{named.id}", named.page  # the same key its fetched copies have
+    return f"{family}:{PurePosixPath(page.path).parent}:{named.id}", named.page
 
 
 def briefing_id(family: str, first: RawPage, text_digest: str) -> tuple[str, str]:
@@ -201,16 +130,9 @@ def briefing_id(family: str, first: RawPage, text_digest: str) -> tuple[str, str
 
 
 def url_id(family: str, url: str) -> str:
-    name = PurePosixPath(urlparse(url).path).name
-    m = _PAGE.search(name)
-    if m and family in _SITE_WIDE_IDS:
-        return f"{family}-{m.group('id')}"
-    m = _NODE.search(name)
-    if m and family == "scio":
-        return f"scio-node-{m.group('id')}"  # a briefing hub page: the node is the briefing
-    m = _MFA_ID.match(name)
-    if m and family == "mfa":
-        return f"mfa-{m.group('id')}"
+    bid = sites.briefing_id_of_url(family, url)
+    if bid is not None:
+        return bid
     m = _UUID.search(url)
     if m and family == "gac":
         return "gac-" + "".join(m.groups()).lower()[:12]
@@ -265,15 +187,6 @@ def with_own_url(page: RawPage) -> RawPage:
 _ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,99}\Z")
 
 
-_READERS = {
-    "scio": scio.read_scio,
-    "chinaorg": scio.read_chinaorg,
-    "gac": gac.read,
-    "mfa": mfa.read,
-    "text": generic.read,
-}
-
-
 def parse_group(g: Group, entities: Entities) -> Briefing:
     """One transcript's pages -> Briefing. Raises Rejected with the reason."""
     first = g.pages[0][1]
@@ -292,11 +205,13 @@ def parse_group(g: Group, entities: Entities) -> Briefing:
             "(letters, digits, '.', '_' and '-', at most 100)",
             first.path,
         )
-    reader = _READERS[g.family]
+    site = sites.site(g.family)
+    parser = importlib.import_module(f"{__name__}.{site.parser}")  # the parsers load when first used
+    reader = getattr(parser, site.reader)
     texts = [reader(page, n) for n, page in g.pages]
     digest = text_digest(texts[0])
     bid, origin = briefing_id(g.family, first, digest)
-    builder = _BUILDERS.get(g.family)
+    builder = getattr(parser, site.builder) if site.builder else None
     if builder is not None:
         b = builder(bid, texts, entities)
     else:
@@ -310,9 +225,6 @@ def parse_group(g: Group, entities: Entities) -> Briefing:
         origin=origin,
         text_digest=digest,
     )
-
-
-_BUILDERS = {"scio": scio.build, "mfa": mfa.build, "gac": gac.build, "text": generic.build}
 
 
 # Searched in the page's bytes folded to lower case: plain substring tests, no regex over 40 KB.

@@ -15,8 +15,8 @@ from __future__ import annotations
 
 import re
 from dataclasses import replace
-from urllib.parse import urlparse
 
+from .. import sites
 from ..dates import find_date, is_date_line
 from ..html import first, text_of
 from ..labels import Context
@@ -36,8 +36,7 @@ _SITE_NAME = re.compile(
 
 
 def is_chinese_site(url: str | None) -> bool:
-    host = (urlparse(url).hostname or "").lower() if url else ""
-    return host in ("customs.gov.cn", "www.customs.gov.cn")
+    return sites.on_chinese_site("gac", url)
 
 
 def names_chinese_site(page: RawPage) -> bool:

@@ -18,6 +18,7 @@ from dataclasses import replace
 from pathlib import PurePosixPath
 from urllib.parse import urlparse
 
+from .. import sites
 from ..dates import find_date, is_date_line
 from ..html import first, text_of
 from ..labels import Context
@@ -45,8 +46,7 @@ _TRS_PAGE = re.compile(r"^(?P<doc>t\d{8}_\d+)(?:_(?P<k>\d{1,3}))?\.s?html?$", re
 
 
 def is_chinese_site(url: str | None) -> bool:
-    host = (urlparse(url).hostname or "").lower() if url else ""
-    return host in ("scio.gov.cn", "www.scio.gov.cn", "m.scio.gov.cn")
+    return sites.on_chinese_site("scio", url)
 
 
 def page_slot(family: str, url: str | None, path: str) -> tuple[str, int] | None:
