@@ -6,7 +6,8 @@ and only a run that had every page it went for moves it on, so a page that
 failed is asked for again next time. Transcripts listed in the RECHECK_DAYS
 before that day are asked for again with conditional requests (an unchanged
 page costs a 304 or its bytes, and is not written): that is how a transcript
-the site corrects is seen. Crawling, fetching and ingesting are the same
+the site corrects is seen (once a day: a second update on the same day asks
+only for what is missing). Crawling, fetching and ingesting are the same
 functions `briefings crawl` and `briefings ingest` call, called from one place
 (`_crawl`, `_ingest`). A lock file beside the archive keeps two updates from
 overlapping; it is an flock, which the system lets go when its process ends,
@@ -55,6 +56,11 @@ class SourceRun:
     @property
     def fetched(self) -> int:
         return sum(r.fetched for r in self.reports)
+
+    @property
+    def failed(self) -> int:
+        """Pages and listings that could not be had."""
+        return sum(len(r.failed) + len(r.errors) for r in self.reports)
 
     def failures(self) -> list[str]:
         """Each page or listing that could not be had, as a line: what, and why."""
@@ -105,7 +111,7 @@ class UpdateReport:
         """One line: the sources and the day, what was stored, what failed, what the watches found."""
         names = ", ".join(s.source for s in self.sources)
         fetched = sum(s.fetched for s in self.sources)
-        failed = sum(len(s.failures()) for s in self.sources)
+        failed = sum(s.failed for s in self.sources)
         if not self.added and not self.updated:
             what = "nothing new"
         else:
@@ -197,12 +203,16 @@ def window(
 ) -> list[tuple[dt.date, bool]]:
     """The crawls a source needs: (from which listing day, whether to ask again for what is stored).
 
-    From the last update less `recheck` days, asking again; an earlier --since (or a
-    first update's window) adds the days before that, fetching only what is missing."""
-    recheck_from = last - dt.timedelta(days=recheck) if last else None
-    start = since or recheck_from or today - dt.timedelta(days=DEFAULT_DAYS)
-    if recheck_from is None:
-        return [(start, False)]
+    From the last update less `recheck` days, asking again, once a day: a second
+    update on the day of the last one fetches only what is missing. An earlier
+    --since (or a first update's window) adds the days before, fetching only what
+    is missing."""
+    if last is None:
+        return [(since or today - dt.timedelta(days=DEFAULT_DAYS), False)]
+    if last >= today:
+        return [(since or last, False)]
+    recheck_from = last - dt.timedelta(days=recheck)
+    start = since or recheck_from
     if start < recheck_from:
         return [(start, False), (recheck_from, True)]
     return [(start, True)]
