@@ -112,6 +112,7 @@ def test_a_corrected_turn_is_changed_with_its_old_words_and_a_renumbered_one_is_
 ):
     ok("ingest", pages["1780283"], pages["1781773"], db=db_path)
     ok("watch", "add", "hk", '"Hong Kong"', db=db_path)
+    ok("watch", "add", "world", '"No country in the world would tolerate"', db=db_path)
     # The site corrects one answer of May 22, and drops May 18's first exchange, which
     # renumbers the turns after it.
     may18 = pages["1780283"].read_text("utf-8")
@@ -123,13 +124,22 @@ def test_a_corrected_turn_is_changed_with_its_old_words_and_a_renumbered_one_is_
         edited(tmp_path, pages["1780283"], first.group(0), ""),
         db=db_path,
     )
-    found = hits(db_path, "--dry-run")
-    assert [(h["briefing_id"], h["status"]) for h in found] == [("mfa-1781773", "changed")]
+    found = hits(db_path, "hk", "--dry-run")
+    assert [(h["briefing_id"], h["status"], h["matches"]) for h in found] == [
+        ("mfa-1781773", "changed", True)
+    ]
     (hit,) = found
     assert WAS in hit["old_text"] and NOW in hit["text"] and hit["old_text"].replace(WAS, NOW) == hit["text"]
     assert hit["changes"] == [{"old": "in the world", "new": "anywhere"}]
 
-    digest = ok("watch", "run", "--md", "--dry-run", db=db_path).stdout
+    # The watch for the words the site took out shows the turn it had shown, as changed.
+    (away,) = hits(db_path, "world", "--dry-run")
+    assert (away["briefing_id"], away["seq"]) == (hit["briefing_id"], hit["seq"])
+    assert (away["status"], away["matches"], away["old_text"], away["text"]) == (
+        "changed", False, hit["old_text"], hit["text"]
+    )  # fmt: skip
+
+    digest = ok("watch", "run", "hk", "--md", "--dry-run", db=db_path).stdout
     assert "Changed: 2020-05-22, Zhao Lijian (answer), mfa-1781773" in digest
     assert "- was: in the world; now: anywhere" in digest
     html = MarkdownIt().render(digest)

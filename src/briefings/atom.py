@@ -40,7 +40,8 @@ def entry(hit: dict, when: str) -> ET.Element:
     _text(e, "id", hit["id"])
     who = hit["speaker"] or hit["label"] or "Unattributed"
     changed = hit["status"] == "changed"
-    title = f"{'Changed: ' if changed else ''}{who} ({hit['kind']}), {hit['date'] or 'no date'}"
+    status = ("Changed: " if hit["matches"] else "Changed, no longer found: ") if changed else ""
+    title = f"{status}{who} ({hit['kind']}), {hit['date'] or 'no date'}"
     _text(e, "title", title)
     _text(e, "updated", when)
     if hit["url"]:

@@ -5,8 +5,9 @@ archive. What it has shown is kept as (briefing id, digest of the turn's text
 compared loosely): a turn renumbered by a correction elsewhere in its briefing
 is not shown again, and a turn whose words changed is. A hit not shown before
 is `changed` when the archive's change history (changes.py, written by each
-re-ingest) holds the words it replaced, else `new`. A watch starts from what
-the archive holds when it is added.
+re-ingest) holds the words it replaced, else `new`; a turn shown before that a
+correction took out of the watch's reach is `changed` too, with `matches`
+false. A watch starts from what the archive holds when it is added.
 """
 
 from __future__ import annotations
@@ -264,8 +265,10 @@ def run(
     only: set[str] | None = None,
     notes: list[str] | None = None,
 ) -> list[dict]:
-    """The hits of each watch not shown before, oldest first; with `advance`, remembered
-    as shown. `only` keeps to hits in those briefings (what one update brought)."""
+    """The hits of each watch not shown before, newest first, then the turns it showed
+    that a correction has since taken out of its reach (`matches` false); with
+    `advance`, remembered as shown. `only` keeps to those briefings (what one
+    update brought)."""
     db = archive.db
     out: list[dict] = []
     watched = watches(db, names)
@@ -285,30 +288,65 @@ def run(
                 continue
             seen.add((h["briefing_id"], d))  # one briefing's identical turns are one hit
             old = _old_words(db, h["briefing_id"], h["seq"], h["text"])
-            fresh.append(
-                {
-                    "watch": w.name,
-                    "briefing_id": h["briefing_id"],
-                    "seq": h["seq"],
-                    "date": h["date"],
-                    "title": h["title"],
-                    "speaker": h["speaker"],
-                    "label": h["label"],
-                    "kind": h["kind"],
-                    "outlet": h["outlet"],
-                    "text": h["text"],
-                    "url": h["url"],
-                    "status": "changed" if old is not None else "new",
-                    "old_text": old,
-                    "changes": word_changes(old, h["text"]) if old is not None else [],
-                    "digest": d,
-                    "id": entry_id(h["briefing_id"], h["seq"], d),
-                }
-            )
+            fresh.append(_hit(w.name, h, d, old, matches=True))
+        for h, d, old in _edited_away(db, seen, only):
+            seen.add((h["briefing_id"], d))
+            fresh.append(_hit(w.name, h, d, old, matches=False))
         out.extend(fresh)
     if advance:
         remember(archive, [w.name for w in watched], out)
     return out
+
+
+def _hit(watch_name: str, h: dict, d: str, old: str | None, *, matches: bool) -> dict:
+    return {
+        "watch": watch_name,
+        "briefing_id": h["briefing_id"],
+        "seq": h["seq"],
+        "date": h["date"],
+        "title": h["title"],
+        "speaker": h["speaker"],
+        "label": h["label"],
+        "kind": h["kind"],
+        "outlet": h["outlet"],
+        "text": h["text"],
+        "url": h["url"],
+        "status": "changed" if old is not None else "new",
+        "matches": matches,
+        "old_text": old,
+        "changes": word_changes(old, h["text"]) if old is not None else [],
+        "digest": d,
+        "id": entry_id(h["briefing_id"], h["seq"], d),
+    }
+
+
+def _edited_away(db, seen: set[tuple[str, str]], only: set[str] | None):
+    """Turns the watch showed whose words have since changed so that it no longer finds
+    them (a correction took the words it looks for out): (turn, digest, old words)."""
+    shown = {bid for bid, _ in seen}
+    rows = db.execute(
+        "SELECT b.id, c.seq, c.old, c.new FROM changes c JOIN briefings b ON b.pk = c.briefing_pk "
+        "WHERE c.change = 'changed' ORDER BY c.pk"
+    ).fetchall()
+    for bid, seq, old, new in rows:
+        if bid not in shown or (only is not None and bid not in only):
+            continue
+        try:
+            was, became = json.loads(old)["text"], json.loads(new)["text"]
+        except (TypeError, ValueError, KeyError):
+            continue
+        d = digest(became)
+        if (bid, digest(was)) not in seen or (bid, d) in seen:
+            continue
+        turn = db.execute(
+            "SELECT b.id AS briefing_id, t.seq, b.date, b.title, t.speaker, t.label, t.kind, t.outlet, "
+            "t.text, b.url FROM turns t JOIN briefings b ON b.pk = t.briefing_pk WHERE b.id = ? AND t.seq = ?",
+            (bid, seq),
+        ).fetchone()
+        if turn is None or digest(turn[8]) != d:
+            continue  # changed again since: a later row says so
+        keys = ("briefing_id", "seq", "date", "title", "speaker", "label", "kind", "outlet", "text", "url")
+        yield dict(zip(keys, turn)), d, was
 
 
 def remember(archive: Archive, names: list[str], hits: list[dict]) -> None:
@@ -325,6 +363,12 @@ def remember(archive: Archive, names: list[str], hits: list[dict]) -> None:
 
 
 # -- output ------------------------------------------------------------------------------
+
+
+def _status_words(h: dict) -> str:
+    if h["status"] != "changed":
+        return ""
+    return "Changed: " if h["matches"] else "Changed, no longer found by this watch: "
 
 
 def markdown(hits: list[dict], watched: list[Watch], when: str) -> str:
@@ -346,7 +390,7 @@ def markdown(hits: list[dict], watched: list[Watch], when: str) -> str:
         for h in mine:
             who = h["speaker"] or h["label"] or "Unattributed"
             head = f"{h['date'] or 'no date'}, {who} ({h['kind']}), {h['briefing_id']} #{h['seq']}"
-            lines.append(f"### {'Changed: ' if h['status'] == 'changed' else ''}{md_escape(head)}")
+            lines.append(f"### {_status_words(h)}{md_escape(head)}")
             lines.append("")
             lines.append(
                 f"*{md_escape(h['title'] or '(no title)')}*" + (f" <{h['url']}>" if h["url"] else "")
@@ -378,7 +422,8 @@ def table(hits: list[dict]):
     for h in hits:
         where = Text(h["date"] or "")
         where.append(f"\n{h['briefing_id']}#{h['seq']}", style="dim")
-        where.append(f"\n{h['status']}", style="bold" if h["status"] == "changed" else "dim")
+        status = h["status"] if h["matches"] else "changed, no longer found"
+        where.append(f"\n{status}", style="bold" if h["status"] == "changed" else "dim")
         says = Text(h["text"])
         if h["status"] == "changed":
             says = Text()
