@@ -52,6 +52,19 @@ def hits(db, *args) -> list[dict]:
     return json.loads(ok("watch", "run", *args, "--json", db=db).stdout)
 
 
+def test_every_watch_command_has_help_with_an_example():
+    for command in (
+        ["update"],
+        ["watch"],
+        ["watch", "add"],
+        ["watch", "list"],
+        ["watch", "remove"],
+        ["watch", "run"],
+    ):
+        result = CliRunner().invoke(cli, [*command, "-h"])
+        assert result.exit_code == 0 and "Example" in result.stdout, command
+
+
 def test_add_list_remove_and_one_line_errors(pages, db_path):
     ok("ingest", pages["1780283"], db=db_path)
     added = ok("watch", "add", "hk", '"Hong Kong"', "--kind", "answer", db=db_path)
@@ -64,6 +77,7 @@ def test_add_list_remove_and_one_line_errors(pages, db_path):
         (("watch", "run", "nosuch"), 1, "no watch named 'nosuch'"),
         (("watch", "remove", "nosuch"), 1, "no watch named 'nosuch'"),
         (("watch", "run", "--md", "--json"), 2, "choose one of"),
+        (("watch", "add", "neg", "-Taiwan"), 2, "goes after --, as in briefings watch add NAME -- -Taiwan"),
     ]
     for args, code, words in cases:
         result = run(*args, db=db_path)

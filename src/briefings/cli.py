@@ -1609,7 +1609,20 @@ def _watch_errors(f):
     return wrapper
 
 
-@watch.command(name="add", cls=QueryCommand)
+class WatchAddCommand(QueryCommand):
+    """`watch add NAME QUERY`: the hint for a QUERY that starts with '-' names the whole command."""
+
+    def parse_args(self, ctx, args):
+        try:
+            return super().parse_args(ctx, args)
+        except click.BadArgumentUsage as exc:
+            exc.message = exc.message.replace(
+                f"briefings {ctx.info_name} -- ", "briefings watch add NAME -- "
+            )
+            raise
+
+
+@watch.command(name="add", cls=WatchAddCommand)
 @click.argument("name")
 @click.argument("text", metavar="QUERY")
 @query_options
