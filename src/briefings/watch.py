@@ -170,6 +170,8 @@ def add(
     check_name(name)
     if not text.strip():
         raise query.QueryError("empty query: give at least one word to search for")
+    if has_controls(text):
+        raise query.QueryError("a watch's query cannot hold control characters")
     db = archive.db
     if db.execute("SELECT 1 FROM watches WHERE name = ?", (name,)).fetchone():
         raise WatchError(
