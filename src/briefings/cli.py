@@ -1477,6 +1477,329 @@ def verify(quote, speaker, since, until, source, lang, limit, db_path, as_json):
         sys.exit(1)
 
 
+# -- staying current: update and watch ------------------------------------------------------
+
+
+def _base_urls(ctx, param, values):
+    """--base-url SOURCE=URL, repeated: a mirror per source."""
+    out = {}
+    for value in values:
+        source, sep, url = value.partition("=")
+        if not sep or source not in FETCH_SOURCES:
+            raise click.BadParameter(
+                f"{value!r} is not SOURCE=URL with SOURCE one of {', '.join(FETCH_SOURCES)}"
+            )
+        _check_urls([url], f"--base-url {source}=")
+        out[source] = url
+    return out
+
+
+@cli.command(name="update")
+@click.argument("sources", nargs=-1, type=click.Choice(FETCH_SOURCES), metavar="[SOURCE]...")
+@click.option(
+    "--since",
+    callback=_date_callback(False),
+    metavar="DATE",
+    help="Crawl listings from this day (default: the last update less --recheck days; "
+    "on a first update, the last 30 days).",
+)
+@click.option(
+    "--recheck",
+    type=click.IntRange(0, 366),
+    default=7,
+    show_default=True,
+    metavar="DAYS",
+    help="Ask again for the transcripts listed this many days before the last update, "
+    "to see corrections (conditional requests).",
+)
+@click.option(
+    "--today",
+    callback=_date_callback(False),
+    metavar="DATE",
+    help="Update as of this day: listings dated after it wait (to replay a mirror of a past day).",
+)
+@click.option(
+    "--base-url",
+    "base_urls",
+    multiple=True,
+    metavar="SOURCE=URL",
+    callback=_base_urls,
+    help="Crawl a mirror of SOURCE at URL instead of the live site; repeat for more sources.",
+)
+@click.option("-q", "--quiet", is_flag=True, help="Print nothing when every page was had.")
+@raw_dir_option
+@rate_option
+@timeout_option
+@insecure_option
+@db_option
+@json_option
+@handle_errors
+def update_(
+    sources, since, recheck, today, base_urls, quiet, raw_dir, rate, timeout, insecure_http, db_path, as_json
+):
+    """Crawl, fetch and ingest what each source published since the last update.
+
+    With no SOURCE, every source. Prints one line: the new briefings, the
+    updated ones, the pages fetched and failed, and what the watches found
+    in them (`briefings watch run` shows those). Each page that could not be
+    had is a line on stderr, and the exit status is 1; the next update asks
+    for it again. Two updates of one archive never overlap: a second one
+    says so and exits 1.
+
+    \b
+    Examples:
+      briefings update
+      briefings update mfa --since 2020-06-01
+      briefings update -q        # from cron: silent unless a page failed
+      briefings update mfa --base-url mfa=http://127.0.0.1:8000 --json
+    """
+    import datetime as dt
+
+    from . import update as updating
+
+    sources = sources or FETCH_SOURCES
+    since = dt.date.fromisoformat(since) if since else None
+    today = dt.date.fromisoformat(today) if today else None
+    if since and today and since > today:
+        raise click.UsageError("--since is after --today")
+    entities = load_entities(db_path)
+    try:
+        with updating.locked(db_path), open_archive(db_path, write=True) as archive:
+            report = updating.update(
+                archive,
+                sources,
+                entities=entities,
+                raw_dir=raw_dir,
+                since=since,
+                today=today,
+                recheck=recheck,
+                base_urls=base_urls,
+                rate=rate,
+                timeout=timeout,
+                insecure_http=insecure_http,
+            )
+    except updating.Busy as exc:
+        raise click.ClickException(str(exc)) from None
+    except ValueError as exc:  # a window crawl refuses (--today before the last update)
+        raise click.UsageError(str(exc)) from None
+    if as_json:
+        emit(render.dumps(report.to_dict()))
+    else:
+        for line in report.failures():
+            click.echo(printable(line), err=True)
+        if not (quiet and report.ok):
+            click.echo(report.summary())
+    if not report.ok:
+        sys.exit(1)
+
+
+class WatchGroup(click.Group):
+    command_class = TextCommand
+
+
+@cli.group(cls=WatchGroup)
+def watch():
+    """Saved searches, and what is new for each since it last ran.
+
+    \b
+    Examples:
+      briefings watch add hk '"Hong Kong"' --speaker "Zhao Lijian"
+      briefings watch list
+      briefings watch run --md
+      briefings watch run hk --atom hk.xml
+      briefings watch remove hk
+    """
+
+
+def _watch_errors(f):
+    @functools.wraps(f)
+    def wrapper(*args, **kwargs):
+        from .watch import WatchError
+
+        try:
+            return f(*args, **kwargs)
+        except WatchError as exc:
+            raise click.ClickException(str(exc)) from None
+
+    return wrapper
+
+
+class WatchAddCommand(QueryCommand):
+    """`watch add NAME QUERY`: the hint for a QUERY that starts with '-' names the whole command."""
+
+    def parse_args(self, ctx, args):
+        try:
+            return super().parse_args(ctx, args)
+        except click.BadArgumentUsage as exc:
+            exc.message = exc.message.replace(
+                f"briefings {ctx.info_name} -- ", "briefings watch add NAME -- "
+            )
+            raise
+
+
+@watch.command(name="add", cls=WatchAddCommand)
+@click.argument("name")
+@click.argument("text", metavar="QUERY")
+@query_options
+@db_option
+@json_option
+@handle_errors
+@_watch_errors
+def watch_add(name, text, filters, raw, db_path, as_json):
+    """Save QUERY, with its filters, as the watch NAME.
+
+    The query and filters are those of `search`. What the archive holds now
+    counts as seen: `watch run` shows what comes after.
+
+    \b
+    Examples:
+      briefings watch add hk '"Hong Kong"'
+      briefings watch add reuters-taiwan 'Taiwan outlet:Reuters kind:question'
+      briefings watch add huawei 华为 --lang zh
+    """
+    from . import watch as watching
+
+    notes: list[str] = []
+    with open_archive(db_path, write=True) as archive:
+        w, n = watching.add(
+            archive, name, text, filters, raw=raw, entities=load_entities(db_path), notes=notes
+        )
+    for note in notes:
+        click.echo(f"note: {note}", err=True)
+    if as_json:
+        emit(render.dumps({**w.to_dict(), "matching": n}))
+    else:
+        click.echo(
+            f"watch {w.name} saved: {n} turn{'s' if n != 1 else ''} match now; "
+            f"`briefings watch run {w.name}` shows what comes after"
+        )
+
+
+@watch.command(name="list")
+@db_option
+@json_option
+@handle_errors
+def watch_list(db_path, as_json):
+    """The saved watches, with their queries and when each last ran.
+
+    \b
+    Example:
+      briefings watch list --json
+    """
+    from . import watch as watching
+
+    with reading(db_path) as archive:
+        found = [(w, watching.seen_count(archive.db, w.name)) for w in watching.watches(archive.db)]
+    if as_json:
+        emit(render.dumps([{**w.to_dict(), "seen": n} for w, n in found]))
+        return
+    if not found:
+        click.echo("No watches; add one with `briefings watch add NAME QUERY`.")
+        return
+    for w, n in found:
+        click.echo(f"{w.name}\t{w.described()}\tlast run {w.last_run or 'never'}, {n} turns seen")
+
+
+@watch.command(name="remove")
+@click.argument("name")
+@db_option
+@json_option
+@handle_errors
+@_watch_errors
+def watch_remove(name, db_path, as_json):
+    """Delete the watch NAME and what it has seen.
+
+    \b
+    Example:
+      briefings watch remove hk
+    """
+    from . import watch as watching
+
+    with open_archive(db_path, write=True) as archive:
+        w = watching.remove(archive, name)
+    if as_json:
+        emit(render.dumps({"removed": w.to_dict()}))
+    else:
+        click.echo(f"removed watch {w.name}")
+
+
+@watch.command(name="run")
+@click.argument("name", required=False)
+@click.option("--md", "as_md", is_flag=True, help="Print a Markdown digest (nothing when nothing is new).")
+@click.option("--nl", "as_nl", is_flag=True, help="Print newline-delimited JSON, one hit a line.")
+@click.option(
+    "--atom",
+    type=click.Path(dir_okay=False, path_type=Path),
+    metavar="FILE",
+    help="Add the hits to the Atom feed FILE (made if absent; earlier entries kept).",
+)
+@click.option("--dry-run", is_flag=True, help="Show the hits without remembering them as seen.")
+@db_option
+@json_option
+@handle_errors
+@_watch_errors
+def watch_run(name, as_md, as_nl, atom, dry_run, db_path, as_json):
+    """The hits of each watch (or NAME's) that are new since it last ran: new turns, and
+    turns whose words changed, with the words they replaced. Then remembers them.
+
+    \b
+    Examples:
+      briefings watch run
+      briefings watch run hk --json
+      briefings watch run --md | mail -s "briefings" me@example.org
+      briefings watch run --atom watches.xml
+    """
+    from . import watch as watching
+
+    chosen = [n for n, on in (("--json", as_json), ("--nl", as_nl), ("--md", as_md)) if on]
+    if len(chosen) > 1:
+        raise click.UsageError(f"choose one of {' and '.join(chosen)}")
+    notes: list[str] = []
+    with open_archive(db_path, write=True) as archive:
+        names = [name] if name else None
+        watched = watching.watches(archive.db, names)
+        hits = watching.run(archive, names, entities=load_entities(db_path), advance=False, notes=notes)
+        when = watching.now()
+        if atom is not None:
+            from . import atom as feeds
+
+            if name:
+                feed_id, title = watching.TAG + "watch/" + quote_tag(name), f"briefings: watch {name}"
+            else:
+                feed_id, title = watching.TAG + "watches", "briefings: watches"
+            try:
+                entries = feeds.write(atom, hits, when, title, feed_id)
+            except feeds.FeedError as exc:
+                raise click.ClickException(printable(str(exc))) from None
+            if hits:
+                n = len(hits)
+                click.echo(
+                    f"wrote {shown(atom)}: {n} hit{'s' if n != 1 else ''} added, {entries} entries in all",
+                    err=True,
+                )
+        if as_json:
+            emit(render.dumps(hits))
+        elif as_nl:
+            click.echo(render.ndjson(hits), nl=False)
+        elif as_md:
+            click.echo(watching.markdown(hits, watched, when), nl=False)
+        elif atom is None:
+            if hits:
+                render.console().print(watching.table(hits))
+            else:
+                click.echo("No new hits.")
+        if not dry_run:
+            watching.remember(archive, [w.name for w in watched], hits)
+    for note in notes:
+        click.echo(f"note: {note}", err=True)
+
+
+def quote_tag(name: str) -> str:
+    from urllib.parse import quote
+
+    return quote(name, safe="-._~")
+
+
 def main() -> None:  # pragma: no cover - the console script entry point
     cli(prog_name="briefings")
 

@@ -23,7 +23,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from . import screen
-from .jsonl import StoredReject, is_jsonl
+from .jsonl import StoredReject, StoredWatch, is_jsonl
 from .jsonl import read as read_jsonl
 from .models import Briefing, RawPage, Rejected
 from .people import Entities
@@ -522,6 +522,8 @@ def _ingest_jsonl(path: Path, archive: Archive, report: IngestReport) -> None:
                 if isinstance(item, Rejected):
                     report.pages += 1
                     _rejected(report, archive, item.path, item.reason)
+                elif isinstance(item, StoredWatch):
+                    item.restore(archive)
                 elif isinstance(item, StoredReject):
                     archive.record_reject(item.path, item.reason, item.at)
                     report.rejects_recorded += 1  # written: a stop after it must not say nothing changed

@@ -7,7 +7,7 @@ restore needs: each participant's printed `label`, the briefing's
 restored briefing unchanged) and its `changes`, the history of what
 re-ingesting it changed (researchers cite it, and no raw page holds it).
 After the briefings come the archive's rejected pages, one line each:
-`{"type": "reject", "path", "reason", "at"}`. `briefings ingest FILE.jsonl`
+`{"type": "reject", "path", "reason", "at"}`, then its watches (`"type": "watch"`). `briefings ingest FILE.jsonl`
 reads it back through the same `Archive.save` as any page, one briefing per
 transaction. A line that is neither is rejected with its line number and the
 rest go on, as for pages.
@@ -21,13 +21,16 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO
+from typing import IO, TYPE_CHECKING
 
 import sqlite_utils
 
 from . import query
 from .models import SOURCES, TURN_KINDS, Briefing, Participant, Rejected, Turn
 from .store import CHANGE_KEYS, ArchiveError, damaged_briefing
+
+if TYPE_CHECKING:
+    from .watch import Watch
 
 SUFFIX = ".jsonl"
 
@@ -82,6 +85,7 @@ def records(db: sqlite_utils.Database, unreadable: list[tuple[str, str]] | None 
                 unreadable.append((f"rejects row {pk}", error))
                 continue
             yield {"type": "reject", "path": path, "reason": reason, "at": at}
+        yield from _watch_records(db)
     finally:
         if own and conn.in_transaction:
             conn.execute("ROLLBACK")
@@ -140,7 +144,7 @@ def write(
         fh.write(line(record))
         if record.get("type") == "reject":
             rejects += 1
-        else:
+        elif record.get("type") != "watch":
             n += 1
     return n, rejects
 
@@ -270,6 +274,64 @@ class StoredReject:
     at: str | None
 
 
+# -- watches ---------------------------------------------------------------------
+# After the rejected pages, one line per watch (watch.py): `{"type": "watch", "name",
+# "query", "filters", "raw", "created", "last_run", "seen"}`, `seen` being the
+# [briefing id, text digest] of each turn it has shown, so that a restored watch
+# shows nothing again.
+
+
+def _watch_records(db) -> Iterator[dict]:
+    from . import watch
+
+    if "watches" in db.table_names():
+        yield from watch.backup_records(db)
+
+
+@dataclass(frozen=True)
+class StoredWatch:
+    """A watch from a backup, with what it had shown."""
+
+    watch: Watch
+    seen: tuple[tuple[str, str], ...]
+
+    def restore(self, archive) -> bool:
+        """Store it, unless the archive has a watch of that name already (then False)."""
+        from .watch import save_watch
+
+        with archive.transaction() as conn:
+            return save_watch(conn, self.watch, self.seen)
+
+
+def _to_watch(d: dict) -> StoredWatch:
+    from .watch import Watch, WatchError, check_name, to_filters
+
+    name, text = _str(d, "name") or "", _str(d, "query") or ""
+    try:
+        check_name(name)
+    except WatchError as exc:
+        raise ValueError(str(exc)) from None
+    if not text.strip():
+        raise ValueError("a watch with an empty query")
+    raw = d.get("raw", False)
+    if not isinstance(raw, bool):
+        raise ValueError("'raw' must be true or false")
+    seen = []
+    for pair in _list(d, "seen"):
+        if not (isinstance(pair, list) and len(pair) == 2 and all(isinstance(x, str) for x in pair)):
+            raise ValueError("'seen' must list [briefing id, digest] pairs")
+        seen.append((pair[0], pair[1]))
+    w = Watch(
+        name,
+        text,
+        to_filters(d.get("filters", {})),
+        raw,
+        _str(d, "created", optional=True),
+        _str(d, "last_run", optional=True),
+    )
+    return StoredWatch(w, tuple(seen))
+
+
 def _history(d: dict) -> tuple[dict, ...]:
     out = []
     for c in _list(d, "changes"):
@@ -288,10 +350,12 @@ def _history(d: dict) -> tuple[dict, ...]:
     return tuple(out)
 
 
-def to_record(d: object) -> Restored | StoredReject:
+def to_record(d: object) -> Restored | StoredReject | StoredWatch:
     """A line's object -> what it restores. Raises ValueError saying what is wrong."""
     if isinstance(d, dict) and d.get("type") == "reject":
         return StoredReject(_str(d, "path"), _str(d, "reason"), _str(d, "at", optional=True))
+    if isinstance(d, dict) and d.get("type") == "watch":
+        return _to_watch(d)
     return Restored(to_briefing(d), _history(d), _links(d))
 
 
@@ -314,7 +378,7 @@ def _links(d: dict) -> tuple | None:
     return other["id"], [(tuple(mine), theirs, scores[theirs]) for theirs, mine in groups.items()]
 
 
-def read(path: str | Path) -> Iterator[Restored | StoredReject | Rejected]:
+def read(path: str | Path) -> Iterator[Restored | StoredReject | StoredWatch | Rejected]:
     """Each line of a JSONL file as what it restores, or Rejected("line N: why", path:N).
 
     Streams: memory does not grow with the file. Raises OSError if it cannot be read."""

@@ -25,7 +25,7 @@ from .models import Briefing, Rejected
 from .sqlite import sqlite3
 from .text import han_grams, has_controls, has_han, loose, strip_controls
 
-SCHEMA_VERSION = 8
+SCHEMA_VERSION = 9
 APPLICATION = "briefings"
 
 # FTS5 settings as data: Porter stemming over unicode61 word splitting, with
@@ -236,9 +236,35 @@ _V8 = [
     "CREATE INDEX briefings_counterpart_url ON briefings(counterpart_url)",
 ]
 
+# Version 9: staying current (see update.py and watch.py). Saved searches, each with
+# the query and filters as typed; the turns each has shown, as (briefing id, digest of
+# the text compared loosely), so a turn renumbered by a correction is not shown again
+# and one whose words changed is; and per source, the day its last whole update ran to.
+_V9 = [
+    """CREATE TABLE watches (
+        pk INTEGER PRIMARY KEY,
+        name TEXT NOT NULL UNIQUE,
+        query TEXT NOT NULL,
+        filters TEXT NOT NULL DEFAULT '{}',
+        created TEXT NOT NULL,
+        last_run TEXT
+    )""",
+    """CREATE TABLE watch_seen (
+        watch_pk INTEGER NOT NULL REFERENCES watches(pk),
+        briefing_id TEXT NOT NULL,
+        digest TEXT NOT NULL,
+        PRIMARY KEY (watch_pk, briefing_id, digest)
+    )""",
+    """CREATE TABLE updates (
+        source TEXT PRIMARY KEY,
+        last_day TEXT NOT NULL,
+        at TEXT NOT NULL
+    )""",
+]
+
 # Each entry takes the archive from version i to i + 1: SQL statements, or a function of the
 # connection for what SQL alone cannot compute (FILLS, below, adds what Python derives).
-MIGRATIONS: list[list] = [_V1, _V2, _V3, _V4, _V5, _V6, _V7, _V8]
+MIGRATIONS: list[list] = [_V1, _V2, _V3, _V4, _V5, _V6, _V7, _V8, _V9]
 
 
 # How stored text is decoded: strictly, as the driver does, but a value that is not
