@@ -15,9 +15,9 @@ from pathlib import Path
 import click
 
 from . import __version__, export, query, render
+from .files import Refused, broken_link, new_file, not_a_regular_file, shown, write_new_file
 from .models import TURN_KINDS
 from .people import Entities
-from .raw import broken_link, shown
 from .sites import FAMILIES, FETCHABLE, LANGUAGES  # the records only: .sources would load parsers
 from .sqlite import sqlite3
 from .store import Archive, ArchiveError
@@ -97,6 +97,8 @@ def handle_errors(f):
     def wrapper(*args, **kwargs):
         try:
             return f(*args, **kwargs)
+        except Refused as exc:
+            raise click.ClickException(str(exc)) from None
         except (ArchiveError, OSError) as exc:
             message = (
                 str(exc)
@@ -214,34 +216,6 @@ class OutputPath(click.Path):
         if not_file:
             self.fail(not_file, param, ctx)
         return super().convert(value, param, ctx)
-
-
-def not_a_regular_file(path) -> str | None:
-    """Why an export may not go to this path, if something other than a file or a
-    symbolic link is there. Renamed onto, a device (even /dev/null, as root), a named
-    pipe or a socket would be replaced by a regular file; written through, a pipe
-    would block and a device take what it should not. Neither is what was asked."""
-    import stat
-
-    try:
-        mode = os.lstat(path).st_mode
-    except OSError:
-        return None  # nothing there (or nothing we may see): the write says what is wrong
-    if stat.S_ISREG(mode) or stat.S_ISLNK(mode):
-        return None
-    kind = (
-        "a named pipe (FIFO)"
-        if stat.S_ISFIFO(mode)
-        else "a socket"
-        if stat.S_ISSOCK(mode)
-        else "a device"
-        if stat.S_ISCHR(mode) or stat.S_ISBLK(mode)
-        else "not a regular file"
-    )
-    return (
-        f"{shown(path)} is {kind}: -o writes regular files only, and nothing was changed "
-        "(use -o - or leave -o out for standard output)"
-    )
 
 
 # -- commands --------------------------------------------------------------
@@ -1224,78 +1198,6 @@ def quality(paths, source, limit, db_path, as_json):
         first = report.damaged[0][1]
         more = f" (and {len(report.damaged) - 1} more, listed above)" if len(report.damaged) > 1 else ""
         raise click.ClickException(f"{first}{more}")
-
-
-def write_new_file(path: Path, text: str, force: bool) -> None:
-    """Write exactly this path, whole or not at all; refuse to replace a file unless forced."""
-    with new_file(path, force) as fh:
-        fh.write(text)
-
-
-def _exists(path: Path) -> click.ClickException:
-    return click.ClickException(f"{shown(path)} exists; use --force to overwrite it")
-
-
-@contextlib.contextmanager
-def new_file(path: Path, force: bool):
-    """A file to write that appears at exactly this path whole, or not at all.
-
-    The text goes to a hidden temporary file in the same folder, synced, and
-    is then renamed onto the path: a full disk or a kill part way leaves the
-    old file (or none) under the name, never part of the new one, and the
-    temporary file is removed on any error. Without `force` nothing is
-    replaced: the file is given its name by a hard link, which fails if the
-    name is taken. A symbolic link at the path is replaced itself (with
-    `force`), never written through."""
-    not_file = not_a_regular_file(path)
-    if not_file:
-        raise click.ClickException(not_file)
-    if os.path.lexists(path) and not force:
-        if path.is_symlink() and not path.exists():
-            raise click.ClickException(
-                f"{shown(path)} is a symbolic link to {shown(os.readlink(path))}, which does "
-                "not exist; use --force to replace the link, or give another name"
-            )
-        raise _exists(path)
-    import tempfile  # here, not at the top: only export -o needs it, and every command would pay
-
-    folder = path.parent
-    try:
-        fd, tmp = tempfile.mkstemp(dir=folder, prefix=f".{path.name}.", suffix=".part")
-    except OSError as exc:
-        reason = (
-            f"its folder {shown(folder)} does not exist" if not folder.is_dir() else exc.strerror or str(exc)
-        )
-        raise click.ClickException(f"cannot write {shown(path)}: {reason}") from None
-    replaced = os.path.lexists(path)
-    try:
-        mask = os.umask(0)
-        os.umask(mask)
-        os.fchmod(fd, 0o666 & ~mask)  # mkstemp's file is private; an export is an ordinary file
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
-            yield fh
-            fh.flush()
-            os.fsync(fh.fileno())
-        if force:
-            not_file = not_a_regular_file(path)  # made while the export was written
-            if not_file:
-                raise click.ClickException(not_file)
-            os.replace(tmp, path)
-        else:
-            try:
-                os.link(tmp, path)
-            except FileExistsError:
-                raise _exists(path) from None
-            except OSError:  # a file system without hard links
-                if os.path.lexists(path):
-                    raise _exists(path) from None
-                os.rename(tmp, path)
-    except OSError as exc:
-        kept = "the file there is as it was" if replaced else "nothing was written there"
-        raise click.ClickException(f"cannot write {shown(path)}: {exc.strerror or exc}; {kept}") from None
-    finally:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(tmp)
 
 
 @cli.command()

@@ -23,19 +23,17 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from . import screen
+from .files import NOT_UTF8_NAME, not_a_page, shown
 from .jsonl import StoredReject, StoredWatch, is_jsonl
 from .jsonl import read as read_jsonl
 from .models import Briefing, RawPage, Rejected
 from .people import Entities
 from .raw import (
     MANIFEST,
-    NOT_UTF8_NAME,
     failed_pages,
     iter_manifest,
     iter_page_files,
     load_page,
-    not_a_page,
-    shown,
 )
 from .sources import Group, family_of, page_slot, parse_group, transcript_key, with_own_url
 from .sqlite import sqlite3

@@ -18,13 +18,11 @@ Later lines for the same file win, so a refetch simply appends.
 from __future__ import annotations
 
 import contextlib
-import errno
 import hashlib
 import json
 import os
 import re
 import shutil
-import stat
 from collections.abc import Iterable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -95,60 +93,6 @@ def append_manifest(folder: Path, entry: dict) -> None:
         fh.write(line)
         fh.flush()
         os.fsync(fh.fileno())
-
-
-def shown(path) -> str:
-    """A path as messages and the archive print it: as it is when its name is text, else
-    the repr of its bytes (b'raw/\\xff.html'), which any terminal shows and which says
-    what the bytes are. A name that is not UTF-8 reaches Python as lone surrogates,
-    which neither SQLite nor an output stream takes."""
-    text = os.fspath(path)
-    try:
-        text.encode("utf-8")
-    except UnicodeEncodeError:
-        return repr(os.fsencode(text))
-    return text
-
-
-NOT_UTF8_NAME = "its name is not UTF-8; rename it to ingest it (the archive records each page by its path)"
-
-
-def broken_link(path) -> tuple[str, str] | None:
-    """("loop" or "dangling", where it leads) for a symbolic link that leads to no file; else None."""
-    if not os.path.islink(path) or os.path.exists(path):
-        return None
-    target = os.readlink(path)
-    try:
-        os.stat(path)
-    except OSError as exc:
-        if exc.errno == errno.ELOOP:
-            return "loop", target
-    return "dangling", target
-
-
-def not_a_page(path: Path) -> str | None:
-    """Why a path from the command line or a folder walk cannot be read as a page, if it cannot."""
-    try:
-        mode = os.stat(path).st_mode
-    except OSError as exc:
-        link = broken_link(path)
-        if link and link[0] == "loop":
-            return f"cannot read: a loop of symbolic links ({link[1]})"
-        if link:
-            return f"cannot read: a symbolic link to {link[1]}, which does not exist"
-        return f"cannot read: {exc.strerror or exc}"
-    if stat.S_ISREG(mode):
-        return None
-    kind = (
-        "a named pipe (FIFO)"
-        if stat.S_ISFIFO(mode)
-        else "a socket"
-        if stat.S_ISSOCK(mode)
-        else "a device"
-        if stat.S_ISCHR(mode) or stat.S_ISBLK(mode)
-        else "not a file"
-    )
-    return f"not a regular file but {kind}; not read"
 
 
 def _is_page_file(path: Path) -> bool:
