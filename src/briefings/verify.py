@@ -30,13 +30,15 @@ from rapidfuzz.distance import Indel, Levenshtein
 
 from . import query
 from .store import HAN_INDEX
+from .text import HAN_RUN, strip_controls
 
 VERBATIM, CLOSE, PARAPHRASE, NOT_FOUND = "verbatim", "close", "paraphrase", "not found"
 VERDICT_ORDER = {VERBATIM: 0, CLOSE: 1, PARAPHRASE: 2, NOT_FOUND: 3}
 
-CJK = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
+# One Chinese character, as the Chinese index reads them (text.HAN_RUN without its "+").
+HAN = re.compile(HAN_RUN.pattern.removesuffix("+"))
 # A token is one Chinese character or a run of other letters and digits.
-TOKEN = re.compile(rf"[{CJK}]|[^\W_{CJK}]+")
+TOKEN = re.compile(rf"{HAN.pattern}|(?:(?!{HAN.pattern})[^\W_])+")
 # "...", ". . .", "…", "……", "[...]" join pieces cut from one passage.
 ELLIPSIS = re.compile(r"\[?\s*(?:\.\s*\.\s*\.|…+|⋯+)\s*\]?")
 
@@ -86,7 +88,7 @@ def fold(word: str) -> str:
 def language(text: str) -> str:
     """zh when Chinese characters are at least a third of the quote's letters."""
     letters = [c for c in text if c.isalnum()]
-    cjk = sum(1 for c in letters if re.match(f"[{CJK}]", c))
+    cjk = sum(1 for c in letters if HAN.match(c))
     return "zh" if letters and cjk * 3 >= len(letters) else "en"
 
 
@@ -222,18 +224,11 @@ def _sensitive(word: str) -> bool:
     return any(c.isdigit() for c in word) or fold(word) in NEGATIONS
 
 
-def _capitalised(tokens: Tokens, i: int) -> bool:
-    """A capitalised word that does not open a sentence: a name."""
-    a, b = tokens.spans[i]
-    word = tokens.text[a:b]
-    if not word[:1].isupper():
-        return False
-    before = tokens.text[:a].rstrip()
-    return bool(before) and before[-1] not in ".?!:\"'“‘(\n"
-
-
 def _edits(found: Found) -> tuple[int, bool]:
-    """How many tokens differ, and whether any of them is a name, a number or a negation."""
+    """How many tokens differ, and whether any of them is a name, a number or a negation.
+
+    Any capitalised word counts as a name, at the start of a sentence too: a real sentence
+    with China put for France ("France attaches high importance...") is not a small edit."""
     count, heavy = 0, False
     turn = found.tokens
     for part in found.parts:
@@ -244,18 +239,12 @@ def _edits(found: Found) -> tuple[int, bool]:
             count += max(b - a, d - c)
             quoted = [q.text[x:y] for x, y in q.spans[a:b]]
             official = [turn.text[x:y] for x, y in turn.spans[c:d]]
-            if any(_sensitive(w) for w in quoted + official):
+            words = quoted + official
+            if any(_sensitive(w) or w[:1].isupper() for w in words):
                 heavy = True
-            if tag in ("replace", "delete"):
-                chinese = [w for w in quoted + official if re.match(f"[{CJK}]", w)]
-                if chinese and not all(w in ZH_LIGHT for w in chinese):
-                    heavy = True
-                if any(_capitalised(turn, i) for i in range(c, d)) or any(
-                    _capitalised(q, i) for i in range(a, b)
-                ):
-                    heavy = True
-                if tag == "replace" and not chinese and b - a == d - c == 1:
-                    pass  # one word for one: a spelling or a word changed
+            chinese = [w for w in words if HAN.match(w)]
+            if tag in ("replace", "delete") and chinese and not all(w in ZH_LIGHT for w in chinese):
+                heavy = True
     return count, heavy
 
 
@@ -348,7 +337,7 @@ def record(found: Found) -> dict:
         "score": round(found.score, 3),
         "span": span_text(found),
         "diff": diff(found),
-        # The same words in the briefing's other-language version, once bilingual links exist.
+        # Filled in by verify(): the linked turn(s) of the briefing's other-language version.
         "original": None,
     }
 
@@ -451,10 +440,15 @@ def verify(
             stock.pop("_pks")
             stock = None
     verdict = found[0].verdict if found else NOT_FOUND
+    matches = [record(f) for f in found[:limit]]
+    # The other version's turn, as `show --original` finds it: a quote checked in English
+    # shows the Chinese it translates (the text that prevails), and the other way round.
+    for m, original in zip(matches, query.originals(db, matches)):
+        m["original"] = original
     return {
         "verdict": verdict,
         "language": lang,
-        "matches": [record(f) for f in found[:limit]],
+        "matches": matches,
         "same_wording": stock,
     }
 
@@ -476,7 +470,7 @@ def render(result: dict):
     from rich.console import Group
     from rich.text import Text
 
-    from .render import _safe
+    from .render import original_line
 
     lines = [Text(f"{result['verdict']}", style=VERDICT_STYLES[result["verdict"]])]
     if not result["matches"]:
@@ -494,22 +488,22 @@ def render(result: dict):
         lines.append(Text(""))
         head = Text(f"{m['verdict']}", style=VERDICT_STYLES[m["verdict"]])
         head.append(f"  {m['date'] or 'undated'}  {m['briefing_id']}#{m['seq']}  ")
-        head.append(_safe(m["speaker"] or "unattributed"), style="bold")
+        head.append(strip_controls(m["speaker"] or "unattributed"), style="bold")
         head.append(f"  score {m['score']:.2f}")
         lines.append(head)
-        lines.append(Text(_safe(m["title"]), style="dim"))
+        lines.append(Text(strip_controls(m["title"]), style="dim"))
         lines.append(wording(m["diff"]))
+        if m.get("original"):
+            lines.append(original_line(m, m["original"]))
     return Group(*lines)
 
 
 def wording(pieces: list[dict]):
     from rich.text import Text
 
-    from .render import _safe
-
     out = Text()
     for d in pieces:
-        official, quoted = _safe(d["official"]), _safe(d["quote"])
+        official, quoted = strip_controls(d["official"]), strip_controls(d["quote"])
         if d["op"] == "equal":
             out.append(official)
         elif d["op"] == "insert" and quoted == "…":
