@@ -20,6 +20,7 @@ every span and diff piece is cut from the stored text.
 
 from __future__ import annotations
 
+import math
 import re
 import unicodedata
 from collections import Counter
@@ -43,7 +44,12 @@ TOKEN = re.compile(rf"{HAN.pattern}|(?:(?!{HAN.pattern})[^\W_])+")
 ELLIPSIS = re.compile(r"\[?\s*(?:\.\s*\.\s*\.|…+|⋯+)\s*\]?")
 
 CANDIDATES = 40  # turns aligned per quote: the right turn is in the first 5 for every test quote
-TRIGRAMS = 24  # at most this many trigram phrases are asked of the index
+TRIGRAMS = 10  # at most this many trigram phrases are asked of the index (the rarest, spread)
+# The words in most English turns of the archive: a trigram made only of these is slow to find.
+COMMON = frozenset(
+    "the and of to a in is that on for we china chinese with as this it be has have are by will "
+    "not at from its our an or us also which all been their they more other was what side".split()
+)
 CHUNK = 4  # Chinese chunk length: a changed character spoils at most two of them
 CHUNKS = 16
 # A paraphrase shares at least this share of the quote's words with the passage.
@@ -125,20 +131,64 @@ _COLUMNS = "t.pk, b.id AS briefing_id, b.date, b.title, t.seq, t.speaker, t.kind
 
 def english_candidates(db, parts: list[Tokens], clauses: list[str], params: dict, limit: int) -> list[dict]:
     """Turns that hold the most (and rarest) of the quote's word trigrams, by BM25."""
-    phrases = []
+    grams = []
     for p in parts:
         words = [p.text[a:b] for a, b in p.spans]
-        grams = [words[i : i + 3] for i in range(max(1, len(words) - 2))]
-        phrases += [" ".join(g) for g in grams]
-    phrases = list(dict.fromkeys(phrases))
-    if len(phrases) > TRIGRAMS:  # evenly spread over the quote
-        phrases = [phrases[round(i * (len(phrases) - 1) / (TRIGRAMS - 1))] for i in range(TRIGRAMS)]
-    q = " OR ".join('"' + ph.replace('"', '""') + '"' for ph in phrases)
-    sql = f"""SELECT {_COLUMNS} FROM turns_exact CROSS JOIN turns t ON t.pk = turns_exact.rowid
-              CROSS JOIN briefings b ON b.pk = t.briefing_pk
-              WHERE turns_exact MATCH :q AND {" AND ".join(clauses)}
-              ORDER BY bm25(turns_exact) LIMIT :limit"""
-    return query._dicts(db.execute(sql, {**params, "q": q, "limit": limit}))
+        grams += [words[i : i + 3] for i in range(max(1, len(words) - 2))]
+    grams = list({" ".join(g): g for g in grams}.values())
+    if len(grams) > TRIGRAMS:
+        grams = _rarest_spread(grams, TRIGRAMS)
+    # Each trigram is looked up on its own and the turns scored here, by the idf of the
+    # trigrams they hold: FTS5's bm25() over the trigrams OR'd evaluates every phrase
+    # twice (once more for its idf) and took 200 ms at a million turns, this 60.
+    total = db.execute("SELECT max(pk) FROM turns").fetchone()[0] or 0
+    scores: Counter = Counter()
+    for g in grams:
+        phrase = '"' + " ".join(g).replace('"', '""') + '"'
+        pks = [r[0] for r in db.execute("SELECT rowid FROM turns_exact WHERE turns_exact MATCH ?", (phrase,))]
+        idf = math.log((total - len(pks) + 0.5) / (len(pks) + 0.5) + 1)
+        for pk in pks:
+            scores[pk] += idf
+    ranked = sorted(scores, key=lambda pk: (-scores[pk], pk))
+    return _turns(db, ranked, clauses, params, limit)
+
+
+def _turns(db, pks: list[int], clauses: list[str], params: dict, limit: int) -> list[dict]:
+    """The first `limit` of these turns, in this order, that pass the filters."""
+    out: list[dict] = []
+    for at in range(0, len(pks), 200):
+        batch = pks[at : at + 200]
+        marks = ", ".join(f":k{i}" for i in range(len(batch)))
+        rows = query._dicts(
+            db.execute(
+                f"""SELECT {_COLUMNS} FROM turns t CROSS JOIN briefings b ON b.pk = t.briefing_pk
+                WHERE t.pk IN ({marks}) AND {" AND ".join(clauses)}""",
+                {**params, **{f"k{i}": pk for i, pk in enumerate(batch)}},
+            )
+        )
+        order = {pk: i for i, pk in enumerate(batch)}
+        out += sorted(rows, key=lambda r: order[r["pk"]])
+        if len(out) >= limit:
+            break
+    return out[:limit]
+
+
+def _rarity(gram: list[str]) -> int:
+    """How rare a trigram is likely to be: the letters of its longest word that is not a
+    common one. A phrase of common words ("and China has") makes FTS5 read their long
+    position lists, up to 40 ms each at a million turns, and finds the turn no better."""
+    return max((len(w) for w in gram if fold(w) not in COMMON), default=0)
+
+
+def _rarest_spread(grams: list[list[str]], n: int) -> list[list[str]]:
+    """The rarest trigram of each of n stretches of the quote: spread out, so that an edit,
+    which spoils the three trigrams it is in, leaves the others to find the turn."""
+    out = []
+    for i in range(n):
+        stretch = grams[i * len(grams) // n : (i + 1) * len(grams) // n]
+        if stretch:
+            out.append(max(stretch, key=_rarity))
+    return out
 
 
 def chinese_candidates(db, parts: list[Tokens], clauses: list[str], params: dict, limit: int) -> list[dict]:
