@@ -5,8 +5,9 @@ with a character changed, so it is looked for by its pieces, not as one
 string. Two steps, both measured (README, "verify"):
 
 1. Candidates: the turns most likely to hold it. English: the quote's word
-   trigrams, OR'd, ranked by BM25 over the unstemmed index (turns_exact), so
-   a dropped or changed word costs only the trigrams it is in. Chinese: the
+   trigrams (the rarest of each stretch of the quote), each looked up in the
+   unstemmed index (turns_exact), turns scored by the idf of the trigrams they
+   hold, so a dropped or changed word costs only the trigrams it is in. Chinese: the
    quote's 4-character chunks, OR'd, ranked by BM25 over the Chinese index
    (turns_han), so a changed character costs only the chunks it is in.
 2. Alignment: each piece of the quote (pieces are what an ellipsis joins) is
@@ -130,7 +131,7 @@ _COLUMNS = "t.pk, b.id AS briefing_id, b.date, b.title, t.seq, t.speaker, t.kind
 
 
 def english_candidates(db, parts: list[Tokens], clauses: list[str], params: dict, limit: int) -> list[dict]:
-    """Turns that hold the most (and rarest) of the quote's word trigrams, by BM25."""
+    """Turns that hold the most (and rarest) of the quote's word trigrams."""
     grams = []
     for p in parts:
         words = [p.text[a:b] for a, b in p.spans]
@@ -142,13 +143,13 @@ def english_candidates(db, parts: list[Tokens], clauses: list[str], params: dict
     # trigrams they hold: FTS5's bm25() over the trigrams OR'd evaluates every phrase
     # twice (once more for its idf) and took 200 ms at a million turns, this 60.
     total = db.execute("SELECT max(pk) FROM turns").fetchone()[0] or 0
-    scores: Counter = Counter()
+    scores: dict[int, float] = {}
     for g in grams:
         phrase = '"' + " ".join(g).replace('"', '""') + '"'
         pks = [r[0] for r in db.execute("SELECT rowid FROM turns_exact WHERE turns_exact MATCH ?", (phrase,))]
         idf = math.log((total - len(pks) + 0.5) / (len(pks) + 0.5) + 1)
         for pk in pks:
-            scores[pk] += idf
+            scores[pk] = scores.get(pk, 0.0) + idf
     ranked = sorted(scores, key=lambda pk: (-scores[pk], pk))
     return _turns(db, ranked, clauses, params, limit)
 
