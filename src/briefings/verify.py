@@ -559,7 +559,7 @@ def wording(pieces: list[dict]):
             out.append(official)
         elif d["op"] == "insert" and quoted == "…":
             words = len(TOKEN.findall(official))
-            out.append(f"[… {words} words left out …]", style="dim")
+            out.append(f"[… {words} word{'' if words == 1 else 's'} left out …]", style="dim")
             out.append(official[len(official.rstrip()) :])
         elif d["op"] == "insert":
             out.append(f"[-{official.rstrip()}]", style=STYLES["insert"])
