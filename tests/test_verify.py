@@ -22,7 +22,7 @@ from briefings.store import Archive
 from conftest import CORPUS
 
 SEED = 20261207
-CJK = re.compile(f"[{verify.CJK}]")
+CJK = verify.HAN
 # Names a fabricated quote swaps in for the real ones.
 PLACES_EN = [
     "China",
@@ -100,7 +100,7 @@ def _window_en(rng, text, lo=10, hi=30):
 
 
 def _window_zh(rng, text, lo=14, hi=40):
-    runs = [m.group() for m in re.finditer(f"[{verify.CJK}，、“”：；]+", text) if len(m.group()) >= lo]
+    runs = [m.group() for m in re.finditer(f"(?:{CJK.pattern}|[，、“”：；])+", text) if len(m.group()) >= lo]
     if not runs:
         return None
     run_ = rng.choice(runs)
@@ -152,6 +152,10 @@ def _edit_zh(rng, s, how, alphabet):
             chars[i] = rng.choice(alphabet)
     elif how == "dropped" and inner:
         del chars[rng.choice(inner)]
+    elif how == "swapped" and "，" in s.strip("，"):
+        clauses = [c for c in s.split("，") if c]
+        k = rng.randrange(1, len(clauses))
+        return "，".join(clauses[k:] + clauses[:k])
     elif how == "ellipsis" and len(chars) >= 24:
         cut = rng.randint(8, len(chars) - 12)
         chars = chars[:cut] + ["……"] + chars[cut + rng.randint(2, 5) :]
@@ -166,7 +170,7 @@ def real_quotes(turns, count=360):
     alphabet = sorted({c for _, _, lang, text in turns if lang == "zh" for c in text if CJK.match(c)})
     out = []
     edits_en = ["verbatim", "verbatim", "dropped", "changed", "spelling", "ellipsis", "swapped"]
-    edits_zh = ["verbatim", "verbatim", "changed", "dropped", "ellipsis"]
+    edits_zh = ["verbatim", "verbatim", "changed", "dropped", "ellipsis", "swapped"]
     while len(out) < count:
         bid, seq, lang, text = rng.choice(turns)
         if lang == "en":
@@ -219,9 +223,7 @@ def invented_quotes(turns, count=120):
                 continue
             if kind == "compose":
                 pool = [
-                    m.group()
-                    for t in rng.sample(turns, 30)
-                    for m in re.finditer(f"[{verify.CJK}]{{2}}", t[3])
+                    m.group() for t in rng.sample(turns, 30) for m in re.finditer(f"{CJK.pattern}{{2}}", t[3])
                 ]
                 if len(pool) < 20:
                     continue
@@ -258,45 +260,52 @@ def holds(match, cut):
     return folded(cut) in folded(match["span"]) or folded(match["span"]) in folded(cut)
 
 
-def test_stock_phrase_counts_briefings_and_leads_with_first_and_last(archive):
-    result = run("verify", "China firmly opposes", "--db", archive, "--json")
+@pytest.mark.parametrize(
+    "phrase, lang, like",
+    [
+        ("China firmly opposes", "en", "lower(t.text) LIKE '%china firmly opposes%'"),
+        ("中方坚决反对", "zh", None),
+    ],
+)
+def test_stock_phrase_counts_briefings_and_leads_with_first_and_last(archive, phrase, lang, like):
+    result = run("verify", phrase, "--db", archive, "--json")
     assert result.exit_code == 0, result.output
     data = json.loads(result.output)
     assert data["verdict"] == "verbatim"
     stock = data["same_wording"]
     conn = std_sqlite3.connect(archive)
-    dates = sorted(
-        d
-        for (d,) in conn.execute(
-            "SELECT DISTINCT b.date FROM turns t JOIN briefings b ON b.pk = t.briefing_pk "
-            "WHERE b.language = 'en' AND lower(t.text) LIKE '%china firmly opposes%'"
-        )
-    )
-    briefings = conn.execute(
-        "SELECT count(DISTINCT b.id) FROM turns t JOIN briefings b ON b.pk = t.briefing_pk "
-        "WHERE b.language = 'en' AND lower(t.text) LIKE '%china firmly opposes%'"
-    ).fetchone()[0]
+    cond = like or "instr(t.text, :phrase) > 0"
+    found = conn.execute(
+        "SELECT b.date, b.id, t.seq FROM turns t JOIN briefings b ON b.pk = t.briefing_pk "
+        f"WHERE b.language = :lang AND {cond} ORDER BY b.date, t.pk",
+        {"lang": lang, "phrase": phrase},
+    ).fetchall()
     conn.close()
+    briefings = len({bid for _, bid, _ in found})
+    first, last = found[0], found[-1]
     assert stock["briefings"] == briefings > 5
-    assert (stock["first"]["date"], stock["last"]["date"]) == (dates[0], dates[-1])
-    assert [m["date"] for m in data["matches"][:2]] == [dates[0], dates[-1]]
-    table = run("verify", "China firmly opposes", "--db", archive)
-    assert f"the same wording in {briefings} briefings" in table.output
+    assert (stock["first"]["date"], stock["last"]["date"]) == (first[0], last[0])
+    assert [m["date"] for m in data["matches"][:2]] == [first[0], last[0]]
+    table = run("verify", phrase, "--db", archive).output
+    assert f"the same wording in {briefings} briefings ({len(found)} turns), first {first[0]} " in table
+    assert f"last {last[0]} {stock['last']['briefing_id']}#{stock['last']['seq']}" in table.replace("\n", " ")
 
 
 def test_json_shape_diff_and_exit_codes(archive, turns):
     bid, seq, _, text = next(t for t in turns if t[2] == "en" and len(t[3].split()) > 40)
     words = text.split()[5:25]
-    quote = " ".join(words[:8] + words[9:])  # one word dropped
+    # One word dropped: a lower-case one (a name dropped, "Republic of Leone", is no small edit).
+    i = next(k for k in range(6, 14) if words[k].isalpha() and words[k].islower())
+    quote = " ".join(words[:i] + words[i + 1 :])
     result = run("verify", quote, "--db", archive, "--json")
     assert result.exit_code == 0, result.output
     data = json.loads(result.output)
     assert data["verdict"] == "close"
     top = data["matches"][0]
     assert set(top) >= {"briefing_id", "seq", "date", "speaker", "score", "span", "diff", "original"}
-    assert (top["briefing_id"], top["seq"], top["original"]) == (bid, seq, None)
+    assert (top["briefing_id"], top["seq"]) == (bid, seq)
     assert [d for d in top["diff"] if d["op"] != "equal"] == [
-        {"op": "insert", "quote": "", "official": words[8] + " "}
+        {"op": "insert", "quote": "", "official": words[i] + " "}
     ]
     assert "".join(d["official"] for d in top["diff"]) == top["span"]
     assert top["span"] in text
@@ -313,6 +322,37 @@ def test_json_shape_diff_and_exit_codes(archive, turns):
     assert bad.exit_code == 2 and "Traceback" not in bad.output
     assert run("verify", quote, "--since", "2021", "--db", archive).exit_code == 1
     assert run("verify", "-", "--db", archive, "--json", input=quote).exit_code == 0
+
+
+def test_a_match_shows_the_turn_it_is_linked_to_in_the_other_version(archive):
+    """An English quote of a paired briefing comes back with the Chinese turn it translates
+    (the turn `show --original` links it to), and a Chinese one with its English."""
+    conn = std_sqlite3.connect(archive)
+    links = conn.execute(
+        "SELECT b.id, b.language, t.seq, t.text, o.id, ot.seq, ot.text FROM turn_links l "
+        "JOIN briefings b ON b.pk = l.briefing_pk JOIN turns t ON t.briefing_pk = b.pk AND t.seq = l.seq "
+        "JOIN briefings o ON o.pk = l.other_pk JOIN turns ot ON ot.briefing_pk = o.pk AND ot.seq = l.other_seq "
+        "WHERE t.kind = 'answer' AND length(t.text) > 200 AND l.score > 0.8 ORDER BY b.id, t.seq"
+    ).fetchall()
+    conn.close()
+    one_link = {}
+    for bid, lang, seq, text, oid, oseq, otext in links:
+        one_link.setdefault((bid, seq), []).append((lang, text, oid, oseq, otext))
+    cases = {}
+    for (bid, seq), found in one_link.items():
+        lang, text, oid, oseq, otext = found[0]
+        if len(found) == 1 and lang not in cases:
+            cases[lang] = (bid, seq, text, oid, oseq, otext)
+    assert set(cases) == {"en", "zh"}
+    for lang, (bid, seq, text, oid, oseq, otext) in cases.items():
+        quote = " ".join(text.split()[2:22]) if lang == "en" else text[10:40]
+        data = json.loads(run("verify", quote, "--db", archive, "--json").output)
+        top = data["matches"][0]
+        assert (top["briefing_id"], top["seq"]) == (bid, seq)
+        assert top["original"] == {"briefing_id": oid, "seq": oseq, "text": otext}
+        table = run("verify", quote, "--db", archive, "-n", "1").output
+        assert f"{bid}#{seq} → {oid}#{oseq}: " in table
+        assert otext.split("\n\n")[0][:20] in table.replace("\n", "")
 
 
 def test_marks_without_colour_and_filters(archive, turns):
@@ -378,3 +418,68 @@ def test_an_ellipsis_between_adjacent_words_keeps_the_space_between_them(archive
     top = found["matches"][0]
     assert top["span"].lower() == "we firmly oppose interference in hong kong"
     assert "".join(d["official"] for d in top["diff"]) == top["span"]
+
+
+# -- real variation: seeded quotes from held-out transcripts -------------------
+
+ACCURACY = 0.97
+
+
+def held_out(archive_path, turns):
+    """The turns of briefings outside data/raw/demo-mfa (the pages the sample ships, which
+    examples and earlier tests were looked at on)."""
+    from conftest import ROOT
+
+    demo = ROOT / "data" / "raw" / "demo-mfa" / "manifest.jsonl"
+    urls = {json.loads(line)["url"] for line in demo.read_text(encoding="utf-8").splitlines() if line.strip()}
+    conn = std_sqlite3.connect(archive_path)
+    seen = {bid for bid, url in conn.execute("SELECT id, url FROM briefings") if url in urls}
+    conn.close()
+    assert len(seen) == len(urls), "each demo page is in the archive under its URL"
+    return [t for t in turns if t[0] not in seen]
+
+
+def test_real_quotes_find_their_turn_first(archive, turns):
+    """Every verbatim cut finds its own turn first (or a turn holding the same words: a
+    stock phrase), and at least 97% of all the edited ones do."""
+    quotes = real_quotes(held_out(archive, turns))
+    by_edit: dict = {}
+    misses = []
+    with Archive(archive) as arch:
+        for quote, lang, how, bid, seq, cut in quotes:
+            found = verify.verify(arch.db, quote, query.Filters())
+            top = found["matches"][0] if found["matches"] else None
+            right = bool(top) and (
+                (top["briefing_id"], top["seq"]) == (bid, seq) or (how == "verbatim" and holds(top, cut))
+            )
+            key = f"{lang} {how}"
+            hits, total = by_edit.get(key, (0, 0))
+            by_edit[key] = (hits + right, total + 1)
+            if not right:
+                misses.append(
+                    (key, quote, bid, seq, top and (top["briefing_id"], top["seq"], top["verdict"]))
+                )
+            if how == "verbatim":
+                assert top and top["verdict"] == "verbatim", (quote, top)
+    share = sum(h for h, _ in by_edit.values()) / len(quotes)
+    for key, (hits, total) in sorted(by_edit.items()):
+        print(f"{key}: {hits}/{total} right turn first")
+    print(f"all: {share:.1%} of {len(quotes)}; misses: {misses}")
+    assert all(by_edit[k][0] == by_edit[k][1] for k in by_edit if k.endswith("verbatim"))
+    assert {k.split()[0] for k in by_edit} == {"en", "zh"}
+    assert share >= ACCURACY, misses
+
+
+def test_invented_sentences_are_never_verbatim_or_close(archive, turns):
+    invented = invented_quotes(held_out(archive, turns))
+    assert len(invented) >= 100
+    called = []
+    with Archive(archive) as arch:
+        for quote, _lang, kind in invented:
+            found = verify.verify(arch.db, quote, query.Filters())
+            if found["verdict"] in ("verbatim", "close"):
+                called.append((quote, kind, found["matches"][0]["span"]))
+    kinds = {(lang, kind) for _, lang, kind in invented}
+    print(f"{len(invented)} invented sentences ({sorted(kinds)}); called verbatim or close: {called}")
+    assert {"en", "zh"} <= {lang for lang, _ in kinds}
+    assert called == []

@@ -1324,11 +1324,7 @@ def compare(briefing_id, db_path, as_json):
 @speaker_option
 @date_options
 @source_option
-@click.option(
-    "--lang",
-    type=click.Choice(["en", "zh"]),
-    help="Check against briefings in this language (default: the quote's).",
-)
+@lang_option
 @click.option(
     "--limit",
     "-n",
@@ -1350,6 +1346,9 @@ def verify(quote, speaker, since, until, source, lang, limit, db_path, as_json):
     paraphrase (the same passage reworded or reordered), or not found (exit
     status 1). In the official wording, [-words] are the record's words the
     quote leaves out and [+words] the quote's words the record does not have.
+    Without --lang the quote is checked against briefings in its own language.
+    A passage whose briefing has a version in the other language is followed
+    by the turn it is linked to there.
 
     \b
     Examples:

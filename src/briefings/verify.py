@@ -5,8 +5,9 @@ with a character changed, so it is looked for by its pieces, not as one
 string. Two steps, both measured (README, "verify"):
 
 1. Candidates: the turns most likely to hold it. English: the quote's word
-   trigrams, OR'd, ranked by BM25 over the unstemmed index (turns_exact), so
-   a dropped or changed word costs only the trigrams it is in. Chinese: the
+   trigrams (the rarest of each stretch of the quote), each looked up in the
+   unstemmed index (turns_exact), turns scored by the idf of the trigrams they
+   hold, so a dropped or changed word costs only the trigrams it is in. Chinese: the
    quote's 4-character chunks, OR'd, ranked by BM25 over the Chinese index
    (turns_han), so a changed character costs only the chunks it is in.
 2. Alignment: each piece of the quote (pieces are what an ellipsis joins) is
@@ -20,6 +21,7 @@ every span and diff piece is cut from the stored text.
 
 from __future__ import annotations
 
+import math
 import re
 import unicodedata
 from collections import Counter
@@ -30,18 +32,25 @@ from rapidfuzz.distance import Indel, Levenshtein
 
 from . import query
 from .store import HAN_INDEX
+from .text import HAN_RUN, strip_controls
 
 VERBATIM, CLOSE, PARAPHRASE, NOT_FOUND = "verbatim", "close", "paraphrase", "not found"
 VERDICT_ORDER = {VERBATIM: 0, CLOSE: 1, PARAPHRASE: 2, NOT_FOUND: 3}
 
-CJK = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
+# One Chinese character, as the Chinese index reads them (text.HAN_RUN without its "+").
+HAN = re.compile(HAN_RUN.pattern.removesuffix("+"))
 # A token is one Chinese character or a run of other letters and digits.
-TOKEN = re.compile(rf"[{CJK}]|[^\W_{CJK}]+")
+TOKEN = re.compile(rf"{HAN.pattern}|(?:(?!{HAN.pattern})[^\W_])+")
 # "...", ". . .", "…", "……", "[...]" join pieces cut from one passage.
 ELLIPSIS = re.compile(r"\[?\s*(?:\.\s*\.\s*\.|…+|⋯+)\s*\]?")
 
 CANDIDATES = 40  # turns aligned per quote: the right turn is in the first 5 for every test quote
-TRIGRAMS = 24  # at most this many trigram phrases are asked of the index
+TRIGRAMS = 10  # at most this many trigram phrases are asked of the index (the rarest, spread)
+# The words in most English turns of the archive: a trigram made only of these is slow to find.
+COMMON = frozenset(
+    "the and of to a in is that on for we china chinese with as this it be has have are by will "
+    "not at from its our an or us also which all been their they more other was what side".split()
+)
 CHUNK = 4  # Chinese chunk length: a changed character spoils at most two of them
 CHUNKS = 16
 # A paraphrase shares at least this share of the quote's words with the passage.
@@ -86,7 +95,7 @@ def fold(word: str) -> str:
 def language(text: str) -> str:
     """zh when Chinese characters are at least a third of the quote's letters."""
     letters = [c for c in text if c.isalnum()]
-    cjk = sum(1 for c in letters if re.match(f"[{CJK}]", c))
+    cjk = sum(1 for c in letters if HAN.match(c))
     return "zh" if letters and cjk * 3 >= len(letters) else "en"
 
 
@@ -122,21 +131,65 @@ _COLUMNS = "t.pk, b.id AS briefing_id, b.date, b.title, t.seq, t.speaker, t.kind
 
 
 def english_candidates(db, parts: list[Tokens], clauses: list[str], params: dict, limit: int) -> list[dict]:
-    """Turns that hold the most (and rarest) of the quote's word trigrams, by BM25."""
-    phrases = []
+    """Turns that hold the most (and rarest) of the quote's word trigrams."""
+    grams = []
     for p in parts:
         words = [p.text[a:b] for a, b in p.spans]
-        grams = [words[i : i + 3] for i in range(max(1, len(words) - 2))]
-        phrases += [" ".join(g) for g in grams]
-    phrases = list(dict.fromkeys(phrases))
-    if len(phrases) > TRIGRAMS:  # evenly spread over the quote
-        phrases = [phrases[round(i * (len(phrases) - 1) / (TRIGRAMS - 1))] for i in range(TRIGRAMS)]
-    q = " OR ".join('"' + ph.replace('"', '""') + '"' for ph in phrases)
-    sql = f"""SELECT {_COLUMNS} FROM turns_exact CROSS JOIN turns t ON t.pk = turns_exact.rowid
-              CROSS JOIN briefings b ON b.pk = t.briefing_pk
-              WHERE turns_exact MATCH :q AND {" AND ".join(clauses)}
-              ORDER BY bm25(turns_exact) LIMIT :limit"""
-    return query._dicts(db.execute(sql, {**params, "q": q, "limit": limit}))
+        grams += [words[i : i + 3] for i in range(max(1, len(words) - 2))]
+    grams = list({" ".join(g): g for g in grams}.values())
+    if len(grams) > TRIGRAMS:
+        grams = _rarest_spread(grams, TRIGRAMS)
+    # Each trigram is looked up on its own and the turns scored here, by the idf of the
+    # trigrams they hold: FTS5's bm25() over the trigrams OR'd evaluates every phrase
+    # twice (once more for its idf) and took 200 ms at a million turns, this 60.
+    total = db.execute("SELECT max(pk) FROM turns").fetchone()[0] or 0
+    scores: dict[int, float] = {}
+    for g in grams:
+        phrase = '"' + " ".join(g).replace('"', '""') + '"'
+        pks = [r[0] for r in db.execute("SELECT rowid FROM turns_exact WHERE turns_exact MATCH ?", (phrase,))]
+        idf = math.log((total - len(pks) + 0.5) / (len(pks) + 0.5) + 1)
+        for pk in pks:
+            scores[pk] = scores.get(pk, 0.0) + idf
+    ranked = sorted(scores, key=lambda pk: (-scores[pk], pk))
+    return _turns(db, ranked, clauses, params, limit)
+
+
+def _turns(db, pks: list[int], clauses: list[str], params: dict, limit: int) -> list[dict]:
+    """The first `limit` of these turns, in this order, that pass the filters."""
+    out: list[dict] = []
+    for at in range(0, len(pks), 200):
+        batch = pks[at : at + 200]
+        marks = ", ".join(f":k{i}" for i in range(len(batch)))
+        rows = query._dicts(
+            db.execute(
+                f"""SELECT {_COLUMNS} FROM turns t CROSS JOIN briefings b ON b.pk = t.briefing_pk
+                WHERE t.pk IN ({marks}) AND {" AND ".join(clauses)}""",
+                {**params, **{f"k{i}": pk for i, pk in enumerate(batch)}},
+            )
+        )
+        order = {pk: i for i, pk in enumerate(batch)}
+        out += sorted(rows, key=lambda r: order[r["pk"]])
+        if len(out) >= limit:
+            break
+    return out[:limit]
+
+
+def _rarity(gram: list[str]) -> int:
+    """How rare a trigram is likely to be: the letters of its longest word that is not a
+    common one. A phrase of common words ("and China has") makes FTS5 read their long
+    position lists, up to 40 ms each at a million turns, and finds the turn no better."""
+    return max((len(w) for w in gram if fold(w) not in COMMON), default=0)
+
+
+def _rarest_spread(grams: list[list[str]], n: int) -> list[list[str]]:
+    """The rarest trigram of each of n stretches of the quote: spread out, so that an edit,
+    which spoils the three trigrams it is in, leaves the others to find the turn."""
+    out = []
+    for i in range(n):
+        stretch = grams[i * len(grams) // n : (i + 1) * len(grams) // n]
+        if stretch:
+            out.append(max(stretch, key=_rarity))
+    return out
 
 
 def chinese_candidates(db, parts: list[Tokens], clauses: list[str], params: dict, limit: int) -> list[dict]:
@@ -222,18 +275,11 @@ def _sensitive(word: str) -> bool:
     return any(c.isdigit() for c in word) or fold(word) in NEGATIONS
 
 
-def _capitalised(tokens: Tokens, i: int) -> bool:
-    """A capitalised word that does not open a sentence: a name."""
-    a, b = tokens.spans[i]
-    word = tokens.text[a:b]
-    if not word[:1].isupper():
-        return False
-    before = tokens.text[:a].rstrip()
-    return bool(before) and before[-1] not in ".?!:\"'“‘(\n"
-
-
 def _edits(found: Found) -> tuple[int, bool]:
-    """How many tokens differ, and whether any of them is a name, a number or a negation."""
+    """How many tokens differ, and whether any of them is a name, a number or a negation.
+
+    Any capitalised word counts as a name, at the start of a sentence too: a real sentence
+    with China put for France ("France attaches high importance...") is not a small edit."""
     count, heavy = 0, False
     turn = found.tokens
     for part in found.parts:
@@ -244,18 +290,12 @@ def _edits(found: Found) -> tuple[int, bool]:
             count += max(b - a, d - c)
             quoted = [q.text[x:y] for x, y in q.spans[a:b]]
             official = [turn.text[x:y] for x, y in turn.spans[c:d]]
-            if any(_sensitive(w) for w in quoted + official):
+            words = quoted + official
+            if any(_sensitive(w) or w[:1].isupper() for w in words):
                 heavy = True
-            if tag in ("replace", "delete"):
-                chinese = [w for w in quoted + official if re.match(f"[{CJK}]", w)]
-                if chinese and not all(w in ZH_LIGHT for w in chinese):
-                    heavy = True
-                if any(_capitalised(turn, i) for i in range(c, d)) or any(
-                    _capitalised(q, i) for i in range(a, b)
-                ):
-                    heavy = True
-                if tag == "replace" and not chinese and b - a == d - c == 1:
-                    pass  # one word for one: a spelling or a word changed
+            chinese = [w for w in words if HAN.match(w)]
+            if tag in ("replace", "delete") and chinese and not all(w in ZH_LIGHT for w in chinese):
+                heavy = True
     return count, heavy
 
 
@@ -348,7 +388,7 @@ def record(found: Found) -> dict:
         "score": round(found.score, 3),
         "span": span_text(found),
         "diff": diff(found),
-        # The same words in the briefing's other-language version, once bilingual links exist.
+        # Filled in by verify(): the linked turn(s) of the briefing's other-language version.
         "original": None,
     }
 
@@ -451,10 +491,15 @@ def verify(
             stock.pop("_pks")
             stock = None
     verdict = found[0].verdict if found else NOT_FOUND
+    matches = [record(f) for f in found[:limit]]
+    # The other version's turn, as `show --original` finds it: a quote checked in English
+    # shows the Chinese it translates (the text that prevails), and the other way round.
+    for m, original in zip(matches, query.originals(db, matches)):
+        m["original"] = original
     return {
         "verdict": verdict,
         "language": lang,
-        "matches": [record(f) for f in found[:limit]],
+        "matches": matches,
         "same_wording": stock,
     }
 
@@ -476,7 +521,7 @@ def render(result: dict):
     from rich.console import Group
     from rich.text import Text
 
-    from .render import _safe
+    from .render import original_line
 
     lines = [Text(f"{result['verdict']}", style=VERDICT_STYLES[result["verdict"]])]
     if not result["matches"]:
@@ -494,27 +539,27 @@ def render(result: dict):
         lines.append(Text(""))
         head = Text(f"{m['verdict']}", style=VERDICT_STYLES[m["verdict"]])
         head.append(f"  {m['date'] or 'undated'}  {m['briefing_id']}#{m['seq']}  ")
-        head.append(_safe(m["speaker"] or "unattributed"), style="bold")
+        head.append(strip_controls(m["speaker"] or "unattributed"), style="bold")
         head.append(f"  score {m['score']:.2f}")
         lines.append(head)
-        lines.append(Text(_safe(m["title"]), style="dim"))
+        lines.append(Text(strip_controls(m["title"]), style="dim"))
         lines.append(wording(m["diff"]))
+        if m.get("original"):
+            lines.append(original_line(m, m["original"]))
     return Group(*lines)
 
 
 def wording(pieces: list[dict]):
     from rich.text import Text
 
-    from .render import _safe
-
     out = Text()
     for d in pieces:
-        official, quoted = _safe(d["official"]), _safe(d["quote"])
+        official, quoted = strip_controls(d["official"]), strip_controls(d["quote"])
         if d["op"] == "equal":
             out.append(official)
         elif d["op"] == "insert" and quoted == "…":
             words = len(TOKEN.findall(official))
-            out.append(f"[… {words} words left out …]", style="dim")
+            out.append(f"[… {words} word{'' if words == 1 else 's'} left out …]", style="dim")
             out.append(official[len(official.rstrip()) :])
         elif d["op"] == "insert":
             out.append(f"[-{official.rstrip()}]", style=STYLES["insert"])
