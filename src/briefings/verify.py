@@ -32,13 +32,12 @@ from rapidfuzz.distance import Indel, Levenshtein
 
 from . import query
 from .store import HAN_INDEX
-from .text import HAN_RUN, strip_controls
+from .text import HAN_CHAR, strip_controls
 
 VERBATIM, CLOSE, PARAPHRASE, NOT_FOUND = "verbatim", "close", "paraphrase", "not found"
 VERDICT_ORDER = {VERBATIM: 0, CLOSE: 1, PARAPHRASE: 2, NOT_FOUND: 3}
 
-# One Chinese character, as the Chinese index reads them (text.HAN_RUN without its "+").
-HAN = re.compile(HAN_RUN.pattern.removesuffix("+"))
+HAN = HAN_CHAR  # one Chinese character, as the Chinese index reads them
 # A token is one Chinese character or a run of other letters and digits.
 TOKEN = re.compile(rf"{HAN.pattern}|(?:(?!{HAN.pattern})[^\W_])+")
 # "...", ". . .", "…", "……", "[...]" join pieces cut from one passage.
