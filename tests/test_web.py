@@ -295,3 +295,28 @@ def test_serve_on_a_missing_archive_is_one_line(tmp_path):
     result = CliRunner().invoke(cli, ["serve", "--db", str(tmp_path / "none.db"), "--port", "0"])
     assert result.exit_code == 1
     assert "no archive at" in result.output and "Traceback" not in result.output
+
+
+def test_an_ingest_while_serving_shows_at_once(tmp_path):
+    """Facets are kept per query, but only until the archive changes."""
+    db = build_archive(tmp_path)
+    running = web.start(db)
+    try:
+        with httpx.Client(base_url=running.url, timeout=60) as client:
+
+            def year_2018() -> str | None:
+                html = client.get("/search", params={"q": "tariffs"}).text
+                found = re.search(r'until=2018">2018</a> <span class="count">(\d+)</span>', html)
+                return found.group(1) if found else None
+
+            assert year_2018() is None
+            more = tmp_path / "more"
+            more.mkdir()
+            (more / "later.txt").write_text(
+                HOSTILE.replace("March 3, 2019", "May 8, 2018").replace("Good afternoon.", "Good morning."),
+                encoding="utf-8",
+            )
+            run("ingest", more, "--db", db)
+            assert year_2018() == "2"
+    finally:
+        running.stop()

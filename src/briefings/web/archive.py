@@ -10,7 +10,8 @@ search` prints.
 from __future__ import annotations
 
 import threading
-from dataclasses import dataclass
+from collections import OrderedDict
+from dataclasses import astuple, dataclass
 from pathlib import Path
 
 from .. import export, query, render
@@ -23,6 +24,7 @@ __all__ = ["ArchiveError", "QueryError", "Source", "SOURCES", "TURN_KINDS"]
 QueryError = query.QueryError
 Filters = query.Filters
 FACET_SIZE = 8
+FACETS_KEPT = 256  # queries whose facets are kept, so paging through hits does not count them again
 
 
 @dataclass
@@ -38,6 +40,8 @@ class Source:
     def __init__(self, path: Path):
         self.path = Path(path)
         self._local = threading.local()
+        self._facets: OrderedDict = OrderedDict()
+        self._lock = threading.Lock()
         try:
             self.entities = Entities.load(self.path.parent / "entities.json")
         except ValueError as exc:  # a damaged entities file: named, as the command line names it
@@ -84,8 +88,33 @@ class Source:
     def timeline(self, text: str, filters: Filters, *, raw: bool, by: str = "year") -> list[dict]:
         return query.timeline(self.db, text, filters, by=by, raw=raw, entities=self.entities)
 
+    def _stamp(self) -> tuple:
+        """Changes whenever the archive does (an ingest writes the file or its WAL)."""
+        out: tuple = ()
+        for path in (self.path, Path(f"{self.path}-wal")):
+            try:
+                st = path.stat()
+                out += (st.st_mtime_ns, st.st_size)
+            except OSError:
+                out += (None,)
+        return out
+
     def facets(self, text: str, filters: Filters, *, raw: bool) -> dict[str, list[tuple[str, int]]]:
-        """Counts of the matching turns by speaker, asking outlet, kind and year."""
+        """Counts of the matching turns by speaker, asking outlet, kind and year; kept for
+        the same query until the archive changes."""
+        key = (text, astuple(filters), raw, self._stamp())
+        with self._lock:
+            if key in self._facets:
+                self._facets.move_to_end(key)
+                return self._facets[key]
+        out = self._count_facets(text, filters, raw=raw)
+        with self._lock:
+            self._facets[key] = out
+            while len(self._facets) > FACETS_KEPT:
+                self._facets.popitem(last=False)
+        return out
+
+    def _count_facets(self, text: str, filters: Filters, *, raw: bool) -> dict[str, list[tuple[str, int]]]:
         out: dict[str, list[tuple[str, int]]] = {}
         out["speaker"] = [(r["name"], r["turns"]) for r in self.who(text, filters, raw=raw, limit=FACET_SIZE)]
         if filters.kind in (None, "question"):
