@@ -1466,10 +1466,6 @@ def main() -> None:  # pragma: no cover - the console script entry point
     cli(prog_name="briefings")
 
 
-if __name__ == "__main__":  # pragma: no cover
-    sys.exit(main())
-
-
 @cli.command()
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
 @click.option(
@@ -1501,3 +1497,7 @@ def serve(host, port, db_path):
         port,
         on_ready=lambda url: click.echo(f"Serving {url} (read-only); Ctrl-C stops", err=True),
     )
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())
