@@ -18,12 +18,14 @@ demo: $(STAMP)
 	$(BIN)/briefings ingest data/raw
 	$(BIN)/briefings search smuggling --limit 3
 	$(BIN)/briefings search '"Hong Kong" national security' --lang en --original --limit 1
+	@echo 'In a browser: $(BIN)/briefings serve, then open http://127.0.0.1:8001/search?q=Hong+Kong'
 
 test: $(STAMP)
 	$(BIN)/python -m pytest
 
 bench: $(STAMP)
 	$(BIN)/python bench/run.py
+	$(BIN)/python bench/web.py
 
 clean:
 	rm -rf $(VENV) data/archive.db data/archive.db-wal data/archive.db-shm

@@ -1705,5 +1705,38 @@ def main() -> None:  # pragma: no cover - the console script entry point
     cli(prog_name="briefings")
 
 
+@cli.command()
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option(
+    "--port",
+    type=click.IntRange(0, 65535),
+    default=8001,
+    show_default=True,
+    help="Port; 0 lets the OS choose.",
+)
+@db_option
+@handle_errors
+def serve(host, port, db_path):
+    """A read-only web interface on the archive: search, transcripts, quality.
+
+    Pages: / (latest briefings), /search?q=... (the query language and filters
+    of `briefings search`, with facets, who and timeline views),
+    /search.json?q=... (what `search --json` prints), /briefing/ID (turns
+    anchored #t<seq>, the other-language version beside), /quality.
+
+    \b
+    Example:
+      briefings serve --db data/archive.db --port 8001
+    """
+    from . import web
+
+    web.serve(
+        db_path,
+        host,
+        port,
+        on_ready=lambda url: click.echo(f"Serving {url} (read-only); Ctrl-C stops", err=True),
+    )
+
+
 if __name__ == "__main__":  # pragma: no cover
     main()
